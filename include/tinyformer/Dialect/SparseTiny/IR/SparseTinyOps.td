@@ -1,0 +1,523 @@
+//===- SparseTinyOps.td - sparse_tiny ops ------------------*- tablegen -*-===//
+//
+// Ops are grouped by family (conv, matmul/attention, elementwise, pooling and
+// reduction, data movement, normalization, quantization). Each op's
+// description numbers its rules (C1, C2, ...); the verifier and the
+// `-verify-diagnostics` tests reuse the numbers.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TINYFORMER_DIALECT_SPARSETINY_IR_SPARSETINYOPS_TD
+#define TINYFORMER_DIALECT_SPARSETINY_IR_SPARSETINYOPS_TD
+
+include "tinyformer/Dialect/SparseTiny/IR/SparseTinyDialect.td"
+include "tinyformer/Dialect/SparseTiny/IR/SparseTinyAttrs.td"
+include "mlir/Dialect/Quant/QuantOpsBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/IR/CommonTypeConstraints.td"
+
+// Statically shaped tensors of f32 or of a `quant` dialect type.
+def SparseTiny_Tensor : StaticShapeTensorOf<[F32, quant_QuantizedType]>;
+def SparseTiny_FloatTensor : StaticShapeTensorOf<[F32]>;
+def SparseTiny_QuantTensor : StaticShapeTensorOf<[quant_QuantizedType]>;
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+def SparseTiny_ConstantOp : SparseTiny_Op<"constant", [ConstantLike, Pure]> {
+  let summary = "a constant tensor (weights, biases, tables)";
+  let description = [{
+    Holds a constant. Large values are `dense_resource` blobs. A quantized
+    result type stores its integers in `value` (whose element type is the
+    storage type). `encoding` says how the weight is stored in flash.
+
+    Rules: (C1) `value` has the result's shape; (C2) its element type is
+    the result's, or the storage type of the result's quantized type;
+    (C3) a sparse `encoding` needs a value of rank >= 2 and a block shape
+    no larger than its dims 0 and 1.
+
+    ```mlir
+    %w = sparse_tiny.constant dense_resource<conv1.weight> : tensor<8x1x3x3xf32>
+           : tensor<8x1x3x3xf32>
+    %q = sparse_tiny.constant dense<[[1, 0], [0, -2]]> : tensor<2x2xi8>
+           {encoding = #sparse_tiny.encoding<csr>}
+           : tensor<2x2x!quant.uniform<i8:f32, 0.5>>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value,
+                       OptionalAttr<SparseTiny_WeightEncodingAttr>:$encoding);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $value attr-dict `:` type($output)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Conv family
+//===----------------------------------------------------------------------===//
+
+def SparseTiny_Conv2DOp : SparseTiny_Op<"conv2d", [Pure]> {
+  let summary = "2-D convolution, grouped and depthwise included (NCHW, OIHW)";
+  let description = [{
+    `output[n, o, y, x] = bias[o] + sum_{c, i, j} input[n, g*C/G + c,
+    y*sy + i*dy - pt, x*sx + j*dx - pl] * weight[o, c, i, j]`, zero outside
+    the input, with `g = o / (O/G)`. Depthwise is `groups == C == O`.
+    `padding` is `[top, left, bottom, right]`.
+
+    Rules: (C1) input and weight have rank 4; (C2) `strides` and
+    `dilations` have 2 positive entries, `padding` 4 non-negative ones;
+    (C3) `groups` >= 1 divides both the input channels C and the output
+    channels O, and weight dim 1 is C / groups; (C4) a bias has shape [O];
+    (C5) the result shape is [N, O, Ho, Wo] with
+    `Ho = (H + pt + pb - dy*(kh-1) - 1) / sy + 1` (likewise Wo), both >= 1.
+
+    ```mlir
+    %y = sparse_tiny.conv2d %x, %w, %b {strides = array<i64: 1, 1>,
+           padding = array<i64: 1, 1, 1, 1>, groups = 1 : i64}
+         : (tensor<1x3x32x32xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>)
+           -> tensor<1x8x32x32xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$input, SparseTiny_Tensor:$weight,
+                       Optional<SparseTiny_Tensor>:$bias,
+                       DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$padding,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+                       DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Matmul / attention family
+//===----------------------------------------------------------------------===//
+
+def SparseTiny_FullyConnectedOp : SparseTiny_Op<"fully_connected", [Pure]> {
+  let summary = "linear layer with constant weights, over batch or tokens";
+  let description = [{
+    `output[..., n] = bias[n] + sum_k input[..., k] * weight[n, k]`: a Gemm,
+    or a MatMul by a constant, applied to every leading index (a batch row
+    or a token).
+
+    Rules: (C1) input rank >= 1 and weight rank 2; (C2) the last input dim
+    equals weight dim 1; (C3) a bias has shape [N]; (C4) the result shape is
+    the input shape with the last dim replaced by N.
+
+    ```mlir
+    %y = sparse_tiny.fully_connected %x, %w, %b
+         : (tensor<1x64x32xf32>, tensor<96x32xf32>, tensor<96xf32>)
+           -> tensor<1x64x96xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$input, SparseTiny_Tensor:$weight,
+                       Optional<SparseTiny_Tensor>:$bias);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def SparseTiny_MatMulOp : SparseTiny_Op<"matmul", [Pure]> {
+  let summary = "matrix product of two activations (attention scores, A·V)";
+  let description = [{
+    Batched `lhs[..., M, K] @ rhs[..., K, N]`, leading dims broadcast as in
+    NumPy. Used for Q·Kᵀ and A·V, where neither side is a constant.
+
+    Rules: (C1) both operands have rank >= 2; (C2) `lhs` dim -1 equals
+    `rhs` dim -2; (C3) the batch dims broadcast; (C4) the result shape is
+    the broadcast batch dims followed by [M, N].
+
+    ```mlir
+    %s = sparse_tiny.matmul %q, %kt
+         : (tensor<1x4x16x8xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x16x16xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$lhs, SparseTiny_Tensor:$rhs);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise family
+//===----------------------------------------------------------------------===//
+
+class SparseTiny_BinaryOp<string mnemonic, string formula,
+                          list<Trait> traits = []>
+    : SparseTiny_Op<mnemonic, !listconcat([Pure], traits)> {
+  let summary = "elementwise " # formula # " with NumPy broadcasting";
+  let description = [{
+    `output = lhs }] # formula # [{ rhs`, elementwise, the operands broadcast
+    as in NumPy (and ONNX).
+
+    Rules: (C1) the operand shapes broadcast; (C2) the result has the
+    broadcast shape.
+
+    ```mlir
+    %y = sparse_tiny.}] # mnemonic # [{ %a, %b
+         : (tensor<1x16x32xf32>, tensor<32xf32>) -> tensor<1x16x32xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$lhs, SparseTiny_Tensor:$rhs);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def SparseTiny_AddOp : SparseTiny_BinaryOp<"add", "+", [Commutative]> {
+  let hasCanonicalizer = 1;
+}
+def SparseTiny_SubOp : SparseTiny_BinaryOp<"sub", "-">;
+def SparseTiny_MulOp : SparseTiny_BinaryOp<"mul", "*", [Commutative]> {
+  let hasCanonicalizer = 1;
+}
+def SparseTiny_DivOp : SparseTiny_BinaryOp<"div", "/"> {
+  let hasCanonicalizer = 1;
+}
+def SparseTiny_PowOp : SparseTiny_BinaryOp<"pow", "**">;
+
+class SparseTiny_UnaryOp<string mnemonic, string formula,
+                         list<Trait> traits = []>
+    : SparseTiny_Op<mnemonic,
+                    !listconcat([Pure, SameOperandsAndResultShape], traits)> {
+  let summary = "elementwise " # formula;
+  let description = [{
+    `output = }] # formula # [{`, elementwise. The element types may differ
+    (a quantized output has its own scale).
+
+    ```mlir
+    %y = sparse_tiny.}] # mnemonic # [{ %x : (tensor<1x8x16x16xf32>) -> tensor<1x8x16x16xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$input);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def SparseTiny_ReluOp : SparseTiny_UnaryOp<"relu", "max(x, 0)">;
+def SparseTiny_SigmoidOp : SparseTiny_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
+def SparseTiny_TanhOp : SparseTiny_UnaryOp<"tanh", "tanh(x)">;
+def SparseTiny_ErfOp : SparseTiny_UnaryOp<"erf", "erf(x)">;
+def SparseTiny_SqrtOp : SparseTiny_UnaryOp<"sqrt", "sqrt(x)">;
+def SparseTiny_ExpOp : SparseTiny_UnaryOp<"exp", "exp(x)">;
+def SparseTiny_SiluOp : SparseTiny_UnaryOp<"silu", "x * sigmoid(x)">;
+def SparseTiny_HardSwishOp
+    : SparseTiny_UnaryOp<"hardswish", "x * clamp(x + 3, 0, 6) / 6">;
+
+def SparseTiny_GeluOp : SparseTiny_UnaryOp<"gelu",
+    "x * Phi(x), erf form or tanh approximation"> {
+  let arguments = (ins SparseTiny_Tensor:$input,
+                       DefaultValuedAttr<SparseTiny_GeluApproximation,
+                         "::mlir::sparse_tiny::GeluApproximation::none">:$approximate);
+  let assemblyFormat = [{
+    $input (`approximate` `=` $approximate^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def SparseTiny_ClipOp : SparseTiny_UnaryOp<"clip", "clamp(x, min, max)"> {
+  let description = [{
+    `output = clamp(input, min, max)`: ReLU6 is `min = 0, max = 6`.
+
+    Rule: (C1) `min <= max`.
+
+    ```mlir
+    %y = sparse_tiny.clip %x {min = 0.0 : f32, max = 6.0 : f32}
+         : (tensor<1x8xf32>) -> tensor<1x8xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$input, F32Attr:$min, F32Attr:$max);
+  let hasVerifier = 1;
+}
+
+def SparseTiny_HardSigmoidOp
+    : SparseTiny_UnaryOp<"hard_sigmoid", "clamp(alpha * x + beta, 0, 1)"> {
+  let arguments = (ins SparseTiny_Tensor:$input, F32Attr:$alpha, F32Attr:$beta);
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling and reduction family
+//===----------------------------------------------------------------------===//
+
+class SparseTiny_Pool2DOp<string mnemonic, string what>
+    : SparseTiny_Op<mnemonic, [Pure]> {
+  let summary = what # " pooling over windows of an NCHW tensor";
+  let description = [{
+    }] # what # [{ over `kernel` windows moved by `strides`; `padding` is
+    `[top, left, bottom, right]`.
+
+    Rules: (C1) input rank 4; (C2) `kernel` and `strides` have 2 positive
+    entries, `padding` 4 entries each in [0, kernel); (C3) the result shape
+    is [N, C, Ho, Wo] with `Ho = (H + pt + pb - kh) / sy + 1`, >= 1.
+
+    ```mlir
+    %y = sparse_tiny.}] # mnemonic # [{ %x {kernel = array<i64: 2, 2>,
+           strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>}
+         : (tensor<1x8x16x16xf32>) -> tensor<1x8x8x8xf32>
+    ```
+  }];
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def SparseTiny_MaxPool2DOp : SparseTiny_Pool2DOp<"max_pool2d", "max"> {
+  let arguments = (ins SparseTiny_Tensor:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding);
+}
+
+def SparseTiny_AvgPool2DOp : SparseTiny_Pool2DOp<"avg_pool2d", "average"> {
+  let arguments = (ins SparseTiny_Tensor:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding,
+                       DefaultValuedAttr<BoolAttr, "false">:$count_include_pad);
+}
+
+def SparseTiny_GlobalAvgPool2DOp
+    : SparseTiny_Op<"global_avg_pool2d", [Pure]> {
+  let summary = "average over all pixels of each channel";
+  let description = [{
+    `[N, C, H, W] -> [N, C, 1, 1]`.
+
+    Rules: (C1) input rank 4; (C2) the result shape is [N, C, 1, 1].
+
+    ```mlir
+    %y = sparse_tiny.global_avg_pool2d %x
+         : (tensor<1x32x8x8xf32>) -> tensor<1x32x1x1xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$input);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def SparseTiny_MeanOp : SparseTiny_Op<"mean", [Pure]> {
+  let summary = "mean over some axes (token or spatial pooling, LayerNorm parts)";
+  let description = [{
+    Averages over `axes`; `keepdims` keeps them as size-1 dims.
+
+    Rules: (C1) `axes` are distinct, sorted and in [0, rank); (C2) the
+    result shape drops (or, with `keepdims`, sets to 1) those dims.
+
+    ```mlir
+    %m = sparse_tiny.mean %x {axes = array<i64: 1>, keepdims = false}
+         : (tensor<1x16x32xf32>) -> tensor<1x32xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$input, DenseI64ArrayAttr:$axes,
+                       BoolAttr:$keepdims);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement family
+//===----------------------------------------------------------------------===//
+
+def SparseTiny_ReshapeOp : SparseTiny_Op<"reshape", [Pure]> {
+  let summary = "same elements, new static shape (row-major order)";
+  let description = [{
+    Flatten, Squeeze, Unsqueeze and Reshape all import as this op.
+
+    Rule: (C1) the element counts match.
+
+    ```mlir
+    %y = sparse_tiny.reshape %x : (tensor<1x8x4x4xf32>) -> tensor<1x128xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$input);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def SparseTiny_TransposeOp : SparseTiny_Op<"transpose", [Pure]> {
+  let summary = "permutes dims: output dim i is input dim perm[i]";
+  let description = [{
+    Rules: (C1) `perm` is a permutation of [0, rank); (C2) result dim i is
+    input dim `perm[i]`.
+
+    ```mlir
+    %y = sparse_tiny.transpose %x {perm = array<i64: 0, 2, 1>}
+         : (tensor<1x8x16xf32>) -> tensor<1x16x8xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def SparseTiny_ConcatOp : SparseTiny_Op<"concat", [Pure]> {
+  let summary = "joins tensors along one axis";
+  let description = [{
+    Rules: (C1) at least one input, all of one rank; (C2) `axis` in
+    [0, rank); (C3) the inputs agree on every other dim; (C4) the result
+    dim `axis` is the sum of the inputs'.
+
+    ```mlir
+    %y = sparse_tiny.concat %cls, %tok {axis = 1 : i64}
+         : (tensor<1x1x32xf32>, tensor<1x16x32xf32>) -> tensor<1x17x32xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<SparseTiny_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $inputs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def SparseTiny_SliceOp : SparseTiny_Op<"slice", [Pure]> {
+  let summary = "a strided window of a tensor (Slice, Split, Gather of one index)";
+  let description = [{
+    `output[i...] = input[offsets + i * strides]`, one entry per dim.
+
+    Rules: (C1) `offsets`, `sizes`, `strides` have one entry per input dim;
+    (C2) offsets >= 0, sizes >= 1, strides >= 1; (C3) the last index read,
+    `offsets + (sizes - 1) * strides`, is inside the input; (C4) the result
+    shape is `sizes`.
+
+    ```mlir
+    %y = sparse_tiny.slice %x {offsets = array<i64: 0, 0, 0>,
+           sizes = array<i64: 1, 1, 32>, strides = array<i64: 1, 1, 1>}
+         : (tensor<1x17x32xf32>) -> tensor<1x1x32xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$input, DenseI64ArrayAttr:$offsets,
+                       DenseI64ArrayAttr:$sizes, DenseI64ArrayAttr:$strides);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization family
+//===----------------------------------------------------------------------===//
+
+def SparseTiny_SoftmaxOp : SparseTiny_Op<"softmax",
+    [Pure, SameOperandsAndResultShape]> {
+  let summary = "softmax along one axis";
+  let description = [{
+    `output = exp(x - max) / sum(exp(x - max))` along `axis`.
+
+    Rule: (C1) `axis` in [0, rank).
+
+    ```mlir
+    %a = sparse_tiny.softmax %s {axis = 3 : i64}
+         : (tensor<1x4x16x16xf32>) -> tensor<1x4x16x16xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$input, I64Attr:$axis);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def SparseTiny_LayerNormOp : SparseTiny_Op<"layer_norm", [Pure]> {
+  let summary = "layer normalization over the trailing dims from `axis`";
+  let description = [{
+    `output = (x - mean) / sqrt(var + epsilon) * scale + bias`, mean and
+    (biased) variance over dims [axis, rank). Imported from ONNX
+    LayerNormalization, or fused by canonicalization from the decomposed
+    ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div/Mul/Add pattern.
+
+    Rules: (C1) `axis` in [0, rank); (C2) `scale` and `bias` have shape
+    `input.shape[axis:]`; (C3) `epsilon` > 0; (C4) the result has the input
+    shape.
+
+    ```mlir
+    %y = sparse_tiny.layer_norm %x, %g, %b {axis = 2 : i64, epsilon = 1.0e-05 : f32}
+         : (tensor<1x16x32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<1x16x32xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$input, SparseTiny_Tensor:$scale,
+                       SparseTiny_Tensor:$bias, I64Attr:$axis, F32Attr:$epsilon);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $bias attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization family
+//===----------------------------------------------------------------------===//
+
+def SparseTiny_QuantizeOp : SparseTiny_Op<"quantize",
+    [Pure, SameOperandsAndResultShape]> {
+  let summary = "f32 to a quantized type: clamp(round_half_even(x / s) + zp)";
+  let description = [{
+    ONNX QuantizeLinear. The result's `quant` type carries the scale and
+    zero point (per tensor, or per axis).
+
+    Rule: (C1) a per-axis type's quantized dimension is in [0, rank) and
+    has one scale per element of that dim.
+
+    ```mlir
+    %q = sparse_tiny.quantize %x
+         : (tensor<1x16xf32>) -> tensor<1x16x!quant.uniform<i8:f32, 0.05:-3>>
+    ```
+  }];
+  let arguments = (ins SparseTiny_FloatTensor:$input);
+  let results = (outs SparseTiny_QuantTensor:$output);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def SparseTiny_DequantizeOp : SparseTiny_Op<"dequantize",
+    [Pure, SameOperandsAndResultShape]> {
+  let summary = "a quantized type to f32: (q - zp) * s";
+  let description = [{
+    ONNX DequantizeLinear.
+
+    Rule: (C1) as for `quantize`, on the operand's type.
+
+    ```mlir
+    %x = sparse_tiny.dequantize %q
+         : (tensor<1x16x!quant.uniform<i8:f32, 0.05:-3>>) -> tensor<1x16xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_QuantTensor:$input);
+  let results = (outs SparseTiny_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // TINYFORMER_DIALECT_SPARSETINY_IR_SPARSETINYOPS_TD

@@ -1,0 +1,408 @@
+//===- SparseTinyCanonicalize.cpp - fusion by canonicalization ------------===//
+//
+// Exporters decompose LayerNorm (below opset 17), GELU (always), SiLU and
+// biases of MatMul-based linears into chains of elementwise ops. These
+// patterns put each chain back into the single op that kernels, the cost model
+// and quantization reason about:
+//
+//   div(x - mean(x), sqrt(mean((x - mean(x))^2) + eps))  -> layer_norm
+//   mul(layer_norm, c) / add(layer_norm, c)               -> its scale / bias
+//   x * 0.5 * (1 + erf(x / sqrt(2)))                      -> gelu
+//   x * 0.5 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) -> gelu tanh
+//   x * sigmoid(x)                                        -> silu
+//   x * hard_sigmoid(x; 1/6, 1/2)                         -> hardswish
+//   add(fully_connected / conv2d, per-channel constant)   -> its bias
+//
+//===----------------------------------------------------------------------===//
+#include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace mlir::sparse_tiny;
+
+namespace {
+
+/// The one value of a splat float constant, if `v` is one.
+std::optional<float> getSplatFloat(Value v) {
+  std::optional<std::vector<float>> values = getConstantFloats(v);
+  if (!values || values->empty() || isa<quant::QuantizedType>(
+                                        getElementTypeOrSelf(v.getType())))
+    return std::nullopt;
+  for (float x : *values)
+    if (x != values->front())
+      return std::nullopt;
+  return values->front();
+}
+
+bool isSplat(Value v, double expected, double relTol = 1e-4) {
+  std::optional<float> s = getSplatFloat(v);
+  return s && std::abs(*s - expected) <= relTol * std::abs(expected);
+}
+
+/// The leaves of a tree of `OpTy` (mul or add) below `v`, at most `depth`
+/// levels deep; commutativity lets patterns match any association.
+template <typename OpTy>
+void collectLeaves(Value v, int depth, SmallVectorImpl<Value> &leaves) {
+  auto op = v.getDefiningOp<OpTy>();
+  if (!op || depth == 0) {
+    leaves.push_back(v);
+    return;
+  }
+  collectLeaves<OpTy>(op.getLhs(), depth - 1, leaves);
+  collectLeaves<OpTy>(op.getRhs(), depth - 1, leaves);
+}
+
+/// Splits `leaves` into one splat constant equal to `c` and the rest.
+bool takeSplat(SmallVectorImpl<Value> &leaves, double c) {
+  for (auto *it = leaves.begin(); it != leaves.end(); ++it)
+    if (isSplat(*it, c)) {
+      leaves.erase(it);
+      return true;
+    }
+  return false;
+}
+
+/// Matches `x / sqrt(2)` or `x * (1 / sqrt(2))`, returning x.
+Value matchDivBySqrt2(Value v) {
+  if (auto div = v.getDefiningOp<DivOp>())
+    if (isSplat(div.getRhs(), M_SQRT2))
+      return div.getLhs();
+  SmallVector<Value> leaves;
+  collectLeaves<MulOp>(v, 1, leaves);
+  if (leaves.size() == 2 && takeSplat(leaves, M_SQRT1_2))
+    return leaves.front();
+  return {};
+}
+
+/// Matches `x^3` as pow(x, 3) or x * x * x, returning x.
+Value matchCube(Value v) {
+  if (auto pow = v.getDefiningOp<PowOp>())
+    return isSplat(pow.getRhs(), 3.0) ? pow.getLhs() : Value();
+  SmallVector<Value> leaves;
+  collectLeaves<MulOp>(v, 2, leaves);
+  if (leaves.size() == 3 && leaves[0] == leaves[1] && leaves[1] == leaves[2])
+    return leaves[0];
+  return {};
+}
+
+/// Matches the argument of GELU's tanh: sqrt(2/pi) * (x + 0.044715 * x^3).
+Value matchGeluTanhArgument(Value v) {
+  SmallVector<Value> factors;
+  collectLeaves<MulOp>(v, 1, factors);
+  if (factors.size() != 2 || !takeSplat(factors, std::sqrt(2.0 / M_PI)))
+    return {};
+  SmallVector<Value> terms;
+  collectLeaves<AddOp>(factors.front(), 1, terms);
+  if (terms.size() != 2)
+    return {};
+  for (int i = 0; i < 2; ++i) {
+    SmallVector<Value> cubic;
+    collectLeaves<MulOp>(terms[1 - i], 1, cubic);
+    if (cubic.size() == 2 && takeSplat(cubic, 0.044715) &&
+        matchCube(cubic.front()) == terms[i])
+      return terms[i];
+  }
+  return {};
+}
+
+/// x * 0.5 * (1 + erf(x / sqrt 2)) and the tanh form, in any association.
+struct FuseGelu : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp root,
+                                PatternRewriter &rewriter) const override {
+    SmallVector<Value> factors;
+    collectLeaves<MulOp>(root.getResult(), 2, factors);
+    if (factors.size() != 3 || !takeSplat(factors, 0.5))
+      return failure();
+    for (int i = 0; i < 2; ++i) {
+      Value x = factors[i];
+      SmallVector<Value> terms;
+      collectLeaves<AddOp>(factors[1 - i], 1, terms);
+      if (terms.size() != 2 || !takeSplat(terms, 1.0) ||
+          x.getType() != root.getType())
+        continue;
+      GeluApproximation approx;
+      if (auto erf = terms.front().getDefiningOp<ErfOp>();
+          erf && matchDivBySqrt2(erf.getInput()) == x)
+        approx = GeluApproximation::none;
+      else if (auto tanh = terms.front().getDefiningOp<TanhOp>();
+               tanh && matchGeluTanhArgument(tanh.getInput()) == x)
+        approx = GeluApproximation::tanh;
+      else
+        continue;
+      rewriter.replaceOpWithNewOp<GeluOp>(root, root.getType(), x, approx);
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// x * sigmoid(x) -> silu(x); x * hard_sigmoid(x; 1/6, 1/2) -> hardswish(x).
+struct FuseGatedActivation : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp root,
+                                PatternRewriter &rewriter) const override {
+    for (auto [x, gate] : {std::pair(root.getLhs(), root.getRhs()),
+                           std::pair(root.getRhs(), root.getLhs())}) {
+      if (x.getType() != root.getType())
+        continue;
+      if (auto sig = gate.getDefiningOp<SigmoidOp>();
+          sig && sig.getInput() == x) {
+        rewriter.replaceOpWithNewOp<SiluOp>(root, root.getType(), x);
+        return success();
+      }
+      if (auto hs = gate.getDefiningOp<HardSigmoidOp>();
+          hs && hs.getInput() == x &&
+          std::abs(hs.getAlpha().convertToFloat() - 1.0f / 6) < 1e-6f &&
+          hs.getBeta().convertToFloat() == 0.5f) {
+        rewriter.replaceOpWithNewOp<HardSwishOp>(root, root.getType(), x);
+        return success();
+      }
+    }
+    return failure();
+  }
+};
+
+/// True if `axes` (with keepdims) are exactly the trailing dims from `axis`.
+bool isTrailingMean(MeanOp mean, int64_t &axis) {
+  int64_t rank = mean.getInput().getType().getRank();
+  ArrayRef<int64_t> axes = mean.getAxes();
+  if (!mean.getKeepdims() || axes.empty() || axes.back() != rank - 1)
+    return false;
+  for (size_t i = 1; i < axes.size(); ++i)
+    if (axes[i] != axes[i - 1] + 1)
+      return false;
+  axis = axes.front();
+  return true;
+}
+
+/// (x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps) -> layer_norm(x, 1, 0).
+struct FuseLayerNorm : OpRewritePattern<DivOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DivOp div,
+                                PatternRewriter &rewriter) const override {
+    auto centered = div.getLhs().getDefiningOp<SubOp>();
+    auto sqrt = div.getRhs().getDefiningOp<SqrtOp>();
+    if (!centered || !sqrt)
+      return failure();
+    Value x = centered.getLhs();
+    auto mean = centered.getRhs().getDefiningOp<MeanOp>();
+    int64_t axis;
+    if (!mean || mean.getInput() != x || !isTrailingMean(mean, axis) ||
+        x.getType() != div.getType())
+      return failure();
+    SmallVector<Value> terms;
+    collectLeaves<AddOp>(sqrt.getInput(), 1, terms);
+    if (terms.size() != 2)
+      return failure();
+    std::optional<float> eps = getSplatFloat(terms[1]);
+    Value variance = terms[0];
+    if (!eps) {
+      eps = getSplatFloat(terms[0]);
+      variance = terms[1];
+    }
+    auto varMean = variance.getDefiningOp<MeanOp>();
+    int64_t varAxis;
+    if (!eps || !(*eps > 0) || !varMean || !isTrailingMean(varMean, varAxis) ||
+        varAxis != axis)
+      return failure();
+    // The squared deviation: pow(d, 2) or d * d, with d the centered input.
+    Value squared = varMean.getInput();
+    bool isSquare = false;
+    if (auto pow = squared.getDefiningOp<PowOp>())
+      isSquare = pow.getLhs() == centered.getResult() &&
+                 isSplat(pow.getRhs(), 2.0);
+    else if (auto mul = squared.getDefiningOp<MulOp>())
+      isSquare = mul.getLhs() == centered.getResult() &&
+                 mul.getRhs() == centered.getResult();
+    if (!isSquare)
+      return failure();
+
+    auto type = cast<RankedTensorType>(x.getType());
+    auto paramType = RankedTensorType::get(type.getShape().drop_front(axis),
+                                           rewriter.getF32Type());
+    std::vector<float> ones(paramType.getNumElements(), 1.0f);
+    std::vector<float> zeros(paramType.getNumElements(), 0.0f);
+    Value scale = createFloatConstant(rewriter, div.getLoc(), paramType, ones,
+                                      "layer_norm.scale");
+    Value bias = createFloatConstant(rewriter, div.getLoc(), paramType, zeros,
+                                     "layer_norm.bias");
+    rewriter.replaceOpWithNewOp<LayerNormOp>(
+        div, div.getType(), x, scale, bias, rewriter.getI64IntegerAttr(axis),
+        rewriter.getF32FloatAttr(*eps));
+    return success();
+  }
+};
+
+/// The values of constant `c` broadcast to `shape` (the trailing dims of the
+/// op it combines with), or nullopt if `c` is not a float constant whose
+/// broadcast over the whole result depends only on those trailing dims.
+std::optional<std::vector<float>>
+broadcastTrailing(Value c, ArrayRef<int64_t> shape, int64_t resultRank) {
+  std::optional<std::vector<float>> values = getConstantFloats(c);
+  auto cType = cast<RankedTensorType>(c.getType());
+  if (!values || isa<quant::QuantizedType>(cType.getElementType()))
+    return std::nullopt;
+  ArrayRef<int64_t> cShape = cType.getShape();
+  // Dims of c in front of the trailing ones must be 1 (no batch/token axis).
+  int64_t lead = int64_t(cShape.size()) - int64_t(shape.size());
+  if (int64_t(cShape.size()) > resultRank)
+    return std::nullopt;
+  for (int64_t i = 0; i < lead; ++i)
+    if (cShape[i] != 1)
+      return std::nullopt;
+  SmallVector<int64_t> padded(std::max<int64_t>(0, -lead), 1);
+  for (int64_t d : cShape.drop_front(std::max<int64_t>(0, lead)))
+    padded.push_back(d);
+  for (size_t i = 0; i < shape.size(); ++i)
+    if (padded[i] != 1 && padded[i] != shape[i])
+      return std::nullopt;
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  std::vector<float> out(n);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t rem = i, src = 0, stride = 1;
+    for (int64_t d = shape.size() - 1; d >= 0; --d) {
+      int64_t idx = rem % shape[d];
+      rem /= shape[d];
+      if (padded[d] != 1)
+        src += idx * stride;
+      stride *= padded[d];
+    }
+    out[i] = (*values)[src];
+  }
+  return out;
+}
+
+/// mul(layer_norm(x, g, b), c) -> layer_norm(x, g*c, b*c) and
+/// add(layer_norm(x, g, b), c) -> layer_norm(x, g, b+c), c over the
+/// normalized dims only.
+template <typename OpTy>
+struct FoldAffineIntoLayerNorm : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    for (auto [lhs, rhs] : {std::pair(op.getLhs(), op.getRhs()),
+                            std::pair(op.getRhs(), op.getLhs())}) {
+      auto ln = lhs.template getDefiningOp<LayerNormOp>();
+      if (!ln || !ln->hasOneUse() || ln.getType() != op.getType())
+        continue;
+      ArrayRef<int64_t> normShape =
+          ln.getInput().getType().getShape().drop_front(ln.getAxis());
+      std::optional<std::vector<float>> c =
+          broadcastTrailing(rhs, normShape, ln.getType().getRank());
+      std::optional<std::vector<float>> g = getConstantFloats(ln.getScale());
+      std::optional<std::vector<float>> b = getConstantFloats(ln.getBias());
+      if (!c || !g || !b)
+        continue;
+      for (size_t i = 0; i < c->size(); ++i) {
+        if constexpr (std::is_same_v<OpTy, MulOp>) {
+          (*g)[i] *= (*c)[i];
+          (*b)[i] *= (*c)[i];
+        } else {
+          (*b)[i] += (*c)[i];
+        }
+      }
+      auto paramType = cast<RankedTensorType>(ln.getScale().getType());
+      Value scale = createFloatConstant(rewriter, op.getLoc(), paramType, *g,
+                                        "layer_norm.scale");
+      Value bias = createFloatConstant(rewriter, op.getLoc(), paramType, *b,
+                                       "layer_norm.bias");
+      rewriter.replaceOpWithNewOp<LayerNormOp>(
+          op, op.getType(), ln.getInput(), scale, bias, ln.getAxisAttr(),
+          ln.getEpsilonAttr());
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// add(fully_connected(x, w[, b]), c) and add(conv2d(x, w[, b]), c) with c
+/// constant per output channel -> the same op with bias b + c.
+struct FoldAddIntoBias : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp add,
+                                PatternRewriter &rewriter) const override {
+    for (auto [lhs, rhs] : {std::pair(add.getLhs(), add.getRhs()),
+                            std::pair(add.getRhs(), add.getLhs())}) {
+      Operation *producer = lhs.getDefiningOp();
+      if (!producer || !producer->hasOneUse() ||
+          !isa<FullyConnectedOp, Conv2DOp>(producer) ||
+          lhs.getType() != add.getType())
+        continue;
+      auto resultType = cast<RankedTensorType>(lhs.getType());
+      // Channels are the last dim of a linear, dim 1 (with H, W after) of
+      // a conv.
+      bool isConv = isa<Conv2DOp>(producer);
+      int64_t channels = isConv ? resultType.getDimSize(1)
+                                : resultType.getShape().back();
+      SmallVector<int64_t> trailing{channels};
+      if (isConv)
+        trailing.append({resultType.getDimSize(2), resultType.getDimSize(3)});
+      std::optional<std::vector<float>> c =
+          broadcastTrailing(rhs, trailing, resultType.getRank());
+      if (!c)
+        continue;
+      // For a conv, c must not vary over H and W.
+      int64_t plane = isConv ? trailing[1] * trailing[2] : 1;
+      std::vector<float> perChannel(channels);
+      bool uniform = true;
+      for (int64_t ch = 0; ch < channels; ++ch) {
+        perChannel[ch] = (*c)[ch * plane];
+        for (int64_t p = 1; p < plane; ++p)
+          uniform &= (*c)[ch * plane + p] == perChannel[ch];
+      }
+      if (!uniform)
+        continue;
+      Value oldBias = producer->getNumOperands() > 2 ? producer->getOperand(2)
+                                                     : Value();
+      if (oldBias) {
+        std::optional<std::vector<float>> b = getConstantFloats(oldBias);
+        if (!b || isa<quant::QuantizedType>(
+                      getElementTypeOrSelf(oldBias.getType())))
+          continue;
+        for (int64_t ch = 0; ch < channels; ++ch)
+          perChannel[ch] += (*b)[ch];
+      }
+      auto biasType =
+          RankedTensorType::get({channels}, rewriter.getF32Type());
+      Value bias = createFloatConstant(rewriter, add.getLoc(), biasType,
+                                       perChannel, "bias");
+      rewriter.modifyOpInPlace(producer, [&] {
+        if (oldBias)
+          producer->setOperand(2, bias);
+        else
+          producer->insertOperands(2, bias);
+      });
+      rewriter.replaceOp(add, producer->getResults());
+      return success();
+    }
+    return failure();
+  }
+};
+
+} // namespace
+
+void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<FoldAddIntoBias>(context);
+}
+
+void MulOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<FuseGelu, FuseGatedActivation>(context);
+}
+
+void DivOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<FuseLayerNorm>(context);
+}
+
+void LayerNormOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                              MLIRContext *context) {
+  results.add<FoldAffineIntoLayerNorm<MulOp>, FoldAffineIntoLayerNorm<AddOp>>(
+      context);
+}

@@ -1,0 +1,554 @@
+//===- SparseTinyOps.cpp - verifiers, folders, shape rules ----------------===//
+//
+// Rule numbers (C1, C2, ...) match the op descriptions in SparseTinyOps.td
+// and the cases in test/Dialect/SparseTiny/invalid.mlir.
+//
+//===----------------------------------------------------------------------===//
+#include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace mlir::sparse_tiny;
+
+#define GET_OP_CLASSES
+#include "tinyformer/Dialect/SparseTiny/IR/SparseTinyOps.cpp.inc"
+
+static ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<ShapedType>(v.getType()).getShape();
+}
+
+static std::string shapeStr(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (auto [i, d] : llvm::enumerate(shape))
+    s += (i ? "," : "") + std::to_string(d);
+  return s + "]";
+}
+
+/// Checks that the op's result has `expected` as its shape.
+static LogicalResult verifyResultShape(Operation *op, StringRef rule,
+                                       ArrayRef<int64_t> expected) {
+  ArrayRef<int64_t> actual = shapeOf(op->getResult(0));
+  if (actual != expected)
+    return op->emitOpError() << rule << ": result shape " << shapeStr(actual)
+                             << " should be " << shapeStr(expected);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Shape rules
+//===----------------------------------------------------------------------===//
+
+LogicalResult sparse_tiny::inferConv2DShape(
+    ArrayRef<int64_t> input, ArrayRef<int64_t> weight,
+    ArrayRef<int64_t> strides, ArrayRef<int64_t> padding,
+    ArrayRef<int64_t> dilations, int64_t groups,
+    SmallVectorImpl<int64_t> &result, EmitErrorFn emitError) {
+  if (input.size() != 4 || weight.size() != 4)
+    return emitError() << "C1: input and weight must have rank 4 (NCHW, "
+                          "OIHW), got "
+                       << shapeStr(input) << " and " << shapeStr(weight);
+  if (strides.size() != 2 || dilations.size() != 2 || padding.size() != 4 ||
+      llvm::any_of(strides, [](int64_t s) { return s <= 0; }) ||
+      llvm::any_of(dilations, [](int64_t d) { return d <= 0; }) ||
+      llvm::any_of(padding, [](int64_t p) { return p < 0; }))
+    return emitError() << "C2: strides and dilations need 2 positive entries, "
+                          "padding 4 non-negative ones";
+  int64_t c = input[1], o = weight[0];
+  if (groups < 1 || c % groups != 0 || o % groups != 0)
+    return emitError() << "C3: groups (" << groups
+                       << ") must divide input channels (" << c
+                       << ") and output channels (" << o << ")";
+  if (weight[1] != c / groups)
+    return emitError() << "C3: weight dim 1 (" << weight[1]
+                       << ") must be input channels / groups (" << c / groups
+                       << ")";
+  int64_t spans[2];
+  for (int i = 0; i < 2; ++i) {
+    int64_t extent = input[2 + i] + padding[i] + padding[i + 2] -
+                     dilations[i] * (weight[2 + i] - 1) - 1;
+    spans[i] = extent < 0 ? 0 : extent / strides[i] + 1;
+  }
+  if (spans[0] < 1 || spans[1] < 1)
+    return emitError() << "C5: the kernel " << shapeStr(weight.drop_front(2))
+                       << " does not fit the padded input "
+                       << shapeStr(input.drop_front(2));
+  result.assign({input[0], o, spans[0], spans[1]});
+  return success();
+}
+
+LogicalResult sparse_tiny::inferPool2DShape(ArrayRef<int64_t> input,
+                                            ArrayRef<int64_t> kernel,
+                                            ArrayRef<int64_t> strides,
+                                            ArrayRef<int64_t> padding,
+                                            SmallVectorImpl<int64_t> &result,
+                                            EmitErrorFn emitError) {
+  if (input.size() != 4)
+    return emitError() << "C1: input must have rank 4 (NCHW), got "
+                       << shapeStr(input);
+  if (kernel.size() != 2 || strides.size() != 2 || padding.size() != 4 ||
+      llvm::any_of(kernel, [](int64_t k) { return k <= 0; }) ||
+      llvm::any_of(strides, [](int64_t s) { return s <= 0; }))
+    return emitError() << "C2: kernel and strides need 2 positive entries, "
+                          "padding 4";
+  for (int i = 0; i < 4; ++i)
+    if (padding[i] < 0 || padding[i] >= kernel[i % 2])
+      return emitError() << "C2: padding " << shapeStr(padding)
+                         << " must be in [0, kernel) for kernel "
+                         << shapeStr(kernel);
+  int64_t spans[2];
+  for (int i = 0; i < 2; ++i) {
+    int64_t extent = input[2 + i] + padding[i] + padding[i + 2] - kernel[i];
+    spans[i] = extent < 0 ? 0 : extent / strides[i] + 1;
+  }
+  if (spans[0] < 1 || spans[1] < 1)
+    return emitError() << "C3: the window " << shapeStr(kernel)
+                       << " does not fit the input "
+                       << shapeStr(input.drop_front(2));
+  result.assign({input[0], input[1], spans[0], spans[1]});
+  return success();
+}
+
+LogicalResult sparse_tiny::inferBroadcastShape(ArrayRef<int64_t> lhs,
+                                               ArrayRef<int64_t> rhs,
+                                               SmallVectorImpl<int64_t> &result,
+                                               EmitErrorFn emitError) {
+  size_t rank = std::max(lhs.size(), rhs.size());
+  result.assign(rank, 1);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t l = i < rank - lhs.size() ? 1 : lhs[i - (rank - lhs.size())];
+    int64_t r = i < rank - rhs.size() ? 1 : rhs[i - (rank - rhs.size())];
+    if (l != r && l != 1 && r != 1)
+      return emitError() << "C1: shapes " << shapeStr(lhs) << " and "
+                         << shapeStr(rhs) << " do not broadcast";
+    result[i] = l == 1 ? r : l;
+  }
+  return success();
+}
+
+LogicalResult sparse_tiny::inferMatMulShape(ArrayRef<int64_t> lhs,
+                                            ArrayRef<int64_t> rhs,
+                                            SmallVectorImpl<int64_t> &result,
+                                            EmitErrorFn emitError) {
+  if (lhs.size() < 2 || rhs.size() < 2)
+    return emitError() << "C1: both operands need rank >= 2, got "
+                       << shapeStr(lhs) << " and " << shapeStr(rhs);
+  if (lhs.back() != rhs[rhs.size() - 2])
+    return emitError() << "C2: contraction dims differ: " << shapeStr(lhs)
+                       << " @ " << shapeStr(rhs);
+  if (failed(inferBroadcastShape(lhs.drop_back(2), rhs.drop_back(2), result,
+                                 [&] {
+                                   return emitError() << "C3: batch dims: ";
+                                 })))
+    return failure();
+  result.push_back(lhs[lhs.size() - 2]);
+  result.push_back(rhs.back());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::verify() {
+  auto valueType = cast<ShapedType>(getValue().getType());
+  auto resultType = getOutput().getType();
+  if (valueType.getShape() != resultType.getShape())
+    return emitOpError() << "C1: value shape " << shapeStr(valueType.getShape())
+                         << " differs from result shape "
+                         << shapeStr(resultType.getShape());
+  Type elem = resultType.getElementType();
+  if (auto q = dyn_cast<quant::QuantizedType>(elem))
+    elem = q.getStorageType();
+  if (valueType.getElementType() != elem)
+    return emitOpError() << "C2: value element type "
+                         << valueType.getElementType()
+                         << " must be the result's (storage) type " << elem;
+  if (WeightEncodingAttr enc = getEncodingAttr()) {
+    if (enc.getFormat() != WeightFormat::dense && resultType.getRank() < 2)
+      return emitOpError() << "C3: a sparse encoding needs rank >= 2";
+    ArrayRef<int64_t> block = enc.getBlockShape();
+    if (!block.empty() && (block[0] > resultType.getDimSize(0) ||
+                           block[1] > resultType.getDimSize(1)))
+      return emitOpError() << "C3: block " << shapeStr(block)
+                           << " is larger than the weight's dims 0 and 1";
+  }
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) {
+  // A quantized constant's value has the storage type, not the result type,
+  // so it cannot stand for the result as an attribute.
+  if (getValue().getType() != getOutput().getType())
+    return {};
+  return getValue();
+}
+
+std::optional<std::vector<float>> sparse_tiny::getConstantFloats(Value value) {
+  auto cst = value.getDefiningOp<ConstantOp>();
+  if (!cst)
+    return std::nullopt;
+  ElementsAttr attr = cst.getValue();
+  auto type = cst.getOutput().getType();
+  std::vector<float> out;
+  out.reserve(type.getNumElements());
+  if (auto res = dyn_cast<DenseF32ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<float>> data = res.tryGetAsArrayRef();
+    if (!data)
+      return std::nullopt;
+    out.assign(data->begin(), data->end());
+  } else if (auto res = dyn_cast<DenseI8ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<int8_t>> data = res.tryGetAsArrayRef();
+    if (!data)
+      return std::nullopt;
+    out.assign(data->begin(), data->end());
+  } else if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    if (isa<FloatType>(dense.getElementType())) {
+      for (APFloat v : dense.getValues<APFloat>())
+        out.push_back(v.convertToFloat());
+    } else {
+      bool isUnsigned = false;
+      if (auto q = dyn_cast<quant::QuantizedType>(type.getElementType()))
+        isUnsigned = !q.isSigned();
+      for (APInt v : dense.getValues<APInt>())
+        out.push_back(isUnsigned ? float(v.getZExtValue())
+                                 : float(v.getSExtValue()));
+    }
+  } else {
+    return std::nullopt;
+  }
+  // Dequantize a quantized constant: (q - zp) * scale, per tensor or axis.
+  Type elem = type.getElementType();
+  if (auto q = dyn_cast<quant::UniformQuantizedType>(elem)) {
+    for (float &v : out)
+      v = float((v - q.getZeroPoint()) * q.getScale());
+  } else if (auto q = dyn_cast<quant::UniformQuantizedPerAxisType>(elem)) {
+    ArrayRef<int64_t> shape = type.getShape();
+    int64_t axis = q.getQuantizedDimension();
+    int64_t inner = 1;
+    for (size_t i = axis + 1; i < shape.size(); ++i)
+      inner *= shape[i];
+    for (size_t i = 0; i < out.size(); ++i) {
+      int64_t c = (i / inner) % shape[axis];
+      out[i] = float((out[i] - q.getZeroPoints()[c]) * q.getScales()[c]);
+    }
+  }
+  return out;
+}
+
+ConstantOp sparse_tiny::createFloatConstant(OpBuilder &builder, Location loc,
+                                            RankedTensorType type,
+                                            ArrayRef<float> values,
+                                            StringRef blobName) {
+  ElementsAttr attr;
+  // Small constants stay readable in the IR; large ones become blobs so that
+  // printing, parsing and copying a model stays cheap.
+  constexpr size_t kInlineLimit = 64;
+  if (values.size() == 1)
+    attr = DenseElementsAttr::get(type, values[0]);
+  else if (values.size() <= kInlineLimit)
+    attr = DenseElementsAttr::get(type, values);
+  else
+    attr = cast<ElementsAttr>(Attribute(DenseF32ResourceElementsAttr::get(
+        type, blobName,
+        HeapAsmResourceBlob::allocateAndCopyInferAlign(values))));
+  return builder.create<ConstantOp>(loc, type, attr, WeightEncodingAttr());
+}
+
+//===----------------------------------------------------------------------===//
+// Conv, matmul families
+//===----------------------------------------------------------------------===//
+
+LogicalResult Conv2DOp::verify() {
+  SmallVector<int64_t> expected;
+  if (failed(inferConv2DShape(shapeOf(getInput()), shapeOf(getWeight()),
+                              getStrides(), getPadding(), getDilations(),
+                              getGroups(), expected,
+                              [&] { return emitOpError(); })))
+    return failure();
+  if (getBias() && shapeOf(getBias()) != ArrayRef<int64_t>{expected[1]})
+    return emitOpError() << "C4: bias shape " << shapeStr(shapeOf(getBias()))
+                         << " should be [" << expected[1] << "]";
+  return verifyResultShape(*this, "C5", expected);
+}
+
+LogicalResult FullyConnectedOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput()), w = shapeOf(getWeight());
+  if (in.empty() || w.size() != 2)
+    return emitOpError() << "C1: input needs rank >= 1 and weight rank 2, got "
+                         << shapeStr(in) << " and " << shapeStr(w);
+  if (in.back() != w[1])
+    return emitOpError() << "C2: input features (" << in.back()
+                         << ") differ from weight dim 1 (" << w[1] << ")";
+  if (getBias() && shapeOf(getBias()) != ArrayRef<int64_t>{w[0]})
+    return emitOpError() << "C3: bias shape " << shapeStr(shapeOf(getBias()))
+                         << " should be [" << w[0] << "]";
+  SmallVector<int64_t> expected(in.drop_back());
+  expected.push_back(w[0]);
+  return verifyResultShape(*this, "C4", expected);
+}
+
+LogicalResult MatMulOp::verify() {
+  SmallVector<int64_t> expected;
+  if (failed(inferMatMulShape(shapeOf(getLhs()), shapeOf(getRhs()), expected,
+                              [&] { return emitOpError(); })))
+    return failure();
+  return verifyResultShape(*this, "C4", expected);
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise family
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyBinary(Operation *op) {
+  SmallVector<int64_t> expected;
+  if (failed(inferBroadcastShape(shapeOf(op->getOperand(0)),
+                                 shapeOf(op->getOperand(1)), expected,
+                                 [&] { return op->emitOpError(); })))
+    return failure();
+  return verifyResultShape(op, "C2", expected);
+}
+
+LogicalResult AddOp::verify() { return verifyBinary(*this); }
+LogicalResult SubOp::verify() { return verifyBinary(*this); }
+LogicalResult MulOp::verify() { return verifyBinary(*this); }
+LogicalResult DivOp::verify() { return verifyBinary(*this); }
+LogicalResult PowOp::verify() { return verifyBinary(*this); }
+
+LogicalResult ClipOp::verify() {
+  if (getMin().convertToFloat() > getMax().convertToFloat())
+    return emitOpError() << "C1: min (" << getMin().convertToFloat()
+                         << ") is above max (" << getMax().convertToFloat()
+                         << ")";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling and reduction family
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyPool(Operation *op, ArrayRef<int64_t> kernel,
+                                ArrayRef<int64_t> strides,
+                                ArrayRef<int64_t> padding) {
+  SmallVector<int64_t> expected;
+  if (failed(inferPool2DShape(shapeOf(op->getOperand(0)), kernel, strides,
+                              padding, expected,
+                              [&] { return op->emitOpError(); })))
+    return failure();
+  return verifyResultShape(op, "C3", expected);
+}
+
+LogicalResult MaxPool2DOp::verify() {
+  return verifyPool(*this, getKernel(), getStrides(), getPadding());
+}
+
+LogicalResult AvgPool2DOp::verify() {
+  return verifyPool(*this, getKernel(), getStrides(), getPadding());
+}
+
+LogicalResult GlobalAvgPool2DOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  if (in.size() != 4)
+    return emitOpError() << "C1: input must have rank 4 (NCHW), got "
+                         << shapeStr(in);
+  return verifyResultShape(*this, "C2", {in[0], in[1], 1, 1});
+}
+
+LogicalResult MeanOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  ArrayRef<int64_t> axes = getAxes();
+  for (auto [i, a] : llvm::enumerate(axes))
+    if (a < 0 || a >= int64_t(in.size()) || (i > 0 && axes[i - 1] >= a))
+      return emitOpError() << "C1: axes " << shapeStr(axes)
+                           << " must be distinct, sorted and in [0, "
+                           << in.size() << ")";
+  SmallVector<int64_t> expected;
+  for (auto [i, d] : llvm::enumerate(in)) {
+    if (!llvm::is_contained(axes, int64_t(i)))
+      expected.push_back(d);
+    else if (getKeepdims())
+      expected.push_back(1);
+  }
+  return verifyResultShape(*this, "C2", expected);
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement family
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  auto in = getInput().getType(), out = getOutput().getType();
+  if (in.getNumElements() != out.getNumElements())
+    return emitOpError() << "C1: " << in.getNumElements()
+                         << " elements cannot become " << out.getNumElements();
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getOutput().getType())
+    return getInput();
+  // reshape(reshape(x)) -> reshape(x): only the last shape matters.
+  if (auto inner = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(inner.getInput());
+    return getResult();
+  }
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
+    return dense.reshape(getOutput().getType());
+  return {};
+}
+
+LogicalResult TransposeOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  ArrayRef<int64_t> perm = getPerm();
+  SmallVector<bool> seen(in.size(), false);
+  bool ok = perm.size() == in.size();
+  for (int64_t p : perm) {
+    if (!ok || p < 0 || p >= int64_t(in.size()) || seen[p]) {
+      ok = false;
+      break;
+    }
+    seen[p] = true;
+  }
+  if (!ok)
+    return emitOpError() << "C1: perm " << shapeStr(perm)
+                         << " is not a permutation of [0, " << in.size()
+                         << ")";
+  SmallVector<int64_t> expected;
+  for (int64_t p : perm)
+    expected.push_back(in[p]);
+  return verifyResultShape(*this, "C2", expected);
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  ArrayRef<int64_t> perm = getPerm();
+  bool identity = llvm::all_of(llvm::enumerate(perm), [](auto it) {
+    return int64_t(it.index()) == it.value();
+  });
+  if (identity && getInput().getType() == getOutput().getType())
+    return getInput();
+  // transpose(transpose(x, p), q) -> transpose(x, p o q).
+  if (auto inner = getInput().getDefiningOp<TransposeOp>()) {
+    SmallVector<int64_t> composed;
+    for (int64_t q : perm)
+      composed.push_back(inner.getPerm()[q]);
+    getInputMutable().assign(inner.getInput());
+    setPerm(composed);
+    return getResult();
+  }
+  return {};
+}
+
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError() << "C1: needs at least one input";
+  ArrayRef<int64_t> first = shapeOf(getInputs().front());
+  int64_t rank = first.size(), axis = getAxis();
+  if (axis < 0 || axis >= rank)
+    return emitOpError() << "C2: axis " << axis << " is not in [0, " << rank
+                         << ")";
+  SmallVector<int64_t> expected(first);
+  expected[axis] = 0;
+  for (Value in : getInputs()) {
+    ArrayRef<int64_t> s = shapeOf(in);
+    if (int64_t(s.size()) != rank)
+      return emitOpError() << "C1: inputs differ in rank";
+    for (int64_t i = 0; i < rank; ++i)
+      if (i != axis && s[i] != first[i])
+        return emitOpError() << "C3: input shapes " << shapeStr(first)
+                             << " and " << shapeStr(s) << " differ off axis "
+                             << axis;
+    expected[axis] += s[axis];
+  }
+  return verifyResultShape(*this, "C4", expected);
+}
+
+LogicalResult SliceOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  ArrayRef<int64_t> offsets = getOffsets(), sizes = getSizes(),
+                    strides = getStrides();
+  if (offsets.size() != in.size() || sizes.size() != in.size() ||
+      strides.size() != in.size())
+    return emitOpError() << "C1: offsets, sizes and strides need "
+                         << in.size() << " entries each";
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (offsets[i] < 0 || sizes[i] < 1 || strides[i] < 1)
+      return emitOpError() << "C2: dim " << i
+                           << ": offset >= 0, size >= 1, stride >= 1 needed";
+    if (offsets[i] + (sizes[i] - 1) * strides[i] >= in[i])
+      return emitOpError() << "C3: dim " << i << " reads index "
+                           << offsets[i] + (sizes[i] - 1) * strides[i]
+                           << " of " << in[i];
+  }
+  return verifyResultShape(*this, "C4", sizes);
+}
+
+OpFoldResult SliceOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getOutput().getType())
+    return getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization family
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  if (getAxis() < 0 || getAxis() >= rank)
+    return emitOpError() << "C1: axis " << getAxis() << " is not in [0, "
+                         << rank << ")";
+  return success();
+}
+
+LogicalResult LayerNormOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= int64_t(in.size()))
+    return emitOpError() << "C1: axis " << axis << " is not in [0, "
+                         << in.size() << ")";
+  ArrayRef<int64_t> normalized = in.drop_front(axis);
+  if (shapeOf(getScale()) != normalized || shapeOf(getBias()) != normalized)
+    return emitOpError() << "C2: scale and bias must have shape "
+                         << shapeStr(normalized);
+  if (!(getEpsilon().convertToFloat() > 0.0f))
+    return emitOpError() << "C3: epsilon must be positive";
+  return verifyResultShape(*this, "C4", in);
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization family
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyQuantType(Operation *op, ShapedType type) {
+  auto perAxis =
+      dyn_cast<quant::UniformQuantizedPerAxisType>(type.getElementType());
+  if (!perAxis)
+    return success();
+  int64_t dim = perAxis.getQuantizedDimension();
+  if (dim < 0 || dim >= type.getRank() ||
+      int64_t(perAxis.getScales().size()) != type.getDimSize(dim))
+    return op->emitOpError()
+           << "C1: per-axis quantization on dim " << dim << " needs one scale "
+           << "per element of that dim";
+  return success();
+}
+
+LogicalResult QuantizeOp::verify() {
+  return verifyQuantType(*this, getOutput().getType());
+}
+
+OpFoldResult QuantizeOp::fold(FoldAdaptor) {
+  // quantize(dequantize(q)) with the same type is q: QDQ pairs that a
+  // rewrite left back to back.
+  if (auto dq = getInput().getDefiningOp<DequantizeOp>())
+    if (dq.getInput().getType() == getOutput().getType())
+      return dq.getInput();
+  return {};
+}
+
+LogicalResult DequantizeOp::verify() {
+  return verifyQuantType(*this, getInput().getType());
+}
