@@ -12,6 +12,9 @@
 //   x * sigmoid(x)                                        -> silu
 //   x * hard_sigmoid(x; 1/6, 1/2)                         -> hardswish
 //   add(fully_connected / conv2d, per-channel constant)   -> its bias
+//   mul(conv2d, per-channel constant)                     -> scaled weights
+//                                        (BatchNormalization after a conv)
+//   conv2d / avg_pool2d of a zero pad of H and W          -> their padding
 //
 //===----------------------------------------------------------------------===//
 #include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
@@ -384,6 +387,107 @@ struct FoldAddIntoBias : OpRewritePattern<AddOp> {
   }
 };
 
+/// mul(conv2d(x, w, b), c) with a constant per output channel and a float
+/// constant weight -> conv2d(x, w * c, b * c): BatchNormalization's scale.
+struct FoldScaleIntoConv : OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp mul,
+                                PatternRewriter &rewriter) const override {
+    for (auto [lhs, rhs] : {std::pair(mul.getLhs(), mul.getRhs()),
+                            std::pair(mul.getRhs(), mul.getLhs())}) {
+      auto conv = lhs.getDefiningOp<Conv2DOp>();
+      if (!conv || !conv->hasOneUse() || conv.getType() != mul.getType())
+        continue;
+      auto type = conv.getType();
+      int64_t channels = type.getDimSize(1);
+      SmallVector<int64_t> trailing{channels, type.getDimSize(2),
+                                    type.getDimSize(3)};
+      std::optional<std::vector<float>> c =
+          broadcastTrailing(rhs, trailing, type.getRank());
+      std::optional<std::vector<float>> w = getConstantFloats(conv.getWeight());
+      auto wType = cast<RankedTensorType>(conv.getWeight().getType());
+      if (!c || !w || isa<quant::QuantizedType>(wType.getElementType()))
+        continue;
+      int64_t plane = trailing[1] * trailing[2];
+      std::vector<float> scale(channels);
+      bool uniform = true;
+      for (int64_t ch = 0; ch < channels; ++ch) {
+        scale[ch] = (*c)[ch * plane];
+        for (int64_t p = 1; p < plane; ++p)
+          uniform &= (*c)[ch * plane + p] == scale[ch];
+      }
+      if (!uniform)
+        continue;
+      int64_t perChannel = wType.getNumElements() / channels;
+      for (int64_t i = 0; i < int64_t(w->size()); ++i)
+        (*w)[i] *= scale[i / perChannel];
+      Value weight = createFloatConstant(rewriter, mul.getLoc(), wType, *w,
+                                         "weight");
+      Value bias;
+      if (Value oldBias = conv.getBias()) {
+        std::optional<std::vector<float>> b = getConstantFloats(oldBias);
+        if (!b || isa<quant::QuantizedType>(
+                      getElementTypeOrSelf(oldBias.getType())))
+          continue;
+        for (int64_t ch = 0; ch < channels; ++ch)
+          (*b)[ch] *= scale[ch];
+        bias = createFloatConstant(rewriter, mul.getLoc(),
+                                   cast<RankedTensorType>(oldBias.getType()),
+                                   *b, "bias");
+      }
+      rewriter.replaceOpWithNewOp<Conv2DOp>(
+          mul, mul.getType(), conv.getInput(), weight, bias,
+          conv.getStridesAttr(), conv.getPaddingAttr(), conv.getDilationsAttr(),
+          conv.getGroupsAttr());
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// A zero pad of only H and W (NCHW) followed by conv2d or avg_pool2d: the
+/// op pads instead (avg_pool2d then counts the padded zeros, as it did).
+template <typename OpTy>
+struct FoldPadIntoWindowOp : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    auto pad = op.getInput().template getDefiningOp<PadOp>();
+    if (!pad || pad.getValue().convertToFloat() != 0.0f ||
+        pad.getInput().getType().getRank() != 4)
+      return failure();
+    ArrayRef<int64_t> low = pad.getLow(), high = pad.getHigh();
+    if (low[0] || low[1] || high[0] || high[1])
+      return failure();
+    if constexpr (std::is_same_v<OpTy, AvgPool2DOp>) {
+      // Counting the explicit zeros: legal only if the op counts padding
+      // too or has none of its own.
+      if (!op.getCountIncludePad() &&
+          llvm::any_of(op.getPadding(), [](int64_t p) { return p != 0; }))
+        return failure();
+    }
+    SmallVector<int64_t> padding(op.getPadding());
+    padding[0] += low[2];
+    padding[1] += low[3];
+    padding[2] += high[2];
+    padding[3] += high[3];
+    if constexpr (std::is_same_v<OpTy, AvgPool2DOp>) {
+      // The pool's own rule: padding smaller than the window.
+      ArrayRef<int64_t> k = op.getKernel();
+      for (int i = 0; i < 4; ++i)
+        if (padding[i] >= k[i % 2])
+          return failure();
+    }
+    rewriter.modifyOpInPlace(op, [&] {
+      op.getInputMutable().assign(pad.getInput());
+      op.setPadding(padding);
+      if constexpr (std::is_same_v<OpTy, AvgPool2DOp>)
+        op.setCountIncludePad(true);
+    });
+    return success();
+  }
+};
+
 } // namespace
 
 void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
@@ -393,7 +497,7 @@ void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
 
 void MulOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                         MLIRContext *context) {
-  results.add<FuseGelu, FuseGatedActivation>(context);
+  results.add<FuseGelu, FuseGatedActivation, FoldScaleIntoConv>(context);
 }
 
 void DivOp::getCanonicalizationPatterns(RewritePatternSet &results,
@@ -404,5 +508,11 @@ void DivOp::getCanonicalizationPatterns(RewritePatternSet &results,
 void LayerNormOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                               MLIRContext *context) {
   results.add<FoldAffineIntoLayerNorm<MulOp>, FoldAffineIntoLayerNorm<AddOp>>(
+      context);
+}
+
+void PadOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<FoldPadIntoWindowOp<Conv2DOp>, FoldPadIntoWindowOp<AvgPool2DOp>>(
       context);
 }

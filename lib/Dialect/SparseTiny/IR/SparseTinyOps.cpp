@@ -400,6 +400,20 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
+LogicalResult PadOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  ArrayRef<int64_t> low = getLow(), high = getHigh();
+  if (low.size() != in.size() || high.size() != in.size() ||
+      llvm::any_of(low, [](int64_t v) { return v < 0; }) ||
+      llvm::any_of(high, [](int64_t v) { return v < 0; }))
+    return emitOpError() << "C1: low and high need " << in.size()
+                         << " non-negative entries each";
+  SmallVector<int64_t> expected;
+  for (size_t i = 0; i < in.size(); ++i)
+    expected.push_back(low[i] + in[i] + high[i]);
+  return verifyResultShape(*this, "C2", expected);
+}
+
 LogicalResult TransposeOp::verify() {
   ArrayRef<int64_t> in = shapeOf(getInput());
   ArrayRef<int64_t> perm = getPerm();

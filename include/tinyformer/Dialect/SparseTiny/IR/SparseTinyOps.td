@@ -353,6 +353,32 @@ def SparseTiny_ReshapeOp : SparseTiny_Op<"reshape", [Pure]> {
   let hasFolder = 1;
 }
 
+def SparseTiny_PadOp : SparseTiny_Op<"pad", [Pure]> {
+  let summary = "pads every dim with a constant";
+  let description = [{
+    Adds `low[i]` elements before and `high[i]` after dim i, all equal to
+    `value`. Canonicalization folds a zero pad of H and W into the padding of
+    a following conv2d or avg_pool2d (which then counts the pad).
+
+    Rules: (C1) `low` and `high` have one non-negative entry per dim;
+    (C2) result dim i is `low[i] + input dim i + high[i]`.
+
+    ```mlir
+    %y = sparse_tiny.pad %x {low = array<i64: 0, 0, 1, 1>,
+           high = array<i64: 0, 0, 1, 1>, value = 0.0 : f32}
+         : (tensor<1x8x8x8xf32>) -> tensor<1x8x10x10xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$input, DenseI64ArrayAttr:$low,
+                       DenseI64ArrayAttr:$high, F32Attr:$value);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
 def SparseTiny_TransposeOp : SparseTiny_Op<"transpose", [Pure]> {
   let summary = "permutes dims: output dim i is input dim perm[i]";
   let description = [{

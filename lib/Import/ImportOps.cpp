@@ -1,0 +1,909 @@
+//===- ImportOps.cpp - ONNX op families to sparse_tiny ops ----------------===//
+//
+// One function per ONNX op family, in the dialect's family order: conv,
+// matmul, elementwise, pooling/reduction, data movement, normalization,
+// quantization. Each checks the attributes it cannot honour and names them
+// in its error, computes the result shape with the dialect's shape rules and
+// emits one op (BatchNormalization: a per-channel mul and add, which
+// canonicalization folds into the preceding conv).
+//
+//===----------------------------------------------------------------------===//
+#include "ImporterImpl.h"
+
+#include "mlir/IR/Verifier.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::sparse_tiny;
+using namespace tinyformer::detail;
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+bool Importer::isWeight(Value v) {
+  if (auto t = v.getDefiningOp<TransposeOp>())
+    v = t.getInput();
+  if (auto dq = v.getDefiningOp<DequantizeOp>())
+    v = dq.getInput();
+  return v.getDefiningOp<ConstantOp>() != nullptr;
+}
+
+FailureOr<QuantParams> Importer::readQuantParams(int64_t rank) {
+  FailureOr<HostTensor *> scale = getKnown(input(1), "scale");
+  if (failed(scale))
+    return failure();
+  QuantParams p;
+  p.scales = (*scale)->data;
+  if (p.scales.empty() || (*scale)->shape.size() > 1)
+    return nodeError() << "scale must be a scalar or a 1-D tensor";
+  for (double s : p.scales)
+    if (!(s > 0) || !std::isfinite(s))
+      return nodeError() << "scale " << s << " must be positive and finite";
+  p.isSigned = false; // ONNX: no zero point means uint8 with zero point 0.
+  if (!input(2).empty()) {
+    FailureOr<HostTensor *> zp = getKnown(input(2), "zero point");
+    if (failed(zp))
+      return failure();
+    int32_t t = (*zp)->dtype;
+    if (t != onnx::TensorProto::INT8 && t != onnx::TensorProto::UINT8)
+      return nodeError() << "zero point must be int8 or uint8";
+    p.isSigned = t == onnx::TensorProto::INT8;
+    for (double z : (*zp)->data)
+      p.zeroPoints.push_back(int64_t(z));
+  }
+  if (p.zeroPoints.empty())
+    p.zeroPoints.assign(p.scales.size(), 0);
+  if (p.zeroPoints.size() != p.scales.size())
+    return nodeError() << "scale and zero point have different sizes ("
+                       << p.scales.size() << " and " << p.zeroPoints.size()
+                       << ")";
+  if (p.scales.size() > 1 || (*scale)->shape.size() == 1 &&
+                                 attr("axis") && (*scale)->shape[0] > 1) {
+    FailureOr<int64_t> axis = normalizeAxis(attrInt("axis", 1), rank);
+    if (failed(axis))
+      return failure();
+    p.axis = *axis;
+  }
+  return p;
+}
+
+Type Importer::buildQuantType(const QuantParams &p) {
+  unsigned flags = p.isSigned ? quant::QuantizationFlags::Signed : 0;
+  int64_t qmin = p.isSigned ? -128 : 0, qmax = p.isSigned ? 127 : 255;
+  Type storage = builder.getIntegerType(8);
+  if (p.axis < 0)
+    return quant::UniformQuantizedType::get(flags, storage,
+                                            builder.getF32Type(), p.scales[0],
+                                            p.zeroPoints[0], qmin, qmax);
+  return quant::UniformQuantizedPerAxisType::get(
+      flags, storage, builder.getF32Type(), p.scales, p.zeroPoints, p.axis,
+      qmin, qmax);
+}
+
+//===----------------------------------------------------------------------===//
+// Conv family
+//===----------------------------------------------------------------------===//
+
+LogicalResult Importer::importConv() {
+  if (failed(requireNoAutoPad()) || failed(requireAttrValue("dilations", 1)))
+    return failure();
+  FailureOr<Value> x = getValue(input(0)), w = getValue(input(1));
+  if (failed(x) || failed(w))
+    return failure();
+  Value bias;
+  if (!input(2).empty()) {
+    FailureOr<Value> b = getValue(input(2));
+    if (failed(b))
+      return failure();
+    bias = *b;
+  }
+  ArrayRef<int64_t> wShape = shapeOf(*w);
+  if (wShape.size() != 4 || shapeOf(*x).size() != 4)
+    return nodeError() << "only 2-D convolution is supported (input "
+                       << shapeStr(shapeOf(*x)) << ", weight "
+                       << shapeStr(wShape) << ")";
+  if (std::optional<SmallVector<int64_t>> k = attrInts("kernel_shape"))
+    if (ArrayRef<int64_t>(*k) != wShape.drop_front(2))
+      return nodeError() << "kernel_shape " << shapeStr(*k)
+                         << " differs from the weight's "
+                         << shapeStr(wShape.drop_front(2));
+  SmallVector<int64_t> strides = attrInts("strides").value_or(
+      SmallVector<int64_t>{1, 1});
+  SmallVector<int64_t> pads = attrInts("pads").value_or(
+      SmallVector<int64_t>{0, 0, 0, 0});
+  int64_t groups = attrInt("group", 1);
+  SmallVector<int64_t> shape;
+  if (failed(inferConv2DShape(shapeOf(*x), wShape, strides, pads, {1, 1},
+                              groups, shape, [&] { return nodeError(); })))
+    return failure();
+  return emit<Conv2DOp>(shape, *x, *w, bias,
+                        builder.getDenseI64ArrayAttr(strides),
+                        builder.getDenseI64ArrayAttr(pads),
+                        builder.getDenseI64ArrayAttr({1, 1}),
+                        builder.getI64IntegerAttr(groups));
+}
+
+LogicalResult Importer::importBatchNorm() {
+  if (attrInt("training_mode", 0) != 0)
+    return nodeError() << "training_mode = 1 is not supported";
+  for (int i = 1; i < node->output_size(); ++i)
+    if (!node->output(i).empty())
+      return nodeError() << "the running-statistics outputs are not supported";
+  FailureOr<Value> x = getValue(input(0));
+  if (failed(x))
+    return failure();
+  FailureOr<HostTensor *> scale = getKnown(input(1), "scale"),
+                          bias = getKnown(input(2), "bias"),
+                          mean = getKnown(input(3), "mean"),
+                          var = getKnown(input(4), "variance");
+  if (failed(scale) || failed(bias) || failed(mean) || failed(var))
+    return failure();
+  ArrayRef<int64_t> xShape = shapeOf(*x);
+  if (xShape.size() < 2)
+    return nodeError() << "input must have a channel dim";
+  int64_t c = xShape[1];
+  for (HostTensor *t : {*scale, *bias, *mean, *var})
+    if (t->numel() != c)
+      return nodeError() << "parameters must have " << c << " values (one "
+                         << "per channel), got " << t->numel();
+  // y = x * a + b with a = scale / sqrt(var + eps), b = bias - mean * a.
+  float eps = attrFloat("epsilon", 1e-5f);
+  std::vector<float> a(c), b(c);
+  for (int64_t i = 0; i < c; ++i) {
+    a[i] = float((*scale)->data[i] /
+                 std::sqrt(float((*var)->data[i]) + eps));
+    b[i] = float((*bias)->data[i] - (*mean)->data[i] * a[i]);
+  }
+  SmallVector<int64_t> paramShape{c};
+  paramShape.append(xShape.size() - 2, 1);
+  Value av = createFloatConstant(builder, nodeLoc, f32(paramShape), a,
+                                 nodeName + ".scale");
+  Value bv = createFloatConstant(builder, nodeLoc, f32(paramShape), b,
+                                 nodeName + ".shift");
+  auto mul = builder.create<MulOp>(nodeLoc, f32(xShape), *x, av);
+  if (failed(mlir::verify(mul)))
+    return failure();
+  return emit<AddOp>(xShape, mul.getResult(), bv);
+}
+
+//===----------------------------------------------------------------------===//
+// Matmul family
+//===----------------------------------------------------------------------===//
+
+/// The known 2-D tensor `t` transposed.
+static HostTensor transpose2D(const HostTensor &t) {
+  HostTensor r = t;
+  r.shape = {t.shape[1], t.shape[0]};
+  for (int64_t i = 0; i < t.shape[0]; ++i)
+    for (int64_t j = 0; j < t.shape[1]; ++j)
+      r.data[j * t.shape[0] + i] = t.data[i * t.shape[1] + j];
+  return r;
+}
+
+LogicalResult Importer::importGemm() {
+  if (attrInt("transA", 0) != 0)
+    return nodeError() << "transA = 1 is not supported";
+  float alpha = attrFloat("alpha", 1.0f), beta = attrFloat("beta", 1.0f);
+  bool transB = attrInt("transB", 0) != 0;
+  FailureOr<Value> a = getValue(input(0));
+  if (failed(a))
+    return failure();
+  if (shapeOf(*a).size() != 2)
+    return nodeError() << "input A must be 2-D, got " << shapeStr(shapeOf(*a));
+
+  // The weight as [N, K]; a known one is transposed and scaled here.
+  Value weight;
+  if (isKnown(input(1)) && known[input(1)].isFloat()) {
+    HostTensor w = known[input(1)];
+    if (w.shape.size() != 2)
+      return nodeError() << "B must be 2-D, got " << shapeStr(w.shape);
+    if (!transB)
+      w = transpose2D(w);
+    for (double &v : w.data)
+      v = double(float(v * alpha));
+    weight = materialize(w, input(1));
+  } else {
+    if (alpha != 1.0f)
+      return nodeError() << "alpha != 1 needs a constant B";
+    FailureOr<Value> b = getValue(input(1));
+    if (failed(b))
+      return failure();
+    weight = *b;
+    if (shapeOf(weight).size() != 2)
+      return nodeError() << "B must be 2-D, got " << shapeStr(shapeOf(weight));
+    if (!transB) {
+      ArrayRef<int64_t> s = shapeOf(weight);
+      weight = builder.create<TransposeOp>(nodeLoc, f32({s[1], s[0]}), weight,
+                                           builder.getDenseI64ArrayAttr({1, 0}));
+    }
+  }
+  int64_t n = shapeOf(weight)[0];
+  SmallVector<int64_t> shape{shapeOf(*a)[0], n};
+
+  // A known C with one value per output (or one for all) is the bias.
+  Value bias, addend;
+  if (!input(2).empty()) {
+    if (isKnown(input(2)) && known[input(2)].isFloat() &&
+        (known[input(2)].numel() == n || known[input(2)].numel() == 1)) {
+      const HostTensor &c = known[input(2)];
+      std::vector<float> b(n);
+      for (int64_t i = 0; i < n; ++i)
+        b[i] = float(beta * c.data[c.numel() == 1 ? 0 : i]);
+      bias = createFloatConstant(builder, nodeLoc, f32({n}), b, input(2));
+    } else {
+      if (beta != 1.0f)
+        return nodeError() << "beta != 1 needs a constant C";
+      FailureOr<Value> c = getValue(input(2));
+      if (failed(c))
+        return failure();
+      addend = *c;
+    }
+  }
+  auto fc = builder.create<FullyConnectedOp>(nodeLoc, f32(shape), *a, weight,
+                                             bias);
+  if (!addend)
+    return finish(fc);
+  if (failed(mlir::verify(fc)))
+    return failure();
+  SmallVector<int64_t> sum;
+  if (failed(inferBroadcastShape(shape, shapeOf(addend), sum,
+                                 [&] { return nodeError(); })))
+    return failure();
+  return emit<AddOp>(sum, fc.getResult(), addend);
+}
+
+LogicalResult Importer::importMatMul() {
+  FailureOr<Value> a = getValue(input(0));
+  if (failed(a))
+    return failure();
+  ArrayRef<int64_t> aShape = shapeOf(*a);
+  if (aShape.empty())
+    return nodeError() << "input A must have rank >= 1";
+
+  // A constant (or dequantized constant) 2-D B is a linear layer's weight.
+  if (isKnown(input(1)) && known[input(1)].isFloat() &&
+      known[input(1)].shape.size() == 2) {
+    HostTensor w = transpose2D(known[input(1)]);
+    Value weight = materialize(w, input(1));
+    if (aShape.back() != w.shape[1])
+      return nodeError() << "contraction dims differ: " << shapeStr(aShape)
+                         << " @ " << shapeStr(known[input(1)].shape);
+    SmallVector<int64_t> shape(aShape.drop_back());
+    shape.push_back(w.shape[0]);
+    return emit<FullyConnectedOp>(shape, *a, weight, Value());
+  }
+  FailureOr<Value> b = getValue(input(1));
+  if (failed(b))
+    return failure();
+  ArrayRef<int64_t> bShape = shapeOf(*b);
+  if (isWeight(*b) && bShape.size() == 2) {
+    auto wt = builder.create<TransposeOp>(nodeLoc, f32({bShape[1], bShape[0]}),
+                                          *b,
+                                          builder.getDenseI64ArrayAttr({1, 0}));
+    if (aShape.back() != bShape[0])
+      return nodeError() << "contraction dims differ: " << shapeStr(aShape)
+                         << " @ " << shapeStr(bShape);
+    SmallVector<int64_t> shape(aShape.drop_back());
+    shape.push_back(bShape[1]);
+    return emit<FullyConnectedOp>(shape, *a, wt.getResult(), Value());
+  }
+  SmallVector<int64_t> shape;
+  if (failed(inferMatMulShape(aShape, bShape, shape,
+                              [&] { return nodeError(); })))
+    return failure();
+  return emit<MatMulOp>(shape, *a, *b);
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise family
+//===----------------------------------------------------------------------===//
+
+LogicalResult Importer::importBinary() {
+  FailureOr<Value> lhs = getValue(input(0)), rhs = getValue(input(1));
+  if (failed(lhs) || failed(rhs))
+    return failure();
+  SmallVector<int64_t> shape;
+  if (failed(inferBroadcastShape(shapeOf(*lhs), shapeOf(*rhs), shape,
+                                 [&] { return nodeError(); })))
+    return failure();
+  StringRef op = node->op_type();
+  if (op == "Add")
+    return emit<AddOp>(shape, *lhs, *rhs);
+  if (op == "Sub")
+    return emit<SubOp>(shape, *lhs, *rhs);
+  if (op == "Mul")
+    return emit<MulOp>(shape, *lhs, *rhs);
+  if (op == "Div")
+    return emit<DivOp>(shape, *lhs, *rhs);
+  return emit<PowOp>(shape, *lhs, *rhs);
+}
+
+LogicalResult Importer::importUnary() {
+  FailureOr<Value> x = getValue(input(0));
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> shape = shapeOf(*x);
+  StringRef op = node->op_type();
+  if (op == "Relu")
+    return emit<ReluOp>(shape, *x);
+  if (op == "Sigmoid")
+    return emit<SigmoidOp>(shape, *x);
+  if (op == "Tanh")
+    return emit<TanhOp>(shape, *x);
+  if (op == "Erf")
+    return emit<ErfOp>(shape, *x);
+  if (op == "Sqrt")
+    return emit<SqrtOp>(shape, *x);
+  if (op == "Exp")
+    return emit<ExpOp>(shape, *x);
+  if (op == "HardSwish")
+    return emit<HardSwishOp>(shape, *x);
+  return emit<HardSigmoidOp>(
+      shape, *x, builder.getF32FloatAttr(attrFloat("alpha", 0.2f)),
+      builder.getF32FloatAttr(attrFloat("beta", 0.5f)));
+}
+
+LogicalResult Importer::importClip() {
+  FailureOr<Value> x = getValue(input(0));
+  if (failed(x))
+    return failure();
+  float bounds[2] = {-std::numeric_limits<float>::infinity(),
+                     std::numeric_limits<float>::infinity()};
+  for (int i = 0; i < 2; ++i) {
+    if (input(1 + i).empty())
+      continue;
+    FailureOr<HostTensor *> t =
+        getKnown(input(1 + i), i == 0 ? "min" : "max");
+    if (failed(t))
+      return failure();
+    if ((*t)->numel() != 1)
+      return nodeError() << (i == 0 ? "min" : "max") << " must be a scalar";
+    bounds[i] = float((*t)->data[0]);
+  }
+  return emit<ClipOp>(shapeOf(*x), *x, builder.getF32FloatAttr(bounds[0]),
+                      builder.getF32FloatAttr(bounds[1]));
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling and reduction family
+//===----------------------------------------------------------------------===//
+
+LogicalResult Importer::importPool() {
+  FailureOr<Value> x = getValue(input(0));
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> xShape = shapeOf(*x);
+  if (node->op_type() == "GlobalAveragePool") {
+    if (xShape.size() != 4)
+      return nodeError() << "only 2-D pooling (NCHW input) is supported, got "
+                         << shapeStr(xShape);
+    return emit<GlobalAvgPool2DOp>({xShape[0], xShape[1], 1, 1}, *x);
+  }
+  if (node->output_size() > 1 && !node->output(1).empty())
+    return nodeError() << "the Indices output is not supported";
+  if (failed(requireNoAutoPad()) || failed(requireAttrValue("ceil_mode", 0)) ||
+      failed(requireAttrValue("dilations", 1)) ||
+      failed(requireAttrValue("storage_order", 0)))
+    return failure();
+  std::optional<SmallVector<int64_t>> kernel = attrInts("kernel_shape");
+  if (!kernel || kernel->size() != 2 || xShape.size() != 4)
+    return nodeError() << "only 2-D pooling with a 2-entry kernel_shape is "
+                          "supported";
+  SmallVector<int64_t> strides = attrInts("strides").value_or(
+      SmallVector<int64_t>{1, 1});
+  SmallVector<int64_t> pads = attrInts("pads").value_or(
+      SmallVector<int64_t>{0, 0, 0, 0});
+  SmallVector<int64_t> shape;
+  if (failed(inferPool2DShape(xShape, *kernel, strides, pads, shape,
+                              [&] { return nodeError(); })))
+    return failure();
+  auto k = builder.getDenseI64ArrayAttr(*kernel);
+  auto s = builder.getDenseI64ArrayAttr(strides);
+  auto p = builder.getDenseI64ArrayAttr(pads);
+  if (node->op_type() == "MaxPool")
+    return emit<MaxPool2DOp>(shape, *x, k, s, p);
+  return emit<AvgPool2DOp>(
+      shape, *x, k, s, p,
+      builder.getBoolAttr(attrInt("count_include_pad", 0) != 0));
+}
+
+LogicalResult Importer::importReduceMean() {
+  FailureOr<Value> x = getValue(input(0));
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> xShape = shapeOf(*x);
+  int64_t rank = xShape.size();
+  SmallVector<int64_t> axes;
+  if (std::optional<SmallVector<int64_t>> given = attrInts("axes")) {
+    for (int64_t a : *given) {
+      FailureOr<int64_t> n = normalizeAxis(a, rank);
+      if (failed(n))
+        return failure();
+      axes.push_back(*n);
+    }
+  } else {
+    for (int64_t i = 0; i < rank; ++i)
+      axes.push_back(i);
+  }
+  llvm::sort(axes);
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  bool keepdims = attrInt("keepdims", 1) != 0;
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (!llvm::is_contained(axes, i))
+      shape.push_back(xShape[i]);
+    else if (keepdims)
+      shape.push_back(1);
+  }
+  return emit<MeanOp>(shape, *x, builder.getDenseI64ArrayAttr(axes),
+                      builder.getBoolAttr(keepdims));
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement family
+//===----------------------------------------------------------------------===//
+
+/// The axes of Squeeze/Unsqueeze: an attribute before opset 13, an input
+/// from 13 on.
+static FailureOr<std::optional<std::vector<int64_t>>>
+squeezeAxes(Importer &imp, int64_t opset,
+            std::optional<SmallVector<int64_t>> attrAxes, StringRef axesInput,
+            function_ref<FailureOr<std::vector<int64_t>>(StringRef)> known) {
+  if (opset < 13 || attrAxes) {
+    if (!attrAxes)
+      return std::optional<std::vector<int64_t>>();
+    return std::optional<std::vector<int64_t>>(
+        std::vector<int64_t>(attrAxes->begin(), attrAxes->end()));
+  }
+  if (axesInput.empty())
+    return std::optional<std::vector<int64_t>>();
+  FailureOr<std::vector<int64_t>> axes = known(axesInput);
+  if (failed(axes))
+    return failure();
+  return std::optional<std::vector<int64_t>>(*axes);
+}
+
+FailureOr<SmallVector<int64_t>>
+Importer::reshapeLikeShape(ArrayRef<int64_t> in) {
+  StringRef op = node->op_type();
+  int64_t count = std::accumulate(in.begin(), in.end(), int64_t(1),
+                                  std::multiplies<int64_t>());
+  SmallVector<int64_t> out;
+  if (op == "Flatten") {
+    int64_t axis = attrInt("axis", 1);
+    if (axis < 0)
+      axis += in.size();
+    if (axis < 0 || axis > int64_t(in.size()))
+      return nodeError() << "axis " << attrInt("axis", 1)
+                         << " is out of range for rank " << in.size();
+    int64_t outer = 1;
+    for (int64_t i = 0; i < axis; ++i)
+      outer *= in[i];
+    return SmallVector<int64_t>{outer, count / std::max<int64_t>(outer, 1)};
+  }
+  if (op == "Reshape") {
+    FailureOr<std::vector<int64_t>> target = getKnownInts(input(1), "shape");
+    if (failed(target))
+      return failure();
+    bool allowZero = attrInt("allowzero", 0) != 0;
+    int64_t inferred = -1, product = 1;
+    for (auto [i, d] : llvm::enumerate(*target)) {
+      if (d == 0 && !allowZero) {
+        if (i >= in.size())
+          return nodeError() << "shape entry 0 at " << i
+                             << " copies a dim the input does not have";
+        d = in[i];
+      }
+      if (d == -1) {
+        if (inferred >= 0)
+          return nodeError() << "shape " << shapeStr(*target)
+                             << " has more than one -1";
+        inferred = i;
+        out.push_back(1);
+        continue;
+      }
+      if (d <= 0)
+        return nodeError() << "shape " << shapeStr(*target)
+                           << " has an entry that is not supported";
+      out.push_back(d);
+      product *= d;
+    }
+    if (inferred >= 0) {
+      if (product == 0 || count % product != 0)
+        return nodeError() << "cannot reshape " << shapeStr(in) << " to "
+                           << shapeStr(*target);
+      out[inferred] = count / product;
+      product *= out[inferred];
+    }
+    if (product != count)
+      return nodeError() << "cannot reshape " << shapeStr(in) << " ("
+                         << count << " elements) to " << shapeStr(out);
+    return out;
+  }
+  // Squeeze / Unsqueeze.
+  FailureOr<std::optional<std::vector<int64_t>>> axes =
+      squeezeAxes(*this, opset, attrInts("axes"), input(1),
+                  [&](StringRef name) { return getKnownInts(name, "axes"); });
+  if (failed(axes))
+    return failure();
+  if (op == "Squeeze") {
+    SmallVector<bool> drop(in.size(), false);
+    if (!*axes) {
+      for (size_t i = 0; i < in.size(); ++i)
+        drop[i] = in[i] == 1;
+    } else {
+      for (int64_t a : **axes) {
+        FailureOr<int64_t> n = normalizeAxis(a, in.size());
+        if (failed(n))
+          return failure();
+        if (in[*n] != 1)
+          return nodeError() << "cannot squeeze dim " << *n << " of size "
+                             << in[*n];
+        drop[*n] = true;
+      }
+    }
+    for (size_t i = 0; i < in.size(); ++i)
+      if (!drop[i])
+        out.push_back(in[i]);
+    return out;
+  }
+  if (!*axes)
+    return nodeError() << "Unsqueeze needs axes";
+  int64_t rank = in.size() + (*axes)->size();
+  SmallVector<bool> inserted(rank, false);
+  for (int64_t a : **axes) {
+    FailureOr<int64_t> n = normalizeAxis(a, rank);
+    if (failed(n))
+      return failure();
+    inserted[*n] = true;
+  }
+  for (int64_t i = 0, j = 0; i < rank; ++i)
+    out.push_back(inserted[i] ? 1 : in[j++]);
+  return out;
+}
+
+LogicalResult Importer::importReshapeLike() {
+  FailureOr<Value> x = getValue(input(0));
+  if (failed(x))
+    return failure();
+  FailureOr<SmallVector<int64_t>> shape = reshapeLikeShape(shapeOf(*x));
+  if (failed(shape))
+    return failure();
+  return emit<ReshapeOp>(*shape, *x);
+}
+
+LogicalResult Importer::importTranspose() {
+  FailureOr<Value> x = getValue(input(0));
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> xShape = shapeOf(*x);
+  SmallVector<int64_t> perm;
+  if (std::optional<SmallVector<int64_t>> p = attrInts("perm"))
+    perm = *p;
+  else
+    for (int64_t i = xShape.size() - 1; i >= 0; --i)
+      perm.push_back(i);
+  if (perm.size() != xShape.size() ||
+      llvm::any_of(perm, [&](int64_t p) {
+        return p < 0 || p >= int64_t(xShape.size());
+      }))
+    return nodeError() << "perm " << shapeStr(perm)
+                       << " is not a permutation for rank " << xShape.size();
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(xShape[p]);
+  return emit<TransposeOp>(shape, *x, builder.getDenseI64ArrayAttr(perm));
+}
+
+LogicalResult Importer::importPad() {
+  std::string mode = attrString("mode", "constant");
+  if (mode != "constant")
+    return nodeError() << "mode '" << mode
+                       << "' is not supported (only 'constant')";
+  FailureOr<Value> x = getValue(input(0));
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> xShape = shapeOf(*x);
+  int64_t rank = xShape.size();
+  FailureOr<std::vector<int64_t>> pads = getKnownInts(input(1), "pads");
+  if (failed(pads))
+    return failure();
+  if (int64_t(pads->size()) != 2 * rank)
+    return nodeError() << "pads needs " << 2 * rank << " entries, got "
+                       << pads->size();
+  if (!input(3).empty())
+    return nodeError() << "the axes input is not supported";
+  float value = 0.0f;
+  if (!input(2).empty()) {
+    FailureOr<HostTensor *> v = getKnown(input(2), "constant_value");
+    if (failed(v))
+      return failure();
+    value = (*v)->data.empty() ? 0.0f : float((*v)->data[0]);
+  }
+  SmallVector<int64_t> low(pads->begin(), pads->begin() + rank),
+      high(pads->begin() + rank, pads->end()), shape;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (low[i] < 0 || high[i] < 0)
+      return nodeError() << "negative pads (cropping) are not supported";
+    shape.push_back(low[i] + xShape[i] + high[i]);
+  }
+  return emit<PadOp>(shape, *x, builder.getDenseI64ArrayAttr(low),
+                     builder.getDenseI64ArrayAttr(high),
+                     builder.getF32FloatAttr(value));
+}
+
+LogicalResult Importer::importConcat() {
+  SmallVector<Value> inputs;
+  for (int i = 0; i < node->input_size(); ++i) {
+    FailureOr<Value> v = getValue(input(i));
+    if (failed(v))
+      return failure();
+    inputs.push_back(*v);
+  }
+  if (inputs.empty())
+    return nodeError() << "has no inputs";
+  SmallVector<int64_t> shape(shapeOf(inputs[0]));
+  FailureOr<int64_t> axis = normalizeAxis(attrInt("axis", 0), shape.size());
+  if (failed(axis))
+    return failure();
+  shape[*axis] = 0;
+  for (Value v : inputs) {
+    if (shapeOf(v).size() != shape.size())
+      return nodeError() << "inputs differ in rank";
+    shape[*axis] += shapeOf(v)[*axis];
+  }
+  return emit<ConcatOp>(shape, inputs, builder.getI64IntegerAttr(*axis));
+}
+
+LogicalResult Importer::importSlice() {
+  FailureOr<Value> x = getValue(input(0));
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> xShape = shapeOf(*x);
+  int64_t rank = xShape.size();
+  FailureOr<std::vector<int64_t>> starts = getKnownInts(input(1), "starts"),
+                                  ends = getKnownInts(input(2), "ends");
+  if (failed(starts) || failed(ends))
+    return failure();
+  std::vector<int64_t> axes, steps(starts->size(), 1);
+  if (!input(3).empty()) {
+    FailureOr<std::vector<int64_t>> a = getKnownInts(input(3), "axes");
+    if (failed(a))
+      return failure();
+    axes = *a;
+  } else {
+    for (size_t i = 0; i < starts->size(); ++i)
+      axes.push_back(i);
+  }
+  if (!input(4).empty()) {
+    FailureOr<std::vector<int64_t>> s = getKnownInts(input(4), "steps");
+    if (failed(s))
+      return failure();
+    steps = *s;
+  }
+  if (axes.size() != starts->size() || ends->size() != starts->size() ||
+      steps.size() != starts->size())
+    return nodeError() << "starts, ends, axes and steps differ in length";
+  SmallVector<int64_t> offsets(rank, 0), sizes(xShape), strides(rank, 1);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    FailureOr<int64_t> axis = normalizeAxis(axes[i], rank);
+    if (failed(axis))
+      return failure();
+    int64_t dim = xShape[*axis], step = steps[i];
+    if (step <= 0)
+      return nodeError() << "step " << step << " is not supported (only "
+                         << "positive steps)";
+    auto clampIndex = [&](int64_t v) {
+      if (v < 0)
+        v += dim;
+      return std::clamp<int64_t>(v, 0, dim);
+    };
+    int64_t s = clampIndex((*starts)[i]), e = clampIndex((*ends)[i]);
+    int64_t size = e > s ? (e - s + step - 1) / step : 0;
+    if (size == 0)
+      return nodeError() << "the slice of dim " << *axis << " is empty";
+    offsets[*axis] = s;
+    sizes[*axis] = size;
+    strides[*axis] = step;
+  }
+  return emit<SliceOp>(sizes, *x, builder.getDenseI64ArrayAttr(offsets),
+                       builder.getDenseI64ArrayAttr(sizes),
+                       builder.getDenseI64ArrayAttr(strides));
+}
+
+LogicalResult Importer::importSplit() {
+  FailureOr<Value> x = getValue(input(0));
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> xShape = shapeOf(*x);
+  FailureOr<int64_t> axis = normalizeAxis(attrInt("axis", 0), xShape.size());
+  if (failed(axis))
+    return failure();
+  std::vector<int64_t> sizes;
+  if (std::optional<SmallVector<int64_t>> s = attrInts("split")) {
+    sizes.assign(s->begin(), s->end());
+  } else if (!input(1).empty()) {
+    FailureOr<std::vector<int64_t>> s = getKnownInts(input(1), "split");
+    if (failed(s))
+      return failure();
+    sizes = *s;
+  } else {
+    int64_t parts = node->output_size();
+    if (xShape[*axis] % parts != 0)
+      return nodeError() << "dim " << *axis << " (" << xShape[*axis]
+                         << ") does not split into " << parts << " equal parts";
+    sizes.assign(parts, xShape[*axis] / parts);
+  }
+  if (int64_t(sizes.size()) != node->output_size() ||
+      std::accumulate(sizes.begin(), sizes.end(), int64_t(0)) !=
+          xShape[*axis])
+    return nodeError() << "split sizes " << shapeStr(sizes) << " do not cover "
+                       << "dim " << *axis << " (" << xShape[*axis] << ") in "
+                       << node->output_size() << " outputs";
+  int64_t offset = 0;
+  for (auto [i, size] : llvm::enumerate(sizes)) {
+    SmallVector<int64_t> offsets(xShape.size(), 0), shape(xShape),
+        strides(xShape.size(), 1);
+    offsets[*axis] = offset;
+    shape[*axis] = size;
+    offset += size;
+    auto slice = builder.create<SliceOp>(
+        nodeLoc, f32(shape), *x, builder.getDenseI64ArrayAttr(offsets),
+        builder.getDenseI64ArrayAttr(shape),
+        builder.getDenseI64ArrayAttr(strides));
+    if (failed(mlir::verify(slice)))
+      return failure();
+    setValue(node->output(i), slice.getResult());
+  }
+  return success();
+}
+
+LogicalResult Importer::importGather() {
+  FailureOr<Value> x = getValue(input(0));
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> xShape = shapeOf(*x);
+  FailureOr<int64_t> axis = normalizeAxis(attrInt("axis", 0), xShape.size());
+  if (failed(axis))
+    return failure();
+  FailureOr<HostTensor *> indices = getKnown(input(1), "indices");
+  if (failed(indices))
+    return failure();
+  // Gathers of evenly spaced indices are strided slices (x[:, 0] takes the
+  // class token); other gathers are not supported.
+  std::vector<int64_t> idx;
+  for (double d : (*indices)->data)
+    idx.push_back(int64_t(d) < 0 ? int64_t(d) + xShape[*axis] : int64_t(d));
+  int64_t step = idx.size() > 1 ? idx[1] - idx[0] : 1;
+  for (size_t i = 0; i < idx.size(); ++i)
+    if (idx[i] < 0 || idx[i] >= xShape[*axis] ||
+        (i > 0 && idx[i] - idx[i - 1] != step) || step <= 0)
+      return nodeError() << "only gathers of evenly spaced, increasing, "
+                            "in-range indices are supported";
+  if ((*indices)->shape.size() > 1 || idx.empty())
+    return nodeError() << "indices must be a scalar or a 1-D tensor";
+  SmallVector<int64_t> offsets(xShape.size(), 0), sizes(xShape),
+      strides(xShape.size(), 1);
+  offsets[*axis] = idx[0];
+  sizes[*axis] = idx.size();
+  strides[*axis] = step;
+  auto slice = builder.create<SliceOp>(nodeLoc, f32(sizes), *x,
+                                       builder.getDenseI64ArrayAttr(offsets),
+                                       builder.getDenseI64ArrayAttr(sizes),
+                                       builder.getDenseI64ArrayAttr(strides));
+  if ((*indices)->shape.size() == 1)
+    return finish(slice);
+  // A scalar index drops the axis.
+  if (failed(mlir::verify(slice)))
+    return failure();
+  SmallVector<int64_t> shape(xShape);
+  shape.erase(shape.begin() + *axis);
+  return emit<ReshapeOp>(shape, slice.getResult());
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization family
+//===----------------------------------------------------------------------===//
+
+LogicalResult Importer::importSoftmax() {
+  FailureOr<Value> x = getValue(input(0));
+  if (failed(x))
+    return failure();
+  int64_t rank = shapeOf(*x).size();
+  FailureOr<int64_t> axis =
+      normalizeAxis(attrInt("axis", opset >= 13 ? -1 : 1), rank);
+  if (failed(axis))
+    return failure();
+  // Before opset 13 Softmax flattens to 2-D at `axis`; that equals a softmax
+  // along one axis only when the axis is the last one.
+  if (opset < 13 && *axis != rank - 1)
+    return nodeError() << "Softmax before opset 13 with axis " << *axis
+                       << " of rank " << rank
+                       << " is not supported (only the last axis)";
+  return emit<SoftmaxOp>(shapeOf(*x), *x, builder.getI64IntegerAttr(*axis));
+}
+
+LogicalResult Importer::importLayerNorm() {
+  for (int i = 1; i < node->output_size(); ++i)
+    if (!node->output(i).empty())
+      return nodeError() << "the Mean and InvStdDev outputs are not supported";
+  FailureOr<Value> x = getValue(input(0)), scale = getValue(input(1));
+  if (failed(x) || failed(scale))
+    return failure();
+  ArrayRef<int64_t> xShape = shapeOf(*x);
+  FailureOr<int64_t> axis = normalizeAxis(attrInt("axis", -1), xShape.size());
+  if (failed(axis))
+    return failure();
+  Value bias;
+  if (!input(2).empty()) {
+    FailureOr<Value> b = getValue(input(2));
+    if (failed(b))
+      return failure();
+    bias = *b;
+  } else {
+    ArrayRef<int64_t> normalized = xShape.drop_front(*axis);
+    std::vector<float> zeros(
+        std::accumulate(normalized.begin(), normalized.end(), int64_t(1),
+                        std::multiplies<int64_t>()),
+        0.0f);
+    bias = createFloatConstant(builder, nodeLoc, f32(normalized), zeros,
+                               nodeName + ".bias");
+  }
+  return emit<LayerNormOp>(xShape, *x, *scale, bias,
+                           builder.getI64IntegerAttr(*axis),
+                           builder.getF32FloatAttr(attrFloat("epsilon", 1e-5f)));
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization family
+//===----------------------------------------------------------------------===//
+
+LogicalResult Importer::importQuantize() {
+  FailureOr<Value> x = getValue(input(0));
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> shape = shapeOf(*x);
+  FailureOr<QuantParams> params = readQuantParams(shape.size());
+  if (failed(params))
+    return failure();
+  auto type = RankedTensorType::get(shape, buildQuantType(*params));
+  auto q = builder.create<QuantizeOp>(nodeLoc, type, *x);
+  return finish(q);
+}
+
+LogicalResult Importer::importDequantize() {
+  // A quantized weight: int8 initializer, or a float one whose
+  // QuantizeLinear was evaluated at import.
+  if (isKnown(input(0))) {
+    HostTensor &t = known[input(0)];
+    if (t.dtype != onnx::TensorProto::INT8 &&
+        t.dtype != onnx::TensorProto::UINT8)
+      return nodeError() << "input '" << input(0)
+                         << "' must be int8 or uint8";
+    FailureOr<QuantParams> params = readQuantParams(t.shape.size());
+    if (failed(params))
+      return failure();
+    HostTensor q = t;
+    q.quant = *params;
+    Value cst = materialize(q, input(0));
+    return emit<DequantizeOp>(q.shape, cst);
+  }
+  FailureOr<Value> x = getValue(input(0));
+  if (failed(x))
+    return failure();
+  auto type = dyn_cast<RankedTensorType>(x->getType());
+  if (!type || !isa<quant::QuantizedType>(type.getElementType()))
+    return nodeError() << "input '" << input(0)
+                       << "' is not quantized (no QuantizeLinear before it)";
+  FailureOr<QuantParams> params = readQuantParams(type.getRank());
+  if (failed(params))
+    return failure();
+  if (buildQuantType(*params) != type.getElementType())
+    return nodeError() << "its scale/zero point differ from those of the "
+                          "QuantizeLinear that produced '"
+                       << input(0) << "'";
+  return emit<DequantizeOp>(type.getShape(), *x);
+}
