@@ -1,0 +1,31 @@
+//===- Npy.h - NumPy .npy files for model inputs and outputs ---*- C++ -*-===//
+#ifndef TINYFORMER_SUPPORT_NPY_H
+#define TINYFORMER_SUPPORT_NPY_H
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+#include <vector>
+
+namespace tinyformer {
+
+/// An array read from or written to a .npy file: C order, little endian.
+struct NpyArray {
+  /// NumPy's dtype string: "<f4", "<f8", "|i1", "|u1", "<i8", ...
+  std::string dtype;
+  llvm::SmallVector<int64_t> shape;
+  /// The values converted to float (exact for the 8-bit types).
+  std::vector<float> values;
+};
+
+/// Reads `path`; on failure returns false and sets `error` to one line.
+bool readNpy(llvm::StringRef path, NpyArray &array, std::string &error);
+
+/// Writes float32 `values` of `shape` as a version 1.0 .npy file.
+bool writeNpy(llvm::StringRef path, llvm::ArrayRef<int64_t> shape,
+              llvm::ArrayRef<float> values, std::string &error);
+
+} // namespace tinyformer
+
+#endif // TINYFORMER_SUPPORT_NPY_H

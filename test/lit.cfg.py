@@ -1,0 +1,37 @@
+# -*- Python -*-
+import os
+import shutil
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "TinyFormer"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.tf_obj_root, "test")
+config.excludes = ["fixtures", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+
+llvm_config.use_default_substitutions()
+# `not` at the start of a RUN line is found through PATH.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.add_tool_substitutions(
+    ["tf-opt", "tf-translate", "tinyformer"],
+    [config.tf_tools_dir, config.llvm_tools_dir])
+
+# Ours, not lit's own interpreter: Debian's python3 with numpy.
+config.substitutions.insert(0, ("%python", config.python_executable))
+config.substitutions.append(
+    ("%fixtures", os.path.join(config.tf_src_root, "test", "fixtures")))
+config.substitutions.append(("%tf_tools", config.tf_tools_dir))
+config.substitutions.append(
+    ("%pytools", os.path.join(config.tf_src_root, "python", "tools")))
+config.substitutions.append(
+    ("%ort_run", "node " + os.path.join(config.tf_src_root, "tools", "ort-run",
+                                        "ort-run.mjs")))
+
+# ONNX Runtime comparisons need node and onnxruntime-node (the README's
+# set-up installs both); without them those tests are reported unsupported.
+if shutil.which("node") and os.path.isdir(
+        os.path.join(config.tf_node_modules, "onnxruntime-node")):
+    config.available_features.add("ort")

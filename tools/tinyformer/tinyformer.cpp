@@ -1,0 +1,228 @@
+//===- tinyformer.cpp - the user CLI --------------------------------------===//
+//
+//   tinyformer inspect MODEL [--input-shape=1x3x32x32]
+//   tinyformer run --host MODEL --input x.npy --output y.npy
+//
+// MODEL is an .onnx file (imported and canonicalized) or sparse_tiny .mlir.
+//
+//===----------------------------------------------------------------------===//
+#include "tinyformer/Analysis/LayerStats.h"
+#include "tinyformer/Import/ONNXImporter.h"
+#include "tinyformer/Reference/Interpreter.h"
+#include "tinyformer/Support/Diagnostics.h"
+#include "tinyformer/Support/Npy.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+#include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+
+using namespace llvm;
+
+static cl::SubCommand inspectCmd("inspect",
+                                 "Per-layer table of shapes, parameters, MACs");
+static cl::SubCommand runCmd("run", "Run a model on an input .npy");
+
+static cl::opt<std::string> inspectModel(cl::Positional, cl::Required,
+                                         cl::desc("<model.onnx|model.mlir>"),
+                                         cl::sub(inspectCmd));
+static cl::opt<std::string> runModel(cl::Positional, cl::Required,
+                                     cl::desc("<model.onnx|model.mlir>"),
+                                     cl::sub(runCmd));
+static cl::opt<std::string>
+    inputShape("input-shape",
+               cl::desc("Static shapes of the graph inputs, e.g. 1x3x32x32"),
+               cl::sub(inspectCmd), cl::sub(runCmd));
+static cl::opt<bool> host("host",
+                          cl::desc("Run the host reference interpreter"),
+                          cl::sub(runCmd));
+static cl::list<std::string> inputFiles("input",
+                                        cl::desc("Input .npy (one per graph "
+                                                 "input, in order)"),
+                                        cl::sub(runCmd));
+static cl::list<std::string> outputFiles("output",
+                                         cl::desc("Output .npy (one per "
+                                                  "graph output, in order)"),
+                                         cl::sub(runCmd));
+
+namespace {
+
+std::string shapeStr(ArrayRef<int64_t> shape) {
+  std::string s;
+  for (int64_t d : shape)
+    s += (s.empty() ? "" : "x") + std::to_string(d);
+  return s.empty() ? "scalar" : s;
+}
+
+/// Imports (and canonicalizes) an ONNX model or parses a .mlir file.
+mlir::OwningOpRef<mlir::ModuleOp> loadModel(StringRef path,
+                                            mlir::MLIRContext &context) {
+  context.loadDialect<mlir::sparse_tiny::SparseTinyDialect,
+                      mlir::func::FuncDialect,
+                      mlir::quant::QuantizationDialect>();
+  if (path.ends_with(".mlir")) {
+    llvm::SourceMgr sourceMgr;
+    auto file = MemoryBuffer::getFile(path);
+    if (!file) {
+      errs() << "tinyformer: error: cannot read '" << path
+             << "': " << file.getError().message() << "\n";
+      return nullptr;
+    }
+    sourceMgr.AddNewSourceBuffer(std::move(*file), SMLoc());
+    return mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+  }
+  tinyformer::ONNXImportOptions options;
+  if (!inputShape.empty() &&
+      !tinyformer::parseShapeList(inputShape, options.inputShapes)) {
+    errs() << "tinyformer: error: --input-shape '" << inputShape
+           << "' is not like 1x3x32x32\n";
+    return nullptr;
+  }
+  auto file = MemoryBuffer::getFile(path, /*IsText=*/false);
+  if (!file) {
+    errs() << "tinyformer: error: cannot read '" << path
+           << "': " << file.getError().message() << "\n";
+    return nullptr;
+  }
+  mlir::OwningOpRef<mlir::ModuleOp> module = tinyformer::importONNXModel(
+      (*file)->getBuffer(), path, &context, options);
+  if (!module)
+    return nullptr;
+  // Fusion (LayerNorm, GELU, biases, BatchNorm) is what users inspect and
+  // what later phases compile.
+  mlir::PassManager pm(&context);
+  pm.addPass(mlir::createCanonicalizerPass());
+  if (failed(pm.run(*module)))
+    return nullptr;
+  return module;
+}
+
+mlir::func::FuncOp entryFunction(mlir::ModuleOp module) {
+  auto funcs = module.getOps<mlir::func::FuncOp>();
+  if (funcs.empty()) {
+    errs() << "tinyformer: error: the model has no function\n";
+    return nullptr;
+  }
+  return *funcs.begin();
+}
+
+int inspect(mlir::MLIRContext &context) {
+  mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(inspectModel, context);
+  if (!module)
+    return 1;
+  mlir::func::FuncOp func = entryFunction(*module);
+  if (!func)
+    return 1;
+  tinyformer::ModelStats stats = tinyformer::collectModelStats(func);
+  outs() << "model: " << sys::path::filename(inspectModel.getValue()) << "\n";
+  for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
+    outs() << "input " << i << ": "
+           << shapeStr(cast<mlir::ShapedType>(type).getShape()) << "\n";
+  outs() << "#    layer                        op                output           "
+            "    params         MACs    act bytes\n";
+  for (auto [i, l] : llvm::enumerate(stats.layers)) {
+    std::string name = l.name.size() > 28 ? "..." + l.name.substr(l.name.size() - 25)
+                                          : l.name;
+    outs() << format("%-4zu %-28s %-17s %-16s %10lld %12lld %12lld\n", i,
+                     name.c_str(), l.op.c_str(),
+                     shapeStr(l.outputShape).c_str(),
+                     (long long)(l.weights + l.biases), (long long)l.macs,
+                     (long long)l.outputBytes);
+  }
+  outs() << "totals:\n"
+         << format("  layers                %lld\n",
+                   (long long)stats.layers.size())
+         << format("  params                %lld\n", (long long)stats.params)
+         << format("  MACs                  %lld\n", (long long)stats.macs)
+         << format("  weight bytes (float)  %lld\n",
+                   (long long)stats.floatWeightBytes)
+         << format("  weight bytes (int8)   %lld  (int8 weights, int32 "
+                   "biases)\n",
+                   (long long)stats.int8WeightBytes)
+         << format("  largest activation    %lld bytes (%s)\n",
+                   (long long)stats.largestActivationBytes,
+                   stats.largestActivationLayer.c_str());
+  return 0;
+}
+
+int run(mlir::MLIRContext &context) {
+  if (!host) {
+    errs() << "tinyformer: error: only --host runs are available; running "
+              "on the emulated Cortex-M needs a compiled build directory, "
+              "which this version cannot produce yet\n";
+    return 1;
+  }
+  mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(runModel, context);
+  if (!module)
+    return 1;
+  mlir::func::FuncOp func = entryFunction(*module);
+  if (!func)
+    return 1;
+  if (inputFiles.size() != func.getNumArguments() ||
+      outputFiles.size() != func.getNumResults()) {
+    errs() << "tinyformer: error: the model has " << func.getNumArguments()
+           << " input(s) and " << func.getNumResults()
+           << " output(s); give as many --input and --output files (got "
+           << inputFiles.size() << " and " << outputFiles.size() << ")\n";
+    return 1;
+  }
+  std::vector<tinyformer::HostArray> inputs;
+  for (auto [i, path] : llvm::enumerate(inputFiles)) {
+    tinyformer::NpyArray npy;
+    std::string error;
+    if (!tinyformer::readNpy(path, npy, error)) {
+      errs() << "tinyformer: error: " << error << "\n";
+      return 1;
+    }
+    auto type = cast<mlir::ShapedType>(func.getArgument(i).getType());
+    if (npy.dtype != "<f4") {
+      errs() << "tinyformer: error: '" << path << "' has dtype '" << npy.dtype
+             << "'; input " << i << " needs float32 ('<f4')\n";
+      return 1;
+    }
+    if (ArrayRef<int64_t>(npy.shape) != type.getShape()) {
+      errs() << "tinyformer: error: '" << path << "' has shape "
+             << shapeStr(npy.shape) << "; input " << i << " needs "
+             << shapeStr(type.getShape()) << "\n";
+      return 1;
+    }
+    inputs.push_back({npy.shape, std::move(npy.values)});
+  }
+  mlir::FailureOr<std::vector<tinyformer::HostArray>> outputs =
+      tinyformer::runReference(*module, inputs, func.getName());
+  if (failed(outputs))
+    return 1;
+  for (auto [path, out] : llvm::zip(outputFiles, *outputs)) {
+    std::string error;
+    if (!tinyformer::writeNpy(path, out.shape, out.data, error)) {
+      errs() << "tinyformer: error: " << error << "\n";
+      return 1;
+    }
+  }
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "TinyFormer: compile ONNX models for Cortex-M\n");
+  mlir::MLIRContext context;
+  tinyformer::NodeDiagnosticHandler diagnostics(&context, "tinyformer");
+  if (inspectCmd)
+    return inspect(context);
+  if (runCmd)
+    return run(context);
+  errs() << "tinyformer: error: choose a command: inspect, run (see "
+            "--help)\n";
+  return 1;
+}
