@@ -32,7 +32,8 @@ using namespace tinyformer::detail;
 std::string tinyformer::detail::shapeStr(ArrayRef<int64_t> shape) {
   std::string s = "[";
   for (auto [i, d] : llvm::enumerate(shape))
-    s += (i ? "," : "") + std::to_string(d);
+    s += (i ? "," : "") +
+         (ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d));
   return s + "]";
 }
 
@@ -152,7 +153,7 @@ Value Importer::materialize(const HostTensor &t, StringRef name) {
     attr = DenseElementsAttr::get(storageType, ArrayRef<int8_t>(ints));
   else
     attr = cast<ElementsAttr>(Attribute(DenseI8ResourceElementsAttr::get(
-        storageType, name,
+        storageType, blobKey(name),
         HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<int8_t>(ints)))));
   return builder.create<ConstantOp>(nodeLoc,
                                     RankedTensorType::get(t.shape, elem), attr,
@@ -335,6 +336,12 @@ LogicalResult Importer::declareInputs(const onnx::GraphProto &graph,
   }
   if (types.empty()) {
     modelError() << "the graph has no input";
+    return failure();
+  }
+  if (options.inputShapes.size() > types.size()) {
+    modelError() << "--input-shape gives " << options.inputShapes.size()
+                 << " shapes but the graph has " << types.size()
+                 << " input(s)";
     return failure();
   }
   return success();

@@ -101,10 +101,17 @@ Value matchGeluTanhArgument(Value v) {
   if (terms.size() != 2)
     return {};
   for (int i = 0; i < 2; ++i) {
+    // 0.044715 * x^3 as a product of 0.044715 and pow(x, 3), or of
+    // 0.044715 and three x in any association.
     SmallVector<Value> cubic;
-    collectLeaves<MulOp>(terms[1 - i], 1, cubic);
-    if (cubic.size() == 2 && takeSplat(cubic, 0.044715) &&
-        matchCube(cubic.front()) == terms[i])
+    collectLeaves<MulOp>(terms[1 - i], 3, cubic);
+    if (!takeSplat(cubic, 0.044715))
+      continue;
+    if (cubic.size() == 1 && matchCube(cubic.front()) == terms[i])
+      return terms[i];
+    if (cubic.size() == 3 && llvm::all_of(cubic, [&](Value v) {
+          return v == terms[i];
+        }))
       return terms[i];
   }
   return {};
@@ -115,28 +122,36 @@ struct FuseGelu : OpRewritePattern<MulOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(MulOp root,
                                 PatternRewriter &rewriter) const override {
-    SmallVector<Value> factors;
-    collectLeaves<MulOp>(root.getResult(), 2, factors);
-    if (factors.size() != 3 || !takeSplat(factors, 0.5))
-      return failure();
-    for (int i = 0; i < 2; ++i) {
-      Value x = factors[i];
-      SmallVector<Value> terms;
-      collectLeaves<AddOp>(factors[1 - i], 1, terms);
-      if (terms.size() != 2 || !takeSplat(terms, 1.0) ||
-          x.getType() != root.getType())
+    // The three factors x, 0.5 and (1 + f(x)), split off the root in each
+    // way its two levels allow (x may itself be a product).
+    SmallVector<SmallVector<Value, 3>> triples;
+    Value l = root.getLhs(), r = root.getRhs();
+    if (auto m = l.getDefiningOp<MulOp>())
+      triples.push_back({m.getLhs(), m.getRhs(), r});
+    if (auto m = r.getDefiningOp<MulOp>())
+      triples.push_back({l, m.getLhs(), m.getRhs()});
+    for (SmallVector<Value, 3> &factors : triples) {
+      if (!takeSplat(factors, 0.5))
         continue;
-      GeluApproximation approx;
-      if (auto erf = terms.front().getDefiningOp<ErfOp>();
-          erf && matchDivBySqrt2(erf.getInput()) == x)
-        approx = GeluApproximation::none;
-      else if (auto tanh = terms.front().getDefiningOp<TanhOp>();
-               tanh && matchGeluTanhArgument(tanh.getInput()) == x)
-        approx = GeluApproximation::tanh;
-      else
-        continue;
-      rewriter.replaceOpWithNewOp<GeluOp>(root, root.getType(), x, approx);
-      return success();
+      for (int i = 0; i < 2; ++i) {
+        Value x = factors[i];
+        SmallVector<Value> terms;
+        collectLeaves<AddOp>(factors[1 - i], 1, terms);
+        if (terms.size() != 2 || !takeSplat(terms, 1.0) ||
+            x.getType() != root.getType())
+          continue;
+        GeluApproximation approx;
+        if (auto erf = terms.front().getDefiningOp<ErfOp>();
+            erf && matchDivBySqrt2(erf.getInput()) == x)
+          approx = GeluApproximation::none;
+        else if (auto tanh = terms.front().getDefiningOp<TanhOp>();
+                 tanh && matchGeluTanhArgument(tanh.getInput()) == x)
+          approx = GeluApproximation::tanh;
+        else
+          continue;
+        rewriter.replaceOpWithNewOp<GeluOp>(root, root.getType(), x, approx);
+        return success();
+      }
     }
     return failure();
   }
@@ -418,22 +433,27 @@ struct FoldScaleIntoConv : OpRewritePattern<MulOp> {
       }
       if (!uniform)
         continue;
+      // Check the bias before creating anything: a pattern that fails must
+      // leave the IR as it was.
+      std::optional<std::vector<float>> b;
+      if (Value oldBias = conv.getBias()) {
+        b = getConstantFloats(oldBias);
+        if (!b || isa<quant::QuantizedType>(
+                      getElementTypeOrSelf(oldBias.getType())))
+          continue;
+      }
       int64_t perChannel = wType.getNumElements() / channels;
       for (int64_t i = 0; i < int64_t(w->size()); ++i)
         (*w)[i] *= scale[i / perChannel];
       Value weight = createFloatConstant(rewriter, mul.getLoc(), wType, *w,
                                          "weight");
       Value bias;
-      if (Value oldBias = conv.getBias()) {
-        std::optional<std::vector<float>> b = getConstantFloats(oldBias);
-        if (!b || isa<quant::QuantizedType>(
-                      getElementTypeOrSelf(oldBias.getType())))
-          continue;
+      if (b) {
         for (int64_t ch = 0; ch < channels; ++ch)
           (*b)[ch] *= scale[ch];
-        bias = createFloatConstant(rewriter, mul.getLoc(),
-                                   cast<RankedTensorType>(oldBias.getType()),
-                                   *b, "bias");
+        bias = createFloatConstant(
+            rewriter, mul.getLoc(),
+            cast<RankedTensorType>(conv.getBias().getType()), *b, "bias");
       }
       rewriter.replaceOpWithNewOp<Conv2DOp>(
           mul, mul.getType(), conv.getInput(), weight, bias,

@@ -10,6 +10,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
 using namespace mlir::sparse_tiny;
@@ -139,15 +140,23 @@ LogicalResult sparse_tiny::inferMatMulShape(ArrayRef<int64_t> lhs,
   if (lhs.back() != rhs[rhs.size() - 2])
     return emitError() << "C2: contraction dims differ: " << shapeStr(lhs)
                        << " @ " << shapeStr(rhs);
-  if (failed(inferBroadcastShape(lhs.drop_back(2), rhs.drop_back(2), result,
-                                 [&] {
-                                   return emitError() << "C3: batch dims: ";
-                                 })))
-    return failure();
+  ArrayRef<int64_t> lb = lhs.drop_back(2), rb = rhs.drop_back(2);
+  size_t rank = std::max(lb.size(), rb.size());
+  result.assign(rank, 1);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t l = i < rank - lb.size() ? 1 : lb[i - (rank - lb.size())];
+    int64_t r = i < rank - rb.size() ? 1 : rb[i - (rank - rb.size())];
+    if (l != r && l != 1 && r != 1)
+      return emitError() << "C3: batch dims of " << shapeStr(lhs) << " and "
+                         << shapeStr(rhs) << " do not broadcast";
+    result[i] = l == 1 ? r : l;
+  }
   result.push_back(lhs[lhs.size() - 2]);
   result.push_back(rhs.back());
   return success();
 }
+
+static LogicalResult verifyQuantType(Operation *op, ShapedType type);
 
 //===----------------------------------------------------------------------===//
 // Constants
@@ -167,6 +176,8 @@ LogicalResult ConstantOp::verify() {
     return emitOpError() << "C2: value element type "
                          << valueType.getElementType()
                          << " must be the result's (storage) type " << elem;
+  if (failed(verifyQuantType(*this, resultType)))
+    return failure();
   if (WeightEncodingAttr enc = getEncodingAttr()) {
     if (enc.getFormat() != WeightFormat::dense && resultType.getRank() < 2)
       return emitOpError() << "C3: a sparse encoding needs rank >= 2";
@@ -180,10 +191,9 @@ LogicalResult ConstantOp::verify() {
 }
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) {
-  // A quantized constant's value has the storage type, not the result type,
-  // so it cannot stand for the result as an attribute.
-  if (getValue().getType() != getOutput().getType())
-    return {};
+  // Constant-like ops must always fold. A quantized constant's attribute has
+  // the storage type; folders that read it check the element type, and
+  // materializeConstant rebuilds the same op from it.
   return getValue();
 }
 
@@ -239,6 +249,16 @@ std::optional<std::vector<float>> sparse_tiny::getConstantFloats(Value value) {
   return out;
 }
 
+std::string sparse_tiny::blobKey(StringRef name) {
+  // Resource keys print bare in the IR: keep identifier characters only.
+  std::string key;
+  for (char c : name)
+    key += (llvm::isAlnum(c) || c == '_' || c == '.') ? c : '_';
+  if (key.empty() || !(llvm::isAlpha(key[0]) || key[0] == '_'))
+    key.insert(0, "w_");
+  return key;
+}
+
 ConstantOp sparse_tiny::createFloatConstant(OpBuilder &builder, Location loc,
                                             RankedTensorType type,
                                             ArrayRef<float> values,
@@ -253,7 +273,7 @@ ConstantOp sparse_tiny::createFloatConstant(OpBuilder &builder, Location loc,
     attr = DenseElementsAttr::get(type, values);
   else
     attr = cast<ElementsAttr>(Attribute(DenseF32ResourceElementsAttr::get(
-        type, blobName,
+        type, blobKey(blobName),
         HeapAsmResourceBlob::allocateAndCopyInferAlign(values))));
   return builder.create<ConstantOp>(loc, type, attr, WeightEncodingAttr());
 }
@@ -396,7 +416,8 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
     return getResult();
   }
   if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
-    return dense.reshape(getOutput().getType());
+    if (dense.getElementType() == getOutput().getType().getElementType())
+      return dense.reshape(getOutput().getType());
   return {};
 }
 
@@ -459,7 +480,7 @@ LogicalResult ConcatOp::verify() {
   if (getInputs().empty())
     return emitOpError() << "C1: needs at least one input";
   ArrayRef<int64_t> first = shapeOf(getInputs().front());
-  int64_t rank = first.size(), axis = getAxis();
+  int64_t rank = first.size(), axis = getAxisAttr().getInt();
   if (axis < 0 || axis >= rank)
     return emitOpError() << "C2: axis " << axis << " is not in [0, " << rank
                          << ")";
@@ -511,15 +532,16 @@ OpFoldResult SliceOp::fold(FoldAdaptor) {
 
 LogicalResult SoftmaxOp::verify() {
   int64_t rank = getInput().getType().getRank();
-  if (getAxis() < 0 || getAxis() >= rank)
-    return emitOpError() << "C1: axis " << getAxis() << " is not in [0, "
+  int64_t axis = getAxisAttr().getInt();
+  if (axis < 0 || axis >= rank)
+    return emitOpError() << "C1: axis " << axis << " is not in [0, "
                          << rank << ")";
   return success();
 }
 
 LogicalResult LayerNormOp::verify() {
   ArrayRef<int64_t> in = shapeOf(getInput());
-  int64_t axis = getAxis();
+  int64_t axis = getAxisAttr().getInt();
   if (axis < 0 || axis >= int64_t(in.size()))
     return emitOpError() << "C1: axis " << axis << " is not in [0, "
                          << in.size() << ")";

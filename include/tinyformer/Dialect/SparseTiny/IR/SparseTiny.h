@@ -52,6 +52,9 @@ LogicalResult inferMatMulShape(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs,
 /// dense constant.
 std::optional<std::vector<float>> getConstantFloats(Value value);
 
+/// `name` made fit to be a dense_resource key (printed bare in the IR).
+std::string blobKey(StringRef name);
+
 /// A float constant of `type` holding `values` (a splat when there is one
 /// value); large ones become dense_resource blobs named after `blobName`.
 ConstantOp createFloatConstant(OpBuilder &builder, Location loc,
