@@ -295,6 +295,29 @@ broadcastTrailing(Value c, ArrayRef<int64_t> shape, int64_t resultRank) {
   return out;
 }
 
+/// One value per output channel of `c` combined with a conv2d result of
+/// `type` ([N, C, H, W]): c must broadcast over the result and not vary over
+/// H and W.
+std::optional<std::vector<float>> perChannelOfConv(Value c,
+                                                   RankedTensorType type) {
+  int64_t channels = type.getDimSize(1);
+  SmallVector<int64_t> trailing{channels, type.getDimSize(2),
+                                type.getDimSize(3)};
+  std::optional<std::vector<float>> values =
+      broadcastTrailing(c, trailing, type.getRank());
+  if (!values)
+    return std::nullopt;
+  int64_t plane = trailing[1] * trailing[2];
+  std::vector<float> out(channels);
+  for (int64_t ch = 0; ch < channels; ++ch) {
+    out[ch] = (*values)[ch * plane];
+    for (int64_t p = 1; p < plane; ++p)
+      if ((*values)[ch * plane + p] != out[ch])
+        return std::nullopt;
+  }
+  return out;
+}
+
 /// mul(layer_norm(x, g, b), c) -> layer_norm(x, g*c, b*c) and
 /// add(layer_norm(x, g, b), c) -> layer_norm(x, g, b+c), c over the
 /// normalized dims only.
@@ -354,27 +377,15 @@ struct FoldAddIntoBias : OpRewritePattern<AddOp> {
       auto resultType = cast<RankedTensorType>(lhs.getType());
       // Channels are the last dim of a linear, dim 1 (with H, W after) of
       // a conv.
-      bool isConv = isa<Conv2DOp>(producer);
-      int64_t channels = isConv ? resultType.getDimSize(1)
-                                : resultType.getShape().back();
-      SmallVector<int64_t> trailing{channels};
-      if (isConv)
-        trailing.append({resultType.getDimSize(2), resultType.getDimSize(3)});
       std::optional<std::vector<float>> c =
-          broadcastTrailing(rhs, trailing, resultType.getRank());
+          isa<Conv2DOp>(producer)
+              ? perChannelOfConv(rhs, resultType)
+              : broadcastTrailing(rhs, {resultType.getShape().back()},
+                                  resultType.getRank());
       if (!c)
         continue;
-      // For a conv, c must not vary over H and W.
-      int64_t plane = isConv ? trailing[1] * trailing[2] : 1;
-      std::vector<float> perChannel(channels);
-      bool uniform = true;
-      for (int64_t ch = 0; ch < channels; ++ch) {
-        perChannel[ch] = (*c)[ch * plane];
-        for (int64_t p = 1; p < plane; ++p)
-          uniform &= (*c)[ch * plane + p] == perChannel[ch];
-      }
-      if (!uniform)
-        continue;
+      int64_t channels = c->size();
+      std::vector<float> perChannel = *c;
       Value oldBias = producer->getNumOperands() > 2 ? producer->getOperand(2)
                                                      : Value();
       if (oldBias) {
@@ -415,23 +426,10 @@ struct FoldScaleIntoConv : OpRewritePattern<MulOp> {
         continue;
       auto type = conv.getType();
       int64_t channels = type.getDimSize(1);
-      SmallVector<int64_t> trailing{channels, type.getDimSize(2),
-                                    type.getDimSize(3)};
-      std::optional<std::vector<float>> c =
-          broadcastTrailing(rhs, trailing, type.getRank());
+      std::optional<std::vector<float>> scale = perChannelOfConv(rhs, type);
       std::optional<std::vector<float>> w = getConstantFloats(conv.getWeight());
       auto wType = cast<RankedTensorType>(conv.getWeight().getType());
-      if (!c || !w || isa<quant::QuantizedType>(wType.getElementType()))
-        continue;
-      int64_t plane = trailing[1] * trailing[2];
-      std::vector<float> scale(channels);
-      bool uniform = true;
-      for (int64_t ch = 0; ch < channels; ++ch) {
-        scale[ch] = (*c)[ch * plane];
-        for (int64_t p = 1; p < plane; ++p)
-          uniform &= (*c)[ch * plane + p] == scale[ch];
-      }
-      if (!uniform)
+      if (!scale || !w || isa<quant::QuantizedType>(wType.getElementType()))
         continue;
       // Check the bias before creating anything: a pattern that fails must
       // leave the IR as it was.
@@ -444,13 +442,13 @@ struct FoldScaleIntoConv : OpRewritePattern<MulOp> {
       }
       int64_t perChannel = wType.getNumElements() / channels;
       for (int64_t i = 0; i < int64_t(w->size()); ++i)
-        (*w)[i] *= scale[i / perChannel];
+        (*w)[i] *= (*scale)[i / perChannel];
       Value weight = createFloatConstant(rewriter, mul.getLoc(), wType, *w,
                                          "weight");
       Value bias;
       if (b) {
         for (int64_t ch = 0; ch < channels; ++ch)
-          (*b)[ch] *= scale[ch];
+          (*b)[ch] *= (*scale)[ch];
         bias = createFloatConstant(
             rewriter, mul.getLoc(),
             cast<RankedTensorType>(conv.getBias().getType()), *b, "bias");

@@ -113,20 +113,28 @@ LogicalResult sparse_tiny::inferPool2DShape(ArrayRef<int64_t> input,
   return success();
 }
 
-LogicalResult sparse_tiny::inferBroadcastShape(ArrayRef<int64_t> lhs,
-                                               ArrayRef<int64_t> rhs,
-                                               SmallVectorImpl<int64_t> &result,
-                                               EmitErrorFn emitError) {
+/// NumPy broadcasting of two shapes; false if they do not broadcast.
+static bool broadcastDims(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs,
+                          SmallVectorImpl<int64_t> &result) {
   size_t rank = std::max(lhs.size(), rhs.size());
   result.assign(rank, 1);
   for (size_t i = 0; i < rank; ++i) {
     int64_t l = i < rank - lhs.size() ? 1 : lhs[i - (rank - lhs.size())];
     int64_t r = i < rank - rhs.size() ? 1 : rhs[i - (rank - rhs.size())];
     if (l != r && l != 1 && r != 1)
-      return emitError() << "C1: shapes " << shapeStr(lhs) << " and "
-                         << shapeStr(rhs) << " do not broadcast";
+      return false;
     result[i] = l == 1 ? r : l;
   }
+  return true;
+}
+
+LogicalResult sparse_tiny::inferBroadcastShape(ArrayRef<int64_t> lhs,
+                                               ArrayRef<int64_t> rhs,
+                                               SmallVectorImpl<int64_t> &result,
+                                               EmitErrorFn emitError) {
+  if (!broadcastDims(lhs, rhs, result))
+    return emitError() << "C1: shapes " << shapeStr(lhs) << " and "
+                       << shapeStr(rhs) << " do not broadcast";
   return success();
 }
 
@@ -140,17 +148,9 @@ LogicalResult sparse_tiny::inferMatMulShape(ArrayRef<int64_t> lhs,
   if (lhs.back() != rhs[rhs.size() - 2])
     return emitError() << "C2: contraction dims differ: " << shapeStr(lhs)
                        << " @ " << shapeStr(rhs);
-  ArrayRef<int64_t> lb = lhs.drop_back(2), rb = rhs.drop_back(2);
-  size_t rank = std::max(lb.size(), rb.size());
-  result.assign(rank, 1);
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t l = i < rank - lb.size() ? 1 : lb[i - (rank - lb.size())];
-    int64_t r = i < rank - rb.size() ? 1 : rb[i - (rank - rb.size())];
-    if (l != r && l != 1 && r != 1)
-      return emitError() << "C3: batch dims of " << shapeStr(lhs) << " and "
-                         << shapeStr(rhs) << " do not broadcast";
-    result[i] = l == 1 ? r : l;
-  }
+  if (!broadcastDims(lhs.drop_back(2), rhs.drop_back(2), result))
+    return emitError() << "C3: batch dims of " << shapeStr(lhs) << " and "
+                       << shapeStr(rhs) << " do not broadcast";
   result.push_back(lhs[lhs.size() - 2]);
   result.push_back(rhs.back());
   return success();
