@@ -449,7 +449,7 @@ LogicalResult Importer::importReduceMean() {
 /// The axes of Squeeze/Unsqueeze: an attribute before opset 13, an input
 /// from 13 on.
 static FailureOr<std::optional<std::vector<int64_t>>>
-squeezeAxes(Importer &imp, int64_t opset,
+squeezeAxes(int64_t opset,
             std::optional<SmallVector<int64_t>> attrAxes, StringRef axesInput,
             function_ref<FailureOr<std::vector<int64_t>>(StringRef)> known) {
   if (opset < 13 || attrAxes) {
@@ -525,7 +525,7 @@ Importer::reshapeLikeShape(ArrayRef<int64_t> in) {
   }
   // Squeeze / Unsqueeze.
   FailureOr<std::optional<std::vector<int64_t>>> axes =
-      squeezeAxes(*this, opset, attrInts("axes"), input(1),
+      squeezeAxes(opset, attrInts("axes"), input(1),
                   [&](StringRef name) { return getKnownInts(name, "axes"); });
   if (failed(axes))
     return failure();
