@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "tinyformer/Reference/Interpreter.h"
 
+#include "IntegerOps.h"
+
 #include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -58,6 +60,9 @@ std::vector<int64_t> broadcastIndex(ArrayRef<int64_t> inShape,
 
 class Interpreter {
 public:
+  explicit Interpreter(
+      llvm::function_ref<void(Value, const HostArray &)> observe)
+      : observe(observe) {}
   LogicalResult run(func::FuncOp func, ArrayRef<HostArray> inputs,
                     std::vector<HostArray> &outputs);
 
@@ -75,6 +80,7 @@ private:
   }
 
   LogicalResult constant(ConstantOp op);
+  void applyFusedClamp(Operation *op);
   void conv2d(Conv2DOp op);
   void fullyConnected(FullyConnectedOp op);
   void matmul(MatMulOp op);
@@ -92,6 +98,7 @@ private:
   void quantize(QuantizeOp op);
   void dequantize(DequantizeOp op);
 
+  llvm::function_ref<void(Value, const HostArray &)> observe;
   // Node-based: references from get() stay valid while define() inserts.
   std::unordered_map<void *, HostArray> env;
 };
@@ -123,11 +130,18 @@ LogicalResult Interpreter::run(func::FuncOp func, ArrayRef<HostArray> inputs,
     }
     if (failed(execute(&op)))
       return failure();
+    if (observe)
+      for (Value v : op.getResults())
+        observe(v, get(v));
   }
   return func.emitError() << "has no return";
 }
 
 LogicalResult Interpreter::execute(Operation *op) {
+  if (tinyformer::detail::isIntegerComputeOp(op))
+    return tinyformer::detail::runIntegerOp(
+        op, [&](Value v) -> const HostArray & { return get(v); },
+        [&](Value v) -> HostArray & { return define(v); });
   bool handled = true;
   LogicalResult result = success();
   TypeSwitch<Operation *>(op)
@@ -215,7 +229,21 @@ LogicalResult Interpreter::execute(Operation *op) {
   if (!handled)
     return op->emitError() << "the reference interpreter cannot run '"
                            << op->getName() << "'";
+  applyFusedClamp(op);
   return result;
+}
+
+void Interpreter::applyFusedClamp(Operation *op) {
+  auto lo = op->getAttrOfType<FloatAttr>("clamp_min");
+  auto hi = op->getAttrOfType<FloatAttr>("clamp_max");
+  if (!lo && !hi)
+    return;
+  float l = lo ? float(lo.getValueAsDouble())
+               : -std::numeric_limits<float>::infinity();
+  float h = hi ? float(hi.getValueAsDouble())
+               : std::numeric_limits<float>::infinity();
+  for (float &v : env[op->getResult(0).getAsOpaquePointer()].data)
+    v = std::clamp(v, l, h);
 }
 
 LogicalResult Interpreter::constant(ConstantOp op) {
@@ -557,7 +585,8 @@ void Interpreter::dequantize(DequantizeOp op) {
 
 FailureOr<std::vector<HostArray>>
 tinyformer::runReference(ModuleOp module, ArrayRef<HostArray> inputs,
-                         StringRef entry) {
+                         StringRef entry,
+                         function_ref<void(Value, const HostArray &)> observe) {
   func::FuncOp func;
   for (auto f : module.getOps<func::FuncOp>())
     if (entry.empty() || f.getName() == entry) {
@@ -569,7 +598,7 @@ tinyformer::runReference(ModuleOp module, ArrayRef<HostArray> inputs,
                        << entry << (entry.empty() ? "" : "'");
     return failure();
   }
-  Interpreter interpreter;
+  Interpreter interpreter(observe);
   std::vector<HostArray> outputs;
   if (failed(interpreter.run(func, inputs, outputs)))
     return failure();

@@ -4,6 +4,7 @@
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 #include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
+#include "tinyformer/Transforms/Passes.h"
 
 int main(int argc, char **argv) {
   // Upstream passes a TinyFormer flow uses: canonicalization (which runs the
@@ -11,10 +12,13 @@ int main(int argc, char **argv) {
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   mlir::registerSymbolDCEPass();
+  // The TinyFormer pipeline: fuse, quantize, select, plan, lower.
+  tinyformer::registerTinyFormerPasses();
 
   mlir::DialectRegistry registry;
   registry.insert<mlir::sparse_tiny::SparseTinyDialect,
-                  mlir::func::FuncDialect, mlir::quant::QuantizationDialect>();
+                  mlir::func::FuncDialect, mlir::quant::QuantizationDialect,
+                  mlir::LLVM::LLVMDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "TinyFormer optimizer driver\n", registry));
 }

@@ -3,6 +3,7 @@
 #define TINYFORMER_REFERENCE_INTERPRETER_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
 
 #include <vector>
@@ -21,9 +22,15 @@ struct HostArray {
 /// with f64 accumulation; quantize rounds half to even and saturates, as
 /// ONNX QuantizeLinear does. Reports an error at the op and fails on an op it
 /// cannot run or on inputs of the wrong shape.
+///
+/// INT8 ops (quantized operands and result) compute with exactly the integer
+/// arithmetic the generated kernels must produce (tfk/kernels.h rules).
+/// `observe`, when given, sees every value an op defines (calibration).
 mlir::FailureOr<std::vector<HostArray>>
 runReference(mlir::ModuleOp module, llvm::ArrayRef<HostArray> inputs,
-             llvm::StringRef entry = "");
+             llvm::StringRef entry = "",
+             llvm::function_ref<void(mlir::Value, const HostArray &)> observe =
+                 nullptr);
 
 } // namespace tinyformer
 

@@ -361,6 +361,11 @@ struct FoldAffineIntoLayerNorm : OpRewritePattern<OpTy> {
   }
 };
 
+/// Whether `op` carries a fused activation (clamp_min / clamp_max).
+static bool hasFusedClamp(Operation *op) {
+  return op->hasAttr("clamp_min") || op->hasAttr("clamp_max");
+}
+
 /// add(fully_connected(x, w[, b]), c) and add(conv2d(x, w[, b]), c) with c
 /// constant per output channel -> the same op with bias b + c.
 struct FoldAddIntoBias : OpRewritePattern<AddOp> {
@@ -370,9 +375,11 @@ struct FoldAddIntoBias : OpRewritePattern<AddOp> {
     for (auto [lhs, rhs] : {std::pair(add.getLhs(), add.getRhs()),
                             std::pair(add.getRhs(), add.getLhs())}) {
       Operation *producer = lhs.getDefiningOp();
+      // A fused activation clamps after the bias: nothing folds across it.
       if (!producer || !producer->hasOneUse() ||
           !isa<FullyConnectedOp, Conv2DOp>(producer) ||
-          lhs.getType() != add.getType())
+          lhs.getType() != add.getType() || hasFusedClamp(producer) ||
+          hasFusedClamp(add))
         continue;
       auto resultType = cast<RankedTensorType>(lhs.getType());
       // Channels are the last dim of a linear, dim 1 (with H, W after) of
@@ -422,7 +429,8 @@ struct FoldScaleIntoConv : OpRewritePattern<MulOp> {
     for (auto [lhs, rhs] : {std::pair(mul.getLhs(), mul.getRhs()),
                             std::pair(mul.getRhs(), mul.getLhs())}) {
       auto conv = lhs.getDefiningOp<Conv2DOp>();
-      if (!conv || !conv->hasOneUse() || conv.getType() != mul.getType())
+      if (!conv || !conv->hasOneUse() || conv.getType() != mul.getType() ||
+          hasFusedClamp(conv))
         continue;
       auto type = conv.getType();
       int64_t channels = type.getDimSize(1);
@@ -456,7 +464,8 @@ struct FoldScaleIntoConv : OpRewritePattern<MulOp> {
       rewriter.replaceOpWithNewOp<Conv2DOp>(
           mul, mul.getType(), conv.getInput(), weight, bias,
           conv.getStridesAttr(), conv.getPaddingAttr(), conv.getDilationsAttr(),
-          conv.getGroupsAttr());
+          conv.getGroupsAttr(), /*clamp_min=*/FloatAttr(),
+          /*clamp_max=*/FloatAttr());
       return success();
     }
     return failure();

@@ -39,6 +39,17 @@ static LogicalResult verifyResultShape(Operation *op, StringRef rule,
   return success();
 }
 
+/// A fused activation's bounds, when both are given, must be ordered.
+static LogicalResult verifyClamp(Operation *op, StringRef rule,
+                                 std::optional<APFloat> lo,
+                                 std::optional<APFloat> hi) {
+  if (lo && hi && lo->convertToDouble() > hi->convertToDouble())
+    return op->emitOpError()
+           << rule << ": clamp_min (" << lo->convertToDouble()
+           << ") must not exceed clamp_max (" << hi->convertToDouble() << ")";
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Shape rules
 //===----------------------------------------------------------------------===//
@@ -278,6 +289,64 @@ ConstantOp sparse_tiny::createFloatConstant(OpBuilder &builder, Location loc,
   return builder.create<ConstantOp>(loc, type, attr, WeightEncodingAttr());
 }
 
+std::optional<std::vector<int64_t>> sparse_tiny::getConstantInts(Value value) {
+  auto cst = value.getDefiningOp<ConstantOp>();
+  if (!cst)
+    return std::nullopt;
+  ElementsAttr attr = cst.getValue();
+  std::vector<int64_t> out;
+  if (auto res = dyn_cast<DenseI8ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<int8_t>> data = res.tryGetAsArrayRef();
+    if (!data)
+      return std::nullopt;
+    out.assign(data->begin(), data->end());
+  } else if (auto res = dyn_cast<DenseI32ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<int32_t>> data = res.tryGetAsArrayRef();
+    if (!data)
+      return std::nullopt;
+    out.assign(data->begin(), data->end());
+  } else if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
+    auto q = dyn_cast<quant::QuantizedType>(
+        cst.getOutput().getType().getElementType());
+    bool isUnsigned = q && !q.isSigned();
+    for (APInt v : dense.getValues<APInt>())
+      out.push_back(isUnsigned ? int64_t(v.getZExtValue()) : v.getSExtValue());
+  } else {
+    return std::nullopt;
+  }
+  return out;
+}
+
+ConstantOp sparse_tiny::createQuantizedConstant(OpBuilder &builder,
+                                                Location loc,
+                                                RankedTensorType type,
+                                                ArrayRef<int64_t> values,
+                                                StringRef blobName) {
+  auto q = cast<quant::QuantizedType>(type.getElementType());
+  unsigned width = q.getStorageTypeIntegralWidth();
+  auto storageType = RankedTensorType::get(
+      type.getShape(), builder.getIntegerType(width));
+  ElementsAttr attr;
+  constexpr size_t kInlineLimit = 64;
+  if (values.size() <= kInlineLimit) {
+    SmallVector<APInt> ints;
+    for (int64_t v : values)
+      ints.push_back(APInt(width, uint64_t(v), /*isSigned=*/true));
+    attr = DenseElementsAttr::get(storageType, ints);
+  } else if (width == 8) {
+    std::vector<int8_t> data(values.begin(), values.end());
+    attr = cast<ElementsAttr>(Attribute(DenseI8ResourceElementsAttr::get(
+        storageType, blobKey(blobName),
+        HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef(data)))));
+  } else {
+    std::vector<int32_t> data(values.begin(), values.end());
+    attr = cast<ElementsAttr>(Attribute(DenseI32ResourceElementsAttr::get(
+        storageType, blobKey(blobName),
+        HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef(data)))));
+  }
+  return builder.create<ConstantOp>(loc, type, attr, WeightEncodingAttr());
+}
+
 //===----------------------------------------------------------------------===//
 // Conv, matmul families
 //===----------------------------------------------------------------------===//
@@ -292,6 +361,8 @@ LogicalResult Conv2DOp::verify() {
   if (getBias() && shapeOf(getBias()) != ArrayRef<int64_t>{expected[1]})
     return emitOpError() << "C4: bias shape " << shapeStr(shapeOf(getBias()))
                          << " should be [" << expected[1] << "]";
+  if (failed(verifyClamp(*this, "C6", getClampMin(), getClampMax())))
+    return failure();
   return verifyResultShape(*this, "C5", expected);
 }
 
@@ -308,6 +379,8 @@ LogicalResult FullyConnectedOp::verify() {
                          << " should be [" << w[0] << "]";
   SmallVector<int64_t> expected(in.drop_back());
   expected.push_back(w[0]);
+  if (failed(verifyClamp(*this, "C5", getClampMin(), getClampMax())))
+    return failure();
   return verifyResultShape(*this, "C4", expected);
 }
 
@@ -332,7 +405,11 @@ static LogicalResult verifyBinary(Operation *op) {
   return verifyResultShape(op, "C2", expected);
 }
 
-LogicalResult AddOp::verify() { return verifyBinary(*this); }
+LogicalResult AddOp::verify() {
+  if (failed(verifyClamp(*this, "C3", getClampMin(), getClampMax())))
+    return failure();
+  return verifyBinary(*this);
+}
 LogicalResult SubOp::verify() { return verifyBinary(*this); }
 LogicalResult MulOp::verify() { return verifyBinary(*this); }
 LogicalResult DivOp::verify() { return verifyBinary(*this); }

@@ -52,6 +52,17 @@ LogicalResult inferMatMulShape(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs,
 /// dense constant.
 std::optional<std::vector<float>> getConstantFloats(Value value);
 
+/// The stored integers of an integer or quantized constant (not
+/// dequantized), or nullopt if `value` is not such a constant.
+std::optional<std::vector<int64_t>> getConstantInts(Value value);
+
+/// A constant of quantized `type` (storage i8 or i32) holding the stored
+/// integers `values`; large ones become dense_resource blobs.
+ConstantOp createQuantizedConstant(OpBuilder &builder, Location loc,
+                                   RankedTensorType type,
+                                   ArrayRef<int64_t> values,
+                                   StringRef blobName);
+
 /// `name` made fit to be a dense_resource key (printed bare in the IR).
 std::string blobKey(StringRef name);
 

@@ -72,7 +72,14 @@ def SparseTiny_Conv2DOp : SparseTiny_Op<"conv2d", [Pure]> {
     (C3) `groups` >= 1 divides both the input channels C and the output
     channels O, and weight dim 1 is C / groups; (C4) a bias has shape [O];
     (C5) the result shape is [N, O, Ho, Wo] with
-    `Ho = (H + pt + pb - dy*(kh-1) - 1) / sy + 1` (likewise Wo), both >= 1.
+    `Ho = (H + pt + pb - dy*(kh-1) - 1) / sy + 1` (likewise Wo), both >= 1;
+    (C6) a fused activation `clamp_min <= clamp_max`.
+
+    `clamp_min` / `clamp_max` (real values) are a fused activation: ReLU is
+    `clamp_min = 0`, ReLU6 adds `clamp_max = 6`. In INT8 form the operands
+    and result have `quant` types: int8 activations per tensor, int8
+    weights per output channel (axis 0) and an int32 bias whose scale is
+    input scale x weight scale; the integer rules are those of TFLite.
 
     ```mlir
     %y = sparse_tiny.conv2d %x, %w, %b {strides = array<i64: 1, 1>,
@@ -86,11 +93,23 @@ def SparseTiny_Conv2DOp : SparseTiny_Op<"conv2d", [Pure]> {
                        DenseI64ArrayAttr:$strides,
                        DenseI64ArrayAttr:$padding,
                        DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
-                       DefaultValuedAttr<I64Attr, "1">:$groups);
+                       DefaultValuedAttr<I64Attr, "1">:$groups,
+                       OptionalAttr<F32Attr>:$clamp_min,
+                       OptionalAttr<F32Attr>:$clamp_max);
   let results = (outs SparseTiny_Tensor:$output);
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
   }];
+  let builders = [
+    // Without a fused activation.
+    OpBuilder<(ins "Type":$output, "Value":$input, "Value":$weight,
+                   "Value":$bias, "DenseI64ArrayAttr":$strides,
+                   "DenseI64ArrayAttr":$padding,
+                   "DenseI64ArrayAttr":$dilations, "IntegerAttr":$groups), [{
+      build($_builder, $_state, output, input, weight, bias, strides, padding,
+            dilations, groups, FloatAttr(), FloatAttr());
+    }]>
+  ];
   let hasVerifier = 1;
 }
 
@@ -107,7 +126,11 @@ def SparseTiny_FullyConnectedOp : SparseTiny_Op<"fully_connected", [Pure]> {
 
     Rules: (C1) input rank >= 1 and weight rank 2; (C2) the last input dim
     equals weight dim 1; (C3) a bias has shape [N]; (C4) the result shape is
-    the input shape with the last dim replaced by N.
+    the input shape with the last dim replaced by N; (C5) a fused activation
+    `clamp_min <= clamp_max`.
+
+    `clamp_min` / `clamp_max` are a fused activation, as for `conv2d`; the
+    INT8 form also follows `conv2d` (weights per output channel, axis 0).
 
     ```mlir
     %y = sparse_tiny.fully_connected %x, %w, %b
@@ -116,11 +139,21 @@ def SparseTiny_FullyConnectedOp : SparseTiny_Op<"fully_connected", [Pure]> {
     ```
   }];
   let arguments = (ins SparseTiny_Tensor:$input, SparseTiny_Tensor:$weight,
-                       Optional<SparseTiny_Tensor>:$bias);
+                       Optional<SparseTiny_Tensor>:$bias,
+                       OptionalAttr<F32Attr>:$clamp_min,
+                       OptionalAttr<F32Attr>:$clamp_max);
   let results = (outs SparseTiny_Tensor:$output);
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
   }];
+  let builders = [
+    // Without a fused activation.
+    OpBuilder<(ins "Type":$output, "Value":$input, "Value":$weight,
+                   "Value":$bias), [{
+      build($_builder, $_state, output, input, weight, bias, FloatAttr(),
+            FloatAttr());
+    }]>
+  ];
   let hasVerifier = 1;
 }
 
@@ -176,6 +209,30 @@ class SparseTiny_BinaryOp<string mnemonic, string formula,
 }
 
 def SparseTiny_AddOp : SparseTiny_BinaryOp<"add", "+", [Commutative]> {
+  let summary = "elementwise + with NumPy broadcasting and a fused activation";
+  let description = [{
+    `output = clamp(lhs + rhs, clamp_min, clamp_max)`, elementwise, the
+    operands broadcast as in NumPy (and ONNX); the clamp is a fused
+    activation (ReLU: `clamp_min = 0`) and absent bounds do not clamp. In
+    INT8 form (all three `quant` per-tensor int8) it follows TFLite's ADD.
+
+    Rules: (C1) the operand shapes broadcast; (C2) the result has the
+    broadcast shape; (C3) `clamp_min <= clamp_max`.
+
+    ```mlir
+    %y = sparse_tiny.add %a, %b {clamp_min = 0.0 : f32}
+         : (tensor<1x16x32xf32>, tensor<1x16x32xf32>) -> tensor<1x16x32xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$lhs, SparseTiny_Tensor:$rhs,
+                       OptionalAttr<F32Attr>:$clamp_min,
+                       OptionalAttr<F32Attr>:$clamp_max);
+  let builders = [
+    // Without a fused activation.
+    OpBuilder<(ins "Type":$output, "Value":$lhs, "Value":$rhs), [{
+      build($_builder, $_state, output, lhs, rhs, FloatAttr(), FloatAttr());
+    }]>
+  ];
   let hasCanonicalizer = 1;
 }
 def SparseTiny_SubOp : SparseTiny_BinaryOp<"sub", "-">;
@@ -506,7 +563,9 @@ def SparseTiny_QuantizeOp : SparseTiny_Op<"quantize",
   let summary = "f32 to a quantized type: clamp(round_half_even(x / s) + zp)";
   let description = [{
     ONNX QuantizeLinear. The result's `quant` type carries the scale and
-    zero point (per tensor, or per axis).
+    zero point (per tensor, or per axis). From a quantized operand it is a
+    requantization: `clamp(zp' + mbqm(q - zp, s / s'))` with TFLite's
+    fixed-point multiplier.
 
     Rule: (C1) a per-axis type's quantized dimension is in [0, rank) and
     has one scale per element of that dim.
@@ -516,7 +575,7 @@ def SparseTiny_QuantizeOp : SparseTiny_Op<"quantize",
          : (tensor<1x16xf32>) -> tensor<1x16x!quant.uniform<i8:f32, 0.05:-3>>
     ```
   }];
-  let arguments = (ins SparseTiny_FloatTensor:$input);
+  let arguments = (ins SparseTiny_Tensor:$input);
   let results = (outs SparseTiny_QuantTensor:$output);
   let assemblyFormat = [{
     $input attr-dict `:` functional-type(operands, results)

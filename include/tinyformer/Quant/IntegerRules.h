@@ -1,0 +1,104 @@
+//===- IntegerRules.h - INT8 parameters of quantized sparse_tiny ops -*- C++ -*-===//
+//
+// One place derives, from the `quant` types of an INT8 op, every integer the
+// arithmetic needs (zero points, fixed-point multipliers, clamps, tables).
+// The host reference interpreter and the lowering to kernels both read these
+// structs, so the two can only differ in how they compute, never in what.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TINYFORMER_QUANT_INTEGERRULES_H
+#define TINYFORMER_QUANT_INTEGERRULES_H
+
+#include "mlir/IR/Operation.h"
+#include "mlir/Support/LogicalResult.h"
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace tinyformer {
+
+/// real = mult * 2^(shift - 31), TFLite's QuantizeMultiplier.
+struct Multiplier {
+  int32_t mult = 0;
+  int32_t shift = 0;
+};
+Multiplier quantizeMultiplier(double real);
+
+/// TFLite's MultiplyByQuantizedMultiplier (double rounding), written out on
+/// its own here as the oracle's arithmetic.
+int32_t multiplyByQuantizedMultiplier(int32_t x, Multiplier m);
+
+/// Scale and zero point of a per-tensor int8 type.
+struct QParams {
+  double scale = 1;
+  int32_t zeroPoint = 0;
+};
+
+/// The int8 range a fused activation (clamp_min / clamp_max attributes of
+/// `op`) leaves for an output quantized with `out`, as TFLite computes it.
+struct ActRange {
+  int32_t min = -128, max = 127;
+};
+
+/// conv2d and fully_connected: per-output-channel requantization.
+struct ConvRules {
+  int32_t inZp = 0, outZp = 0;
+  ActRange act;
+  std::vector<Multiplier> requant;
+  std::vector<int8_t> weight; ///< as stored (OIHW or [N][K])
+  std::vector<int32_t> bias;  ///< zeros when the op has none
+};
+
+/// add: TFLite ADD with a left shift of 20.
+struct AddRules {
+  int32_t lhsZp = 0, rhsZp = 0, outZp = 0, leftShift = 20;
+  Multiplier lhs, rhs, out;
+  ActRange act;
+};
+
+/// quantize (q -> q), relu, clip: out = zp' + mbqm(in - zp, s / s').
+struct RequantRules {
+  int32_t inZp = 0, outZp = 0;
+  Multiplier requant;
+  ActRange act;
+};
+
+/// avg_pool2d / global_avg_pool2d: one multiplier per tap count (index 0
+/// unused) for s_in / (s_out * count).
+struct AvgPoolRules {
+  int32_t inZp = 0, outZp = 0;
+  std::vector<Multiplier> byCount;
+  ActRange act;
+};
+
+/// max_pool2d: the same scale and zero point in and out.
+struct MaxPoolRules {
+  ActRange act;
+};
+
+/// softmax over the last axis with an exp table over max - x.
+struct SoftmaxRules {
+  std::array<int32_t, 256> expTable{};
+  Multiplier out; ///< 1 / (s_out * 2^31)
+  int32_t outZp = 0;
+};
+
+/// Each reads `op`'s types and constants; an op that is not in the INT8
+/// form these rules cover gets an error naming what is wrong.
+mlir::FailureOr<QParams> getQParams(mlir::Value value);
+mlir::FailureOr<ConvRules> getConvRules(mlir::Operation *op);
+mlir::FailureOr<AddRules> getAddRules(mlir::Operation *op);
+mlir::FailureOr<RequantRules> getRequantRules(mlir::Operation *op);
+mlir::FailureOr<AvgPoolRules> getAvgPoolRules(mlir::Operation *op,
+                                              int64_t windowSize);
+mlir::FailureOr<MaxPoolRules> getMaxPoolRules(mlir::Operation *op);
+mlir::FailureOr<SoftmaxRules> getSoftmaxRules(mlir::Operation *op);
+
+/// Whether `op` computes on INT8 tensors (its result is quantized and it is
+/// not a plain quantize of a float).
+bool isIntegerOp(mlir::Operation *op);
+
+} // namespace tinyformer
+
+#endif // TINYFORMER_QUANT_INTEGERRULES_H

@@ -1,0 +1,33 @@
+//===- ObjectEmitter.h - LLVM dialect model -> ARM object + header -*- C++ -*-===//
+#ifndef TINYFORMER_TARGET_OBJECTEMITTER_H
+#define TINYFORMER_TARGET_OBJECTEMITTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+
+namespace tinyformer {
+
+struct EmitOptions {
+  /// cortex-m4 or cortex-m7.
+  std::string cpu = "cortex-m7";
+};
+
+struct EmittedModel {
+  std::string object; ///< ELF relocatable for thumbv7em-none-eabihf
+  std::string header; ///< the C header users include
+};
+
+/// Whether `cpu` is one emitObject accepts.
+bool isSupportedCpu(llvm::StringRef cpu);
+
+/// Translates a module lowered by sparse-tiny-lower-to-llvm to LLVM IR,
+/// links the tfk kernels' bitcode into it, inlines and optimises at O3 for
+/// `options.cpu` and emits the object and the header. Errors are reported
+/// on the module.
+mlir::FailureOr<EmittedModel> emitObject(mlir::ModuleOp module,
+                                         const EmitOptions &options);
+
+} // namespace tinyformer
+
+#endif // TINYFORMER_TARGET_OBJECTEMITTER_H

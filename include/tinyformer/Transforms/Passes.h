@@ -1,0 +1,37 @@
+//===- Passes.h - TinyFormer compiler passes --------------------*- C++ -*-===//
+#ifndef TINYFORMER_TRANSFORMS_PASSES_H
+#define TINYFORMER_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Quant/QuantOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
+
+namespace tinyformer {
+
+#define GEN_PASS_DECL
+#include "tinyformer/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "tinyformer/Transforms/Passes.h.inc"
+
+/// Attribute names the passes hand to each other.
+namespace attr {
+inline constexpr llvm::StringLiteral kKernel = "sparse_tiny.kernel";
+inline constexpr llvm::StringLiteral kWeightFormat = "sparse_tiny.weight_format";
+inline constexpr llvm::StringLiteral kEstInstructions =
+    "sparse_tiny.est_instructions";
+inline constexpr llvm::StringLiteral kOffset = "sparse_tiny.offset";
+inline constexpr llvm::StringLiteral kScratchOffset = "sparse_tiny.scratch_offset";
+inline constexpr llvm::StringLiteral kScratchBytes = "sparse_tiny.scratch_bytes";
+inline constexpr llvm::StringLiteral kArenaSize = "sparse_tiny.arena_size";
+inline constexpr llvm::StringLiteral kArenaLowerBound =
+    "sparse_tiny.arena_lower_bound";
+/// On the function: where its input and output live ("input"/"output").
+inline constexpr llvm::StringLiteral kBuffer = "sparse_tiny.buffer";
+} // namespace attr
+
+} // namespace tinyformer
+
+#endif // TINYFORMER_TRANSFORMS_PASSES_H

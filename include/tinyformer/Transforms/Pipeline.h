@@ -1,0 +1,25 @@
+//===- Pipeline.h - the whole compile pipeline ------------------*- C++ -*-===//
+#ifndef TINYFORMER_TRANSFORMS_PIPELINE_H
+#define TINYFORMER_TRANSFORMS_PIPELINE_H
+
+#include "mlir/Pass/PassManager.h"
+
+#include <string>
+
+namespace tinyformer {
+
+struct CompileOptions {
+  std::string calibration; ///< .npy batch; may be empty for QDQ models
+  std::string method = "minmax";
+  double percentile = 99.99;
+  int64_t flashBudget = 1 << 20;
+  std::string weightFormat = "auto";
+};
+
+/// canonicalize, fuse activations, quantize, select kernels, plan memory:
+/// the INT8 model the host reference runs and the lowering consumes.
+void addQuantizePipeline(mlir::OpPassManager &pm, const CompileOptions &options);
+
+} // namespace tinyformer
+
+#endif // TINYFORMER_TRANSFORMS_PIPELINE_H

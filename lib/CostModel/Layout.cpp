@@ -1,0 +1,56 @@
+//===- Layout.cpp - how INT8 activations sit in memory --------------------===//
+#include "tinyformer/CostModel/Layout.h"
+
+using namespace mlir;
+using namespace mlir::sparse_tiny;
+
+namespace tinyformer {
+
+bool storedInLogicalOrder(ShapedType type) {
+  if (type.getRank() != 4)
+    return true;
+  return type.getDimSize(1) == 1 || type.getDimSize(2) * type.getDimSize(3) == 1;
+}
+
+/// The NHWC value a reshape chain starting at `v` flattens, if any.
+static bool flattensNHWC(ReshapeOp op) {
+  auto in = op.getInput().getType();
+  auto out = op.getOutput().getType();
+  return !storedInLogicalOrder(in) && out.getRank() == 2 &&
+         out.getDimSize(0) == in.getDimSize(0);
+}
+
+ReshapeKind classifyReshape(ReshapeOp op) {
+  auto in = op.getInput().getType();
+  auto out = op.getOutput().getType();
+  bool inLogical = storedInLogicalOrder(in), outLogical = storedInLogicalOrder(out);
+  if (inLogical && outLogical)
+    return ReshapeKind::Alias;
+  if (flattensNHWC(op) && !op->use_empty() &&
+      llvm::all_of(op->getUsers(), [&](Operation *user) {
+        auto fc = dyn_cast<FullyConnectedOp>(user);
+        return fc && fc.getInput() == op.getOutput();
+      }))
+    return ReshapeKind::AliasPermutedFeatures;
+  if (inLogical != outLogical)
+    return ReshapeKind::Relayout;
+  return ReshapeKind::Unsupported;
+}
+
+std::vector<int64_t> storedFeatureOrder(FullyConnectedOp op) {
+  auto reshape = op.getInput().getDefiningOp<ReshapeOp>();
+  if (!reshape || classifyReshape(reshape) != ReshapeKind::AliasPermutedFeatures)
+    return {};
+  ArrayRef<int64_t> s = reshape.getInput().getType().getShape();
+  int64_t c = s[1], h = s[2], w = s[3];
+  std::vector<int64_t> order;
+  order.reserve(c * h * w);
+  // Stored (y, x, ch) holds logical feature ch * H * W + y * W + x.
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t x = 0; x < w; ++x)
+      for (int64_t ch = 0; ch < c; ++ch)
+        order.push_back((ch * h + y) * w + x);
+  return order;
+}
+
+} // namespace tinyformer

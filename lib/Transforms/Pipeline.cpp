@@ -1,0 +1,25 @@
+//===- Pipeline.cpp - the whole compile pipeline --------------------------===//
+#include "tinyformer/Transforms/Pipeline.h"
+
+#include "tinyformer/Transforms/Passes.h"
+
+#include "mlir/Transforms/Passes.h"
+
+namespace tinyformer {
+
+void addQuantizePipeline(mlir::OpPassManager &pm, const CompileOptions &options) {
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(createFuseActivations());
+  QuantizeOptions quantize;
+  quantize.calibration = options.calibration;
+  quantize.method = options.method;
+  quantize.percentile = options.percentile;
+  pm.addPass(createQuantize(quantize));
+  SelectKernelsOptions select;
+  select.flashBudget = options.flashBudget;
+  select.weightFormat = options.weightFormat;
+  pm.addPass(createSelectKernels(select));
+  pm.addPass(createPlanMemory());
+}
+
+} // namespace tinyformer

@@ -1,0 +1,444 @@
+//===- Quantize.cpp - post-training INT8 quantization ----------------------===//
+//
+// Three steps: (1) adopt the scales of the model's own QDQ pairs and drop
+// the pairs; (2) give every other activation a scale from calibration runs
+// of the float model, or from its neighbours for ops that keep the scale
+// (max pooling, reshape, transpose); (3) rewrite types and constants into
+// the INT8 form that tinyformer/Quant/IntegerRules.h reads.
+//
+//===----------------------------------------------------------------------===//
+#include "tinyformer/Transforms/Passes.h"
+
+#include "tinyformer/Quant/IntegerRules.h"
+#include "tinyformer/Reference/Interpreter.h"
+#include "tinyformer/Support/Npy.h"
+
+#include "mlir/IR/TypeUtilities.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <cmath>
+
+namespace tinyformer {
+#define GEN_PASS_DEF_QUANTIZE
+#include "tinyformer/Transforms/Passes.h.inc"
+} // namespace tinyformer
+
+using namespace mlir;
+using namespace mlir::sparse_tiny;
+using tinyformer::HostArray;
+using tinyformer::QParams;
+
+namespace {
+
+/// Ops whose INT8 output keeps the input's scale and zero point.
+bool keepsScale(Operation *op) {
+  return isa<MaxPool2DOp, ReshapeOp, TransposeOp>(op);
+}
+
+/// Ops the INT8 form covers; anything else float is an error.
+bool hasIntegerForm(Operation *op) {
+  return isa<Conv2DOp, FullyConnectedOp, AddOp, ReluOp, ClipOp, MaxPool2DOp,
+             AvgPool2DOp, GlobalAvgPool2DOp, ReshapeOp, TransposeOp,
+             SoftmaxOp>(op);
+}
+
+/// Asymmetric int8 parameters covering [lo, hi] (which is widened to hold 0).
+QParams paramsForRange(double lo, double hi) {
+  lo = std::min(lo, 0.0);
+  hi = std::max(hi, 0.0);
+  double scale = (hi - lo) / 255.0;
+  if (!(scale > 0))
+    scale = 1.0 / 255.0;
+  double zp = std::round(-128.0 - lo / scale);
+  return QParams{scale, int32_t(std::clamp(zp, -128.0, 127.0))};
+}
+
+/// Running range of one value over the calibration batch, plus a histogram
+/// for the percentile method (filled in a second pass over the batch).
+struct RangeStats {
+  double min = INFINITY, max = -INFINITY;
+  std::vector<uint64_t> histogram;
+  uint64_t count = 0;
+};
+constexpr int kBins = 2048;
+
+struct QuantizePass : tinyformer::impl::QuantizeBase<QuantizePass> {
+  using QuantizeBase::QuantizeBase;
+
+  void runOnOperation() override;
+
+private:
+  LogicalResult adoptQdqPairs(func::FuncOp func);
+  LogicalResult calibrate(func::FuncOp func);
+  void propagateThroughScaleKeepingOps(func::FuncOp func);
+  LogicalResult rewrite(func::FuncOp func);
+  LogicalResult quantizeWeights(Operation *op, QParams in);
+
+  RankedTensorType int8Type(Value v, QParams p) {
+    auto t = cast<RankedTensorType>(v.getType());
+    return RankedTensorType::get(
+        t.getShape(),
+        quant::UniformQuantizedType::get(
+            quant::QuantizationFlags::Signed,
+            IntegerType::get(&getContext(), 8), Float32Type::get(&getContext()),
+            p.scale, p.zeroPoint, -128, 127));
+  }
+
+  llvm::DenseMap<Value, QParams> params;
+};
+
+/// Per-tensor parameters of a QDQ type as int8 (uint8 shifts by 128).
+std::optional<QParams> asInt8(Type type) {
+  auto q = dyn_cast<quant::UniformQuantizedType>(getElementTypeOrSelf(type));
+  if (!q || q.getStorageTypeIntegralWidth() != 8)
+    return std::nullopt;
+  int32_t zp = int32_t(q.getZeroPoint()) - (q.isSigned() ? 0 : 128);
+  return QParams{q.getScale(), zp};
+}
+
+LogicalResult QuantizePass::adoptQdqPairs(func::FuncOp func) {
+  SmallVector<Operation *> dead;
+  WalkResult walk = func.walk([&](QuantizeOp q) -> WalkResult {
+    if (!isa<FloatType>(getElementTypeOrSelf(q.getInput())))
+      return WalkResult::advance();
+    std::optional<QParams> p = asInt8(q.getType());
+    if (!p)
+      return q.emitOpError() << "cannot adopt a QDQ scale of type "
+                             << q.getType()
+                             << ": activations need 8-bit per-tensor types";
+    params[q.getInput()] = *p;
+    ++numAdopted;
+    for (Operation *user : llvm::make_early_inc_range(q->getUsers()))
+      if (auto dq = dyn_cast<DequantizeOp>(user)) {
+        dq.getOutput().replaceAllUsesWith(q.getInput());
+        dead.push_back(dq);
+      }
+    dead.push_back(q);
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  for (Operation *op : dead) {
+    if (!op->use_empty())
+      return op->emitOpError()
+             << "is used other than by a dequantize; cannot adopt its scale";
+    op->erase();
+  }
+  return success();
+}
+
+LogicalResult QuantizePass::calibrate(func::FuncOp func) {
+  // Values that still need a scale: arguments and op results that neither
+  // adopted one nor take it from a neighbour.
+  SmallVector<Value> missing;
+  for (Value arg : func.getArguments())
+    if (!params.count(arg))
+      missing.push_back(arg);
+  func.walk([&](Operation *op) {
+    if (isa<ConstantOp, DequantizeOp, func::ReturnOp>(op) || keepsScale(op) ||
+        isa<SoftmaxOp>(op))
+      return;
+    for (Value v : op->getResults())
+      if (!params.count(v) && isa<FloatType>(getElementTypeOrSelf(v)))
+        missing.push_back(v);
+  });
+  if (missing.empty())
+    return success();
+  if (calibration.empty())
+    return func.emitError()
+           << "needs calibration data: " << missing.size()
+           << " values have no scale from QDQ pairs (the first is "
+           << (missing.front().getDefiningOp()
+                   ? "the result of '" +
+                         missing.front().getDefiningOp()->getName().getStringRef().str() +
+                         "'"
+                   : std::string("the function input"))
+           << "); pass calibration=<batch.npy>";
+  if (func.getNumArguments() != 1)
+    return func.emitError() << "calibration supports one input, the function "
+                               "has "
+                            << func.getNumArguments();
+  tinyformer::NpyArray batch;
+  std::string error;
+  if (!tinyformer::readNpy(calibration, batch, error))
+    return func.emitError() << "calibration data: " << error;
+  auto argType = cast<RankedTensorType>(func.getArgument(0).getType());
+  ArrayRef<int64_t> sampleShape = argType.getShape();
+  int64_t sampleSize = argType.getNumElements();
+  // A batch is [S, ...sample dims] or, for batch-1 models, [S, dims 1..].
+  ArrayRef<int64_t> tail = ArrayRef<int64_t>(batch.shape).drop_front();
+  bool ok = !batch.shape.empty() &&
+            (tail == sampleShape || tail == sampleShape.drop_front()) &&
+            batch.values.size() % sampleSize == 0;
+  if (!ok)
+    return func.emitError()
+           << "calibration data " << calibration << " has shape ["
+           << llvm::join(llvm::map_range(batch.shape,
+                                         [](int64_t d) { return std::to_string(d); }),
+                         ",")
+           << "]; expected [samples, "
+           << llvm::join(llvm::map_range(sampleShape,
+                                         [](int64_t d) { return std::to_string(d); }),
+                         ",")
+           << "]";
+  int64_t samples = int64_t(batch.values.size()) / sampleSize;
+  if (method != "minmax" && method != "percentile")
+    return func.emitError() << "unknown calibration method '" << method
+                            << "' (minmax | percentile)";
+  if (method == "percentile" && !(percentile > 50 && percentile <= 100))
+    return func.emitError() << "percentile must be in (50, 100], got "
+                            << percentile;
+
+  llvm::DenseMap<Value, RangeStats> stats;
+  for (Value v : missing)
+    stats[v];
+  ModuleOp module = getOperation();
+  auto runAll = [&](function_ref<void(Value, const HostArray &)> observe)
+      -> LogicalResult {
+    for (int64_t s = 0; s < samples; ++s) {
+      HostArray in;
+      in.shape.assign(sampleShape.begin(), sampleShape.end());
+      in.data.assign(batch.values.begin() + s * sampleSize,
+                     batch.values.begin() + (s + 1) * sampleSize);
+      observe(func.getArgument(0), in);
+      if (failed(tinyformer::runReference(module, {in}, func.getName(),
+                                          observe)))
+        return failure();
+    }
+    return success();
+  };
+  if (failed(runAll([&](Value v, const HostArray &a) {
+        auto it = stats.find(v);
+        if (it == stats.end())
+          return;
+        for (float x : a.data) {
+          it->second.min = std::min(it->second.min, double(x));
+          it->second.max = std::max(it->second.max, double(x));
+        }
+      })))
+    return failure();
+  if (method == "percentile") {
+    for (auto &entry : stats)
+      entry.second.histogram.assign(kBins, 0);
+    if (failed(runAll([&](Value v, const HostArray &a) {
+          auto it = stats.find(v);
+          if (it == stats.end())
+            return;
+          RangeStats &r = it->second;
+          double width = (r.max - r.min) / kBins;
+          for (float x : a.data) {
+            int bin = width > 0 ? int((x - r.min) / width) : 0;
+            ++r.histogram[std::clamp(bin, 0, kBins - 1)];
+            ++r.count;
+          }
+        })))
+      return failure();
+  }
+  for (auto &[v, r] : stats) {
+    double lo = r.min, hi = r.max;
+    if (method == "percentile" && r.count) {
+      // Cut the tails that hold (100 - percentile)% of the samples each.
+      double width = (r.max - r.min) / kBins;
+      uint64_t cut = uint64_t(double(r.count) * (100.0 - percentile) / 100.0);
+      uint64_t acc = 0;
+      int b = 0;
+      while (b < kBins - 1 && acc + r.histogram[b] <= cut)
+        acc += r.histogram[b++];
+      lo = r.min + b * width;
+      acc = 0;
+      b = kBins - 1;
+      while (b > 0 && acc + r.histogram[b] <= cut)
+        acc += r.histogram[b--];
+      hi = r.min + (b + 1) * width;
+    }
+    params[v] = paramsForRange(lo, hi);
+    ++numCalibrated;
+  }
+  return success();
+}
+
+void QuantizePass::propagateThroughScaleKeepingOps(func::FuncOp func) {
+  // Forward first (a reshape takes its input's scale), then backward for a
+  // producer whose only scale sits after a reshape or pooling (QDQ models
+  // quantize after the flatten).
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    func.walk([&](Operation *op) {
+      if (!keepsScale(op))
+        return;
+      Value in = op->getOperand(0), out = op->getResult(0);
+      if (params.count(in) && !params.count(out)) {
+        params[out] = params[in];
+        changed = true;
+      } else if (!params.count(in) && params.count(out)) {
+        params[in] = params[out];
+        changed = true;
+      }
+    });
+  }
+}
+
+LogicalResult QuantizePass::quantizeWeights(Operation *op, QParams in) {
+  OpBuilder b(op);
+  Value weight = op->getOperand(1);
+  auto wType = cast<RankedTensorType>(weight.getType());
+  int64_t channels = wType.getDimSize(0);
+  int64_t perChannel = wType.getNumElements() / channels;
+  std::vector<double> scales;
+  std::vector<int64_t> q;
+  Value quantWeight;
+  if (auto dq = weight.getDefiningOp<DequantizeOp>()) {
+    // A QDQ model's weight is already int8: keep it as it is.
+    quantWeight = dq.getInput();
+    auto elem = getElementTypeOrSelf(quantWeight);
+    if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(elem))
+      scales.assign(pa.getScales().begin(), pa.getScales().end());
+    else if (auto pt = dyn_cast<quant::UniformQuantizedType>(elem))
+      scales.assign(channels, pt.getScale());
+  } else {
+    std::optional<std::vector<float>> w = getConstantFloats(weight);
+    if (!w)
+      return op->emitOpError() << "INT8 quantization needs a constant weight";
+    for (int64_t c = 0; c < channels; ++c) {
+      float maxAbs = 0;
+      for (int64_t i = 0; i < perChannel; ++i)
+        maxAbs = std::max(maxAbs, std::fabs((*w)[c * perChannel + i]));
+      double s = maxAbs > 0 ? maxAbs / 127.0 : 1.0;
+      scales.push_back(s);
+      for (int64_t i = 0; i < perChannel; ++i)
+        q.push_back(int64_t(std::clamp(
+            std::nearbyint((*w)[c * perChannel + i] / s), -127.0, 127.0)));
+    }
+    SmallVector<double> sc(scales.begin(), scales.end());
+    SmallVector<int64_t> zps(channels, 0);
+    auto qType = RankedTensorType::get(
+        wType.getShape(),
+        quant::UniformQuantizedPerAxisType::get(
+            quant::QuantizationFlags::Signed, b.getI8Type(), b.getF32Type(),
+            sc, zps, 0, -127, 127));
+    quantWeight =
+        createQuantizedConstant(b, op->getLoc(), qType, q, "weight.int8");
+  }
+  if (scales.size() != size_t(channels))
+    return op->emitOpError() << "INT8 quantization needs a symmetric int8 "
+                                "weight per tensor or per output channel";
+  op->setOperand(1, quantWeight);
+  // Bias: int32 at input scale x weight scale, one scale per channel.
+  if (op->getNumOperands() > 2) {
+    Value bias = op->getOperand(2);
+    std::optional<std::vector<float>> bf = getConstantFloats(bias);
+    if (!bf)
+      return op->emitOpError() << "INT8 quantization needs a constant bias";
+    SmallVector<double> sc;
+    std::vector<int64_t> qb;
+    for (int64_t c = 0; c < channels; ++c) {
+      sc.push_back(in.scale * scales[c]);
+      qb.push_back(int64_t(std::clamp(std::nearbyint((*bf)[c] / sc.back()),
+                                      -2147483647.0, 2147483647.0)));
+    }
+    SmallVector<int64_t> zps(channels, 0);
+    auto bType = RankedTensorType::get(
+        {channels}, quant::UniformQuantizedPerAxisType::get(
+                        quant::QuantizationFlags::Signed, b.getI32Type(),
+                        b.getF32Type(), sc, zps, 0,
+                        std::numeric_limits<int32_t>::min(),
+                        std::numeric_limits<int32_t>::max()));
+    op->setOperand(2,
+                   createQuantizedConstant(b, op->getLoc(), bType, qb, "bias.int32"));
+  }
+  return success();
+}
+
+LogicalResult QuantizePass::rewrite(func::FuncOp func) {
+  auto need = [&](Operation *op, Value v) -> FailureOr<QParams> {
+    auto it = params.find(v);
+    if (it == params.end())
+      return op->emitOpError() << "has no scale for its result: give "
+                                  "calibration data or a QDQ model";
+    return it->second;
+  };
+  for (BlockArgument arg : func.getArguments()) {
+    FailureOr<QParams> p = need(func, arg);
+    if (failed(p))
+      return failure();
+    arg.setType(int8Type(arg, *p));
+  }
+  for (Operation &opRef : llvm::make_early_inc_range(func.getBody().front())) {
+    Operation *op = &opRef;
+    if (isa<ConstantOp, DequantizeOp, func::ReturnOp>(op))
+      continue;
+    if (!hasIntegerForm(op))
+      return op->emitOpError()
+             << "has no INT8 form yet (supported: conv2d, fully_connected, "
+                "add, relu, clip, max/avg/global_avg pooling, reshape, "
+                "transpose, softmax)";
+    Value out = op->getResult(0);
+    if (isa<Conv2DOp, FullyConnectedOp>(op)) {
+      FailureOr<QParams> in = tinyformer::getQParams(op->getOperand(0));
+      if (failed(in) || failed(quantizeWeights(op, *in)))
+        return failure();
+    }
+    if (keepsScale(op)) {
+      // Same type as the input; a different recorded output scale becomes
+      // an explicit requantization after the op.
+      auto inElem = getElementTypeOrSelf(op->getOperand(0));
+      out.setType(RankedTensorType::get(
+          cast<RankedTensorType>(out.getType()).getShape(), inElem));
+      auto it = params.find(out);
+      std::optional<QParams> want =
+          it == params.end() ? std::nullopt : std::optional(it->second);
+      FailureOr<QParams> have = tinyformer::getQParams(out);
+      if (failed(have))
+        return failure();
+      if (want && (want->scale != have->scale ||
+                   want->zeroPoint != have->zeroPoint)) {
+        OpBuilder b(op->getContext());
+        b.setInsertionPointAfter(op);
+        auto rq = b.create<QuantizeOp>(op->getLoc(), int8Type(out, *want), out);
+        out.replaceAllUsesExcept(rq, rq);
+      }
+    } else if (isa<SoftmaxOp>(op)) {
+      out.setType(int8Type(out, QParams{1.0 / 256.0, -128}));
+    } else {
+      FailureOr<QParams> p = need(op, out);
+      if (failed(p))
+        return failure();
+      out.setType(int8Type(out, *p));
+    }
+    ++numQuantizedOps;
+  }
+  // Weights' dequantize ops and float constants left without users.
+  for (Operation &op : llvm::make_early_inc_range(
+           llvm::reverse(func.getBody().front())))
+    if (isa<ConstantOp, DequantizeOp>(op) && op.use_empty())
+      op.erase();
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  func.setType(FunctionType::get(&getContext(),
+                                 func.getBody().front().getArgumentTypes(),
+                                 ret.getOperandTypes()));
+  return success();
+}
+
+void QuantizePass::runOnOperation() {
+  auto funcs = llvm::to_vector(getOperation().getOps<func::FuncOp>());
+  if (funcs.size() != 1) {
+    getOperation().emitError() << "quantization expects one function, found "
+                               << funcs.size();
+    return signalPassFailure();
+  }
+  func::FuncOp func = funcs.front();
+  if (failed(adoptQdqPairs(func)))
+    return signalPassFailure();
+  propagateThroughScaleKeepingOps(func);
+  if (failed(calibrate(func)))
+    return signalPassFailure();
+  propagateThroughScaleKeepingOps(func);
+  if (failed(rewrite(func)))
+    return signalPassFailure();
+}
+
+} // namespace

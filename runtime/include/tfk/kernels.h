@@ -1,0 +1,141 @@
+/*===- tfk/kernels.h - TinyFormer INT8 kernel contract ----------*- C -*-===//
+ *
+ * The contract between the compiler and the kernels it inlines into every
+ * emitted module. Kernels are C, compiled once by clang-19 to thumbv7em
+ * bitcode at build time; the compiler links that bitcode into each model
+ * module, calls the kernels with *constant* shape arguments and inlines them,
+ * so LLVM specialises every call to its layer (IREE's micro-kernel way).
+ *
+ * Arithmetic follows TFLite / CMSIS-NN int8 rules exactly: the host reference
+ * interpreter (lib/Reference) implements the same formulas independently and
+ * every kernel is checked bit-exactly against it on the emulator.
+ *
+ * Conventions:
+ *  - activations are int8, 4-D ones stored NHWC (batch 1), 2-D ones [T][K];
+ *  - every int argument is int32_t so the compiler can pass i32 constants;
+ *  - `variant` selects a weight format chosen by the compiler per layer:
+ *    TFK_W_INT8 (weights stay int8) or TFK_W_INT16 (pre-extended to int16
+ *    offline: faster, twice the weight flash);
+ *  - weights, biases and anything else precomputed offline live in one
+ *    `packed` blob produced on the host by tfk/pack.h for the same
+ *    arguments; `scratch` is a per-call buffer of tfk_*_scratch_bytes() bytes
+ *    (may be NULL when that is 0);
+ *  - `mult`/`shift` are per-output-channel requantization parameters from
+ *    tfk_quantize_multiplier() (tfk/pack.h);
+ *  - no heap, no libc beyond memcpy/memset, no global mutable state.
+ *===----------------------------------------------------------------------===*/
+#ifndef TFK_KERNELS_H
+#define TFK_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { TFK_W_INT8 = 0, TFK_W_INT16 = 1 };
+
+/* --- Requantization (TFLite "double rounding") ------------------------------
+ * srdhm(a, b): if a == b == INT32_MIN return INT32_MAX; else
+ *   ab = (int64)a * b; nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+ *   return (int32)((ab + nudge) / (1LL << 31))   -- C division, truncating.
+ * rdbpot(x, e), 0 <= e <= 31: mask = (1 << e) - 1; rem = x & mask;
+ *   threshold = (mask >> 1) + (x < 0); return (x >> e) + (rem > threshold).
+ * mbqm(x, m, shift): left = shift > 0 ? shift : 0; right = shift > 0 ? 0 : -shift;
+ *   return rdbpot(srdhm(x * (1 << left), m), right).
+ */
+
+/* conv2d, groups == 1. in [in_h][in_w][in_c], out [out_h][out_w][out_c].
+ * out[y][x][o] = clamp(out_zp + mbqm(bias[o] + sum_{i,j,c} (in[y*stride_h -
+ *   pad_t + i][x*stride_w - pad_l + j][c] - in_zp) * w[o][i][j][c],
+ *   mult[o], shift[o]), act_min, act_max); taps outside the input add 0.
+ * packed = tfk_pack_conv2d(w in OHWI, bias, in_zp, ...). */
+void tfk_conv2d_s8(const int8_t *in, int8_t *out, const void *packed,
+                   const int32_t *mult, const int32_t *shift, void *scratch,
+                   int32_t in_h, int32_t in_w, int32_t in_c, int32_t out_h,
+                   int32_t out_w, int32_t out_c, int32_t k_h, int32_t k_w,
+                   int32_t stride_h, int32_t stride_w, int32_t pad_t,
+                   int32_t pad_l, int32_t in_zp, int32_t out_zp,
+                   int32_t act_min, int32_t act_max, int32_t variant);
+
+/* Depthwise conv2d (channel multiplier 1): in_c == out_c == c, same
+ * arguments and formula as conv2d with the sum over (i, j) only and
+ * w[c][i][j]. packed = tfk_pack_depthwise_conv2d(w in [c][k_h][k_w], ...). */
+void tfk_depthwise_conv2d_s8(const int8_t *in, int8_t *out, const void *packed,
+                             const int32_t *mult, const int32_t *shift,
+                             void *scratch, int32_t in_h, int32_t in_w,
+                             int32_t c, int32_t out_h, int32_t out_w,
+                             int32_t k_h, int32_t k_w, int32_t stride_h,
+                             int32_t stride_w, int32_t pad_t, int32_t pad_l,
+                             int32_t in_zp, int32_t out_zp, int32_t act_min,
+                             int32_t act_max, int32_t variant);
+
+/* Fully connected over tokens: in [tokens][in_features], out
+ * [tokens][out_features], w [out_features][in_features].
+ * out[t][n] = clamp(out_zp + mbqm(bias[n] + sum_k (in[t][k] - in_zp) *
+ *   w[n][k], mult[n], shift[n]), act_min, act_max). */
+void tfk_fully_connected_s8(const int8_t *in, int8_t *out, const void *packed,
+                            const int32_t *mult, const int32_t *shift,
+                            void *scratch, int32_t tokens,
+                            int32_t in_features, int32_t out_features,
+                            int32_t in_zp, int32_t out_zp, int32_t act_min,
+                            int32_t act_max, int32_t variant);
+
+/* Elementwise add of two int8 tensors of n elements (TFLite ADD):
+ * sa = mbqm((a - a_zp) << left_shift, a_mult, a_shift); sb likewise;
+ * out = clamp(out_zp + mbqm(sa + sb, out_mult, out_shift), act_min, act_max). */
+void tfk_add_s8(const int8_t *a, const int8_t *b, int8_t *out, int32_t n,
+                int32_t a_zp, int32_t a_mult, int32_t a_shift, int32_t b_zp,
+                int32_t b_mult, int32_t b_shift, int32_t left_shift,
+                int32_t out_mult, int32_t out_shift, int32_t out_zp,
+                int32_t act_min, int32_t act_max);
+
+/* Max pooling, NHWC, input and output share scale and zero point:
+ * out = clamp(max over the taps inside the input, act_min, act_max). */
+void tfk_max_pool_s8(const int8_t *in, int8_t *out, int32_t in_h, int32_t in_w,
+                     int32_t c, int32_t out_h, int32_t out_w, int32_t k_h,
+                     int32_t k_w, int32_t stride_h, int32_t stride_w,
+                     int32_t pad_t, int32_t pad_l, int32_t act_min,
+                     int32_t act_max);
+
+/* Average pooling, NHWC (global average pooling is k = input size):
+ * acc = sum over the taps inside the input of (in - in_zp);
+ * count = count_include_pad ? k_h * k_w : number of those taps;
+ * out = clamp(out_zp + mbqm(acc, mult[count], shift[count]), act_min,
+ * act_max); mult/shift have k_h * k_w + 1 entries (entry 0 unused). */
+void tfk_avg_pool_s8(const int8_t *in, int8_t *out, const int32_t *mult,
+                     const int32_t *shift, int32_t in_h, int32_t in_w,
+                     int32_t c, int32_t out_h, int32_t out_w, int32_t k_h,
+                     int32_t k_w, int32_t stride_h, int32_t stride_w,
+                     int32_t pad_t, int32_t pad_l, int32_t count_include_pad,
+                     int32_t in_zp, int32_t out_zp, int32_t act_min,
+                     int32_t act_max);
+
+/* Requantize n elements (also standalone ReLU/clip):
+ * out = clamp(out_zp + mbqm(in - in_zp, mult, shift), act_min, act_max). */
+void tfk_requantize_s8(const int8_t *in, int8_t *out, int32_t n, int32_t in_zp,
+                       int32_t mult, int32_t shift, int32_t out_zp,
+                       int32_t act_min, int32_t act_max);
+
+/* Transpose of a 4-D tensor with dims d0..d3 (leading 1s for lower ranks):
+ * out dims are (d[p0], d[p1], d[p2], d[p3]) and
+ * out[i0][i1][i2][i3] = in[j] with j[p_k] = i_k. */
+void tfk_transpose_s8(const int8_t *in, int8_t *out, int32_t d0, int32_t d1,
+                      int32_t d2, int32_t d3, int32_t p0, int32_t p1,
+                      int32_t p2, int32_t p3);
+
+/* Softmax over the last axis of [rows][cols] (cols < 32768), LUT based:
+ * per row m = max(in); e(x) = exp_table[m - x] (table of 256 int32 values,
+ * exp_table[d] = round(65536 * exp(-d * in_scale)), built by the compiler);
+ * sum = sum of e over the row (uint32); recip = 0x7FFFFFFFu / sum;
+ * p = (int32)((uint32)e * recip);
+ * out = clamp(out_zp + mbqm(p, out_mult, out_shift), -128, 127). */
+void tfk_softmax_s8(const int8_t *in, int8_t *out, const int32_t *exp_table,
+                    int32_t rows, int32_t cols, int32_t out_mult,
+                    int32_t out_shift, int32_t out_zp);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TFK_KERNELS_H */

@@ -1,0 +1,60 @@
+/*===- tfk/pack.h - host-side weight packing for tfk kernels -----*- C -*-===//
+ *
+ * Runs inside the compiler (host), never on the device. For each kernel with
+ * a `packed` argument it gives the blob size, fills the blob (weights in the
+ * layout that kernel variant reads, biases with the input zero point folded
+ * in, or whatever else the kernel wants precomputed), and says how much
+ * scratch the kernel needs. The blob is emitted 8-byte aligned.
+ *===----------------------------------------------------------------------===*/
+#ifndef TFK_PACK_H
+#define TFK_PACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* TFLite's QuantizeMultiplier: real = mult * 2^(shift - 31), mult in
+ * [2^30, 2^31) (or 0 when real == 0); shift clamped so that mbqm's right
+ * shift stays <= 31 (a real multiplier below 2^-32 becomes 0). */
+void tfk_quantize_multiplier(double real, int32_t *mult, int32_t *shift);
+
+/* conv2d: w is OHWI int8 [out_c][k_h][k_w][in_c], bias int32 [out_c]. */
+size_t tfk_conv2d_packed_bytes(int32_t in_c, int32_t out_c, int32_t k_h,
+                               int32_t k_w, int32_t variant);
+void tfk_pack_conv2d(const int8_t *w, const int32_t *bias, int32_t in_zp,
+                     int32_t in_c, int32_t out_c, int32_t k_h, int32_t k_w,
+                     int32_t variant, void *packed);
+size_t tfk_conv2d_scratch_bytes(int32_t in_h, int32_t in_w, int32_t in_c,
+                                int32_t out_h, int32_t out_w, int32_t out_c,
+                                int32_t k_h, int32_t k_w, int32_t variant);
+
+/* depthwise: w is int8 [c][k_h][k_w], bias int32 [c]. */
+size_t tfk_depthwise_conv2d_packed_bytes(int32_t c, int32_t k_h, int32_t k_w,
+                                         int32_t variant);
+void tfk_pack_depthwise_conv2d(const int8_t *w, const int32_t *bias,
+                               int32_t in_zp, int32_t c, int32_t k_h,
+                               int32_t k_w, int32_t variant, void *packed);
+size_t tfk_depthwise_conv2d_scratch_bytes(int32_t in_h, int32_t in_w,
+                                          int32_t c, int32_t out_h,
+                                          int32_t out_w, int32_t k_h,
+                                          int32_t k_w, int32_t variant);
+
+/* fully connected: w is int8 [out_features][in_features], bias int32. */
+size_t tfk_fully_connected_packed_bytes(int32_t in_features,
+                                        int32_t out_features, int32_t variant);
+void tfk_pack_fully_connected(const int8_t *w, const int32_t *bias,
+                              int32_t in_zp, int32_t in_features,
+                              int32_t out_features, int32_t variant,
+                              void *packed);
+size_t tfk_fully_connected_scratch_bytes(int32_t tokens, int32_t in_features,
+                                         int32_t out_features,
+                                         int32_t variant);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TFK_PACK_H */
