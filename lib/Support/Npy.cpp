@@ -114,7 +114,25 @@ bool tinyformer::readNpy(StringRef path, NpyArray &array, std::string &error) {
 
 bool tinyformer::writeNpy(StringRef path, ArrayRef<int64_t> shape,
                           ArrayRef<float> values, std::string &error) {
-  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (";
+  return writeNpyBytes(path, "<f4", shape,
+                       StringRef(reinterpret_cast<const char *>(values.data()),
+                                 values.size() * sizeof(float)),
+                       error);
+}
+
+bool tinyformer::writeNpyInt8(StringRef path, ArrayRef<int64_t> shape,
+                              ArrayRef<int8_t> values, std::string &error) {
+  return writeNpyBytes(
+      path, "|i1", shape,
+      StringRef(reinterpret_cast<const char *>(values.data()), values.size()),
+      error);
+}
+
+bool tinyformer::writeNpyBytes(StringRef path, StringRef dtype,
+                               ArrayRef<int64_t> shape, StringRef data,
+                               std::string &error) {
+  std::string dict =
+      "{'descr': '" + dtype.str() + "', 'fortran_order': False, 'shape': (";
   for (size_t i = 0; i < shape.size(); ++i)
     dict += (i ? ", " : "") + std::to_string(shape[i]);
   if (shape.size() == 1)
@@ -132,7 +150,6 @@ bool tinyformer::writeNpy(StringRef path, ArrayRef<int64_t> shape,
   }
   os << "\x93NUMPY" << char(1) << char(0) << char(dict.size() & 0xff)
      << char(dict.size() >> 8) << dict;
-  os.write(reinterpret_cast<const char *>(values.data()),
-           values.size() * sizeof(float));
+  os << data;
   return true;
 }

@@ -17,6 +17,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Linker/Linker.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Object/ELFObjectFile.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
@@ -225,6 +226,22 @@ FailureOr<EmittedModel> emitObject(ModuleOp module, const EmitOptions &options) 
     return module.emitError() << "the ARM target cannot emit an object file";
   pm.run(*llvmModule);
   result.object.assign(object.begin(), object.end());
+  // Flash is every allocated read-only section; writable ones would be
+  // global state, which the generated code must not have.
+  auto parsed = llvm::object::ObjectFile::createObjectFile(
+      llvm::MemoryBufferRef(result.object, "model.o"));
+  if (!parsed)
+    return module.emitError() << "cannot read back the object: "
+                              << llvm::toString(parsed.takeError());
+  for (const llvm::object::SectionRef &section : (*parsed)->sections()) {
+    auto elf = llvm::object::ELFSectionRef(section);
+    if (!(elf.getFlags() & llvm::ELF::SHF_ALLOC))
+      continue;
+    if (elf.getFlags() & llvm::ELF::SHF_WRITE)
+      result.ramBytes += int64_t(section.getSize());
+    else
+      result.flashBytes += int64_t(section.getSize());
+  }
   result.header = makeHeader(module, arena.getInt(), bound.getInt());
   return result;
 }

@@ -1,11 +1,17 @@
 //===- tinyformer.cpp - the user CLI --------------------------------------===//
 //
 //   tinyformer inspect MODEL [--input-shape=1x3x32x32]
+//   tinyformer compile MODEL [--calib data.npy] [--cpu cortex-m7] -o DIR
+//   tinyformer run DIR --input x.npy --output y.npy [--board m7|m4]
+//                  [--report r.json] [--host]
 //   tinyformer run --host MODEL --input x.npy --output y.npy
 //
-// MODEL is an .onnx file (imported and canonicalized) or sparse_tiny .mlir.
+// MODEL is an .onnx file (imported and canonicalized) or sparse_tiny .mlir;
+// DIR is a build directory written by `compile`.
 //
 //===----------------------------------------------------------------------===//
+#include "Commands.h"
+
 #include "tinyformer/Analysis/LayerStats.h"
 #include "tinyformer/Import/ONNXImporter.h"
 #include "tinyformer/Reference/Interpreter.h"
@@ -22,6 +28,7 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -29,29 +36,38 @@ using namespace llvm;
 
 static cl::SubCommand inspectCmd("inspect",
                                  "Per-layer table of shapes, parameters, MACs");
-static cl::SubCommand runCmd("run", "Run a model on an input .npy");
+namespace tinyformer::cli {
+cl::SubCommand runCmd("run", "Run a build directory (on the emulator or the "
+                             "host) or a model (host) on an input .npy");
+} // namespace tinyformer::cli
+using tinyformer::cli::compileCmd;
+using tinyformer::cli::runCmd;
 
 static cl::opt<std::string> inspectModel(cl::Positional, cl::Required,
                                          cl::desc("<model.onnx|model.mlir>"),
                                          cl::sub(inspectCmd));
 static cl::opt<std::string> runModel(cl::Positional, cl::Required,
-                                     cl::desc("<model.onnx|model.mlir>"),
+                                     cl::desc("<build_dir|model.onnx|model.mlir>"),
                                      cl::sub(runCmd));
 static cl::opt<std::string>
     inputShape("input-shape",
                cl::desc("Static shapes of the graph inputs, e.g. 1x3x32x32"),
-               cl::sub(inspectCmd), cl::sub(runCmd));
+               cl::sub(inspectCmd), cl::sub(runCmd), cl::sub(compileCmd));
 static cl::opt<bool> host("host",
                           cl::desc("Run the host reference interpreter"),
                           cl::sub(runCmd));
-static cl::list<std::string> inputFiles("input",
+namespace tinyformer::cli {
+cl::list<std::string> inputFiles("input",
                                         cl::desc("Input .npy (one per graph "
                                                  "input, in order)"),
                                         cl::sub(runCmd));
-static cl::list<std::string> outputFiles("output",
-                                         cl::desc("Output .npy (one per "
-                                                  "graph output, in order)"),
-                                         cl::sub(runCmd));
+cl::list<std::string> outputFiles("output",
+                                  cl::desc("Output .npy (one per graph "
+                                           "output, in order)"),
+                                  cl::sub(runCmd));
+} // namespace tinyformer::cli
+using tinyformer::cli::inputFiles;
+using tinyformer::cli::outputFiles;
 
 namespace {
 
@@ -62,9 +78,10 @@ std::string shapeStr(ArrayRef<int64_t> shape) {
   return s.empty() ? "scalar" : s;
 }
 
-/// Imports (and canonicalizes) an ONNX model or parses a .mlir file.
-mlir::OwningOpRef<mlir::ModuleOp> loadModel(StringRef path,
-                                            mlir::MLIRContext &context) {
+} // namespace
+
+mlir::OwningOpRef<mlir::ModuleOp>
+tinyformer::cli::loadModel(StringRef path, mlir::MLIRContext &context) {
   context.loadDialect<mlir::sparse_tiny::SparseTinyDialect,
                       mlir::func::FuncDialect,
                       mlir::quant::QuantizationDialect>();
@@ -104,6 +121,9 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModel(StringRef path,
     return nullptr;
   return module;
 }
+
+namespace {
+using tinyformer::cli::loadModel;
 
 mlir::func::FuncOp entryFunction(mlir::ModuleOp module) {
   auto funcs = module.getOps<mlir::func::FuncOp>();
@@ -154,10 +174,12 @@ int inspect(mlir::MLIRContext &context) {
 }
 
 int run(mlir::MLIRContext &context) {
+  if (sys::fs::is_directory(runModel))
+    return tinyformer::cli::runBuild(context, runModel, host);
   if (!host) {
-    errs() << "tinyformer: error: only --host runs are available; running "
-              "on the emulated Cortex-M needs a compiled build directory, "
-              "which this version cannot produce yet\n";
+    errs() << "tinyformer: error: '" << runModel
+           << "' is a model, not a build directory: run it with --host, or "
+              "`tinyformer compile` it first to run it on the emulator\n";
     return 1;
   }
   mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(runModel, context);
@@ -222,7 +244,9 @@ int main(int argc, char **argv) {
     return inspect(context);
   if (runCmd)
     return run(context);
-  errs() << "tinyformer: error: choose a command: inspect, run (see "
+  if (compileCmd)
+    return tinyformer::cli::compile(context);
+  errs() << "tinyformer: error: choose a command: inspect, compile, run (see "
             "--help)\n";
   return 1;
 }

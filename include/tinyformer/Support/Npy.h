@@ -26,6 +26,15 @@ bool readNpy(llvm::StringRef path, NpyArray &array, std::string &error);
 bool writeNpy(llvm::StringRef path, llvm::ArrayRef<int64_t> shape,
               llvm::ArrayRef<float> values, std::string &error);
 
+/// Writes int8 `values` of `shape` ('|i1').
+bool writeNpyInt8(llvm::StringRef path, llvm::ArrayRef<int64_t> shape,
+                  llvm::ArrayRef<int8_t> values, std::string &error);
+
+/// Writes raw little-endian `data` as dtype `dtype` ("<f4", "|i1", ...).
+bool writeNpyBytes(llvm::StringRef path, llvm::StringRef dtype,
+                   llvm::ArrayRef<int64_t> shape, llvm::StringRef data,
+                   std::string &error);
+
 } // namespace tinyformer
 
 #endif // TINYFORMER_SUPPORT_NPY_H

@@ -16,6 +16,8 @@ struct EmitOptions {
 struct EmittedModel {
   std::string object; ///< ELF relocatable for thumbv7em-none-eabihf
   std::string header; ///< the C header users include
+  int64_t flashBytes = 0; ///< code + read-only data of the object
+  int64_t ramBytes = 0;   ///< writable sections (0: no global state)
 };
 
 /// Whether `cpu` is one emitObject accepts.

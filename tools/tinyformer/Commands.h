@@ -1,0 +1,33 @@
+//===- Commands.h - the tinyformer subcommands ------------------*- C++ -*-===//
+#ifndef TINYFORMER_TOOLS_TINYFORMER_COMMANDS_H
+#define TINYFORMER_TOOLS_TINYFORMER_COMMANDS_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/CommandLine.h"
+
+namespace tinyformer::cli {
+
+extern llvm::cl::SubCommand compileCmd;
+extern llvm::cl::SubCommand runCmd;
+
+/// Imports (and canonicalizes) an ONNX model or parses a .mlir file.
+mlir::OwningOpRef<mlir::ModuleOp> loadModel(llvm::StringRef path,
+                                            mlir::MLIRContext &context);
+
+/// `tinyformer compile MODEL --calib data.npy --cpu cortex-m7 -o DIR`.
+int compile(mlir::MLIRContext &context);
+
+/// `tinyformer run DIR --input x.npy --output y.npy [--board m7|m4] [--host]`
+/// for a build directory.
+int runBuild(mlir::MLIRContext &context, llvm::StringRef dir, bool host);
+
+/// The .npy batch helpers shared by the host and emulator runs: samples of
+/// `shape` from a float32 (quantized with scale/zp) or int8 file.
+bool readInt8Batch(llvm::StringRef path, llvm::ArrayRef<int64_t> shape,
+                   double scale, int64_t zeroPoint, std::vector<int8_t> &data,
+                   int64_t &samples, bool &batched);
+
+} // namespace tinyformer::cli
+
+#endif // TINYFORMER_TOOLS_TINYFORMER_COMMANDS_H

@@ -1,0 +1,243 @@
+//===- Compile.cpp - tinyformer compile -----------------------------------===//
+//
+// import -> quantize -> select -> plan (the INT8 model, kept as model.mlir
+// for host runs) -> lower -> emit (model.o, model.h), plus a report of
+// every layer and the limits checked. Nothing is written unless all of it
+// succeeds.
+//
+//===----------------------------------------------------------------------===//
+#include "Commands.h"
+
+#include "tinyformer/CostModel/CostModel.h"
+#include "tinyformer/Target/ObjectEmitter.h"
+#include "tinyformer/Transforms/Passes.h"
+#include "tinyformer/Transforms/Pipeline.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Operation.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+namespace tinyformer::cli {
+
+cl::SubCommand compileCmd("compile",
+                          "Compile an ONNX model to an INT8 Cortex-M object");
+
+static cl::opt<std::string> model(cl::Positional, cl::Required,
+                                  cl::desc("<model.onnx|model.mlir>"),
+                                  cl::sub(compileCmd));
+static cl::opt<std::string> outDir("o", cl::Required,
+                                   cl::desc("Build directory to write"),
+                                   cl::sub(compileCmd));
+static cl::opt<std::string>
+    calib("calib", cl::desc("Calibration batch (.npy, float32, [N, ...input])"),
+          cl::sub(compileCmd));
+static cl::opt<std::string>
+    calibMethod("calib-method", cl::desc("minmax | percentile"),
+                cl::init("minmax"), cl::sub(compileCmd));
+static cl::opt<double> percentile("percentile",
+                                  cl::desc("For --calib-method=percentile"),
+                                  cl::init(99.99), cl::sub(compileCmd));
+static cl::opt<std::string> cpu("cpu", cl::desc("cortex-m4 | cortex-m7"),
+                                cl::init("cortex-m7"), cl::sub(compileCmd));
+static cl::opt<int64_t> flash("flash", cl::desc("Flash limit in bytes"),
+                              cl::init(1024 * 1024), cl::sub(compileCmd));
+static cl::opt<int64_t> sram("sram", cl::desc("SRAM limit in bytes (arena)"),
+                             cl::init(320 * 1024), cl::sub(compileCmd));
+static cl::opt<std::string>
+    weightFormat("weight-format", cl::desc("auto | int8 | int16"),
+                 cl::init("auto"), cl::sub(compileCmd));
+static cl::opt<std::string>
+    name("name", cl::desc("Model name: symbols tf_<name>_invoke (default: "
+                          "from the file name)"),
+         cl::sub(compileCmd));
+
+/// A C identifier part made from the model's file name.
+static std::string defaultName(StringRef path) {
+  std::string n;
+  for (char c : sys::path::stem(path))
+    n += isAlnum(c) ? char(toLower(c)) : '_';
+  if (n.empty() || isDigit(n[0]))
+    n = "m" + n;
+  return n;
+}
+
+static bool writeFile(StringRef path, StringRef data) {
+  std::error_code ec;
+  raw_fd_ostream os(path, ec, sys::fs::OF_None);
+  if (ec) {
+    errs() << "tinyformer: error: cannot write '" << path << "': "
+           << ec.message() << "\n";
+    return false;
+  }
+  os << data;
+  return true;
+}
+
+int compile(mlir::MLIRContext &context) {
+  if (!isSupportedCpu(cpu)) {
+    errs() << "tinyformer: error: --cpu must be cortex-m4 or cortex-m7, got '"
+           << cpu << "'\n";
+    return 1;
+  }
+  if (!calib.empty() && !sys::fs::exists(calib)) {
+    errs() << "tinyformer: error: calibration file '" << calib
+           << "' does not exist\n";
+    return 1;
+  }
+  std::string modelName = name.empty() ? defaultName(model) : name.getValue();
+  mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(model, context);
+  if (!module)
+    return 1;
+  context.loadDialect<mlir::LLVM::LLVMDialect>();
+
+  mlir::PassManager pm(&context);
+  CompileOptions options;
+  options.calibration = calib;
+  options.method = calibMethod;
+  options.percentile = percentile;
+  options.flashBudget = flash;
+  options.weightFormat = weightFormat;
+  addQuantizePipeline(pm, options);
+  if (failed(pm.run(*module)))
+    return 1;
+
+  // The planned INT8 model, for host runs and the report.
+  std::string planned;
+  {
+    raw_string_ostream os(planned);
+    module->print(os);
+  }
+  int64_t arena = (*module)->getAttrOfType<mlir::IntegerAttr>(attr::kArenaSize).getInt();
+  int64_t bound =
+      (*module)->getAttrOfType<mlir::IntegerAttr>(attr::kArenaLowerBound).getInt();
+  json::Array layers;
+  int64_t macs = 0, estimated = 0;
+  (*module)->walk([&](mlir::Operation *op) {
+    auto kernel = op->getAttrOfType<mlir::StringAttr>(attr::kKernel);
+    if (!kernel || kernel.getValue() == "alias")
+      return;
+    auto format = op->getAttrOfType<mlir::StringAttr>(attr::kWeightFormat);
+    LayerCost cost = estimateCost(op, kernel.getValue(),
+                                  format && format.getValue() == "int16");
+    std::string layerName = op->getName().stripDialect().str();
+    if (auto loc = dyn_cast<mlir::NameLoc>(op->getLoc()))
+      layerName = loc.getName().str();
+    macs += cost.macs;
+    estimated += cost.instructions;
+    layers.push_back(json::Object{
+        {"name", layerName},
+        {"op", op->getName().stripDialect().str()},
+        {"kernel", kernel.getValue().str()},
+        {"weight_format", format ? format.getValue().str() : "-"},
+        {"macs", cost.macs},
+        {"estimated_instructions", cost.instructions},
+        {"weight_bytes", cost.flashBytes},
+        {"scratch_bytes", cost.scratchBytes},
+        {"output_bytes",
+         cast<mlir::ShapedType>(op->getResult(0).getType()).getNumElements()}});
+  });
+
+  // Lower and emit.
+  mlir::PassManager lower(&context);
+  LowerToLLVMOptions lowerOptions;
+  lowerOptions.modelName = modelName;
+  lower.addPass(createLowerToLLVM(lowerOptions));
+  if (failed(lower.run(*module)))
+    return 1;
+  EmitOptions emitOptions;
+  emitOptions.cpu = cpu;
+  mlir::FailureOr<EmittedModel> emitted = emitObject(*module, emitOptions);
+  if (failed(emitted))
+    return 1;
+  if (emitted->ramBytes != 0) {
+    errs() << "tinyformer: error: the object has " << emitted->ramBytes
+           << " bytes of writable data; generated code must have no global "
+              "state\n";
+    return 1;
+  }
+  if (emitted->flashBytes > flash) {
+    errs() << "tinyformer: error: the model needs " << emitted->flashBytes
+           << " bytes of flash (code + constants), over --flash=" << flash
+           << "\n";
+    return 1;
+  }
+  if (arena > sram) {
+    errs() << "tinyformer: error: the model needs an arena of " << arena
+           << " bytes of SRAM (lower bound " << bound << "), over --sram="
+           << sram << "\n";
+    return 1;
+  }
+
+  auto attrOf = [&](StringRef key) { return (*module)->getAttr(key); };
+  json::Object io;
+  for (StringRef key : {"input", "output"}) {
+    auto shape = cast<mlir::DenseI64ArrayAttr>(attrOf(("tf." + key + "_shape").str()));
+    io[key] = json::Object{
+        {"shape", json::Array(shape.asArrayRef())},
+        {"scale", cast<mlir::FloatAttr>(attrOf(("tf." + key + "_scale").str()))
+                      .getValueAsDouble()},
+        {"zero_point",
+         cast<mlir::IntegerAttr>(attrOf(("tf." + key + "_zero_point").str())).getInt()},
+        {"layout",
+         cast<mlir::StringAttr>(attrOf(("tf." + key + "_layout").str())).getValue().str()}};
+  }
+  int64_t numLayers = int64_t(layers.size());
+  json::Object report{
+      {"model", sys::path::filename(model).str()},
+      {"name", modelName},
+      {"cpu", cpu.getValue()},
+      {"calibration", calib.empty() ? std::string("(QDQ scales)")
+                                    : sys::path::filename(calib).str()},
+      {"calibration_method", calibMethod.getValue()},
+      {"flash_bytes", emitted->flashBytes},
+      {"arena_bytes", arena},
+      {"arena_lower_bound", bound},
+      {"macs", macs},
+      {"estimated_instructions", estimated},
+      {"num_layers", numLayers},
+      {"input", io["input"]},
+      {"output", io["output"]},
+      {"layers", std::move(layers)}};
+
+  if (std::error_code ec = sys::fs::create_directories(outDir)) {
+    errs() << "tinyformer: error: cannot create '" << outDir
+           << "': " << ec.message() << "\n";
+    return 1;
+  }
+  SmallString<128> path(outDir);
+  auto at = [&](StringRef file) {
+    SmallString<128> p(outDir);
+    sys::path::append(p, file);
+    return std::string(p);
+  };
+  std::string reportText;
+  {
+    raw_string_ostream os(reportText);
+    os << formatv("{0:2}", json::Value(std::move(report))) << "\n";
+  }
+  if (!writeFile(at("model.mlir"), planned) ||
+      !writeFile(at("model.o"), emitted->object) ||
+      !writeFile(at("model.h"), emitted->header) ||
+      !writeFile(at("compile_report.json"), reportText))
+    return 1;
+  outs() << "compiled " << sys::path::filename(model) << " for " << cpu
+         << " into " << outDir << "/ (model.o, model.h, model.mlir, "
+         << "compile_report.json)\n"
+         << format("  layers %lld, MACs %lld, estimated instructions %lld\n",
+                   (long long)numLayers, (long long)macs, (long long)estimated)
+         << format("  flash %lld bytes (code + constants), arena %lld bytes "
+                   "(lower bound %lld)\n",
+                   (long long)emitted->flashBytes, (long long)arena,
+                   (long long)bound);
+  return 0;
+}
+
+} // namespace tinyformer::cli
