@@ -261,16 +261,25 @@ LogicalResult QuantizePass::calibrate(func::FuncOp func) {
 }
 
 void QuantizePass::propagateThroughScaleKeepingOps(func::FuncOp func) {
-  // Forward first (a reshape takes its input's scale), then backward for a
+  // Forward (a reshape takes its input's scale) and backward, for a
   // producer whose only scale sits after a reshape or pooling (QDQ models
   // quantize after the flatten).
   bool changed = true;
   while (changed) {
     changed = false;
     func.walk([&](Operation *op) {
+      Value in = op->getOperand(0), out = op->getResult(0);
+      // Average pooling rescales freely, but a QDQ model that quantizes
+      // only after it (ResNet's last ReLU -> AvgPool -> Q) means the same
+      // scale for its input.
+      if (isa<AvgPool2DOp, GlobalAvgPool2DOp>(op) && !params.count(in) &&
+          params.count(out)) {
+        params[in] = params[out];
+        changed = true;
+        return;
+      }
       if (!keepsScale(op))
         return;
-      Value in = op->getOperand(0), out = op->getResult(0);
       if (params.count(in) && !params.count(out)) {
         params[out] = params[in];
         changed = true;

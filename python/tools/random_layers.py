@@ -1,0 +1,548 @@
+#!/usr/bin/python3
+"""Randomized end-to-end layer tests: emulator vs host reference, bit-exact.
+
+  random_layers.py [--count 40] [--seed 1] [--boards m7,m4] [--m4-every 2]
+                   [--only I[,J...]] [--keep] [--work DIR] [--jobs N]
+                   [--tinyformer build/bin/tinyformer]
+
+Generates random single-layer (or small two-layer) float ONNX models with
+onnx.helper and numpy, seeded per case (case I of seed S always gets the same
+model, whatever --count is): convolutions (k 1/3/5, strides 1/2, symmetric and
+asymmetric padding 0..2, 1..37 channels, fused Relu/Clip), depthwise
+convolutions, fully connected layers (Gemm on [1,K], and MatMul + Add bias on
+[1,T,K] token batches), Add of two tensors computed from the one input,
+max/average pooling (with and without padding, count_include_pad 0/1), global
+average pooling, softmax over the last axis, Relu/Clip on their own, a
+transpose and a conv -> flatten -> gemm chain.
+
+For each case it writes a float32 calibration batch and a test input (two
+samples: one inside the calibration range, one 20% past it), compiles the
+model (--weight-format int8 and int16 for conv/FC, auto otherwise) for each
+board's CPU, runs it on the emulator and on the host INT8 reference, and
+checks that
+  - the emulator's int8 outputs are bit-identical to the host's, and
+  - the host outputs of every build of the case (int8/int16 weights, M7/M4)
+    are identical (weight storage and CPU must not change the arithmetic).
+The first board in --boards runs every case; later boards run every
+--m4-every'th case (all cases if --m4-every 1).
+
+Prints one line per case and "N passed, M failed"; exits 1 if any case failed,
+with the case's parameters and a command line that reproduces it.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+try:
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+except ImportError:  # pragma: no cover
+    print("random_layers: error: needs the onnx Python package", file=sys.stderr)
+    sys.exit(2)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+CPU_OF_BOARD = {"m7": "cortex-m7", "m4": "cortex-m4"}
+OPSET = 13
+IR_VERSION = 8
+
+
+# ---------------------------------------------------------------------------
+# Model building
+# ---------------------------------------------------------------------------
+
+class Builder:
+    """Collects nodes and initializers of one graph."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.nodes = []
+        self.inits = []
+        self.n = 0
+
+    def name(self, base):
+        self.n += 1
+        return "%s_%d" % (base, self.n)
+
+    def const(self, base, array):
+        name = self.name(base)
+        self.inits.append(numpy_helper.from_array(np.asarray(array, np.float32), name))
+        return name
+
+    def node(self, op, inputs, **attrs):
+        out = self.name(op.lower())
+        self.nodes.append(helper.make_node(op, inputs, [out], name=self.name(op), **attrs))
+        return out
+
+    def weights(self, shape, fan_in):
+        """Random weights with a spread of per-output-channel magnitudes, so
+        per-channel quantization sees different scales."""
+        w = self.rng.normal(0.0, 1.0 / np.sqrt(max(1, fan_in)), size=shape)
+        chan = np.exp(self.rng.normal(0.0, 0.6, size=(shape[0],) + (1,) * (len(shape) - 1)))
+        return (w * chan).astype(np.float32)
+
+    def bias(self, n):
+        return self.rng.normal(0.0, 0.2, size=(n,)).astype(np.float32)
+
+    def conv(self, x, cin, cout, k, stride=(1, 1), pads=(0, 0, 0, 0), group=1, bias=True):
+        kh, kw = (k, k) if isinstance(k, int) else k
+        w = self.const("W", self.weights((cout, cin // group, kh, kw), cin // group * kh * kw))
+        ins = [x, w]
+        if bias:
+            ins.append(self.const("B", self.bias(cout)))
+        return self.node("Conv", ins, kernel_shape=[kh, kw], strides=list(stride),
+                         pads=list(pads), group=group)
+
+    def act(self, x, kind):
+        if kind == "none":
+            return x
+        if kind == "relu":
+            return self.node("Relu", [x])
+        if kind == "relu6":
+            return self.node("Clip", [x, self.const("lo", np.array(0.0)),
+                                      self.const("hi", np.array(6.0))])
+        if kind == "clip":
+            lo = float(self.rng.uniform(-0.8, 0.1))
+            hi = float(self.rng.uniform(0.2, 1.0))
+            return self.node("Clip", [x, self.const("lo", np.array(lo)),
+                                      self.const("hi", np.array(hi))])
+        raise ValueError(kind)
+
+    def model(self, x_shape, out, out_shape):
+        graph = helper.make_graph(
+            self.nodes, "random_layer",
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x_shape))],
+            [helper.make_tensor_value_info(out, TensorProto.FLOAT, list(out_shape))],
+            self.inits)
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="random_layers")
+        m.ir_version = IR_VERSION
+        onnx.checker.check_model(m)
+        return m
+
+
+def out_size(n, k, s, p0, p1):
+    return (n + p0 + p1 - k) // s + 1
+
+
+def pick_pads(rng, kh, kw, maxpad=2):
+    """ONNX pads [top, left, bottom, right]: symmetric or asymmetric, each
+    below the kernel size and at most maxpad."""
+    ph = min(maxpad, kh - 1)
+    pw = min(maxpad, kw - 1)
+    if rng.random() < 0.5:
+        t = int(rng.integers(0, ph + 1))
+        l_ = int(rng.integers(0, pw + 1))
+        return (t, l_, t, l_), "sym"
+    return (int(rng.integers(0, ph + 1)), int(rng.integers(0, pw + 1)),
+            int(rng.integers(0, ph + 1)), int(rng.integers(0, pw + 1))), "asym"
+
+
+def spatial(rng, k, lo=1, hi=14):
+    return int(rng.integers(max(lo, k), hi + 1))
+
+
+def chans(rng):
+    # 1..37, biased towards values that are not multiples of 4.
+    c = int(rng.integers(1, 38))
+    if c % 4 == 0 and rng.random() < 0.5:
+        c += int(rng.integers(1, 4))
+    return min(c, 37)
+
+
+def act_kind(rng):
+    return str(rng.choice(["none", "relu", "relu6", "clip"], p=[0.4, 0.3, 0.15, 0.15]))
+
+
+def gen_conv(rng, b):
+    k = int(rng.choice([1, 3, 5]))
+    s = int(rng.choice([1, 2]))
+    cin, cout = chans(rng), chans(rng)
+    pads, pk = pick_pads(rng, k, k)
+    h, w = spatial(rng, k, 1, 14), spatial(rng, k, 1, 14)
+    act = act_kind(rng)
+    y = b.act(b.conv("x", cin, cout, k, (s, s), pads, bias=rng.random() < 0.85), act)
+    oh, ow = out_size(h, k, s, pads[0], pads[2]), out_size(w, k, s, pads[1], pads[3])
+    desc = "conv k%d s%d pads%s(%s) %dx%dx%d->%d %s" % (
+        k, s, list(pads), pk, h, w, cin, cout, act)
+    return (1, cin, h, w), y, (1, cout, oh, ow), desc, True
+
+
+def gen_dwconv(rng, b):
+    k = int(rng.choice([1, 3, 3, 5]))
+    s = int(rng.choice([1, 2]))
+    c = chans(rng)
+    pads, pk = pick_pads(rng, k, k)
+    h, w = spatial(rng, k, 1, 14), spatial(rng, k, 1, 14)
+    act = act_kind(rng)
+    y = b.act(b.conv("x", c, c, k, (s, s), pads, group=c), act)
+    oh, ow = out_size(h, k, s, pads[0], pads[2]), out_size(w, k, s, pads[1], pads[3])
+    desc = "depthwise k%d s%d pads%s(%s) %dx%dx%d %s" % (k, s, list(pads), pk, h, w, c, act)
+    return (1, c, h, w), y, (1, c, oh, ow), desc, True
+
+
+def gen_fc_tokens(rng, b):
+    t = 1 if rng.random() < 0.3 else int(rng.integers(2, 70))
+    kdim, n = int(rng.integers(1, 80)), int(rng.integers(1, 80))
+    act = str(rng.choice(["none", "relu"], p=[0.7, 0.3]))
+    mm = b.node("MatMul", ["x", b.const("W", b.weights((kdim, n), kdim))])
+    y = b.act(b.node("Add", [mm, b.const("B", b.bias(n))]), act)
+    desc = "fc tokens [1,%d,%d] x [%d,%d] + bias %s" % (t, kdim, kdim, n, act)
+    return (1, t, kdim), y, (1, t, n), desc, True
+
+
+def gen_gemm(rng, b):
+    kdim, n = int(rng.integers(1, 300)), int(rng.integers(1, 70))
+    trans_b = int(rng.integers(0, 2))
+    w = b.weights((n, kdim), kdim)
+    w = w if trans_b else np.ascontiguousarray(w.T)
+    act = act_kind(rng)
+    y = b.act(b.node("Gemm", ["x", b.const("W", w), b.const("B", b.bias(n))],
+                     transB=trans_b), act)
+    desc = "gemm [1,%d] -> %d transB=%d %s" % (kdim, n, trans_b, act)
+    return (1, kdim), y, (1, n), desc, True
+
+
+def gen_add(rng, b):
+    variant = int(rng.integers(0, 4))
+    if variant in (0, 1):
+        c = chans(rng)
+        h, w = spatial(rng, 1, 1, 12), spatial(rng, 1, 1, 12)
+        k = int(rng.choice([1, 3]))
+        p = k // 2
+        if variant == 0:
+            other = b.node("Relu", [b.conv("x", c, c, k, pads=(p, p, p, p))])
+            y = b.node("Add", ["x", other])
+            desc = "add x + relu(conv%dx%d(x)) %dx%dx%d" % (k, k, h, w, c)
+        else:
+            cout = chans(rng)
+            a1 = b.conv("x", c, cout, k, pads=(p, p, p, p))
+            a2 = b.act(b.conv("x", c, cout, 1), str(rng.choice(["none", "relu"])))
+            y = b.node("Add", [a1, a2])
+            desc = "add conv%dx%d(x) + conv1x1(x) %dx%dx%d->%d" % (k, k, h, w, c, cout)
+        act = str(rng.choice(["none", "relu"]))
+        y = b.act(y, act)
+        return (1, c, h, w), y, (1, c if variant == 0 else cout, h, w), desc + " " + act, False
+    t, c = int(rng.integers(1, 40)), int(rng.integers(1, 70))
+    if variant == 2:
+        other = b.act("x", str(rng.choice(["relu", "clip"])))
+        y = b.node("Add", ["x", other])
+        desc = "add x + act(x) [1,%d,%d]" % (t, c)
+    else:
+        mm = b.node("MatMul", ["x", b.const("W", b.weights((c, c), c))])
+        y = b.node("Add", [b.node("Add", [mm, b.const("B", b.bias(c))]), "x"])
+        desc = "add x + fc(x) [1,%d,%d]" % (t, c)
+    return (1, t, c), y, (1, t, c), desc, False
+
+
+def gen_pool(rng, b, op):
+    kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    if kh == kw == 1:
+        kh = 2
+    sh, sw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    c = chans(rng)
+    if rng.random() < 0.4:
+        pads, pk = (0, 0, 0, 0), "nopad"
+    else:
+        pads, pk = pick_pads(rng, kh, kw)
+    h, w = spatial(rng, kh, 1, 16), spatial(rng, kw, 1, 16)
+    attrs = dict(kernel_shape=[kh, kw], strides=[sh, sw], pads=list(pads))
+    extra = ""
+    if op == "AveragePool":
+        attrs["count_include_pad"] = int(rng.integers(0, 2))
+        extra = " count_include_pad=%d" % attrs["count_include_pad"]
+    y = b.node(op, ["x"], **attrs)
+    oh, ow = out_size(h, kh, sh, pads[0], pads[2]), out_size(w, kw, sw, pads[1], pads[3])
+    desc = "%s k%dx%d s%dx%d pads%s(%s)%s %dx%dx%d" % (
+        op.lower(), kh, kw, sh, sw, list(pads), pk, extra, h, w, c)
+    return (1, c, h, w), y, (1, c, oh, ow), desc, False
+
+
+def gen_maxpool(rng, b):
+    return gen_pool(rng, b, "MaxPool")
+
+
+def gen_avgpool(rng, b):
+    return gen_pool(rng, b, "AveragePool")
+
+
+def gen_gap(rng, b):
+    c = chans(rng)
+    h, w = int(rng.integers(1, 17)), int(rng.integers(1, 17))
+    y = b.node("GlobalAveragePool", ["x"])
+    if rng.random() < 0.5:
+        y = b.node("Flatten", [y], axis=1)
+        return (1, c, h, w), y, (1, c), "globalavgpool+flatten %dx%dx%d" % (h, w, c), False
+    return (1, c, h, w), y, (1, c, 1, 1), "globalavgpool %dx%dx%d" % (h, w, c), False
+
+
+def gen_softmax(rng, b):
+    c = int(rng.integers(1, 130))
+    if rng.random() < 0.3:
+        shape = (1, c)
+    else:
+        shape = (1, int(rng.integers(1, 40)), c)
+    y = b.node("Softmax", ["x"], axis=-1)
+    return shape, y, shape, "softmax %s axis=-1" % ("x".join(map(str, shape))), False
+
+
+def gen_act(rng, b):
+    kind = str(rng.choice(["relu", "relu6", "clip"]))
+    r = rng.random()
+    if r < 0.4:
+        shape = (1, chans(rng), int(rng.integers(1, 13)), int(rng.integers(1, 13)))
+    elif r < 0.8:
+        shape = (1, int(rng.integers(1, 40)), int(rng.integers(1, 70)))
+    else:
+        shape = (1, int(rng.integers(1, 300)))
+    y = b.act("x", kind)
+    return shape, y, shape, "%s alone %s" % (kind, "x".join(map(str, shape))), False
+
+
+def gen_transpose(rng, b):
+    t, c = int(rng.integers(1, 50)), int(rng.integers(1, 70))
+    y = b.node("Transpose", ["x"], perm=[0, 2, 1])
+    return (1, t, c), y, (1, c, t), "transpose [1,%d,%d] perm 0,2,1" % (t, c), False
+
+
+def gen_conv_fc(rng, b):
+    c = chans(rng)
+    h, w = int(rng.integers(2, 9)), int(rng.integers(2, 9))
+    cout = chans(rng)
+    n = int(rng.integers(1, 20))
+    y = b.node("Relu", [b.conv("x", c, cout, 3, (2, 2), (1, 1, 1, 1))])
+    oh, ow = out_size(h, 3, 2, 1, 1), out_size(w, 3, 2, 1, 1)
+    kdim = cout * oh * ow
+    y = b.node("Flatten", [y], axis=1)
+    y = b.node("Gemm", [y, b.const("W", b.weights((n, kdim), kdim)),
+                        b.const("B", b.bias(n))], transB=1)
+    desc = "conv3x3 s2 %dx%dx%d->%d relu, flatten, gemm %d->%d" % (h, w, c, cout, kdim, n)
+    return (1, c, h, w), y, (1, n), desc, True
+
+
+# Kinds in the order cases cycle through them (weights = how often).
+KINDS = [
+    ("conv", gen_conv), ("fc_tokens", gen_fc_tokens), ("dwconv", gen_dwconv),
+    ("add", gen_add), ("maxpool", gen_maxpool), ("conv", gen_conv),
+    ("avgpool", gen_avgpool), ("gemm", gen_gemm), ("softmax", gen_softmax),
+    ("act", gen_act), ("dwconv", gen_dwconv), ("gap", gen_gap),
+    ("conv", gen_conv), ("fc_tokens", gen_fc_tokens), ("add", gen_add),
+    ("transpose", gen_transpose), ("conv_fc", gen_conv_fc), ("conv", gen_conv),
+]
+
+
+def make_case(seed, index):
+    rng = np.random.default_rng([seed, index])
+    kind, gen = KINDS[index % len(KINDS)]
+    b = Builder(rng)
+    x_shape, out, out_shape, desc, weighted = gen(rng, b)
+    model = b.model(x_shape, out, out_shape)
+    # Calibration range: random, often asymmetric (non-zero zero points),
+    # sometimes non-negative only.
+    lo = 0.0 if rng.random() < 0.15 else -float(rng.uniform(0.1, 3.0))
+    hi = float(rng.uniform(0.1, 3.0))
+    calib = rng.uniform(lo, hi, size=(8,) + tuple(x_shape)).astype(np.float32)
+    x = np.concatenate([
+        rng.uniform(lo, hi, size=(1,) + tuple(x_shape)),
+        rng.uniform(lo * 1.2 - 0.05, hi * 1.2, size=(1,) + tuple(x_shape)),
+    ]).astype(np.float32)
+    return dict(kind=kind, desc=desc, model=model, calib=calib, x=x,
+                out_shape=tuple(out_shape), weighted=weighted)
+
+
+# ---------------------------------------------------------------------------
+# Running
+# ---------------------------------------------------------------------------
+
+def run_tool(cmd, timeout=300, retries=4):
+    """Run a command; retry when the tool itself could not start or died on
+    a signal (the binary may be replaced while we run)."""
+    last = None
+    for attempt in range(retries + 1):
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except OSError as e:
+            last = subprocess.CompletedProcess(cmd, 127, "", str(e))
+        except subprocess.TimeoutExpired:
+            return subprocess.CompletedProcess(cmd, 124, "", "timed out after %ds" % timeout)
+        else:
+            if r.returncode >= 0 and r.returncode not in (126, 127):
+                return r
+            last = r
+        time.sleep(1.0 + attempt)
+    return last
+
+
+def quote(cmd):
+    return " ".join(shlex.quote(str(c)) for c in cmd)
+
+
+def check_case(args, index, boards):
+    t0 = time.time()
+    case = make_case(args.seed, index)
+    d = os.path.join(args.work, "case%04d" % index)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    model = os.path.join(d, "model.onnx")
+    calib = os.path.join(d, "calib.npy")
+    xin = os.path.join(d, "x.npy")
+    onnx.save(case["model"], model)
+    np.save(calib, case["calib"])
+    np.save(xin, case["x"])
+    formats = ("int8", "int16") if case["weighted"] else ("auto",)
+    problems = []
+    ran = []
+    host_ref = None  # (label, array)
+    instr = {}
+    for board in boards:
+        for wf in formats:
+            label = "%s/%s" % (board, wf)
+            bdir = os.path.join(d, "build_%s_%s" % (board, wf))
+            comp = [args.tinyformer, "compile", model, "--calib", calib,
+                    "--cpu", CPU_OF_BOARD[board], "--weight-format", wf, "-o", bdir]
+            r = run_tool(comp)
+            if r.returncode != 0:
+                problems.append("%s: compile failed (rc %d): %s\n    %s" % (
+                    label, r.returncode, (r.stderr or r.stdout).strip()[-600:], quote(comp)))
+                continue
+            yemu = os.path.join(bdir, "y_emu.npy")
+            yhost = os.path.join(bdir, "y_host.npy")
+            rep = os.path.join(bdir, "run_report.json")
+            emu = [args.tinyformer, "run", bdir, "--input", xin, "--output", yemu,
+                   "--board", board, "--report", rep]
+            host = [args.tinyformer, "run", "--host", bdir, "--input", xin, "--output", yhost]
+            ok = True
+            for what, cmd in (("emulator", emu), ("host", host)):
+                r = run_tool(cmd)
+                if r.returncode != 0:
+                    problems.append("%s: %s run failed (rc %d): %s\n    %s" % (
+                        label, what, r.returncode, (r.stderr or r.stdout).strip()[-600:],
+                        quote(cmd)))
+                    ok = False
+            if not ok:
+                continue
+            a, e = np.load(yemu), np.load(yhost)
+            want_shape = (case["x"].shape[0],) + case["out_shape"][1:]
+            if e.dtype != np.int8 or a.dtype != np.int8:
+                problems.append("%s: output dtypes emulator %s host %s, want int8"
+                                % (label, a.dtype, e.dtype))
+            elif a.shape != e.shape:
+                problems.append("%s: output shapes differ: emulator %s host %s"
+                                % (label, a.shape, e.shape))
+            elif e.shape != want_shape:
+                problems.append("%s: output shape %s, the model's output is %s"
+                                % (label, e.shape, want_shape))
+            elif not np.array_equal(a, e):
+                diff = np.argwhere(a != e)
+                first = tuple(int(i) for i in diff[0])
+                problems.append(
+                    "%s: emulator != host at %d of %d values; first at %s: emulator %d, "
+                    "host %d; max |diff| %d\n    %s\n    %s" % (
+                        label, len(diff), a.size, first, a[first], e[first],
+                        int(np.max(np.abs(a.astype(int) - e.astype(int)))),
+                        quote(emu), quote(host)))
+            else:
+                ran.append(label)
+                try:
+                    with open(rep) as f:
+                        instr[label] = json.load(f).get("instructions")
+                except (OSError, ValueError):
+                    pass
+            if host_ref is None:
+                host_ref = (label, e)
+            elif e.shape != host_ref[1].shape or not np.array_equal(e, host_ref[1]):
+                problems.append("%s: host output differs from the %s build's host output "
+                                "(weight format / CPU changed the arithmetic)"
+                                % (label, host_ref[0]))
+    if not args.keep and not problems:
+        shutil.rmtree(d, ignore_errors=True)
+    return dict(index=index, case=case, problems=problems, ran=ran, instr=instr,
+                dir=d, seconds=time.time() - t0)
+
+
+def boards_for(args, index):
+    boards = args.boards
+    first = boards[0]
+    out = [first]
+    for b in boards[1:]:
+        if index % args.m4_every == 0:
+            out.append(b)
+    return out
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--count", type=int, default=40)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--boards", default="m7,m4",
+                   help="comma-separated boards; the first runs every case")
+    p.add_argument("--m4-every", type=int, default=2,
+                   help="boards after the first run every N'th case (default 2)")
+    p.add_argument("--only", default="", help="comma-separated case indices to run")
+    p.add_argument("--keep", action="store_true", help="keep every case's folder")
+    p.add_argument("--work", default="",
+                   help="folder for the cases (default: a temporary folder)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--tinyformer", default=os.path.join(REPO, "build", "bin", "tinyformer"))
+    args = p.parse_args(argv)
+    args.boards = [b.strip() for b in args.boards.split(",") if b.strip()]
+    for b in args.boards:
+        if b not in CPU_OF_BOARD:
+            p.error("unknown board %r (m7, m4)" % b)
+    if not args.boards or args.m4_every < 1 or args.count < 0:
+        p.error("bad --boards/--m4-every/--count")
+    tmp = None
+    if not args.work:
+        tmp = tempfile.mkdtemp(prefix="random_layers.")
+        args.work = tmp
+    os.makedirs(args.work, exist_ok=True)
+    indices = ([int(i) for i in args.only.split(",")] if args.only
+               else list(range(args.count)))
+
+    t0 = time.time()
+    passed = failed = 0
+    failures = []
+    with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
+        futs = [pool.submit(check_case, args, i, boards_for(args, i)) for i in indices]
+        for fut in futs:
+            res = fut.result()
+            c = res["case"]
+            if res["problems"]:
+                failed += 1
+                failures.append(res)
+                print("FAIL %04d %-9s %s" % (res["index"], c["kind"], c["desc"]))
+                for prob in res["problems"]:
+                    print("    " + prob)
+                print("    reproduce: %s %s --seed %d --only %d --boards %s --keep --work %s"
+                      % (sys.executable, os.path.abspath(__file__), args.seed,
+                         res["index"], ",".join(args.boards), shlex.quote(args.work)))
+                print("    case folder: %s" % res["dir"])
+            else:
+                passed += 1
+                m7 = res["instr"].get("%s/%s" % (args.boards[0], "int8" if c["weighted"]
+                                                 else "auto"))
+                print("PASS %04d %-9s %s [%s]%s" % (
+                    res["index"], c["kind"], c["desc"], " ".join(res["ran"]),
+                    " %d instr" % m7 if m7 is not None else ""))
+            sys.stdout.flush()
+    print("%d passed, %d failed (seed %d, %.1f s)" % (passed, failed, args.seed,
+                                                      time.time() - t0))
+    if tmp and not args.keep and not failed:
+        shutil.rmtree(tmp, ignore_errors=True)
+    elif tmp:
+        print("cases kept in %s" % tmp)
+    return 1 if failed or not indices else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+// Kernel and weight-format selection on an INT8 conv2d -> max_pool2d ->
+// reshape -> fully_connected -> softmax model.
+//
+// Cost model (CostModel.cpp), per op, int8 weights / int16 weights:
+//   conv2d  32 outputs, 288 MACs: 1.05 * 288 + 10 * 32 = 622 / 0.80 * 288 + 320 = 550
+//           flash: 4 * 2 + 2 * k4(9) = 32 (int16: 56), + 8 * 2 tables = 48 / 72
+//   max_pool 8 outputs, 32 taps: 2 * 32 + 8 * 8 = 128
+//   reshape  an alias of its input: 0
+//   fc       3 outputs, 24 MACs: 0.95 * 24 + 10 * 3 = 52 / 0.70 * 24 + 30 = 46
+//           flash: 4 * 4 + 4 * 8 = 48 (int16: 80), + 8 * 3 = 72 / 104
+//   softmax  16 * 3 = 48; flash: its 256-word exp table = 1024
+// int8 flash: 48 + 72 + 1024 = 1144. int16 costs the conv 24 more bytes
+// (saving 72 instructions: 3 per byte) and the fc 32 more (saving 6).
+//
+// RUN: tf-opt %s --sparse-tiny-select-kernels | FileCheck %s --check-prefixes=CHECK,BOTH16
+// RUN: tf-opt %s --sparse-tiny-select-kernels=flash-budget=1200 | FileCheck %s --check-prefixes=CHECK,BOTH16
+// RUN: tf-opt %s --sparse-tiny-select-kernels="flash-budget=1100000 weight-format=int16" | FileCheck %s --check-prefixes=CHECK,BOTH16
+//
+// Exactly the int8 flash: no room for int16.
+// RUN: tf-opt %s --sparse-tiny-select-kernels=flash-budget=1144 | FileCheck %s --check-prefixes=CHECK,BOTH8
+// RUN: tf-opt %s --sparse-tiny-select-kernels=flash-budget=1167 | FileCheck %s --check-prefixes=CHECK,BOTH8
+// RUN: tf-opt %s --sparse-tiny-select-kernels=weight-format=int8 | FileCheck %s --check-prefixes=CHECK,BOTH8
+//
+// Room for one upgrade: the conv, which saves the most per byte, goes first
+// (1144 + 24 = 1168); the fc would then need 1200. With 1176 the fc alone
+// would fit too, but the conv is the better use of the bytes.
+// RUN: tf-opt %s --sparse-tiny-select-kernels=flash-budget=1168 | FileCheck %s --check-prefixes=CHECK,CONV16
+// RUN: tf-opt %s --sparse-tiny-select-kernels=flash-budget=1176 | FileCheck %s --check-prefixes=CHECK,CONV16
+// RUN: tf-opt %s --sparse-tiny-select-kernels=flash-budget=1199 | FileCheck %s --check-prefixes=CHECK,CONV16
+//
+// Over budget even with int8 weights, and int16 forced over budget.
+// RUN: not tf-opt %s --sparse-tiny-select-kernels=flash-budget=1143 2>&1 | FileCheck %s --check-prefix=OVER8
+// OVER8: error: the model's constants need 1144 bytes of flash with int8 weights, over the budget of 1143 bytes
+// RUN: not tf-opt %s --sparse-tiny-select-kernels="flash-budget=1199 weight-format=int16" 2>&1 | FileCheck %s --check-prefix=OVER16
+// OVER16: error: int16 weights need 1200 bytes of flash, over the budget of 1199 bytes
+// RUN: not tf-opt %s --sparse-tiny-select-kernels=weight-format=int4 2>&1 | FileCheck %s --check-prefix=FORMAT
+// FORMAT: error: weight-format must be auto, int8 or int16, got 'int4'
+
+// CHECK-LABEL: func.func @net
+// CHECK: sparse_tiny.conv2d
+// BOTH16-SAME: sparse_tiny.est_instructions = 550 : i64, sparse_tiny.kernel = "conv2d", {{.*}}sparse_tiny.weight_format = "int16"
+// CONV16-SAME: sparse_tiny.est_instructions = 550 : i64, sparse_tiny.kernel = "conv2d", {{.*}}sparse_tiny.weight_format = "int16"
+// BOTH8-SAME:  sparse_tiny.est_instructions = 622 : i64, sparse_tiny.kernel = "conv2d", {{.*}}sparse_tiny.weight_format = "int8"
+// CHECK: sparse_tiny.max_pool2d
+// CHECK-SAME: sparse_tiny.est_instructions = 128 : i64, sparse_tiny.kernel = "max_pool"
+// CHECK-NOT: weight_format
+// CHECK-SAME: : (tensor
+// CHECK: sparse_tiny.reshape
+// CHECK-SAME: {sparse_tiny.est_instructions = 0 : i64, sparse_tiny.kernel = "alias"}
+// CHECK: sparse_tiny.fully_connected
+// BOTH16-SAME: {sparse_tiny.est_instructions = 46 : i64, sparse_tiny.kernel = "fully_connected", sparse_tiny.weight_format = "int16"}
+// CONV16-SAME: {sparse_tiny.est_instructions = 52 : i64, sparse_tiny.kernel = "fully_connected", sparse_tiny.weight_format = "int8"}
+// BOTH8-SAME:  {sparse_tiny.est_instructions = 52 : i64, sparse_tiny.kernel = "fully_connected", sparse_tiny.weight_format = "int8"}
+// CHECK: sparse_tiny.softmax
+// CHECK-SAME: {axis = 1 : i64, sparse_tiny.est_instructions = 48 : i64, sparse_tiny.kernel = "softmax"}
+func.func @net(%arg0: tensor<1x1x4x4x!quant.uniform<i8:f32, 2.000000e-02>>) -> tensor<1x3x!quant.uniform<i8:f32, 3.906250e-03:-128>> {
+  %0 = sparse_tiny.constant dense<[[[[50, -127, 0], [25, 13, 100], [0, 0, 0]]], [[[127, 0, -50], [25, 0, 0], [0, 0, -100]]]]> : tensor<2x1x3x3xi8> : tensor<2x1x3x3x!quant.uniform<i8<-127:127>:f32:0, {0.01,0.02}>>
+  %1 = sparse_tiny.constant dense<[500, -500]> : tensor<2xi32> : tensor<2x!quant.uniform<i32:f32:0, {2.0E-4,4.0E-4}>>
+  %2 = sparse_tiny.conv2d %arg0, %0, %1 {clamp_min = 0.000000e+00 : f32, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x1x4x4x!quant.uniform<i8:f32, 2.000000e-02>>, tensor<2x1x3x3x!quant.uniform<i8<-127:127>:f32:0, {0.01,0.02}>>, tensor<2x!quant.uniform<i32:f32:0, {2.0E-4,4.0E-4}>>) -> tensor<1x2x4x4x!quant.uniform<i8:f32, 5.000000e-02:-128>>
+  %3 = sparse_tiny.max_pool2d %2 {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : (tensor<1x2x4x4x!quant.uniform<i8:f32, 5.000000e-02:-128>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 5.000000e-02:-128>>
+  %4 = sparse_tiny.reshape %3 : (tensor<1x2x2x2x!quant.uniform<i8:f32, 5.000000e-02:-128>>) -> tensor<1x8x!quant.uniform<i8:f32, 5.000000e-02:-128>>
+  %5 = sparse_tiny.constant dense<[[16, 32, 48, 63, 79, 95, 111, 127], [-16, -32, -48, -63, -79, -95, -111, -127], [127, 0, 0, 0, 0, 0, 0, -127]]> : tensor<3x8xi8> : tensor<3x8x!quant.uniform<i8<-127:127>:f32:0, {0.0063,0.0063,0.0063}>>
+  %6 = sparse_tiny.constant dense<[159, 0, -159]> : tensor<3xi32> : tensor<3x!quant.uniform<i32:f32:0, {3.15E-4,3.15E-4,3.15E-4}>>
+  %7 = sparse_tiny.fully_connected %4, %5, %6 : (tensor<1x8x!quant.uniform<i8:f32, 5.000000e-02:-128>>, tensor<3x8x!quant.uniform<i8<-127:127>:f32:0, {0.0063,0.0063,0.0063}>>, tensor<3x!quant.uniform<i32:f32:0, {3.15E-4,3.15E-4,3.15E-4}>>) -> tensor<1x3x!quant.uniform<i8:f32, 1.000000e-01:3>>
+  %8 = sparse_tiny.softmax %7 {axis = 1 : i64} : (tensor<1x3x!quant.uniform<i8:f32, 1.000000e-01:3>>) -> tensor<1x3x!quant.uniform<i8:f32, 3.906250e-03:-128>>
+  return %8 : tensor<1x3x!quant.uniform<i8:f32, 3.906250e-03:-128>>
+}
