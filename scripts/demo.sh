@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# The main job on a shipped example: inspect a model, run it on the host
-# reference interpreter and compare with ONNX Runtime.
+# The main job: compile the shipped Fashion-MNIST CNN to INT8 for Cortex-M7,
+# run N test images on the emulated board (QEMU mps2-an500) and print the
+# accuracy (int8 on the emulator vs float in torch), instructions per
+# inference, flash and SRAM.
+#   scripts/demo.sh [N]        (default 200 images)
+# Environment: BUILD_DIR (default build), PYTHON (default /usr/bin/python3),
+# BOARD (m7 | m4, default m7).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 PYTHON=${PYTHON:-/usr/bin/python3}
-MODEL=${1:-test/fixtures/models/tiny_vit_1x28x28_op17_float.onnx}
+BOARD=${BOARD:-m7}
+N=${1:-200}
+EX=examples/fashion_mnist
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
+CPU=cortex-m7; [ "$BOARD" = m4 ] && CPU=cortex-m4
 
-"$BUILD_DIR"/bin/tinyformer inspect "$MODEL"
-shape=$(sed -n 's/.*_\([0-9]*\)x\([0-9]*\)x\([0-9]*\)_.*/1x\1x\2x\3/p' <<<"$(basename "$MODEL")")
-"$PYTHON" python/tools/make_input.py --shape "${shape:-1x1x28x28}" --seed 0 -o "$OUT/x.npy"
-"$BUILD_DIR"/bin/tinyformer run --host "$MODEL" --input "$OUT/x.npy" --output "$OUT/host.npy"
-node tools/ort-run/ort-run.mjs "$MODEL" "$OUT/x.npy" "$OUT/ort.npy"
-echo "host reference output: $("$PYTHON" -c "import numpy as np; print(np.round(np.load('$OUT/host.npy'), 4).tolist())")"
-"$PYTHON" python/tools/compare_npy.py "$OUT/host.npy" "$OUT/ort.npy"
+"$BUILD_DIR"/bin/tinyformer compile "$EX/model.onnx" --calib "$EX/calib.npy" \
+  --cpu "$CPU" --name fmnist -o "$OUT/fmnist"
+"$PYTHON" python/tools/fmnist_test_batch.py -n "$N" --images "$OUT/x.npy" --labels "$OUT/labels.npy" >/dev/null
+"$BUILD_DIR"/bin/tinyformer run "$OUT/fmnist" --board "$BOARD" --input "$OUT/x.npy" \
+  --output "$OUT/y.npy" --report "$OUT/run.json"
+"$PYTHON" python/tools/demo_report.py --labels "$OUT/labels.npy" --int8 "$OUT/y.npy" \
+  --float-logits "$EX/float_logits_first1000.npy" --report "$OUT/run.json" \
+  --compile-report "$OUT/fmnist/compile_report.json"

@@ -103,8 +103,8 @@ std::string makeHeader(ModuleOp module, int64_t arenaBytes,
      << " *\n"
      << " * Link " << name << ".o. Call tf_" << name
      << "_invoke(in, out, arena) with int8 tensors\n"
-     << " * (real = scale * (q - zero_point)) and an arena of "
-        "TF_..._ARENA_BYTES bytes,\n"
+     << " * (real = scale * (q - zero_point)) and an arena of " << upper
+     << "_ARENA_BYTES bytes,\n"
      << " * 8-byte aligned, that the caller owns; it is scratch between "
         "calls. The code uses\n"
      << " * no heap and no global mutable state, only memcpy/memset (and "

@@ -70,8 +70,11 @@ void PlanMemoryPass::runOnOperation() {
   auto bytesOf = [](Value v) {
     return cast<ShapedType>(v.getType()).getNumElements();
   };
+  // A value lives from its definition to its last use (a result nobody
+  // reads still occupies its buffer while its op runs).
   auto lastUse = [&](Value v) {
-    int64_t last = 0;
+    Operation *def = v.getDefiningOp();
+    int64_t last = def ? step.lookup(def) : 0;
     for (Operation *user : v.getUsers())
       last = std::max(last, step.lookup(user));
     return last;

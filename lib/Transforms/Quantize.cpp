@@ -72,8 +72,10 @@ struct QuantizePass : tinyformer::impl::QuantizeBase<QuantizePass> {
 
 private:
   LogicalResult adoptQdqPairs(func::FuncOp func);
+  SmallVector<Value> valuesWithoutScale(func::FuncOp func);
+  LogicalResult reportMissingScales(func::FuncOp func);
   LogicalResult calibrate(func::FuncOp func);
-  void propagateThroughScaleKeepingOps(func::FuncOp func);
+  void propagateThroughScaleKeepingOps(func::FuncOp func, bool borrowForPools);
   LogicalResult rewrite(func::FuncOp func);
   LogicalResult quantizeWeights(Operation *op, QParams in);
 
@@ -130,9 +132,9 @@ LogicalResult QuantizePass::adoptQdqPairs(func::FuncOp func) {
   return success();
 }
 
-LogicalResult QuantizePass::calibrate(func::FuncOp func) {
-  // Values that still need a scale: arguments and op results that neither
-  // adopted one nor take it from a neighbour.
+SmallVector<Value> QuantizePass::valuesWithoutScale(func::FuncOp func) {
+  // Arguments and op results that neither adopted a scale nor take it from
+  // a neighbour.
   SmallVector<Value> missing;
   for (Value arg : func.getArguments())
     if (!params.count(arg))
@@ -145,18 +147,26 @@ LogicalResult QuantizePass::calibrate(func::FuncOp func) {
       if (!params.count(v) && isa<FloatType>(getElementTypeOrSelf(v)))
         missing.push_back(v);
   });
+  return missing;
+}
+
+LogicalResult QuantizePass::reportMissingScales(func::FuncOp func) {
+  SmallVector<Value> missing = valuesWithoutScale(func);
   if (missing.empty())
     return success();
-  if (calibration.empty())
-    return func.emitError()
-           << "needs calibration data: " << missing.size()
-           << " values have no scale from QDQ pairs (the first is "
-           << (missing.front().getDefiningOp()
-                   ? "the result of '" +
-                         missing.front().getDefiningOp()->getName().getStringRef().str() +
-                         "'"
-                   : std::string("the function input"))
-           << "); pass calibration=<batch.npy>";
+  Operation *def = missing.front().getDefiningOp();
+  return func.emitError()
+         << "needs calibration data: " << missing.size()
+         << " values have no scale from QDQ pairs (the first is "
+         << (def ? "the result of '" + def->getName().getStringRef().str() + "'"
+                 : std::string("the function input"))
+         << "); pass calibration=<batch.npy>";
+}
+
+LogicalResult QuantizePass::calibrate(func::FuncOp func) {
+  SmallVector<Value> missing = valuesWithoutScale(func);
+  if (missing.empty())
+    return success();
   if (func.getNumArguments() != 1)
     return func.emitError() << "calibration supports one input, the function "
                                "has "
@@ -260,7 +270,8 @@ LogicalResult QuantizePass::calibrate(func::FuncOp func) {
   return success();
 }
 
-void QuantizePass::propagateThroughScaleKeepingOps(func::FuncOp func) {
+void QuantizePass::propagateThroughScaleKeepingOps(func::FuncOp func,
+                                                   bool borrowForPools) {
   // Forward (a reshape takes its input's scale) and backward, for a
   // producer whose only scale sits after a reshape or pooling (QDQ models
   // quantize after the flatten).
@@ -269,11 +280,12 @@ void QuantizePass::propagateThroughScaleKeepingOps(func::FuncOp func) {
     changed = false;
     func.walk([&](Operation *op) {
       Value in = op->getOperand(0), out = op->getResult(0);
-      // Average pooling rescales freely, but a QDQ model that quantizes
-      // only after it (ResNet's last ReLU -> AvgPool -> Q) means the same
-      // scale for its input.
-      if (isa<AvgPool2DOp, GlobalAvgPool2DOp>(op) && !params.count(in) &&
-          params.count(out)) {
+      // Average pooling rescales freely; a QDQ model that quantizes only
+      // after it (ResNet's last ReLU -> AvgPool -> Q) gets the same scale
+      // for its input when no calibration data says better (the input's
+      // range is wider than the average's, so this may saturate).
+      if (borrowForPools && isa<AvgPool2DOp, GlobalAvgPool2DOp>(op) &&
+          !params.count(in) && params.count(out)) {
         params[in] = params[out];
         changed = true;
         return;
@@ -442,10 +454,12 @@ void QuantizePass::runOnOperation() {
   func::FuncOp func = funcs.front();
   if (failed(adoptQdqPairs(func)))
     return signalPassFailure();
-  propagateThroughScaleKeepingOps(func);
-  if (failed(calibrate(func)))
+  propagateThroughScaleKeepingOps(func, /*borrowForPools=*/false);
+  if (!calibration.empty() && failed(calibrate(func)))
     return signalPassFailure();
-  propagateThroughScaleKeepingOps(func);
+  propagateThroughScaleKeepingOps(func, /*borrowForPools=*/true);
+  if (failed(reportMissingScales(func)))
+    return signalPassFailure();
   if (failed(rewrite(func)))
     return signalPassFailure();
 }

@@ -80,7 +80,7 @@ struct SelectKernelsPass
       getOperation().emitError()
           << "the model's constants need " << flash
           << " bytes of flash with int8 weights, over the budget of "
-          << flashBudget << " bytes";
+          << int64_t(flashBudget) << " bytes";
       return signalPassFailure();
     }
     llvm::stable_sort(upgrades, [](const Candidate &a, const Candidate &b) {
@@ -101,7 +101,7 @@ struct SelectKernelsPass
     if (weightFormat == "int16" && flash > flashBudget) {
       getOperation().emitError()
           << "int16 weights need " << flash << " bytes of flash, over the "
-          << "budget of " << flashBudget << " bytes";
+          << "budget of " << int64_t(flashBudget) << " bytes";
       return signalPassFailure();
     }
     getOperation().walk([&](Operation *op) {

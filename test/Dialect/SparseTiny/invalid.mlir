@@ -820,10 +820,10 @@ func.func @quantize_c1_dim(%x: tensor<2x3xf32>) -> tensor<2x3x!quant.uniform<i8:
 
 // -----
 
-// quantize: the input is f32 (SparseTiny_FloatTensor, from ODS).
-func.func @quantize_input_type(%x: tensor<2x!quant.uniform<i8:f32, 0.1>>) -> tensor<2x!quant.uniform<i8:f32, 0.1>> {
-  // expected-error@+1 {{'sparse_tiny.quantize' op operand #0 must be statically shaped tensor of 32-bit float values, but got 'tensor<2x!quant.uniform<i8:f32, 1.000000e-01>>'}}
-  %0 = sparse_tiny.quantize %x : (tensor<2x!quant.uniform<i8:f32, 0.1>>) -> tensor<2x!quant.uniform<i8:f32, 0.1>>
+// quantize: the input is f32 or quantized (a requantization), from ODS.
+func.func @quantize_input_type(%x: tensor<2xi32>) -> tensor<2x!quant.uniform<i8:f32, 0.1>> {
+  // expected-error@+1 {{'sparse_tiny.quantize' op operand #0 must be statically shaped tensor of 32-bit float or QuantizedType values, but got 'tensor<2xi32>'}}
+  %0 = sparse_tiny.quantize %x : (tensor<2xi32>) -> tensor<2x!quant.uniform<i8:f32, 0.1>>
   return %0 : tensor<2x!quant.uniform<i8:f32, 0.1>>
 }
 

@@ -1,0 +1,50 @@
+#!/usr/bin/python3
+"""Summarise the Fashion-MNIST demo: INT8 accuracy on the emulated Cortex-M
+against the float model's, and the cost figures of the run.
+
+  demo_report.py --labels L.npy --int8 Y.npy --float-logits F.npy
+                 --report run.json --compile-report compile_report.json
+"""
+import argparse
+import json
+
+import numpy as np
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--labels", required=True)
+    p.add_argument("--int8", required=True, help="int8 logits from tinyformer run")
+    p.add_argument("--float-logits", required=True,
+                   help="torch float logits of the same images (first N used)")
+    p.add_argument("--report", required=True)
+    p.add_argument("--compile-report", required=True)
+    a = p.parse_args()
+    labels = np.load(a.labels)
+    q = np.load(a.int8).reshape(len(labels), -1)
+    f = np.load(a.float_logits)[:len(labels)]
+    run = json.load(open(a.report))
+    comp = json.load(open(a.compile_report))
+    acc_q = float(np.mean(q.argmax(1) == labels))
+    acc_f = float(np.mean(f.argmax(1) == labels))
+    agree = float(np.mean(q.argmax(1) == f.argmax(1)))
+    print("Fashion-MNIST, %d test images, %s" % (len(labels), run["target"]))
+    print("  accuracy int8 on the emulator  %.2f%%" % (100 * acc_q))
+    print("  accuracy float (torch)         %.2f%%" % (100 * acc_f))
+    print("  top-1 agreement int8 vs float  %.2f%%" % (100 * agree))
+    print("  instructions per inference     %d (mean %.0f), %d MACs, %.2f per MAC"
+          % (run["instructions"], run["instructions_mean"], comp["macs"],
+             run["instructions"] / comp["macs"]))
+    print("  flash                          %d bytes (code + constants)" % run["flash_bytes"])
+    print("  SRAM                           %d bytes (arena %d, lower bound %d; stack %d)"
+          % (run["sram_bytes"], run["arena_bytes"], run["arena_lower_bound"],
+             run["stack_bytes"]))
+    print("  per layer (instructions):")
+    for l in run["layers"]:
+        print("    %-28s %-16s %-6s %9d  (est. %d)" % (
+            l.get("name", "?")[-28:], l.get("kernel", "?"), l.get("weight_format", "-"),
+            l["instructions"], l.get("estimated_instructions", 0)))
+
+
+if __name__ == "__main__":
+    main()
