@@ -16,7 +16,7 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 PACKAGES="cmake ninja-build g++-12 ccache clang-19 lld-19 lld llvm-19 llvm-19-dev
   llvm-19-tools libmlir-19-dev mlir-19-tools libonnx-dev libprotobuf-dev
   protobuf-compiler libabsl-dev python3 python3-onnx python3-numpy zlib1g-dev
-  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm dataset-fashion-mnist"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
