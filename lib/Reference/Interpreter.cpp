@@ -278,16 +278,15 @@ LogicalResult Interpreter::constant(ConstantOp op) {
       return success();
     }
   }
-  if (auto res = dyn_cast<DenseI8ResourceElementsAttr>(value)) {
-    if (std::optional<ArrayRef<int8_t>> data = res.tryGetAsArrayRef()) {
-      auto q = dyn_cast<quant::QuantizedType>(
-          op.getOutput().getType().getElementType());
-      bool isUnsigned = q && !q.isSigned();
-      for (size_t i = 0; i < data->size(); ++i)
-        out.data[i] = isUnsigned ? float(uint8_t((*data)[i]))
-                                 : float((*data)[i]);
-      return success();
-    }
+  // Integer blobs (int8 weights, int32 biases): INT8 ops read them exactly
+  // through getConstantInts; the float copy here only serves data movement.
+  if (std::optional<std::vector<int64_t>> ints = getConstantInts(op)) {
+    auto q = dyn_cast<quant::QuantizedType>(
+        op.getOutput().getType().getElementType());
+    bool isUnsigned = q && !q.isSigned();
+    for (size_t i = 0; i < ints->size(); ++i)
+      out.data[i] = isUnsigned ? float(uint8_t((*ints)[i])) : float((*ints)[i]);
+    return success();
   }
   return op.emitError() << "the reference interpreter cannot read this "
                            "constant (a blob that is missing or of an "
