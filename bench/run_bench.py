@@ -245,7 +245,9 @@ def table(rows, board, source):
              "|" + "|".join(["---"] * 2 + ["---:"] * 9 + ["---"]) + "|"]
     for r in rows:
         wf = r.get("weight_format") or "-"
-        if r["weight_format_requested"] != wf:
+        if not LAYERS[r["key"]][4]:
+            wf = "-"
+        elif r["weight_format_requested"] != wf:
             wf = "%s->%s" % (r["weight_format_requested"], wf)
         exact = {True: "yes", False: "NO (%s differ)" % r.get("mismatches"),
                  None: "n/a"}[r.get("bit_exact")]
@@ -305,7 +307,7 @@ def main(argv=None):
     if not args.work:
         tmp = args.work = tempfile.mkdtemp(prefix="tinyformer_bench.")
     os.makedirs(args.work, exist_ok=True)
-    cmsis, source = read_cmsis(args.benchmarks_md)
+    cmsis, source = read_cmsis(os.path.normpath(args.benchmarks_md))
 
     t0 = time.time()
     rows = []

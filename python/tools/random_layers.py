@@ -3,7 +3,7 @@
 
   random_layers.py [--count 40] [--seed 1] [--boards m7,m4] [--m4-every 2]
                    [--only I[,J...]] [--keep] [--work DIR] [--jobs N]
-                   [--tinyformer build/bin/tinyformer]
+                   [--tinyformer build/bin/tinyformer] [--no-float-check]
 
 Generates random single-layer (or small two-layer) float ONNX models with
 onnx.helper and numpy, seeded per case (case I of seed S always gets the same
@@ -15,16 +15,22 @@ max/average pooling (with and without padding, count_include_pad 0/1), global
 average pooling, softmax over the last axis, Relu/Clip on their own, a
 transpose and a conv -> flatten -> gemm chain.
 
-For each case it writes a float32 calibration batch and a test input (two
-samples: one inside the calibration range, one 20% past it), compiles the
-model (--weight-format int8 and int16 for conv/FC, auto otherwise) for each
-board's CPU, runs it on the emulator and on the host INT8 reference, and
-checks that
-  - the emulator's int8 outputs are bit-identical to the host's, and
+For each case it writes a float32 calibration batch (8 samples, a random,
+often asymmetric range) and a test input (three samples: one inside the
+calibration range, one 20% past it, and the first calibration sample),
+compiles the model (--weight-format int8 and int16 for conv/FC, auto
+otherwise) for each board's CPU, runs it on the emulator and on the host INT8
+reference, and checks that
+  - the emulator's int8 outputs are bit-identical to the host's;
   - the host outputs of every build of the case (int8/int16 weights, M7/M4)
-    are identical (weight storage and CPU must not change the arithmetic).
-The first board in --boards runs every case; later boards run every
---m4-every'th case (all cases if --m4-every 1).
+    are identical (weight storage and CPU must not change the arithmetic);
+  - loosely, the dequantized output is close to the float model's, computed
+    in numpy on the quantized input with per-channel fake-quantized weights:
+    within 2.5 output steps for one-layer models, 3 steps + 4% of the output
+    range for models with an intermediate tensor (--no-float-check skips it).
+    This catches errors that the emulator and the host would share.
+The first board in --boards runs every case; later boards run the first of
+every --m4-every cases of each kind (all cases if --m4-every 1).
 
 Prints one line per case and "N passed, M failed"; exits 1 if any case failed,
 with the case's parameters and a command line that reproduces it.
@@ -32,8 +38,8 @@ with the case's parameters and a command line that reproduces it.
 import argparse
 import concurrent.futures
 import json
-import re
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -76,7 +82,8 @@ class Builder:
 
     def const(self, base, array):
         name = self.name(base)
-        self.inits.append(numpy_helper.from_array(np.asarray(array, np.float32), name))
+        self.inits.append(numpy_helper.from_array(
+            np.ascontiguousarray(np.asarray(array, np.float32)), name))
         return name
 
     def node(self, op, inputs, **attrs):
@@ -85,14 +92,21 @@ class Builder:
         return out
 
     def weights(self, shape, fan_in):
-        """Random weights with a spread of per-output-channel magnitudes, so
-        per-channel quantization sees different scales."""
+        """Random weights, output channels first, with a spread of
+        per-output-channel magnitudes, so per-channel quantization sees
+        different scales."""
         w = self.rng.normal(0.0, 1.0 / np.sqrt(max(1, fan_in)), size=shape)
         chan = np.exp(self.rng.normal(0.0, 0.6, size=(shape[0],) + (1,) * (len(shape) - 1)))
-        return (w * chan).astype(np.float32)
+        w = w * chan
+        if self.rng.random() < 0.1:
+            # An all-zero output channel (per-channel scale of zero).
+            w[int(self.rng.integers(0, shape[0]))] = 0.0
+        return w.astype(np.float32)
 
     def bias(self, n):
-        return self.rng.normal(0.0, 0.2, size=(n,)).astype(np.float32)
+        # Sometimes large against the products (saturating outputs).
+        std = 3.0 if self.rng.random() < 0.15 else 0.2
+        return self.rng.normal(0.0, std, size=(n,)).astype(np.float32)
 
     def conv(self, x, cin, cout, k, stride=(1, 1), pads=(0, 0, 0, 0), group=1, bias=True):
         kh, kw = (k, k) if isinstance(k, int) else k
@@ -148,8 +162,10 @@ def pick_pads(rng, kh, kw, maxpad=2):
             int(rng.integers(0, ph + 1)), int(rng.integers(0, pw + 1))), "asym"
 
 
-def spatial(rng, k, lo=1, hi=14):
-    return int(rng.integers(max(lo, k), hi + 1))
+def spatial(rng, k, pad_sum=0, hi=14):
+    """A spatial size that fits the kernel once padded (it may be smaller
+    than the kernel itself)."""
+    return int(rng.integers(max(1, k - pad_sum), hi + 1))
 
 
 def chans(rng):
@@ -169,7 +185,7 @@ def gen_conv(rng, b):
     s = int(rng.choice([1, 2]))
     cin, cout = chans(rng), chans(rng)
     pads, pk = pick_pads(rng, k, k)
-    h, w = spatial(rng, k, 1, 14), spatial(rng, k, 1, 14)
+    h, w = spatial(rng, k, pads[0] + pads[2]), spatial(rng, k, pads[1] + pads[3])
     act = act_kind(rng)
     y = b.act(b.conv("x", cin, cout, k, (s, s), pads, bias=rng.random() < 0.85), act)
     oh, ow = out_size(h, k, s, pads[0], pads[2]), out_size(w, k, s, pads[1], pads[3])
@@ -183,7 +199,7 @@ def gen_dwconv(rng, b):
     s = int(rng.choice([1, 2]))
     c = chans(rng)
     pads, pk = pick_pads(rng, k, k)
-    h, w = spatial(rng, k, 1, 14), spatial(rng, k, 1, 14)
+    h, w = spatial(rng, k, pads[0] + pads[2]), spatial(rng, k, pads[1] + pads[3])
     act = act_kind(rng)
     y = b.act(b.conv("x", c, c, k, (s, s), pads, group=c), act)
     oh, ow = out_size(h, k, s, pads[0], pads[2]), out_size(w, k, s, pads[1], pads[3])
@@ -195,7 +211,7 @@ def gen_fc_tokens(rng, b):
     t = 1 if rng.random() < 0.3 else int(rng.integers(2, 70))
     kdim, n = int(rng.integers(1, 80)), int(rng.integers(1, 80))
     act = str(rng.choice(["none", "relu"], p=[0.7, 0.3]))
-    mm = b.node("MatMul", ["x", b.const("W", b.weights((kdim, n), kdim))])
+    mm = b.node("MatMul", ["x", b.const("W", b.weights((n, kdim), kdim).T)])
     y = b.act(b.node("Add", [mm, b.const("B", b.bias(n))]), act)
     desc = "fc tokens [1,%d,%d] x [%d,%d] + bias %s" % (t, kdim, kdim, n, act)
     return (1, t, kdim), y, (1, t, n), desc, True
@@ -217,7 +233,7 @@ def gen_add(rng, b):
     variant = int(rng.integers(0, 4))
     if variant in (0, 1):
         c = chans(rng)
-        h, w = spatial(rng, 1, 1, 12), spatial(rng, 1, 1, 12)
+        h, w = spatial(rng, 1, 0, 12), spatial(rng, 1, 0, 12)
         k = int(rng.choice([1, 3]))
         p = k // 2
         if variant == 0:
@@ -239,7 +255,7 @@ def gen_add(rng, b):
         y = b.node("Add", ["x", other])
         desc = "add x + act(x) [1,%d,%d]" % (t, c)
     else:
-        mm = b.node("MatMul", ["x", b.const("W", b.weights((c, c), c))])
+        mm = b.node("MatMul", ["x", b.const("W", b.weights((c, c), c).T)])
         y = b.node("Add", [b.node("Add", [mm, b.const("B", b.bias(c))]), "x"])
         desc = "add x + fc(x) [1,%d,%d]" % (t, c)
     return (1, t, c), y, (1, t, c), desc, False
@@ -255,7 +271,7 @@ def gen_pool(rng, b, op):
         pads, pk = (0, 0, 0, 0), "nopad"
     else:
         pads, pk = pick_pads(rng, kh, kw)
-    h, w = spatial(rng, kh, 1, 16), spatial(rng, kw, 1, 16)
+    h, w = spatial(rng, kh, pads[0] + pads[2], 16), spatial(rng, kw, pads[1] + pads[3], 16)
     attrs = dict(kernel_shape=[kh, kw], strides=[sh, sw], pads=list(pads))
     extra = ""
     if op == "AveragePool":
@@ -352,12 +368,177 @@ def make_case(seed, index):
     lo = 0.0 if rng.random() < 0.15 else -float(rng.uniform(0.1, 3.0))
     hi = float(rng.uniform(0.1, 3.0))
     calib = rng.uniform(lo, hi, size=(8,) + tuple(x_shape)).astype(np.float32)
+    # Test input: a fresh sample inside the calibration range, one past it
+    # (saturation), and the first calibration sample (no intermediate tensor
+    # saturates on it: the float check of multi-layer models uses it).
     x = np.concatenate([
         rng.uniform(lo, hi, size=(1,) + tuple(x_shape)),
         rng.uniform(lo * 1.2 - 0.05, hi * 1.2, size=(1,) + tuple(x_shape)),
+        calib[:1],
     ]).astype(np.float32)
     return dict(kind=kind, desc=desc, model=model, calib=calib, x=x,
                 out_shape=tuple(out_shape), weighted=weighted)
+
+
+# ---------------------------------------------------------------------------
+# Float reference (numpy) for the sanity check of the quantized result
+# ---------------------------------------------------------------------------
+
+def _attr(node, name, default):
+    for a in node.attribute:
+        if a.name == name:
+            return helper.get_attribute_value(a)
+    return default
+
+
+def _pad_nchw(x, pads, value):
+    t, l_, b, r = pads
+    return np.pad(x, ((0, 0), (0, 0), (t, b), (l_, r)), constant_values=value)
+
+
+def _windows(x, kh, kw, sh, sw):
+    """x [N,C,H,W] -> [N,C,OH,OW,kh,kw] (a copy)."""
+    n, c, h, w = x.shape
+    oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
+    out = np.empty((n, c, oh, ow, kh, kw), x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out[..., i, j] = x[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+    return out
+
+
+def _quantize_per_channel(w, axis):
+    """Symmetric int8 [-127, 127] per-channel fake quantization."""
+    red = tuple(i for i in range(w.ndim) if i != axis)
+    scale = np.max(np.abs(w), axis=red, keepdims=True) / 127.0
+    scale = np.where(scale == 0, 1.0, scale)
+    return np.clip(np.round(w / scale), -127, 127) * scale
+
+
+def float_eval(model, x, quantize_weights=False, input_scale=None):
+    """Evaluate the float graphs this script builds, in float64; with
+    quantize_weights, conv/FC weights are first fake-quantized per output
+    channel (symmetric int8), as the compiler stores them, and the biases of
+    the layers that read the graph input are rounded to their int32 scale
+    (input_scale x weight scale, the weight scale being 1 for an all-zero
+    channel, as the compiler chooses it)."""
+    env = {"x": x.astype(np.float64)}
+    for t in model.graph.initializer:
+        env[t.name] = numpy_helper.to_array(t).astype(np.float64)
+
+    def fake_quant(node, w_name, axis, b_name):
+        w = env[w_name]
+        env[w_name] = _quantize_per_channel(w, axis)
+        if input_scale is None or b_name is None or node.input[0] != "x":
+            return
+        red = tuple(i for i in range(w.ndim) if i != axis)
+        sw = np.max(np.abs(w), axis=red) / 127.0
+        sb = input_scale * np.where(sw == 0, 1.0, sw)
+        env[b_name] = np.round(env[b_name] / sb) * sb
+
+    if quantize_weights:
+        for i, node in enumerate(model.graph.node):
+            if node.op_type == "Conv":
+                fake_quant(node, node.input[1], 0,
+                           node.input[2] if len(node.input) > 2 else None)
+            elif node.op_type == "MatMul" and node.input[1] in env:
+                nxt = model.graph.node[i + 1] if i + 1 < len(model.graph.node) else None
+                bias = None
+                if nxt is not None and nxt.op_type == "Add" and nxt.input[0] == node.output[0] \
+                        and nxt.input[1] in env:
+                    bias = nxt.input[1]
+                fake_quant(node, node.input[1], 1, bias)
+            elif node.op_type == "Gemm":
+                fake_quant(node, node.input[1], 0 if _attr(node, "transB", 0) else 1,
+                           node.input[2] if len(node.input) > 2 else None)
+    for node in model.graph.node:
+        ins = [env[i] for i in node.input]
+        op = node.op_type
+        if op == "Conv":
+            xx, w = ins[0], ins[1]
+            g = _attr(node, "group", 1)
+            kh, kw = w.shape[2], w.shape[3]
+            sh, sw = _attr(node, "strides", [1, 1])
+            win = _windows(_pad_nchw(xx, _attr(node, "pads", [0, 0, 0, 0]), 0.0), kh, kw, sh, sw)
+            n, c, oh, ow = win.shape[:4]
+            cg, og = c // g, w.shape[0] // g
+            outs = []
+            for gi in range(g):
+                wi = win[:, gi * cg:(gi + 1) * cg]          # N,cg,OH,OW,kh,kw
+                wg = w[gi * og:(gi + 1) * og]                # og,cg,kh,kw
+                outs.append(np.einsum("nchwij,ocij->nohw", wi, wg))
+            y = np.concatenate(outs, axis=1)
+            if len(ins) > 2:
+                y = y + ins[2].reshape(1, -1, 1, 1)
+        elif op in ("MaxPool", "AveragePool"):
+            kh, kw = _attr(node, "kernel_shape", None)
+            sh, sw = _attr(node, "strides", [1, 1])
+            pads = _attr(node, "pads", [0, 0, 0, 0])
+            xx = ins[0]
+            if op == "MaxPool":
+                y = _windows(_pad_nchw(xx, pads, -np.inf), kh, kw, sh, sw).max(axis=(4, 5))
+            else:
+                tot = _windows(_pad_nchw(xx, pads, 0.0), kh, kw, sh, sw).sum(axis=(4, 5))
+                if _attr(node, "count_include_pad", 0):
+                    y = tot / (kh * kw)
+                else:
+                    ones = _pad_nchw(np.ones((1, 1) + xx.shape[2:]), pads, 0.0)
+                    y = tot / _windows(ones, kh, kw, sh, sw).sum(axis=(4, 5))
+        elif op == "GlobalAveragePool":
+            y = ins[0].mean(axis=(2, 3), keepdims=True)
+        elif op == "Flatten":
+            y = ins[0].reshape(ins[0].shape[0], -1)
+        elif op == "MatMul":
+            y = ins[0] @ ins[1]
+        elif op == "Gemm":
+            w = ins[1].T if _attr(node, "transB", 0) else ins[1]
+            y = ins[0] @ w + (ins[2] if len(ins) > 2 else 0.0)
+        elif op == "Add":
+            y = ins[0] + ins[1]
+        elif op == "Relu":
+            y = np.maximum(ins[0], 0.0)
+        elif op == "Clip":
+            y = np.clip(ins[0], ins[1], ins[2])
+        elif op == "Softmax":
+            e = np.exp(ins[0] - ins[0].max(axis=-1, keepdims=True))
+            y = e / e.sum(axis=-1, keepdims=True)
+        elif op == "Transpose":
+            y = np.transpose(ins[0], _attr(node, "perm", None))
+        else:
+            raise ValueError("float_eval: no %s" % op)
+        env[node.output[0]] = y
+    return env[model.graph.output[0].name]
+
+
+def float_check(case, bdir, y_host):
+    """Dequantized host output vs the float model run on the quantized input
+    with fake-quantized weights, clipped to the output's range. Checked on
+    the in-range sample and the calibration sample for one-layer models, on
+    the calibration sample only otherwise (a fresh sample can take an
+    intermediate tensor past its calibrated range, where it saturates).
+    Returns (worst error in output steps, bound)."""
+    with open(os.path.join(bdir, "compile_report.json")) as f:
+        rep = json.load(f)
+    si, zi = rep["input"]["scale"], rep["input"]["zero_point"]
+    so, zo = rep["output"]["scale"], rep["output"]["zero_point"]
+    one_layer = rep.get("num_layers", len(rep.get("layers", []))) <= 1
+    if one_layer:
+        # Output rounding, bias rounding and the fixed-point requantization
+        # (or a LUT) only.
+        bound, samples = 2.5, (0, 2)
+    else:
+        # Intermediate tensors are rounded too, at scales not modelled here.
+        bound, samples = 3.0 + 0.04 * 255, (2,)
+    err = 0.0
+    for i in samples:
+        x = case["x"][i]
+        xq = (np.clip(np.round(x / si) + zi, -128, 127) - zi) * si
+        ref = float_eval(case["model"], xq, quantize_weights=True, input_scale=si)
+        ref = np.clip(ref, so * (-128 - zo), so * (127 - zo))
+        got = (y_host[i].astype(np.float64) - zo) * so
+        if got.size:
+            err = max(err, float(np.max(np.abs(got - ref))) / so)
+    return err, bound
 
 
 # ---------------------------------------------------------------------------
@@ -456,6 +637,7 @@ def check_case(args, index, boards):
     ran = []
     host_ref = None  # (label, array)
     instr = {}
+    float_err = [None]
     for board in boards:
         for wf in formats:
             label = "%s/%s" % (board, wf)
@@ -515,6 +697,18 @@ def check_case(args, index, boards):
                     pass
             if host_ref is None:
                 host_ref = (label, e)
+                if not args.no_float_check:
+                    try:
+                        err, bound = float_check(case, bdir, e)
+                    except Exception as ex:  # noqa: BLE001
+                        problems.append("%s: float check failed to run: %r" % (label, ex))
+                    else:
+                        float_err[0] = err
+                        if err > bound:
+                            problems.append(
+                                "%s: dequantized output is %.1f output steps from the "
+                                "float model (bound %.1f): emulator and host agree on a "
+                                "wrong result?" % (label, err, bound))
             elif e.shape != host_ref[1].shape or not np.array_equal(e, host_ref[1]):
                 problems.append("%s: host output differs from the %s build's host output "
                                 "(weight format / CPU changed the arithmetic)"
@@ -522,17 +716,17 @@ def check_case(args, index, boards):
     if not args.keep and not problems:
         shutil.rmtree(d, ignore_errors=True)
     return dict(index=index, case=case, problems=problems, ran=ran, instr=instr,
-                dir=d, seconds=time.time() - t0)
+                dir=d, seconds=time.time() - t0, float_err=float_err[0])
 
 
 def boards_for(args, index):
-    boards = args.boards
-    first = boards[0]
-    out = [first]
-    for b in boards[1:]:
-        if index % args.m4_every == 0:
-            out.append(b)
-    return out
+    """The first board runs every case; the others run the 1st, (1+N)th,
+    (1+2N)th... case of each kind (N = --m4-every), so that every kind gets
+    there even in a short run."""
+    kind = KINDS[index % len(KINDS)][0]
+    occurrence = sum(1 for j in range(index) if KINDS[j % len(KINDS)][0] == kind)
+    extra = args.boards[1:] if occurrence % args.m4_every == 0 else []
+    return args.boards[:1] + extra
 
 
 def main(argv=None):
@@ -543,13 +737,17 @@ def main(argv=None):
     p.add_argument("--boards", default="m7,m4",
                    help="comma-separated boards; the first runs every case")
     p.add_argument("--m4-every", type=int, default=2,
-                   help="boards after the first run every N'th case (default 2)")
+                   help="boards after the first run one in N cases of each kind "
+                        "(default 2)")
     p.add_argument("--only", default="", help="comma-separated case indices to run")
     p.add_argument("--keep", action="store_true", help="keep every case's folder")
     p.add_argument("--work", default="",
                    help="folder for the cases (default: a temporary folder)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--tinyformer", default=os.path.join(REPO, "build", "bin", "tinyformer"))
+    p.add_argument("--no-float-check", action="store_true",
+                   help="skip the loose check of the dequantized output against the "
+                        "float model (numpy)")
     args = p.parse_args(argv)
     args.boards = [b.strip() for b in args.boards.split(",") if b.strip()]
     for b in args.boards:
@@ -587,9 +785,11 @@ def main(argv=None):
                 passed += 1
                 m7 = res["instr"].get("%s/%s" % (args.boards[0], "int8" if c["weighted"]
                                                  else "auto"))
-                print("PASS %04d %-9s %s [%s]%s" % (
+                print("PASS %04d %-9s %s [%s]%s%s" % (
                     res["index"], c["kind"], c["desc"], " ".join(res["ran"]),
-                    " %d instr" % m7 if m7 is not None else ""))
+                    " %d instr" % m7 if m7 is not None else "",
+                    "" if res["float_err"] is None else
+                    " float_err %.1f steps" % res["float_err"]))
             sys.stdout.flush()
     print("%d passed, %d failed (seed %d, %.1f s)" % (passed, failed, args.seed,
                                                       time.time() - t0))
