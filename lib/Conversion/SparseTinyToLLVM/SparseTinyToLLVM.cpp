@@ -50,8 +50,8 @@ private:
   }
   Value ptrTo(Operation *op, Value v);
   Value scratch(Operation *op);
-  Value global(StringRef what, ArrayRef<int8_t> bytes);
-  Value global(StringRef what, ArrayRef<int32_t> words);
+  template <typename T>
+  Value global(StringRef what, ArrayRef<T> data);
   void call(StringRef kernel, ValueRange args);
 
   LogicalResult conv(Conv2DOp op, bool depthwise);
@@ -87,27 +87,16 @@ Value LayerEmitter::scratch(Operation *op) {
                                ArrayRef<LLVM::GEPArg>{int32_t(offset.getInt())});
 }
 
-Value LayerEmitter::global(StringRef what, ArrayRef<int8_t> bytes) {
+/// A constant global of `data` (8-byte aligned) and its address.
+template <typename T>
+Value LayerEmitter::global(StringRef what, ArrayRef<T> data) {
   OpBuilder::InsertPoint ip = b.saveInsertionPoint();
   b.setInsertionPointToStart(module.getBody());
   std::string name = prefix + "_l" + std::to_string(layer) + "_" + what.str();
-  auto type = LLVM::LLVMArrayType::get(b.getI8Type(), bytes.size());
+  Type elem = b.getIntegerType(8 * sizeof(T));
+  auto type = LLVM::LLVMArrayType::get(elem, data.size());
   auto value = DenseElementsAttr::get(
-      RankedTensorType::get({int64_t(bytes.size())}, b.getI8Type()), bytes);
-  auto g = b.create<LLVM::GlobalOp>(loc, type, /*isConstant=*/true,
-                                    LLVM::Linkage::Internal, name, value,
-                                    /*alignment=*/8);
-  b.restoreInsertionPoint(ip);
-  return b.create<LLVM::AddressOfOp>(loc, g);
-}
-
-Value LayerEmitter::global(StringRef what, ArrayRef<int32_t> words) {
-  OpBuilder::InsertPoint ip = b.saveInsertionPoint();
-  b.setInsertionPointToStart(module.getBody());
-  std::string name = prefix + "_l" + std::to_string(layer) + "_" + what.str();
-  auto type = LLVM::LLVMArrayType::get(b.getI32Type(), words.size());
-  auto value = DenseElementsAttr::get(
-      RankedTensorType::get({int64_t(words.size())}, b.getI32Type()), words);
+      RankedTensorType::get({int64_t(data.size())}, elem), data);
   auto g = b.create<LLVM::GlobalOp>(loc, type, /*isConstant=*/true,
                                     LLVM::Linkage::Internal, name, value,
                                     /*alignment=*/8);
@@ -186,9 +175,9 @@ LogicalResult LayerEmitter::conv(Conv2DOp op, bool depthwise) {
     tfk_pack_conv2d(ohwi.data(), r->bias.data(), r->inZp, int32_t(ic),
                     int32_t(w[0]), kh, kw, variant, blob.data());
   }
-  Value packed = global("packed", blob);
-  Value mult = global("mult", multsOf(r->requant));
-  Value shift = global("shift", shiftsOf(r->requant));
+  Value packed = global("packed", ArrayRef<int8_t>(blob));
+  Value mult = global("mult", ArrayRef<int32_t>(multsOf(r->requant)));
+  Value shift = global("shift", ArrayRef<int32_t>(shiftsOf(r->requant)));
   ArrayRef<int64_t> s = op.getStrides(), p = op.getPadding();
   SmallVector<Value> args = {ptrTo(op, op.getInput()), ptrTo(op, op.getOutput()),
                              packed, mult, shift, scratch(op),
@@ -226,9 +215,9 @@ LogicalResult LayerEmitter::fullyConnected(FullyConnectedOp op) {
       tfk_fully_connected_packed_bytes(int32_t(k), int32_t(n), variant));
   tfk_pack_fully_connected(weight.data(), r->bias.data(), r->inZp, int32_t(k),
                            int32_t(n), variant, blob.data());
-  Value packed = global("packed", blob);
-  Value mult = global("mult", multsOf(r->requant));
-  Value shift = global("shift", shiftsOf(r->requant));
+  Value packed = global("packed", ArrayRef<int8_t>(blob));
+  Value mult = global("mult", ArrayRef<int32_t>(multsOf(r->requant)));
+  Value shift = global("shift", ArrayRef<int32_t>(shiftsOf(r->requant)));
   SmallVector<Value> args = {ptrTo(op, op.getInput()), ptrTo(op, op.getOutput()),
                              packed, mult, shift, scratch(op)};
   for (int64_t v : {tokens, k, n, int64_t(r->inZp), int64_t(r->outZp),
@@ -308,8 +297,8 @@ LogicalResult LayerEmitter::emit(Operation *op, int64_t layerIndex) {
     FailureOr<AvgPoolRules> r = getAvgPoolRules(op, k[0] * k[1]);
     if (failed(r))
       return failure();
-    Value mult = global("mult", multsOf(r->byCount));
-    Value shift = global("shift", shiftsOf(r->byCount));
+    Value mult = global("mult", ArrayRef<int32_t>(multsOf(r->byCount)));
+    Value shift = global("shift", ArrayRef<int32_t>(shiftsOf(r->byCount)));
     SmallVector<Value> args = {ptrTo(op, input), ptrTo(op, output), mult, shift};
     for (int64_t v : {i.h, i.w, i.c, o.h, o.w, k[0], k[1], s[0], s[1], pad[0],
                       pad[1], int64_t(includePad), int64_t(r->inZp),
