@@ -24,9 +24,7 @@ import argparse
 import json
 import os
 import re
-import shlex
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -270,7 +268,8 @@ def table(rows, board, source):
              % (board, CPU_OF_BOARD[board], source)]
     if any(r.get("host_workaround") for r in rows):
         notes.append("(*) the host reference could not read the build's model.mlir "
-                     "(an i32 dense_resource blob: biases of more than 64 outputs); "
+                     "(an i32 dense_resource blob: biases of more than 64 outputs, "
+                     "before commit c70bd0e); "
                      "compared against the host run of a copy with those blobs written "
                      "inline as dense<[...]>.")
     errs = [(r["key"], r["weight_format_requested"], e) for r in rows for e in r["errors"]]

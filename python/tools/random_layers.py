@@ -566,9 +566,10 @@ def run_tool(cmd, timeout=300, retries=4):
 
 def inline_i32_resources(bdir, newdir):
     """Copy build folder bdir to newdir with every i32 dense_resource blob of
-    model.mlir written inline as dense<[...]>. A diagnostic: the host
-    interpreter has been seen to reject i32 blobs (biases of more than 64
-    outputs), and this tells whether the emulator output is right otherwise.
+    model.mlir written inline as dense<[...]>. A diagnostic: host
+    interpreters before commit c70bd0e rejected i32 blobs (biases of more
+    than 64 outputs); this tells whether the emulator output is right
+    otherwise.
     Returns the number of constants rewritten."""
 
     shutil.rmtree(newdir, ignore_errors=True)
