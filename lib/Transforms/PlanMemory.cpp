@@ -35,7 +35,6 @@ int64_t alignUp(int64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 struct Buffer {
   int64_t size = 0, first = 0, last = 0, offset = -1;
   enum Kind { Arena, Input, Output } kind = Arena;
-  SmallVector<Operation *> definers; ///< ops whose result lives here
   Operation *scratchOf = nullptr;    ///< set for a kernel's scratch
 };
 
@@ -129,7 +128,6 @@ void PlanMemoryPass::runOnOperation() {
       buffers[id].size = bytesOf(out);
       buffers[id].first = s;
     }
-    buffers[id].definers.push_back(op);
     bufferOf[out] = id;
     buffers[id].last = std::max(buffers[id].last, lastUse(out));
     // Scratch, alive during this op only.

@@ -50,8 +50,7 @@ struct SelectKernelsPass
           op->getNumResults() != 1)
         return;
       StringRef kernel = tinyformer::denseKernelFor(op);
-      bool isInt = tinyformer::isIntegerOp(op) || isa<ReshapeOp>(op);
-      if (kernel.empty() || !isInt) {
+      if (kernel.empty() || !tinyformer::isIntegerOp(op)) {
         op->emitOpError() << "has no INT8 kernel (run sparse-tiny-quantize "
                              "first; grouped convolutions other than "
                              "depthwise are not supported)";

@@ -15,6 +15,9 @@ extern llvm::cl::SubCommand runCmd;
 mlir::OwningOpRef<mlir::ModuleOp> loadModel(llvm::StringRef path,
                                             mlir::MLIRContext &context);
 
+/// "1x3x32x32" ("scalar" for rank 0), as every message of the tool writes it.
+std::string shapeStr(llvm::ArrayRef<int64_t> shape);
+
 /// `tinyformer compile MODEL --calib data.npy --cpu cortex-m7 -o DIR`.
 int compile(mlir::MLIRContext &context);
 

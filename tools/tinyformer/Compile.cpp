@@ -212,7 +212,6 @@ int compile(mlir::MLIRContext &context) {
            << "': " << ec.message() << "\n";
     return 1;
   }
-  SmallString<128> path(outDir);
   auto at = [&](StringRef file) {
     SmallString<128> p(outDir);
     sys::path::append(p, file);

@@ -54,13 +54,6 @@ void fail(const Twine &message) {
   errs() << "tinyformer: error: " << message << "\n";
 }
 
-std::string shapeStr(ArrayRef<int64_t> shape) {
-  std::string s;
-  for (int64_t d : shape)
-    s += (s.empty() ? "" : "x") + std::to_string(d);
-  return s;
-}
-
 struct TensorInfo {
   SmallVector<int64_t> shape;
   double scale = 1;

@@ -69,16 +69,12 @@ cl::list<std::string> outputFiles("output",
 using tinyformer::cli::inputFiles;
 using tinyformer::cli::outputFiles;
 
-namespace {
-
-std::string shapeStr(ArrayRef<int64_t> shape) {
+std::string tinyformer::cli::shapeStr(ArrayRef<int64_t> shape) {
   std::string s;
   for (int64_t d : shape)
     s += (s.empty() ? "" : "x") + std::to_string(d);
   return s.empty() ? "scalar" : s;
 }
-
-} // namespace
 
 mlir::OwningOpRef<mlir::ModuleOp>
 tinyformer::cli::loadModel(StringRef path, mlir::MLIRContext &context) {
@@ -124,6 +120,7 @@ tinyformer::cli::loadModel(StringRef path, mlir::MLIRContext &context) {
 
 namespace {
 using tinyformer::cli::loadModel;
+using tinyformer::cli::shapeStr;
 
 mlir::func::FuncOp entryFunction(mlir::ModuleOp module) {
   auto funcs = module.getOps<mlir::func::FuncOp>();

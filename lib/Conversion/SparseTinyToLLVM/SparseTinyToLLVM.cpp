@@ -239,9 +239,8 @@ LogicalResult LayerEmitter::emit(Operation *op, int64_t layerIndex) {
     FailureOr<AddRules> r = getAddRules(op);
     if (failed(r))
       return failure();
-    if (op->getOperand(0).getType() != op->getOperand(1).getType() &&
-        cast<ShapedType>(op->getOperand(0).getType()).getShape() !=
-            cast<ShapedType>(op->getOperand(1).getType()).getShape())
+    if (cast<ShapedType>(op->getOperand(0).getType()).getShape() !=
+        cast<ShapedType>(op->getOperand(1).getType()).getShape())
       return op->emitOpError("add with broadcasting has no kernel");
     SmallVector<Value> args = {ptrTo(op, op->getOperand(0)),
                                ptrTo(op, op->getOperand(1)),
