@@ -5,14 +5,15 @@
 # inference, flash and SRAM.
 #   scripts/demo.sh [N]        (default 200 images)
 # Environment: BUILD_DIR (default build), PYTHON (default /usr/bin/python3),
-# BOARD (m7 | m4, default m7).
+# BOARD (m7 | m4, default m7), EXAMPLE (default examples/fashion_mnist; also
+# examples/fashion_mnist_hybrid, the transformer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 PYTHON=${PYTHON:-/usr/bin/python3}
 BOARD=${BOARD:-m7}
 N=${1:-200}
-EX=examples/fashion_mnist
+EX=${EXAMPLE:-examples/fashion_mnist}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 CPU=cortex-m7; [ "$BOARD" = m4 ] && CPU=cortex-m4

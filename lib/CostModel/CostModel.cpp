@@ -5,6 +5,8 @@
 #include "tfk/pack.h"
 #include "tinyformer/CostModel/Layout.h"
 #include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
+#include "tinyformer/Quant/IntegerRules.h"
+#include "tinyformer/Transforms/Passes.h"
 
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -33,6 +35,8 @@ StringRef denseKernelFor(Operation *op) {
       .Case([](MaxPool2DOp) { return "max_pool"; })
       .Case<AvgPool2DOp, GlobalAvgPool2DOp>([](auto) { return "avg_pool"; })
       .Case([](TransposeOp t) -> StringRef {
+        if (isTokenFlatten(t))
+          return "alias";
         return storedInLogicalOrder(t.getInput().getType()) &&
                        storedInLogicalOrder(t.getOutput().getType()) &&
                        t.getInput().getType().getRank() <= 4
@@ -46,6 +50,7 @@ StringRef denseKernelFor(Operation *op) {
         switch (classifyReshape(r)) {
         case ReshapeKind::Alias:
         case ReshapeKind::AliasPermutedFeatures:
+        case ReshapeKind::AliasTokens:
           return "alias";
         case ReshapeKind::Relayout:
           return "relayout";
@@ -54,7 +59,70 @@ StringRef denseKernelFor(Operation *op) {
         }
         return "";
       })
-      .Default([](Operation *) { return ""; });
+      .Case<MulOp, DivOp>([](Operation *op) -> StringRef {
+        return scalarFactor(op) ? "requantize" : "";
+      })
+      .Case([](MatMulOp m) -> StringRef {
+        return m.getLhs().getType().getRank() <= 4 &&
+                       m.getRhs().getType().getRank() <= 4
+                   ? "batch_matmul"
+                   : "";
+      })
+      .Case([](LayerNormOp l) -> StringRef {
+        return int64_t(l.getAxis()) == l.getInput().getType().getRank() - 1 &&
+                       storedInLogicalOrder(l.getInput().getType())
+                   ? "layer_norm"
+                   : "";
+      })
+      .Case([](MultiHeadAttentionOp) { return "mhsa"; })
+      .Case([](ConcatOp c) -> StringRef {
+        return storedInLogicalOrder(c.getOutput().getType()) ? "concat" : "";
+      })
+      .Case([](SliceOp s) -> StringRef {
+        return storedInLogicalOrder(s.getInput().getType()) ? "slice" : "";
+      })
+      .Case([](MeanOp m) -> StringRef {
+        // The mean over the tokens of [1, S, C] or [S, C]: an average pool.
+        ArrayRef<int64_t> s = m.getInput().getType().getShape();
+        int64_t rank = int64_t(s.size());
+        bool tokens = (rank == 2 || (rank == 3 && s[0] == 1)) &&
+                      m.getAxes().size() == 1 && m.getAxes()[0] == rank - 2;
+        return tokens ? "avg_pool" : "";
+      })
+      .Default([](Operation *op) -> StringRef {
+        return hasLutForm(op) ? "lut" : "";
+      });
+}
+
+AttentionShape attentionShape(Operation *op) {
+  auto m = cast<MultiHeadAttentionOp>(op);
+  ArrayRef<int64_t> in = m.getInput().getType().getShape();
+  AttentionShape a;
+  a.tokens = in[in.size() - 2];
+  a.embed = in.back();
+  a.heads = int64_t(m.getNumHeads());
+  a.fusedQk = m.getFusedQk();
+  a.headsPerStep = a.heads;
+  a.rowsPerStep = a.tokens;
+  if (auto g = op->getAttrOfType<IntegerAttr>(attr::kHeadsPerStep))
+    a.headsPerStep = g.getInt();
+  if (auto r = op->getAttrOfType<IntegerAttr>(attr::kRowsPerStep))
+    a.rowsPerStep = r.getInt();
+  return a;
+}
+
+int64_t attentionScratchBytes(const AttentionShape &a) {
+  return int64_t(tfk_mhsa_scratch_bytes(
+      int32_t(a.tokens), int32_t(a.embed), int32_t(a.heads),
+      int32_t(a.headsPerStep), int32_t(a.rowsPerStep), a.fusedQk, TFK_W_INT8));
+}
+
+int64_t attentionUntiledBytes(const AttentionShape &a) {
+  // Q, K and V of every head and all H attention maps at once (the
+  // softmax in place), as a layer-by-layer schedule would hold them.
+  int64_t qCols = a.fusedQk ? a.heads * a.embed : a.embed;
+  int64_t kCols = a.fusedQk ? 0 : a.embed;
+  return a.tokens * (qCols + kCols + a.embed) + a.heads * a.tokens * a.tokens;
 }
 
 int64_t workOf(Operation *op) {
@@ -69,8 +137,17 @@ int64_t workOf(Operation *op) {
     return outputs * pool.getKernel()[0] * pool.getKernel()[1];
   if (auto pool = dyn_cast<AvgPool2DOp>(op))
     return outputs * pool.getKernel()[0] * pool.getKernel()[1];
-  if (isa<GlobalAvgPool2DOp>(op))
+  if (isa<GlobalAvgPool2DOp, MeanOp>(op))
     return cast<ShapedType>(op->getOperand(0).getType()).getNumElements();
+  if (auto m = dyn_cast<MatMulOp>(op))
+    return outputs * m.getLhs().getType().getShape().back();
+  if (isa<MultiHeadAttentionOp>(op)) {
+    AttentionShape a = attentionShape(op);
+    int64_t d = a.fusedQk ? a.embed : a.embed / a.heads;
+    // Projections, then Q·Kᵀ and A·V.
+    return a.tokens * a.embed * (a.heads * d + (a.fusedQk ? 0 : a.embed) + 2 * a.embed) +
+           a.heads * a.tokens * a.tokens * (d + a.embed / a.heads);
+  }
   return outputs;
 }
 
@@ -96,6 +173,16 @@ static Coefficients coefficientsFor(StringRef kernel) {
     return {0, 0, 5};
   if (kernel == "softmax")
     return {0, 0, 16};
+  if (kernel == "batch_matmul")
+    return {1.25, 1.25, 10};
+  if (kernel == "layer_norm")
+    return {0, 0, 12};
+  if (kernel == "lut")
+    return {0, 0, 2};
+  if (kernel == "concat" || kernel == "slice")
+    return {0, 0, 2};
+  if (kernel == "mhsa")
+    return {1.1, 0.95, 0};
   return {0, 0, 0};
 }
 
@@ -137,6 +224,24 @@ LayerCost estimateCost(Operation *op, StringRef kernel, bool int16Weights) {
                       8 * w[0];
     cost.scratchBytes = int64_t(tfk_fully_connected_scratch_bytes(
         int32_t(tokens), int32_t(w[1]), int32_t(w[0]), variant));
+  } else if (kernel == "mhsa") {
+    AttentionShape a = attentionShape(op);
+    // Softmax and score requantization per score, on top of the MACs.
+    cost.instructions += 28 * a.heads * a.tokens * a.tokens;
+    cost.flashBytes = int64_t(tfk_mhsa_packed_bytes(
+                          int32_t(a.embed), int32_t(a.heads),
+                          int32_t(a.headsPerStep), a.fusedQk, variant)) +
+                      8 * 4 * a.embed + 256 * 4;
+    cost.scratchBytes = attentionScratchBytes(a);
+  } else if (auto m = dyn_cast<MatMulOp>(op)) {
+    ArrayRef<int64_t> l = m.getLhs().getType().getShape(),
+                      r = m.getRhs().getType().getShape();
+    cost.scratchBytes = int64_t(tfk_batch_matmul_scratch_bytes(
+        int32_t(l[l.size() - 2]), int32_t(l.back()), int32_t(r.back())));
+  } else if (kernel == "layer_norm") {
+    cost.flashBytes = 12 * cast<ShapedType>(op->getOperand(0).getType()).getShape().back() + 8;
+  } else if (kernel == "lut") {
+    cost.flashBytes = 256;
   } else if (kernel == "softmax") {
     cost.flashBytes = 256 * 4;
   } else if (kernel == "avg_pool") {

@@ -1,8 +1,12 @@
 //===- Layout.cpp - how INT8 activations sit in memory --------------------===//
 #include "tinyformer/CostModel/Layout.h"
 
+#include "mlir/Dialect/Quant/QuantTypes.h"
+#include "mlir/IR/TypeUtilities.h"
+
 using namespace mlir;
 using namespace mlir::sparse_tiny;
+
 
 namespace tinyformer {
 
@@ -20,12 +24,57 @@ static bool flattensNHWC(ReshapeOp op) {
          out.getDimSize(0) == in.getDimSize(0);
 }
 
+/// NCHW [N, C, H, W] stored NHWC, reshaped to [N, C, H*W]: the bytes are
+/// already [N][H*W][C], the tokens a transformer wants.
+static bool mergesSpatialDims(ReshapeOp op) {
+  auto in = op.getInput().getType();
+  auto out = op.getOutput().getType();
+  return !storedInLogicalOrder(in) && out.getRank() == 3 &&
+         out.getDimSize(0) == in.getDimSize(0) &&
+         out.getDimSize(1) == in.getDimSize(1) &&
+         out.getDimSize(2) == in.getDimSize(2) * in.getDimSize(3);
+}
+
+/// Users of `v`, looking through elementwise requantizations (which do not
+/// care about element order).
+static void usersThroughRequantize(Value v, SmallVectorImpl<Operation *> &users) {
+  for (Operation *user : v.getUsers()) {
+    auto q = dyn_cast<QuantizeOp>(user);
+    if (q && isa<quant::QuantizedType>(getElementTypeOrSelf(q.getInput())))
+      usersThroughRequantize(q.getOutput(), users);
+    else
+      users.push_back(user);
+  }
+}
+
+bool isTokenFlatten(TransposeOp op) {
+  if (op.getPerm() != ArrayRef<int64_t>{0, 2, 1})
+    return false;
+  Value v = op.getInput();
+  while (auto q = v.getDefiningOp<QuantizeOp>()) {
+    if (!isa<quant::QuantizedType>(getElementTypeOrSelf(q.getInput())))
+      return false;
+    v = q.getInput();
+  }
+  auto r = v.getDefiningOp<ReshapeOp>();
+  return r && classifyReshape(r) == ReshapeKind::AliasTokens;
+}
+
 ReshapeKind classifyReshape(ReshapeOp op) {
   auto in = op.getInput().getType();
   auto out = op.getOutput().getType();
   bool inLogical = storedInLogicalOrder(in), outLogical = storedInLogicalOrder(out);
   if (inLogical && outLogical)
     return ReshapeKind::Alias;
+  if (mergesSpatialDims(op)) {
+    SmallVector<Operation *> users;
+    usersThroughRequantize(op.getOutput(), users);
+    if (!users.empty() && llvm::all_of(users, [](Operation *u) {
+          auto t = dyn_cast<TransposeOp>(u);
+          return t && t.getPerm() == ArrayRef<int64_t>{0, 2, 1};
+        }))
+      return ReshapeKind::AliasTokens;
+  }
   if (flattensNHWC(op) && !op->use_empty() &&
       llvm::all_of(op->getUsers(), [&](Operation *user) {
         auto fc = dyn_cast<FullyConnectedOp>(user);

@@ -14,6 +14,7 @@
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Dialect/Quant/QuantTypes.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 #include <algorithm>
 #include <cmath>
@@ -122,13 +123,10 @@ static FailureOr<std::vector<double>> weightScales(Operation *op, Value w) {
                    << elem;
 }
 
-FailureOr<ConvRules> getConvRules(Operation *op) {
-  Value input = op->getOperand(0), weight = op->getOperand(1);
-  Value bias = op->getNumOperands() > 2 ? op->getOperand(2) : Value();
-  FailureOr<QParams> in = qparamsOf(op, input, "the input");
-  FailureOr<QParams> out = qparamsOf(op, op->getResult(0), "the result");
-  if (failed(in) || failed(out))
-    return failure();
+/// Rules of a projection `weight`, `bias` from `in` to `out` inside `op`.
+static FailureOr<ConvRules> projectionRules(Operation *op, Value weight,
+                                            Value bias, QParams in,
+                                            QParams out) {
   FailureOr<std::vector<double>> ws = weightScales(op, weight);
   if (failed(ws))
     return failure();
@@ -136,9 +134,8 @@ FailureOr<ConvRules> getConvRules(Operation *op) {
   if (!w)
     return error(op) << "the weight must be a readable constant";
   ConvRules r;
-  r.inZp = in->zeroPoint;
-  r.outZp = out->zeroPoint;
-  r.act = fusedRange(op, *out);
+  r.inZp = in.zeroPoint;
+  r.outZp = out.zeroPoint;
   r.weight.assign(w->begin(), w->end());
   size_t channels = ws->size();
   r.bias.assign(channels, 0);
@@ -151,7 +148,20 @@ FailureOr<ConvRules> getConvRules(Operation *op) {
     r.bias.assign(b->begin(), b->end());
   }
   for (double s : *ws)
-    r.requant.push_back(quantizeMultiplier(in->scale * s / out->scale));
+    r.requant.push_back(quantizeMultiplier(in.scale * s / out.scale));
+  return r;
+}
+
+FailureOr<ConvRules> getConvRules(Operation *op) {
+  Value bias = op->getNumOperands() > 2 ? op->getOperand(2) : Value();
+  FailureOr<QParams> in = qparamsOf(op, op->getOperand(0), "the input");
+  FailureOr<QParams> out = qparamsOf(op, op->getResult(0), "the result");
+  if (failed(in) || failed(out))
+    return failure();
+  FailureOr<ConvRules> r =
+      projectionRules(op, op->getOperand(1), bias, *in, *out);
+  if (succeeded(r))
+    r->act = fusedRange(op, *out);
   return r;
 }
 
@@ -182,7 +192,15 @@ FailureOr<RequantRules> getRequantRules(Operation *op) {
   RequantRules r;
   r.inZp = in->zeroPoint;
   r.outZp = out->zeroPoint;
-  r.requant = quantizeMultiplier(in->scale / out->scale);
+  double factor = 1;
+  if (isa<MulOp, DivOp>(op)) {
+    std::optional<double> c = scalarFactor(op);
+    if (!c || !(*c > 0))
+      return error(op) << "only a multiplication or division by a positive "
+                          "constant scalar has an INT8 form";
+    factor = *c;
+  }
+  r.requant = quantizeMultiplier(in->scale * factor / out->scale);
   if (isa<ReluOp>(op))
     r.act = activationRange(*out, 0.0, std::nullopt);
   else if (auto clip = dyn_cast<ClipOp>(op))
@@ -226,6 +244,186 @@ FailureOr<SoftmaxRules> getSoftmaxRules(Operation *op) {
     r.expTable[d] = int32_t(std::lround(65536.0 * std::exp(-d * in->scale)));
   r.out = quantizeMultiplier(1.0 / (out->scale * 2147483648.0));
   r.outZp = out->zeroPoint;
+  return r;
+}
+
+std::optional<double> scalarFactor(Operation *op) {
+  if (!isa<MulOp, DivOp>(op))
+    return std::nullopt;
+  std::optional<std::vector<float>> c = getConstantFloats(op->getOperand(1));
+  if (!c || c->empty() ||
+      llvm::any_of(*c, [&](float v) { return v != c->front(); }))
+    return std::nullopt;
+  double v = c->front();
+  return isa<DivOp>(op) ? 1.0 / v : v;
+}
+
+FailureOr<LayerNormRules> getLayerNormRules(Operation *op) {
+  auto ln = cast<LayerNormOp>(op);
+  FailureOr<QParams> in = qparamsOf(op, ln.getInput(), "the input");
+  FailureOr<QParams> out = qparamsOf(op, ln.getOutput(), "the result");
+  if (failed(in) || failed(out))
+    return failure();
+  int64_t rank = ln.getInput().getType().getRank();
+  if (int64_t(ln.getAxis()) != rank - 1)
+    return error(op) << "layer_norm must normalise over the last axis only";
+  std::optional<std::vector<float>> g = getConstantFloats(ln.getScale());
+  std::optional<std::vector<float>> b = getConstantFloats(ln.getBias());
+  if (!g || !b)
+    return error(op) << "scale and bias must be float constants";
+  int64_t c = ln.getInput().getType().getShape().back();
+  LayerNormRules r;
+  r.inZp = in->zeroPoint;
+  r.outZp = out->zeroPoint;
+  double eps = double(ln.getEpsilon().convertToFloat());
+  r.epsTerm = int64_t(std::min(
+      std::round(eps * double(c) * double(c) / (in->scale * in->scale)),
+      double(int64_t(1) << 62)));
+  for (int64_t i = 0; i < c; ++i) {
+    double gq = std::round((*g)[i] / out->scale * 65536.0);
+    r.gamma.push_back(int32_t(std::clamp(gq, -2147483647.0, 2147483647.0)));
+    r.beta.push_back(int64_t(std::round((*b)[i] / out->scale * 268435456.0)));
+  }
+  return r;
+}
+
+bool hasLutForm(Operation *op) {
+  return isa<GeluOp, SigmoidOp, TanhOp, ErfOp, SiluOp, HardSwishOp,
+             HardSigmoidOp, ExpOp>(op);
+}
+
+double evaluatePointwise(Operation *op, double x) {
+  return llvm::TypeSwitch<Operation *, double>(op)
+      .Case([&](GeluOp g) {
+        if (g.getApproximate() == GeluApproximation::tanh)
+          return 0.5 * x *
+                 (1 + std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
+        return 0.5 * x * (1 + std::erf(x * M_SQRT1_2));
+      })
+      .Case([&](SigmoidOp) { return 1 / (1 + std::exp(-x)); })
+      .Case([&](TanhOp) { return std::tanh(x); })
+      .Case([&](ErfOp) { return std::erf(x); })
+      .Case([&](SiluOp) { return x / (1 + std::exp(-x)); })
+      .Case([&](HardSwishOp) { return x * std::clamp(x + 3, 0.0, 6.0) / 6; })
+      .Case([&](HardSigmoidOp h) {
+        return std::clamp(h.getAlpha().convertToDouble() * x +
+                              h.getBeta().convertToDouble(),
+                          0.0, 1.0);
+      })
+      .Case([&](ExpOp) { return std::exp(x); })
+      .Default([](Operation *) { return 0.0; });
+}
+
+FailureOr<LutRules> getLutRules(Operation *op) {
+  if (!hasLutForm(op))
+    return error(op) << "has no table form";
+  FailureOr<QParams> in = qparamsOf(op, op->getOperand(0), "the input");
+  FailureOr<QParams> out = qparamsOf(op, op->getResult(0), "the result");
+  if (failed(in) || failed(out))
+    return failure();
+  LutRules r;
+  for (int q = -128; q < 128; ++q) {
+    double y = evaluatePointwise(op, double(q - in->zeroPoint) * in->scale);
+    double v = double(out->zeroPoint) + std::round(y / out->scale);
+    r.table[q + 128] = int8_t(std::clamp(v, -128.0, 127.0));
+  }
+  return r;
+}
+
+FailureOr<MatMulRules> getMatMulRules(Operation *op) {
+  FailureOr<QParams> a = qparamsOf(op, op->getOperand(0), "the lhs");
+  FailureOr<QParams> b = qparamsOf(op, op->getOperand(1), "the rhs");
+  FailureOr<QParams> out = qparamsOf(op, op->getResult(0), "the result");
+  if (failed(a) || failed(b) || failed(out))
+    return failure();
+  MatMulRules r;
+  r.lhsZp = a->zeroPoint;
+  r.rhsZp = b->zeroPoint;
+  r.outZp = out->zeroPoint;
+  r.requant = quantizeMultiplier(a->scale * b->scale / out->scale);
+  return r;
+}
+
+FailureOr<ConcatRules> getConcatRules(Operation *op) {
+  FailureOr<QParams> out = qparamsOf(op, op->getResult(0), "the result");
+  if (failed(out))
+    return failure();
+  ConcatRules r;
+  for (Value v : op->getOperands()) {
+    FailureOr<QParams> in = qparamsOf(op, v, "every input");
+    if (failed(in))
+      return failure();
+    RequantRules q;
+    q.inZp = in->zeroPoint;
+    q.outZp = out->zeroPoint;
+    q.requant = quantizeMultiplier(in->scale / out->scale);
+    r.inputs.push_back(q);
+  }
+  return r;
+}
+
+/// Per-tensor int8 parameters held by a type attribute of `op`.
+static FailureOr<QParams> qparamsOfAttr(Operation *op, StringRef name) {
+  auto attr = op->getAttrOfType<TypeAttr>(name);
+  auto q = attr ? dyn_cast<quant::UniformQuantizedType>(
+                      getElementTypeOrSelf(attr.getValue()))
+                : quant::UniformQuantizedType();
+  if (!q || q.getStorageTypeIntegralWidth() != 8 || !q.isSigned())
+    return error(op) << name << " must be a per-tensor int8 type";
+  return QParams{q.getScale(), int32_t(q.getZeroPoint())};
+}
+
+FailureOr<AttentionRules> getAttentionRules(Operation *op) {
+  auto mhsa = cast<MultiHeadAttentionOp>(op);
+  FailureOr<QParams> x = qparamsOf(op, mhsa.getInput(), "the input");
+  FailureOr<QParams> out = qparamsOf(op, mhsa.getOutput(), "the result");
+  FailureOr<QParams> q = qparamsOfAttr(op, "query_type");
+  FailureOr<QParams> v = qparamsOfAttr(op, "value_type");
+  FailureOr<QParams> s = qparamsOfAttr(op, "score_type");
+  FailureOr<QParams> c = qparamsOfAttr(op, "context_type");
+  FailureOr<QParams> k = mhsa.getFusedQk() ? x : qparamsOfAttr(op, "key_type");
+  if (failed(x) || failed(out) || failed(q) || failed(k) || failed(v) ||
+      failed(s) || failed(c))
+    return failure();
+  AttentionRules r;
+  int64_t e = mhsa.getInput().getType().getShape().back();
+  r.heads = int32_t(mhsa.getNumHeads());
+  r.headDim = int32_t(e / r.heads);
+  r.fusedQk = mhsa.getFusedQk();
+  r.xZp = x->zeroPoint;
+  r.qZp = q->zeroPoint;
+  r.kZp = k->zeroPoint;
+  r.vZp = v->zeroPoint;
+  r.sZp = s->zeroPoint;
+  r.cZp = c->zeroPoint;
+  r.outZp = out->zeroPoint;
+  FailureOr<ConvRules> qr =
+      projectionRules(op, mhsa.getQWeight(), mhsa.getQBias(), *x, *q);
+  FailureOr<ConvRules> vr =
+      projectionRules(op, mhsa.getVWeight(), mhsa.getVBias(), *x, *v);
+  FailureOr<ConvRules> orr =
+      projectionRules(op, mhsa.getOWeight(), mhsa.getOBias(), *c, *out);
+  if (failed(qr) || failed(vr) || failed(orr))
+    return failure();
+  r.q = std::move(*qr);
+  r.v = std::move(*vr);
+  r.o = std::move(*orr);
+  if (!r.fusedQk) {
+    FailureOr<ConvRules> kr =
+        projectionRules(op, mhsa.getKWeight(), mhsa.getKBias(), *x, *k);
+    if (failed(kr))
+      return failure();
+    r.k = std::move(*kr);
+  }
+  double scale = double(mhsa.getScale().convertToFloat());
+  if (!(scale > 0))
+    return error(op) << "the score scale must be positive";
+  r.score = quantizeMultiplier(q->scale * k->scale * scale / s->scale);
+  for (int d = 0; d < 256; ++d)
+    r.softmax.expTable[d] = int32_t(std::lround(65536.0 * std::exp(-d * s->scale)));
+  r.softmax.out = quantizeMultiplier(256.0 / 2147483648.0);
+  r.softmax.outZp = -128;
+  r.context = quantizeMultiplier(v->scale / 256.0 / c->scale);
   return r;
 }
 

@@ -141,12 +141,195 @@ void softmax(const SoftmaxRules &r, const HostArray &x, HostArray &y) {
   }
 }
 
+/// layer_norm over the last axis, as tfk_layer_norm_s8 specifies it.
+void layerNorm(const LayerNormRules &r, const HostArray &x, HostArray &y) {
+  int64_t c = x.shape.back(), rows = int64_t(x.data.size()) / c;
+  for (int64_t t = 0; t < rows; ++t) {
+    const float *in = x.data.data() + t * c;
+    int32_t s1 = 0, s2 = 0;
+    for (int64_t i = 0; i < c; ++i) {
+      int32_t xi = int32_t(in[i]) - r.inZp;
+      s1 += xi;
+      s2 += xi * xi;
+    }
+    int64_t var = int64_t(c) * s2 - int64_t(s1) * s1 + r.epsTerm;
+    // Floor square root, exact in integers.
+    uint64_t sd = uint64_t(std::sqrt(double(var)));
+    while (sd * sd > uint64_t(var))
+      --sd;
+    while ((sd + 1) * (sd + 1) <= uint64_t(var))
+      ++sd;
+    if (sd == 0)
+      sd = 1;
+    int sh = 0;
+    while ((sd << sh) < (uint64_t(1) << 30))
+      ++sh;
+    uint64_t inv = (uint64_t(1) << 61) / (sd << sh);
+    int64_t inv32 = int64_t(std::min<uint64_t>(inv, 0x7FFFFFFF));
+    for (int64_t i = 0; i < c; ++i) {
+      int32_t d = int32_t(c) * (int32_t(in[i]) - r.inZp) - s1;
+      int32_t n = int32_t((int64_t(d) * inv32 + (int64_t(1) << (48 - sh))) >>
+                          (49 - sh));
+      int64_t v = (int64_t(n) * r.gamma[i] + r.beta[i] + (int64_t(1) << 27)) >> 28;
+      y.data[t * c + i] =
+          float(std::clamp<int64_t>(r.outZp + v, -128, 127));
+    }
+  }
+}
+
+void lut(const LutRules &r, const HostArray &x, HostArray &y) {
+  for (size_t i = 0; i < y.data.size(); ++i)
+    y.data[i] = float(r.table[int32_t(x.data[i]) + 128]);
+}
+
+/// Batched matmul with NumPy broadcasting of the batch dims.
+void matmul(const MatMulRules &r, const HostArray &a, const HostArray &b,
+            HostArray &y) {
+  int64_t m = a.shape[a.shape.size() - 2], k = a.shape.back();
+  int64_t n = b.shape.back();
+  int64_t batches = int64_t(y.data.size()) / (m * n);
+  std::vector<int64_t> yBatch(y.shape.begin(), y.shape.end() - 2);
+  auto offsetIn = [&](const HostArray &t, int64_t flat) {
+    // Index of batch `flat` of y inside t's (broadcast) batch dims.
+    std::vector<int64_t> tb(t.shape.begin(), t.shape.end() - 2);
+    int64_t off = 0, stride = 1;
+    for (int64_t d = int64_t(yBatch.size()) - 1, td = int64_t(tb.size()) - 1;
+         d >= 0; --d, --td) {
+      int64_t idx = flat % yBatch[d];
+      flat /= yBatch[d];
+      if (td >= 0) {
+        off += (tb[td] == 1 ? 0 : idx) * stride;
+        stride *= tb[td];
+      }
+    }
+    return off;
+  };
+  for (int64_t bt = 0; bt < batches; ++bt) {
+    const float *pa = a.data.data() + offsetIn(a, bt) * m * k;
+    const float *pb = b.data.data() + offsetIn(b, bt) * k * n;
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        int32_t acc = 0;
+        for (int64_t l = 0; l < k; ++l)
+          acc += (int32_t(pa[i * k + l]) - r.lhsZp) *
+                 (int32_t(pb[l * n + j]) - r.rhsZp);
+        int32_t v = r.outZp + multiplyByQuantizedMultiplier(acc, r.requant);
+        y.data[(bt * m + i) * n + j] = float(clampTo(v, r.act));
+      }
+  }
+}
+
+/// concat: copy every input's block along `axis`, requantized.
+void concat(ConcatOp op, const ConcatRules &r, Getter get, HostArray &y) {
+  int64_t axis = int64_t(op.getAxis());
+  ArrayRef<int64_t> outShape = op.getOutput().getType().getShape();
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= outShape[d];
+  for (int64_t d = axis + 1; d < int64_t(outShape.size()); ++d)
+    inner *= outShape[d];
+  int64_t at = 0;
+  for (auto [i, v] : llvm::enumerate(op.getInputs())) {
+    const HostArray &x = get(v);
+    int64_t len = cast<ShapedType>(v.getType()).getDimSize(axis) * inner;
+    const RequantRules &q = r.inputs[i];
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t e = 0; e < len; ++e) {
+        int32_t val = q.outZp + multiplyByQuantizedMultiplier(
+                                    int32_t(x.data[o * len + e]) - q.inZp,
+                                    q.requant);
+        y.data[o * outShape[axis] * inner + at + e] =
+            float(std::clamp(val, -128, 127));
+      }
+    at += len;
+  }
+}
+
+/// mean over the token axis of [1, S, C] (or [S, C]).
+void meanOverTokens(const AvgPoolRules &r, const HostArray &x, HostArray &y) {
+  int64_t c = x.shape.back(), s = int64_t(x.data.size()) / c;
+  for (int64_t j = 0; j < c; ++j) {
+    int32_t acc = 0;
+    for (int64_t t = 0; t < s; ++t)
+      acc += int32_t(x.data[t * c + j]) - r.inZp;
+    int32_t v = r.outZp + multiplyByQuantizedMultiplier(acc, r.byCount[s]);
+    y.data[j] = float(clampTo(v, r.act));
+  }
+}
+
+/// mhsa, straight from the formulas of tfk_mhsa_s8 (kernels.h): every
+/// intermediate materialised, no tiling.
+void attention(const AttentionRules &r, const HostArray &x, HostArray &y) {
+  int64_t e = x.shape.back(), s = int64_t(x.data.size()) / e;
+  int64_t h = r.heads, p = r.headDim, d = r.fusedQk ? e : p;
+  auto project = [&](const ConvRules &w, const std::vector<int32_t> &in,
+                     int64_t k, int32_t inZp, int32_t outZp) {
+    int64_t n = int64_t(w.requant.size());
+    std::vector<int32_t> out(s * n);
+    for (int64_t t = 0; t < s; ++t)
+      for (int64_t j = 0; j < n; ++j) {
+        int32_t acc = w.bias[j];
+        for (int64_t i = 0; i < k; ++i)
+          acc += (in[t * k + i] - inZp) * int32_t(w.weight[j * k + i]);
+        out[t * n + j] = std::clamp(
+            outZp + multiplyByQuantizedMultiplier(acc, w.requant[j]), -128, 127);
+      }
+    return out;
+  };
+  std::vector<int32_t> xs(x.data.begin(), x.data.end());
+  std::vector<int32_t> q = project(r.q, xs, e, r.xZp, r.qZp);
+  std::vector<int32_t> k = r.fusedQk ? xs : project(r.k, xs, e, r.xZp, r.kZp);
+  std::vector<int32_t> v = project(r.v, xs, e, r.xZp, r.vZp);
+  std::vector<int32_t> ctx(s * e);
+  std::vector<int32_t> score(s), prob(s);
+  for (int64_t head = 0; head < h; ++head)
+    for (int64_t i = 0; i < s; ++i) {
+      for (int64_t j = 0; j < s; ++j) {
+        int32_t acc = 0;
+        for (int64_t l = 0; l < d; ++l) {
+          int32_t qv = q[i * h * d + head * d + l] - r.qZp;
+          int32_t kv = r.fusedQk ? k[j * e + l] - r.kZp
+                                 : k[j * e + head * p + l] - r.kZp;
+          acc += qv * kv;
+        }
+        score[j] = std::clamp(
+            r.sZp + multiplyByQuantizedMultiplier(acc, r.score), -128, 127);
+      }
+      int32_t m = -128;
+      for (int64_t j = 0; j < s; ++j)
+        m = std::max(m, score[j]);
+      uint32_t sum = 0;
+      for (int64_t j = 0; j < s; ++j)
+        sum += uint32_t(r.softmax.expTable[m - score[j]]);
+      uint32_t recip = 0x7FFFFFFFu / sum;
+      for (int64_t j = 0; j < s; ++j) {
+        int32_t pr = int32_t(uint32_t(r.softmax.expTable[m - score[j]]) * recip);
+        prob[j] = std::clamp(
+            r.softmax.outZp + multiplyByQuantizedMultiplier(pr, r.softmax.out),
+            -128, 127);
+      }
+      for (int64_t c = 0; c < p; ++c) {
+        int32_t acc = 0;
+        for (int64_t j = 0; j < s; ++j)
+          acc += (prob[j] + 128) * (v[j * e + head * p + c] - r.vZp);
+        ctx[i * e + head * p + c] = std::clamp(
+            r.cZp + multiplyByQuantizedMultiplier(acc, r.context), -128, 127);
+      }
+    }
+  std::vector<int32_t> out = project(r.o, ctx, e, r.cZp, r.outZp);
+  for (size_t i = 0; i < out.size(); ++i)
+    y.data[i] = float(clampTo(out[i], r.act));
+}
+
 } // namespace
 
 bool isIntegerComputeOp(Operation *op) {
   return isIntegerOp(op) &&
-         isa<Conv2DOp, FullyConnectedOp, AddOp, QuantizeOp, ReluOp, ClipOp,
-             MaxPool2DOp, AvgPool2DOp, GlobalAvgPool2DOp, SoftmaxOp>(op);
+         (hasLutForm(op) ||
+          isa<Conv2DOp, FullyConnectedOp, AddOp, QuantizeOp, ReluOp, ClipOp,
+              MulOp, DivOp, MaxPool2DOp, AvgPool2DOp, GlobalAvgPool2DOp,
+              MeanOp, SoftmaxOp, LayerNormOp, MatMulOp, ConcatOp,
+              MultiHeadAttentionOp>(op));
 }
 
 LogicalResult runIntegerOp(Operation *op, Getter get, Definer define) {
@@ -180,7 +363,7 @@ LogicalResult runIntegerOp(Operation *op, Getter get, Definer define) {
         add(*r, get(a.getLhs()), get(a.getRhs()), define(a.getOutput()));
         return success();
       })
-      .Case<QuantizeOp, ReluOp, ClipOp>([&](Operation *) {
+      .Case<QuantizeOp, ReluOp, ClipOp, MulOp, DivOp>([&](Operation *) {
         FailureOr<RequantRules> r = getRequantRules(op);
         if (failed(r))
           return fail();
@@ -222,7 +405,56 @@ LogicalResult runIntegerOp(Operation *op, Getter get, Definer define) {
         softmax(*r, get(s.getInput()), define(s.getOutput()));
         return success();
       })
+      .Case([&](LayerNormOp l) {
+        FailureOr<LayerNormRules> r = getLayerNormRules(op);
+        if (failed(r))
+          return fail();
+        layerNorm(*r, get(l.getInput()), define(l.getOutput()));
+        return success();
+      })
+      .Case([&](MatMulOp m) {
+        FailureOr<MatMulRules> r = getMatMulRules(op);
+        if (failed(r))
+          return fail();
+        matmul(*r, get(m.getLhs()), get(m.getRhs()), define(m.getOutput()));
+        return success();
+      })
+      .Case([&](ConcatOp c) {
+        FailureOr<ConcatRules> r = getConcatRules(op);
+        if (failed(r))
+          return fail();
+        concat(c, *r, get, define(c.getOutput()));
+        return success();
+      })
+      .Case([&](MeanOp m) {
+        ArrayRef<int64_t> s = m.getInput().getType().getShape();
+        int64_t rank = int64_t(s.size());
+        if (rank < 2 || m.getAxes().size() != 1 || m.getAxes()[0] != rank - 2 ||
+            (rank == 3 && s[0] != 1) || rank > 3)
+          return LogicalResult(m.emitOpError(
+              "in INT8 form: only the mean over the token axis of [1, S, C] "
+              "or [S, C] is supported"));
+        FailureOr<AvgPoolRules> r = getAvgPoolRules(op, s[rank - 2]);
+        if (failed(r))
+          return fail();
+        meanOverTokens(*r, get(m.getInput()), define(m.getOutput()));
+        return success();
+      })
+      .Case([&](MultiHeadAttentionOp m) {
+        FailureOr<AttentionRules> r = getAttentionRules(op);
+        if (failed(r))
+          return fail();
+        attention(*r, get(m.getInput()), define(m.getOutput()));
+        return success();
+      })
       .Default([&](Operation *) {
+        if (hasLutForm(op)) {
+          FailureOr<LutRules> r = getLutRules(op);
+          if (failed(r))
+            return fail();
+          lut(*r, get(op->getOperand(0)), define(op->getResult(0)));
+          return success();
+        }
         return LogicalResult(op->emitOpError(
             "has no INT8 rule in the reference interpreter"));
       });

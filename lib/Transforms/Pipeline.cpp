@@ -10,16 +10,21 @@ namespace tinyformer {
 void addQuantizePipeline(mlir::OpPassManager &pm, const CompileOptions &options) {
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(createFuseActivations());
+  if (options.fuseQkWeights)
+    pm.addPass(createFuseQkWeights());
   QuantizeOptions quantize;
   quantize.calibration = options.calibration;
   quantize.method = options.method;
   quantize.percentile = options.percentile;
   pm.addPass(createQuantize(quantize));
+  pm.addPass(createFuseAttention());
   SelectKernelsOptions select;
   select.flashBudget = options.flashBudget;
   select.weightFormat = options.weightFormat;
   pm.addPass(createSelectKernels(select));
-  pm.addPass(createPlanMemory());
+  PlanMemoryOptions plan;
+  plan.sramBudget = options.sramBudget;
+  pm.addPass(createPlanMemory(plan));
 }
 
 } // namespace tinyformer

@@ -35,14 +35,23 @@ namespace {
 
 /// Ops whose INT8 output keeps the input's scale and zero point.
 bool keepsScale(Operation *op) {
-  return isa<MaxPool2DOp, ReshapeOp, TransposeOp>(op);
+  return isa<MaxPool2DOp, ReshapeOp, TransposeOp, SliceOp>(op);
 }
 
 /// Ops the INT8 form covers; anything else float is an error.
 bool hasIntegerForm(Operation *op) {
-  return isa<Conv2DOp, FullyConnectedOp, AddOp, ReluOp, ClipOp, MaxPool2DOp,
-             AvgPool2DOp, GlobalAvgPool2DOp, ReshapeOp, TransposeOp,
-             SoftmaxOp>(op);
+  if (isa<MulOp, DivOp>(op))
+    return tinyformer::scalarFactor(op).has_value();
+  return tinyformer::hasLutForm(op) ||
+         isa<Conv2DOp, FullyConnectedOp, AddOp, ReluOp, ClipOp, MaxPool2DOp,
+             AvgPool2DOp, GlobalAvgPool2DOp, MeanOp, ReshapeOp, TransposeOp,
+             SliceOp, ConcatOp, SoftmaxOp, LayerNormOp, MatMulOp>(op);
+}
+
+/// Ops whose operands are all activations (a constant among them is
+/// quantized like one: a class token, a position embedding).
+bool takesActivationsOnly(Operation *op) {
+  return isa<AddOp, ConcatOp, MatMulOp>(op);
 }
 
 /// Asymmetric int8 parameters covering [lo, hi] (which is widened to hold 0).
@@ -78,6 +87,7 @@ private:
   void propagateThroughScaleKeepingOps(func::FuncOp func, bool borrowForPools);
   LogicalResult rewrite(func::FuncOp func);
   LogicalResult quantizeWeights(Operation *op, QParams in);
+  LogicalResult quantizeConstantOperands(Operation *op);
 
   RankedTensorType int8Type(Value v, QParams p) {
     auto t = cast<RankedTensorType>(v.getType());
@@ -374,6 +384,47 @@ LogicalResult QuantizePass::quantizeWeights(Operation *op, QParams in) {
   return success();
 }
 
+LogicalResult QuantizePass::quantizeConstantOperands(Operation *op) {
+  for (OpOperand &use : op->getOpOperands()) {
+    Value v = use.get();
+    OpBuilder b(op);
+    if (auto dq = v.getDefiningOp<DequantizeOp>()) {
+      // A QDQ model's constant: keep its integers, as int8.
+      std::optional<QParams> p = asInt8(dq.getInput().getType());
+      std::optional<std::vector<int64_t>> ints = getConstantInts(dq.getInput());
+      if (!p || !ints)
+        return op->emitOpError() << "operand #" << use.getOperandNumber()
+                                 << " is a dequantized value that is not an "
+                                    "8-bit per-tensor constant";
+      bool isUnsigned = !cast<quant::QuantizedType>(
+                             getElementTypeOrSelf(dq.getInput()))
+                             .isSigned();
+      if (isUnsigned)
+        for (int64_t &x : *ints)
+          x -= 128;
+      use.set(createQuantizedConstant(b, op->getLoc(), int8Type(v, *p), *ints,
+                                      "activation.int8"));
+      continue;
+    }
+    if (!v.getDefiningOp<ConstantOp>() ||
+        !isa<FloatType>(getElementTypeOrSelf(v)))
+      continue;
+    std::optional<std::vector<float>> f = getConstantFloats(v);
+    if (!f || f->empty())
+      return op->emitOpError() << "cannot read constant operand #"
+                               << use.getOperandNumber();
+    auto [lo, hi] = std::minmax_element(f->begin(), f->end());
+    QParams p = paramsForRange(*lo, *hi);
+    std::vector<int64_t> q;
+    for (float x : *f)
+      q.push_back(int64_t(std::clamp(
+          std::nearbyint(x / p.scale) + p.zeroPoint, -128.0, 127.0)));
+    use.set(createQuantizedConstant(b, op->getLoc(), int8Type(v, p), q,
+                                    "activation.int8"));
+  }
+  return success();
+}
+
 LogicalResult QuantizePass::rewrite(func::FuncOp func) {
   auto need = [&](Operation *op, Value v) -> FailureOr<QParams> {
     auto it = params.find(v);
@@ -395,9 +446,13 @@ LogicalResult QuantizePass::rewrite(func::FuncOp func) {
     if (!hasIntegerForm(op))
       return op->emitOpError()
              << "has no INT8 form yet (supported: conv2d, fully_connected, "
-                "add, relu, clip, max/avg/global_avg pooling, reshape, "
-                "transpose, softmax)";
+                "matmul, add, mul/div by a constant scalar, relu, clip, "
+                "gelu, sigmoid, tanh, erf, silu, hardswish, hardsigmoid, exp, "
+                "layer_norm, softmax, max/avg/global_avg pooling, mean, "
+                "reshape, transpose, slice, concat)";
     Value out = op->getResult(0);
+    if (takesActivationsOnly(op) && failed(quantizeConstantOperands(op)))
+      return failure();
     if (isa<Conv2DOp, FullyConnectedOp>(op)) {
       FailureOr<QParams> in = tinyformer::getQParams(op->getOperand(0));
       if (failed(in) || failed(quantizeWeights(op, *in)))

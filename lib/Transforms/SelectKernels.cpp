@@ -60,7 +60,7 @@ struct SelectKernelsPass
       op->setAttr(tinyformer::attr::kKernel, b.getStringAttr(kernel));
       tinyformer::LayerCost c8 = tinyformer::estimateCost(op, kernel, false);
       flash += c8.flashBytes;
-      bool hasWeights = isa<Conv2DOp, FullyConnectedOp>(op);
+      bool hasWeights = isa<Conv2DOp, FullyConnectedOp, MultiHeadAttentionOp>(op);
       if (hasWeights)
         op->setAttr(tinyformer::attr::kWeightFormat, b.getStringAttr("int8"));
       op->setAttr(tinyformer::attr::kEstInstructions,

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Compile every CNN fixture to INT8, run it on the emulated Cortex-M and on
+"""Compile every fixture to INT8, run it on the emulated Cortex-M and on
 the host INT8 reference, and (for QDQ models) compare with ONNX Runtime.
 
   check_int8.py --tinyformer BIN --fixtures DIR --work DIR
@@ -8,7 +8,9 @@ the host INT8 reference, and (for QDQ models) compare with ONNX Runtime.
 Per model: the emulator output must equal the host reference bit for bit
 (the oracle); for QDQ models the INT8 output must be within 1 LSB of ONNX
 Runtime's on at least 99% of the outputs (ORT's float output is turned back
-into the int8 step it came from). Float models are calibrated on a random
+into the int8 step it came from) for the CNNs; the transformers' distance to
+ORT is printed but not gated (integer LayerNorm, the table GELU and the fused
+attention's single rounding differ from ORT's float ops between QDQ pairs). Float models are calibrated on a random
 batch (QDQ models only for the values they leave unquantized). Prints one line per model (with arena vs its lower bound and
 instructions) and "N passed, M failed"; exits 1 if any failed.
 """
@@ -24,6 +26,7 @@ import sys
 import numpy as np
 
 CNNS = ("small_cnn", "mobilenetv2", "resnet8")
+TRANSFORMERS = ("tiny_vit", "hybrid")
 
 
 def input_shape(name):
@@ -52,7 +55,8 @@ def main(argv=None):
     a = p.parse_args(argv)
     os.makedirs(a.work, exist_ok=True)
     models = sorted(m for m in glob.glob(os.path.join(a.fixtures, "*.onnx"))
-                    if os.path.basename(m).startswith(CNNS) and a.filter in m)
+                    if os.path.basename(m).startswith(CNNS + TRANSFORMERS)
+                    and a.filter in m)
     passed = failed = 0
     for model in models:
         name = os.path.basename(model)
@@ -103,10 +107,13 @@ def main(argv=None):
                     diffs.append(np.abs(q - ref[i].reshape(-1).astype(np.int64)))
                 d = np.concatenate(diffs)
                 within = float(np.mean(d <= 1))
-                ok &= within >= 0.99
+                if name.startswith(CNNS):
+                    ok &= within >= 0.99
                 notes.append("ORT within 1 LSB %.1f%% (max %d)" % (100 * within, d.max()))
             notes.append("arena %d / lower bound %d" % (report["arena_bytes"],
                                                        report["arena_lower_bound"]))
+            if report.get("arena_bytes_untiled", report["arena_bytes"]) != report["arena_bytes"]:
+                notes.append("untiled attention %d" % report["arena_bytes_untiled"])
             notes.append("flash %d" % report["flash_bytes"])
         except RuntimeError as e:
             ok = False

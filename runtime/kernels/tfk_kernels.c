@@ -931,3 +931,560 @@ void tfk_softmax_s8(const int8_t *in, int8_t *out, const int32_t *exp_table,
     }
   }
 }
+
+/* ===========================================================================
+ * Transformer kernels.
+ * Products of two activations (batch matmul, Q.K^T, P.V) convert both
+ * operands to int16 minus their zero points (|v| <= 255) so that the 2x2
+ * SMLAD micro-kernel above runs on them unchanged: the left operand as two
+ * interleaved rows (X: tfk__to_s16_zp with group stride 8), the right one
+ * transposed and pair-blocked like int16 FC weights with 16-byte groups
+ * (W: element (n, k) at int16 [((n/2)*G + k/4)*8 + (n&1)*4 + pos(k)&3],
+ * G = K4/4). Zero padding of k up to K4 on the W side keeps padded taps
+ * exact; a missing second row / column is computed on whatever the buffer
+ * holds and never stored.
+ * ========================================================================= */
+
+TFK_INLINE void tfk__st32(void *p, uint32_t v) { __builtin_memcpy(p, &v, 4); }
+
+/* zp in both int16 lanes */
+TFK_INLINE int32_t tfk__zz(int32_t zp) {
+  return (int32_t)(((uint32_t)zp & 0xFFFFu) * 0x10001u);
+}
+/* (lo.low16, hi.low16) and (lo.high16, hi.high16): PKHBT / PKHTB */
+TFK_INLINE int32_t tfk__pk_lo(int32_t lo, int32_t hi) {
+  return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
+}
+TFK_INLINE int32_t tfk__pk_hi(int32_t lo, int32_t hi) {
+  return (int32_t)(((uint32_t)lo >> 16) | ((uint32_t)hi & 0xFFFF0000u));
+}
+
+/* tfk__to_s16 minus zp (pads stay 0). */
+TFK_INLINE void tfk__to_s16_zp(int16_t *dst, const int8_t *src, int32_t K,
+                               int32_t gstride, int32_t zp) {
+  const int32_t K4 = tfk_l_k4(K), zz = tfk__zz(zp);
+  int32_t k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const int32_t v = tfk__ld32(src + k);
+    int32_t *d = (int32_t *)(dst + (k >> 2) * gstride);
+    d[0] = __ssub16(__sxtb16(v), zz);
+    d[1] = __ssub16(__sxtb16(__ror(v, 8)), zz);
+  }
+  for (; k < K; ++k)
+    dst[(k >> 2) * gstride + (tfk_l_pos(k) & 3)] = (int16_t)(src[k] - zp);
+  for (; k < K4; ++k)
+    dst[(k >> 2) * gstride + (tfk_l_pos(k) & 3)] = 0;
+}
+
+/* W layout of src [K][N] (row stride ld) minus zp: column n becomes W row n.
+ * 4x4 blocks go through SXTB16 + PKHBT/PKHTB (4 loads for 16 elements);
+ * edges element by element; k in [K, K4) and the odd column N are 0. */
+TFK_INLINE void tfk__tr16(int16_t *dst, const int8_t *src, int32_t ld,
+                          int32_t K, int32_t N, int32_t zp) {
+  const int32_t K4 = tfk_l_k4(K), G = K4 >> 2, zz = tfk__zz(zp);
+#define TFK_TRIDX(n, k)                                                        \
+  ((((n) >> 1) * G + ((k) >> 2)) * 8 + ((n) & 1) * 4 + (tfk_l_pos(k) & 3))
+  int32_t k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const int8_t *s = src + k * ld;
+    int32_t n = 0;
+    for (; n + 4 <= N; n += 4) {
+      const int32_t w0 = tfk__ld32(s + n), w1 = tfk__ld32(s + ld + n);
+      const int32_t w2 = tfk__ld32(s + 2 * ld + n),
+                    w3 = tfk__ld32(s + 3 * ld + n);
+      /* a_r = rows k+r at columns (n, n+2), b_r at (n+1, n+3) */
+      const int32_t a0 = __ssub16(__sxtb16(w0), zz),
+                    a1 = __ssub16(__sxtb16(w1), zz),
+                    a2 = __ssub16(__sxtb16(w2), zz),
+                    a3 = __ssub16(__sxtb16(w3), zz);
+      const int32_t b0 = __ssub16(__sxtb16(__ror(w0, 8)), zz),
+                    b1 = __ssub16(__sxtb16(__ror(w1, 8)), zz),
+                    b2 = __ssub16(__sxtb16(__ror(w2, 8)), zz),
+                    b3 = __ssub16(__sxtb16(__ror(w3, 8)), zz);
+      /* SMLAD order inside the group: (k0, k2), (k1, k3) */
+      int32_t *d = (int32_t *)(dst + ((n >> 1) * G + (k >> 2)) * 8);
+      d[0] = tfk__pk_lo(a0, a2);
+      d[1] = tfk__pk_lo(a1, a3);
+      d[2] = tfk__pk_lo(b0, b2);
+      d[3] = tfk__pk_lo(b1, b3);
+      d += 4 * G;
+      d[0] = tfk__pk_hi(a0, a2);
+      d[1] = tfk__pk_hi(a1, a3);
+      d[2] = tfk__pk_hi(b0, b2);
+      d[3] = tfk__pk_hi(b1, b3);
+    }
+    for (; n < N; ++n)
+      for (int32_t r = 0; r < 4; ++r)
+        dst[TFK_TRIDX(n, k + r)] = (int16_t)(s[r * ld + n] - zp);
+  }
+  for (; k < K; ++k)
+    for (int32_t n = 0; n < N; ++n)
+      dst[TFK_TRIDX(n, k)] = (int16_t)(src[k * ld + n] - zp);
+  for (; k < K4; ++k)
+    for (int32_t n = 0; n < N; ++n)
+      dst[TFK_TRIDX(n, k)] = 0;
+  if (N & 1)
+    for (k = 0; k < K4; ++k)
+      dst[TFK_TRIDX(N, k)] = 0;
+#undef TFK_TRIDX
+}
+
+/* The int16 2x2 micro-kernel (W groups 16 bytes apart) starting from zero:
+ * SMUAD on the first group saves zeroing four accumulators per block, which
+ * matters for short reductions (Q.K^T with P = 16 is 4 groups). */
+#define TFK_MK22_I16Z                                                          \
+  "ldrd %[t0], %[t1], [%[x]], #8\n\t"                                          \
+  "ldrd %[t4], %[t5], [%[w], #8]\n\t"                                          \
+  "ldrd %[t2], %[t3], [%[w]], #16\n\t"                                         \
+  "smuad %[a00], %[t0], %[t2]\n\t"                                             \
+  "smlad %[a00], %[t1], %[t3], %[a00]\n\t"                                     \
+  "smuad %[a01], %[t0], %[t4]\n\t"                                             \
+  "smlad %[a01], %[t1], %[t5], %[a01]\n\t"                                     \
+  "ldrd %[t0], %[t1], [%[x]], #8\n\t"                                          \
+  "smuad %[a10], %[t0], %[t2]\n\t"                                             \
+  "smlad %[a10], %[t1], %[t3], %[a10]\n\t"                                     \
+  "smuad %[a11], %[t0], %[t4]\n\t"                                             \
+  "smlad %[a11], %[t1], %[t5], %[a11]\n\t"
+
+TFK_INLINE void tfk__mk22z(const int32_t *x, const int32_t *w, int32_t G,
+                           int32_t acc[4]) {
+#ifndef TFK_NO_ASM
+  if (G > 0) {
+    int32_t a00, a01, a10, a11, t0, t1, t2, t3, t4, t5;
+    __asm__ volatile(TFK_MK22_I16Z
+                     : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10),
+                       [a11] "=&r"(a11), [x] "+r"(x), [w] "+r"(w),
+                       [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),
+                       [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5)
+                     :
+                     : "memory");
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+    tfk__mk22_i16_w16(x, w, G - 1, acc);
+    return;
+  }
+#endif
+  acc[0] = acc[1] = acc[2] = acc[3] = 0;
+  tfk__mk22(x, w, G, 1, 16, acc);
+}
+
+/* Keep a value in a register as LLVM cannot see through this: a constant
+ * multiplier would otherwise turn the SMMULR of the fast form into a 64-bit
+ * multiply-by-constant expansion (~12 instructions), and a constant offset
+ * beyond the 4 KiB immediate range into one spilled address per store. */
+#define TFK_OPAQUE(v) __asm__("" : "+r"(v))
+
+/* Requantized value + zero point with one per-tensor multiplier (before
+ * the clamp); q->fast folds at every inlined call. */
+TFK_INLINE int32_t tfk__rqv(const tfk__rq_t *q, int32_t acc) {
+  if (q->fast) {
+    int32_t m2 = q->m2;
+    TFK_OPAQUE(m2);
+    return tfk__rq_fast(acc, m2, q->hz, q->e);
+  }
+  return q->zp + tfk__mbqm(acc, q->m, q->shift);
+}
+TFK_INLINE int32_t tfk__rqc(const tfk__rq_t *q, int32_t acc, int32_t lo,
+                            int32_t hi) {
+  return tfk__clamp(tfk__rqv(q, acc), lo, hi);
+}
+/* Requantize a 2x2 block to int8 (clamp -128..127) with {2*mult, hz} read
+ * from memory at mh once per block: one LDRD in the hot loops instead of
+ * reloads and MOVW/MOVT pairs under register pressure. */
+TFK_INLINE void tfk__rq22(const tfk__rq_t *q, const int32_t *mh,
+                          const int32_t acc[4], int32_t v[4]) {
+  if (q->fast) {
+    const int32_t m2 = mh[0], hz = mh[1];
+    for (int32_t i = 0; i < 4; ++i)
+      v[i] = __ssat(tfk__rq_fast(acc[i], m2, hz, q->e), 8);
+  } else {
+    for (int32_t i = 0; i < 4; ++i)
+      v[i] = __ssat(q->zp + tfk__mbqm(acc[i], q->m, q->shift), 8);
+  }
+}
+
+/* ---- batch matmul -------------------------------------------------------- */
+
+void tfk_batch_matmul_s8(const int8_t *a, const int8_t *b, int8_t *out,
+                         void *scratch, int32_t batch, int32_t b_batch,
+                         int32_t M, int32_t K, int32_t N, int32_t a_zp,
+                         int32_t b_zp, int32_t out_zp, int32_t mult,
+                         int32_t shift, int32_t act_min, int32_t act_max) {
+  const int32_t K4 = tfk_l_k4(K), G = K4 >> 2, N2 = tfk_l_even(N);
+  int16_t *bt = (int16_t *)(((uintptr_t)scratch + 7) & ~(uintptr_t)7);
+  int16_t *xa = bt + N2 * K4;
+  TFK_OPAQUE(xa);
+  const tfk__rq_t q = tfk__rq_prep(mult, shift, out_zp);
+  for (int32_t bi = 0; bi < batch; ++bi) {
+    if (bi == 0 || b_batch != 1) /* one conversion per distinct b */
+      tfk__tr16(bt, b + (b_batch == 1 ? 0 : bi) * K * N, N, K, N, b_zp);
+    const int8_t *ab = a + bi * M * K;
+    int8_t *ob = out + bi * M * N;
+    for (int32_t i = 0; i < M; i += 2) {
+      const int32_t has1 = i + 1 < M;
+      tfk__to_s16_zp(xa, ab + i * K, K, 8, a_zp);
+      if (has1)
+        tfk__to_s16_zp(xa + 4, ab + (i + 1) * K, K, 8, a_zp);
+      int8_t *o0 = ob + i * N, *o1 = o0 + N;
+      for (int32_t n = 0; n < N; n += 2) {
+        int32_t acc[4] = {0, 0, 0, 0};
+        tfk__mk22((const int32_t *)xa, (const int32_t *)(bt + (n >> 1) * G * 8),
+                  G, 1, 16, acc);
+        o0[n] = (int8_t)tfk__rqc(&q, acc[0], act_min, act_max);
+        if (n + 1 < N)
+          o0[n + 1] = (int8_t)tfk__rqc(&q, acc[1], act_min, act_max);
+        if (has1) {
+          o1[n] = (int8_t)tfk__rqc(&q, acc[2], act_min, act_max);
+          if (n + 1 < N)
+            o1[n + 1] = (int8_t)tfk__rqc(&q, acc[3], act_min, act_max);
+        }
+      }
+    }
+  }
+}
+
+/* ---- layer norm ---------------------------------------------------------- */
+
+/* floor(sqrt(v)), two bits of v per step (no float, no libm). */
+TFK_INLINE uint32_t tfk__isqrt64(uint64_t v) {
+  if ((v >> 32) == 0) {
+    uint32_t x = (uint32_t)v, r = 0, bit;
+    if (x == 0)
+      return 0;
+    bit = 1u << (30 - (__builtin_clz(x) & ~1));
+    while (bit) {
+      if (x >= r + bit) {
+        x -= r + bit;
+        r = (r >> 1) + bit;
+      } else {
+        r >>= 1;
+      }
+      bit >>= 2;
+    }
+    return r;
+  }
+  uint64_t x = v, r = 0, bit = (uint64_t)1 << (62 - (__builtin_clzll(v) & ~1));
+  while (bit) {
+    if (x >= r + bit) {
+      x -= r + bit;
+      r = (r >> 1) + bit;
+    } else {
+      r >>= 1;
+    }
+    bit >>= 2;
+  }
+  return (uint32_t)r;
+}
+
+/* min(2^61 / v, 2^31 - 1) for v in [2^30, 2^31): restoring division, one
+ * quotient bit per step, remainder < v < 2^31 so 32-bit registers do. */
+TFK_INLINE int32_t tfk__inv61(uint32_t v) {
+  uint32_t r = 1u << 30, q = 0; /* 2^61 = (2^30 << 31) */
+  if (r >= v) {
+    r -= v;
+    q = 1;
+  }
+  for (int32_t i = 0; i < 31; ++i) {
+    r <<= 1;
+    q <<= 1;
+    if (r >= v) {
+      r -= v;
+      q |= 1;
+    }
+  }
+  return q > 0x7FFFFFFFu ? 0x7FFFFFFF : (int32_t)q;
+}
+
+/* out_zp + y_c clamped, y_c = (n * gamma + beta + 2^27) >> 28 (64-bit v =
+ * n * gamma + beta): y_c = (v >> 28) + bit 27 of v. The high word
+ * saturated to 27 bits keeps (v >> 28) within +-2^30, so the two adds
+ * cannot wrap, and on the right side of the int8 range when it saturates. */
+TFK_INLINE int32_t tfk__ln_out(int32_t n, int32_t gamma, int64_t beta,
+                               int32_t out_zp) {
+  const int64_t v = (int64_t)n * gamma + beta;
+  const uint32_t lo = (uint32_t)v;
+  const int32_t hi = __ssat((int32_t)(v >> 32), 27);
+  const int32_t y = (int32_t)((lo >> 28) | ((uint32_t)hi << 4));
+  return __ssat(y + (int32_t)((lo >> 27) & 1) + out_zp, 8);
+}
+
+/* Second pass of one token: n_c = (d_c * inv + 2^(k-1)) >> k, k = 49 - sh,
+ * d_c = C*x - T. Exact 32-bit forms (|d_c| = C*|xi - mean| <= 255*C):
+ *  k <= 32 and |d| < 2^(k-1): with s = 32 - k, d << s still fits and
+ *    n = SMMULR(d << s, inv) = (d*inv*2^s + 2^31) >> 32; d << s is one MLS
+ *    from (C << s) and (T << s);
+ *  k >= 33: n = (SMMUL(d, inv) + 2^(k-33)) >> (k-32) (the low word of the
+ *    product cannot carry past a multiple of 2^(k-32));
+ *  otherwise (C > 1028 and a small deviation) the 64-bit formula. */
+TFK_INLINE void tfk__ln_row(const int8_t *x, int8_t *o, const int32_t *gamma,
+                            const int64_t *beta, int32_t C, int32_t T,
+                            int32_t inv, int32_t sh, int32_t out_zp) {
+  const int32_t k = 49 - sh;
+  TFK_OPAQUE(inv); /* a known sign turns SMMULR into UMLAL + fix-ups */
+  if (k <= 32 && (int64_t)255 * C < ((int64_t)1 << (k - 1))) {
+    const int32_t s = 32 - k;
+    const uint32_t Cs = (uint32_t)C << s, Ts = (uint32_t)T << s;
+    for (int32_t c = 0; c < C; ++c) {
+      const int32_t ds = (int32_t)(Cs * (uint32_t)x[c] - Ts);
+      o[c] = (int8_t)tfk__ln_out(tfk__smmulr(ds, inv), gamma[c], beta[c],
+                                 out_zp);
+    }
+  } else if (k > 32) {
+    const int32_t r = 1 << (k - 33), e = k - 32;
+    for (int32_t c = 0; c < C; ++c) {
+      const int32_t d = (int32_t)((uint32_t)C * (uint32_t)x[c] - (uint32_t)T);
+      const int32_t n = ((int32_t)(((int64_t)d * inv) >> 32) + r) >> e;
+      o[c] = (int8_t)tfk__ln_out(n, gamma[c], beta[c], out_zp);
+    }
+  } else {
+    const int64_t rnd = (int64_t)1 << (k - 1);
+    for (int32_t c = 0; c < C; ++c) {
+      const int32_t d = (int32_t)((uint32_t)C * (uint32_t)x[c] - (uint32_t)T);
+      const int32_t n = (int32_t)(((int64_t)d * inv + rnd) >> k);
+      o[c] = (int8_t)tfk__ln_out(n, gamma[c], beta[c], out_zp);
+    }
+  }
+}
+
+void tfk_layer_norm_s8(const int8_t *in, int8_t *out, const int32_t *gamma,
+                       const int64_t *params, int32_t tokens, int32_t C,
+                       int32_t in_zp, int32_t out_zp) {
+  for (int32_t t = 0; t < tokens; ++t) {
+    const int8_t *x = in + t * C;
+    /* raw sums A = sum x, B = sum x^2 (SMLAD on SXTB16 pairs), then
+     * S1 = A - C*zp, S2 = B - 2*zp*A + C*zp^2 (exact mod 2^32) */
+    uint32_t A = 0, B = 0;
+    int32_t c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const int32_t w = tfk__ld32(x + c);
+      const int32_t e = __sxtb16(w), od = __sxtb16(__ror(w, 8));
+      A = (uint32_t)__smlad(e, 0x00010001, __smlad(od, 0x00010001, (int32_t)A));
+      B = (uint32_t)__smlad(e, e, __smlad(od, od, (int32_t)B));
+    }
+    for (; c < C; ++c) {
+      A += (uint32_t)x[c];
+      B += (uint32_t)(x[c] * x[c]);
+    }
+    const uint32_t uC = (uint32_t)C, uz = (uint32_t)in_zp;
+    const int32_t S1 = (int32_t)(A - uC * uz);
+    const int32_t S2 = (int32_t)(B - 2u * uz * A + uC * uz * uz);
+    const int64_t var = (int64_t)C * S2 - (int64_t)S1 * S1 + params[0];
+    uint32_t sd = tfk__isqrt64((uint64_t)var);
+    if (sd == 0)
+      sd = 1;
+    const int32_t sh = __builtin_clz(sd) - 1;
+    const int32_t inv = tfk__inv61(sd << sh);
+    /* T = S1 + C*zp, so that d = C*xi - S1 = C*x - T */
+    const int32_t T = (int32_t)((uint32_t)S1 + uC * uz);
+    tfk__ln_row(x, out + t * C, gamma, params + 1, C, T, inv, sh, out_zp);
+  }
+}
+
+/* ---- table lookup -------------------------------------------------------- */
+
+/* 4 lookups per word: in + 128 as a byte is in ^ 0x80. */
+void tfk_lut_s8(const int8_t *in, int8_t *out, const int8_t *table,
+                int32_t n) {
+  const uint8_t *t = (const uint8_t *)table;
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const uint32_t w = (uint32_t)tfk__ld32(in + i) ^ 0x80808080u;
+    tfk__st32(out + i, (uint32_t)t[w & 0xFF] |
+                           ((uint32_t)t[(w >> 8) & 0xFF] << 8) |
+                           ((uint32_t)t[(w >> 16) & 0xFF] << 16) |
+                           ((uint32_t)t[w >> 24] << 24));
+  }
+  for (; i < n; ++i)
+    out[i] = (int8_t)t[(uint8_t)(in[i] ^ 0x80)];
+}
+
+/* ---- multi-head self-attention ------------------------------------------- */
+
+/* One probability: tfk_softmax_s8's p, requantized with zero point 0 and
+ * clamped to [0, 255] == (clamp(-128 + mbqm(p), -128, 127) + 128). */
+TFK_INLINE int32_t tfk__sm_p(int32_t e, uint32_t recip, const tfk__rq_t *q) {
+  const int32_t p = (int32_t)((uint32_t)e * recip);
+  return __usat(tfk__rqv(q, p), 8);
+}
+
+/* Softmax of a score row s[0..S) into one slot of an interleaved int16 row
+ * pair (SMLAD order). Max: SSUB8 sets GE where s >= m, SEL keeps the larger,
+ * 4 lanes per word; m - s for 4 lanes is USUB8 (m >= s, no borrow). */
+TFK_INLINE void tfk__sm_row(const int8_t *s, int16_t *pr, int32_t S,
+                            const int32_t *tab, const tfk__rq_t *q) {
+  const int32_t S4f = S & ~3;
+  uint32_t mw = 0x80808080u;
+  int32_t j;
+  for (j = 0; j < S4f; j += 4) {
+    const uint32_t w = (uint32_t)tfk__ld32(s + j);
+    (void)__ssub8(w, mw);
+    mw = __sel(w, mw);
+  }
+  int32_t m = (int8_t)mw;
+  for (int32_t b = 8; b < 32; b += 8)
+    m = (int8_t)(mw >> b) > m ? (int8_t)(mw >> b) : m;
+  for (; j < S; ++j)
+    m = s[j] > m ? s[j] : m;
+  const uint32_t mm = (uint32_t)(uint8_t)m * 0x01010101u;
+  uint32_t sum = 0;
+  for (j = 0; j < S4f; j += 4) {
+    const uint32_t d = __usub8(mm, (uint32_t)tfk__ld32(s + j));
+    sum += (uint32_t)tab[d & 0xFF] + (uint32_t)tab[(d >> 8) & 0xFF] +
+           (uint32_t)tab[(d >> 16) & 0xFF] + (uint32_t)tab[d >> 24];
+  }
+  for (; j < S; ++j)
+    sum += (uint32_t)tab[m - s[j]];
+  const uint32_t recip = 0x7FFFFFFFu / sum;
+  for (j = 0; j < S4f; j += 4) {
+    const uint32_t d = __usub8(mm, (uint32_t)tfk__ld32(s + j));
+    const int32_t v0 = tfk__sm_p(tab[d & 0xFF], recip, q);
+    const int32_t v1 = tfk__sm_p(tab[(d >> 8) & 0xFF], recip, q);
+    const int32_t v2 = tfk__sm_p(tab[(d >> 16) & 0xFF], recip, q);
+    const int32_t v3 = tfk__sm_p(tab[d >> 24], recip, q);
+    int32_t *o = (int32_t *)(pr + (j >> 2) * 8);
+    o[0] = v0 | (v2 << 16);
+    o[1] = v1 | (v3 << 16);
+  }
+  for (; j < S; ++j)
+    pr[(j >> 2) * 8 + (tfk_l_pos(j) & 3)] =
+        (int16_t)tfk__sm_p(tab[m - s[j]], recip, q);
+}
+
+/* One head: blocks of R query rows; per row pair Q.K^T -> scores (2 rows,
+ * int8) -> softmax into the block's probability tile; then P.V for the
+ * block's row pairs into ctx (= out + h*P, row stride E). */
+TFK_INLINE void tfk__mhsa_head(const int8_t *qh, int32_t qld,
+                               const int16_t *kh, const int16_t *vth,
+                               int8_t *ctx, int32_t S, int32_t E, int32_t D,
+                               int32_t P, int32_t R, int16_t *qx, int8_t *sc,
+                               int16_t *pr, const int32_t *tab, int32_t q_zp,
+                               const tfk__rq_t *qs, const tfk__rq_t *qp,
+                               const tfk__rq_t *qc) {
+  const int32_t GD = tfk_l_k4(D) >> 2, S4 = tfk_l_k4(S), GS = S4 >> 2;
+  int32_t mh[4] = {qs->m2, qs->hz, qc->m2, qc->hz};
+  const int32_t *smh = mh, *cmh = mh + 2;
+  TFK_OPAQUE(smh); /* mh stays in memory: read back with LDRD */
+  TFK_OPAQUE(cmh);
+  for (int32_t i0 = 0; i0 < S; i0 += R) {
+    const int32_t nb = S - i0 < R ? S - i0 : R;
+    for (int32_t r = 0; r < nb; r += 2) {
+      const int32_t i = i0 + r, has1 = r + 1 < nb;
+      tfk__to_s16_zp(qx, qh + i * qld, D, 8, q_zp);
+      if (has1)
+        tfk__to_s16_zp(qx + 4, qh + (i + 1) * qld, D, 8, q_zp);
+      /* an odd S writes sc[S] (inside the S4 row), never read */
+      for (int32_t j = 0; j < S; j += 2) {
+        int32_t acc[4];
+        tfk__mk22z((const int32_t *)qx,
+                   (const int32_t *)(kh + (j >> 1) * GD * 8), GD, acc);
+        int32_t v[4];
+        tfk__rq22(qs, smh, acc, v);
+        sc[j] = (int8_t)v[0];
+        sc[j + 1] = (int8_t)v[1];
+        sc[S4 + j] = (int8_t)v[2];
+        sc[S4 + j + 1] = (int8_t)v[3];
+      }
+      int16_t *pp = pr + (r >> 1) * GS * 8;
+      tfk__sm_row(sc, pp, S, tab, qp);
+      if (has1)
+        tfk__sm_row(sc + S4, pp + 4, S, tab, qp);
+    }
+    for (int32_t r = 0; r < nb; r += 2) {
+      const int32_t has1 = r + 1 < nb;
+      const int16_t *pp = pr + (r >> 1) * GS * 8;
+      int8_t *o0 = ctx + (i0 + r) * E, *o1 = o0 + E;
+      for (int32_t c = 0; c < P; c += 2) {
+        int32_t acc[4];
+        tfk__mk22z((const int32_t *)pp,
+                   (const int32_t *)(vth + (c >> 1) * GS * 8), GS, acc);
+        int32_t v[4];
+        tfk__rq22(qc, cmh, acc, v);
+        o0[c] = (int8_t)v[0];
+        if (c + 1 < P)
+          o0[c + 1] = (int8_t)v[1];
+        if (has1) {
+          o1[c] = (int8_t)v[2];
+          if (c + 1 < P)
+            o1[c + 1] = (int8_t)v[3];
+        }
+      }
+    }
+  }
+}
+
+void tfk_mhsa_s8(const int8_t *x, int8_t *out, const void *packed,
+                 const int32_t *rq, const int32_t *exp_table, void *scratch,
+                 int32_t S, int32_t E, int32_t H, int32_t heads_per_step,
+                 int32_t rows_per_step, int32_t fused_qk, int32_t x_zp,
+                 int32_t q_zp, int32_t k_zp, int32_t v_zp, int32_t s_zp,
+                 int32_t s_mult, int32_t s_shift, int32_t p_mult,
+                 int32_t p_shift, int32_t c_zp, int32_t c_mult,
+                 int32_t c_shift, int32_t out_zp, int32_t act_min,
+                 int32_t act_max, int32_t variant) {
+  const int32_t P = E / H, D = fused_qk ? E : P, hs = heads_per_step;
+  const int32_t i16 = variant == TFK_W_INT16;
+  const int32_t R = rows_per_step < S ? rows_per_step : S;
+  const int32_t S2 = tfk_l_even(S), S4 = tfk_l_k4(S), D4 = tfk_l_k4(D);
+  const int32_t GD = D4 >> 2, P2 = tfk_l_even(P);
+  const int32_t nq = hs * D, nkv = hs * P;
+  const tfk_l_mhsa_t L =
+      tfk_l_mhsa(S, E, H, heads_per_step, rows_per_step, fused_qk);
+  char *base = (char *)(((uintptr_t)scratch + 7) & ~(uintptr_t)7);
+  int8_t *q8 = (int8_t *)(base + L.q8);
+  int16_t *k16 = (int16_t *)(base + L.k16), *vt = (int16_t *)(base + L.vt);
+  int16_t *qx = (int16_t *)(base + L.qx), *pr = (int16_t *)(base + L.pr);
+  int8_t *sc = (int8_t *)(base + L.sc);
+  void *fcs = base + L.fc;
+  TFK_OPAQUE(q8);
+  TFK_OPAQUE(k16);
+  TFK_OPAQUE(vt);
+  TFK_OPAQUE(qx);
+  TFK_OPAQUE(pr);
+  TFK_OPAQUE(sc);
+  /* blob: per group of heads the Q, K (unless fused), V FC blobs, then O */
+  const int32_t bq = tfk_l_fc_packed(E, nq, i16);
+  const int32_t bkv = tfk_l_fc_packed(E, nkv, i16);
+  const int32_t gbytes = bq + (fused_qk ? 0 : bkv) + bkv;
+  /* rq: per projection q, k, v, o its mult array then its shift array */
+  const int32_t *mq = rq, *sq = rq + H * D;
+  const int32_t *mk = rq + 2 * H * D, *sk = mk + E;
+  const int32_t *mv = mk + (fused_qk ? 0 : 2 * E), *sv = mv + E;
+  const int32_t *mo = mv + 2 * E, *so = mo + E;
+  const tfk__rq_t qs = tfk__rq_prep(s_mult, s_shift, s_zp);
+  const tfk__rq_t qp = tfk__rq_prep(p_mult, p_shift, 0);
+  const tfk__rq_t qc = tfk__rq_prep(c_mult, c_shift, c_zp);
+  if (fused_qk) /* K = x for every head: convert once */
+    for (int32_t j = 0; j < S; ++j)
+      tfk__to_s16_zp(k16 + (j >> 1) * GD * 8 + (j & 1) * 4, x + j * E, E, 8,
+                     x_zp);
+  for (int32_t g = 0; g < H / hs; ++g) {
+    const char *pg = (const char *)packed + g * gbytes;
+    /* K and V land in q8 first (free until Q), then go to int16 */
+    if (!fused_qk) {
+      tfk_fully_connected_s8(x, q8, pg + bq, mk + g * nkv, sk + g * nkv, fcs,
+                             S, E, nkv, x_zp, k_zp, -128, 127, variant);
+      for (int32_t h = 0; h < hs; ++h)
+        for (int32_t j = 0; j < S; ++j)
+          tfk__to_s16_zp(k16 + h * S2 * D4 + (j >> 1) * GD * 8 + (j & 1) * 4,
+                         q8 + j * nkv + h * P, P, 8, k_zp);
+    }
+    tfk_fully_connected_s8(x, q8, pg + gbytes - bkv, mv + g * nkv,
+                           sv + g * nkv, fcs, S, E, nkv, x_zp, v_zp, -128, 127,
+                           variant);
+    for (int32_t h = 0; h < hs; ++h)
+      tfk__tr16(vt + h * P2 * S4, q8 + h * P, nkv, S, P, v_zp);
+    tfk_fully_connected_s8(x, q8, pg, mq + g * nq, sq + g * nq, fcs, S, E, nq,
+                           x_zp, q_zp, -128, 127, variant);
+    for (int32_t h = 0; h < hs; ++h)
+      tfk__mhsa_head(q8 + h * D, nq, fused_qk ? k16 : k16 + h * S2 * D4,
+                     vt + h * P2 * S4, out + (g * hs + h) * P, S, E, D, P, R,
+                     qx, sc, pr, exp_table, q_zp, &qs, &qp, &qc);
+  }
+  /* output projection in place: the FC kernel converts each token pair to
+   * int16 before writing that pair's outputs */
+  tfk_fully_connected_s8(out, out, (const char *)packed + (H / hs) * gbytes,
+                         mo, so, fcs, S, E, E, c_zp, out_zp, act_min, act_max,
+                         variant);
+}

@@ -62,4 +62,54 @@ static inline int32_t tfk_l_dw_plane_rows(int32_t band, int32_t k_h,
 /* Fully connected: output rows padded to a multiple of 4. */
 static inline int32_t tfk_l_fc_n4(int32_t n) { return (n + 3) & ~3; }
 
+/* Fully connected blob and scratch bytes (layouts in tfk_pack.c). */
+static inline int32_t tfk_l_fc_packed(int32_t k, int32_t n, int32_t i16) {
+  return 4 * tfk_l_fc_n4(n) + tfk_l_fc_n4(n) * tfk_l_k4(k) * (i16 ? 2 : 1);
+}
+static inline int32_t tfk_l_fc_scratch(int32_t k, int32_t n) {
+  return 4 * tfk_l_k4(k) + 12 * n + TFK_L_SCRATCH_SLACK;
+}
+
+static inline int32_t tfk_l_even(int32_t n) { return (n + 1) & ~1; }
+static inline int32_t tfk_l_al8(int32_t n) { return (n + 7) & ~7; }
+
+/* Batch matmul scratch: b transposed to int16 (N even x K4, pair-blocked,
+ * see tfk_pack.c) then two interleaved int16 rows of a (2 x K4). */
+static inline int32_t tfk_l_bmm_scratch(int32_t k, int32_t n) {
+  return 2 * tfk_l_k4(k) * (tfk_l_even(n) + 2) + TFK_L_SCRATCH_SLACK;
+}
+
+/* Multi-head self-attention: byte offsets of the scratch parts (from the
+ * 8-byte aligned base; every part 8-byte aligned), see tfk_pack.c. */
+typedef struct {
+  int32_t q8;  /* int8 [S][hs*D]: group Q (first K and V, unconverted) */
+  int32_t k16; /* int16 K - k_zp, pair-blocked, per head [S2/2][D4/4][2][4]
+                  (fused_qk: x - x_zp once, shared by the heads) */
+  int32_t vt;  /* int16 V^T - v_zp, pair-blocked, per head [P2/2][S4/4][2][4] */
+  int32_t qx;  /* int16 two interleaved query rows [D4/4][2][4] */
+  int32_t sc;  /* int8 scores of two query rows [2][S4] */
+  int32_t pr;  /* int16 probabilities + 128 of the row block, row pairs
+                  interleaved [R2/2][S4/4][2][4] */
+  int32_t fc;  /* the fully connected kernel's scratch */
+  int32_t end; /* total, including the alignment slack */
+} tfk_l_mhsa_t;
+
+static inline tfk_l_mhsa_t tfk_l_mhsa(int32_t S, int32_t E, int32_t H,
+                                      int32_t hs, int32_t R, int32_t fused) {
+  const int32_t P = E / H, D = fused ? E : P;
+  const int32_t S4 = tfk_l_k4(S), D4 = tfk_l_k4(D);
+  const int32_t R2 = tfk_l_even(R < S ? R : S);
+  const int32_t nfc = hs * D > E ? hs * D : E;
+  tfk_l_mhsa_t g;
+  g.q8 = 0;
+  g.k16 = g.q8 + tfk_l_al8(S * hs * D);
+  g.vt = g.k16 + 2 * tfk_l_even(S) * D4 * (fused ? 1 : hs);
+  g.qx = g.vt + 2 * hs * tfk_l_even(P) * S4;
+  g.sc = g.qx + 4 * D4;
+  g.pr = g.sc + tfk_l_al8(2 * S4);
+  g.fc = g.pr + 2 * R2 * S4;
+  g.end = g.fc + tfk_l_fc_scratch(E, nfc) + TFK_L_SCRATCH_SLACK;
+  return g;
+}
+
 #endif /* TFK_LAYOUT_H */

@@ -45,6 +45,31 @@
  *   size = 4*N4 + N4*K4*(1 or 2); scratch = two int16 token rows of K4
  *   (interleaved per group as for conv2d) + a 3-word requantization table
  *   per output row (+8).
+ *
+ * batch matmul (no blob; K4 = K rounded up to 4, N2 = N rounded up to 2):
+ *   scratch = b - b_zp transposed to int16 in the int16 FC-weight pair
+ *   layout (pair p < N2/2, group g < K4/4: int16 b[4g+{0,2,1,3}][2p], then
+ *   the same for column 2p+1; k >= K and column N are 0), then two rows of
+ *   a - a_zp interleaved per group: 2*K4*(N2 + 2) bytes (+8).
+ *
+ * multi-head self-attention (P = E/H, D = P or E with fused_qk, hs =
+ * heads_per_step):
+ *   blob: for each group of hs heads g < H/hs, three fully connected blobs
+ *   (above) with input zero point x_zp folded in: Q = wq rows
+ *   [g*hs*D, (g+1)*hs*D), K = wk rows [g*hs*P, (g+1)*hs*P) (absent with
+ *   fused_qk), V = wv rows likewise; then O = wo with c_zp folded in. Every
+ *   FC blob is a multiple of 16 bytes, so all stay 8-byte aligned.
+ *   scratch (tfk_l_mhsa() in tfk_layout.h; S2/S4, D4, P2 = S, D, P rounded
+ *   up to 2/4, R2 = min(rows_per_step, S) rounded up to 2, al8 = round up
+ *   to 8):
+ *     al8(S*hs*D)               group Q int8 (K, V land there first)
+ *   + 2*S2*D4*(fused ? 1 : hs)  K - k_zp int16, W layout per head
+ *   + 2*hs*P2*S4                V^T - v_zp int16, W layout per head
+ *   + 4*D4                      two query rows, int16 interleaved
+ *   + al8(2*S4)                 two score rows, int8
+ *   + 2*R2*S4                   probability tile, int16 row pairs
+ *   + 4*E4 + 12*max(hs*D, E) + 8  the FC kernel's scratch
+ *   + 8                         alignment of the base.
  *===----------------------------------------------------------------------===*/
 #include "tfk/pack.h"
 
@@ -230,9 +255,8 @@ size_t tfk_depthwise_conv2d_scratch_bytes(int32_t in_h, int32_t in_w,
 
 size_t tfk_fully_connected_packed_bytes(int32_t in_features,
                                         int32_t out_features, int32_t variant) {
-  size_t n4 = (size_t)tfk_l_fc_n4(out_features);
-  size_t k4 = (size_t)tfk_l_k4(in_features);
-  return 4 * n4 + n4 * k4 * (variant == TFKP_W_INT16 ? 2u : 1u);
+  return (size_t)tfk_l_fc_packed(in_features, out_features,
+                                 variant == TFKP_W_INT16);
 }
 
 void tfk_pack_fully_connected(const int8_t *w, const int32_t *bias,
@@ -273,6 +297,58 @@ size_t tfk_fully_connected_scratch_bytes(int32_t tokens, int32_t in_features,
                                          int32_t variant) {
   (void)tokens;
   (void)variant;
-  return (size_t)4 * (size_t)tfk_l_k4(in_features) +
-         (size_t)12 * (size_t)out_features + TFK_L_SCRATCH_SLACK;
+  return (size_t)tfk_l_fc_scratch(in_features, out_features);
+}
+
+/* ---- batch matmul -------------------------------------------------------- */
+
+size_t tfk_batch_matmul_scratch_bytes(int32_t M, int32_t K, int32_t N) {
+  (void)M;
+  return (size_t)tfk_l_bmm_scratch(K, N);
+}
+
+/* ---- multi-head self-attention ------------------------------------------- */
+
+size_t tfk_mhsa_packed_bytes(int32_t E, int32_t H, int32_t heads_per_step,
+                             int32_t fused_qk, int32_t variant) {
+  const int32_t P = E / H, D = fused_qk ? E : P, hs = heads_per_step;
+  const int32_t i16 = variant == TFKP_W_INT16;
+  const size_t bkv = (size_t)tfk_l_fc_packed(E, hs * P, i16);
+  const size_t grp =
+      (size_t)tfk_l_fc_packed(E, hs * D, i16) + (fused_qk ? 0 : bkv) + bkv;
+  return (size_t)(H / hs) * grp + (size_t)tfk_l_fc_packed(E, E, i16);
+}
+
+void tfk_pack_mhsa(const int8_t *wq, const int32_t *bq, const int8_t *wk,
+                   const int32_t *bk, const int8_t *wv, const int32_t *bv,
+                   const int8_t *wo, const int32_t *bo, int32_t x_zp,
+                   int32_t c_zp, int32_t E, int32_t H, int32_t heads_per_step,
+                   int32_t fused_qk, int32_t variant, void *packed) {
+  const int32_t P = E / H, D = fused_qk ? E : P, hs = heads_per_step;
+  const int32_t nq = hs * D, nkv = hs * P, i16 = variant == TFKP_W_INT16;
+  unsigned char *p = (unsigned char *)packed;
+  int32_t g;
+  for (g = 0; g < H / hs; ++g) {
+    tfk_pack_fully_connected(wq + (size_t)g * nq * E, bq ? bq + g * nq : NULL,
+                             x_zp, E, nq, variant, p);
+    p += tfk_l_fc_packed(E, nq, i16);
+    if (!fused_qk) {
+      tfk_pack_fully_connected(wk + (size_t)g * nkv * E,
+                               bk ? bk + g * nkv : NULL, x_zp, E, nkv, variant,
+                               p);
+      p += tfk_l_fc_packed(E, nkv, i16);
+    }
+    tfk_pack_fully_connected(wv + (size_t)g * nkv * E, bv ? bv + g * nkv : NULL,
+                             x_zp, E, nkv, variant, p);
+    p += tfk_l_fc_packed(E, nkv, i16);
+  }
+  tfk_pack_fully_connected(wo, bo, c_zp, E, E, variant, p);
+}
+
+size_t tfk_mhsa_scratch_bytes(int32_t S, int32_t E, int32_t H,
+                              int32_t heads_per_step, int32_t rows_per_step,
+                              int32_t fused_qk, int32_t variant) {
+  (void)variant;
+  return (size_t)tfk_l_mhsa(S, E, H, heads_per_step, rows_per_step, fused_qk)
+      .end;
 }

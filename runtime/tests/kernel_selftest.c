@@ -447,6 +447,328 @@ static void test_softmax(int cfg) {
   ++n_sm;
 }
 
+/* ---- transformer kernels ------------------------------------------------- */
+static int n_bmm, n_ln, n_ln_flat, n_lut, n_mhsa, n_mhsa_fused;
+
+/* a real multiplier: mostly around `typ` (fast requantization), sometimes 0
+ * or >= 0.5 (the exact generic form) */
+static void rand_mult(double lo, double hi, int32_t *m, int32_t *s) {
+  uint32_t r = rnd() % 16;
+  double real = r == 0 ? 0.0 : r == 1 ? rlog(0.5, 3.0) : rlog(lo, hi);
+  tfk_quantize_multiplier(real, m, s);
+}
+
+static void rand_exp_table(int32_t *tab) {
+  double sc = 0.01 + 0.19 * runif(); /* as the compiler builds it */
+  for (int d = 0; d < 256; ++d)
+    tab[d] = (int32_t)round(65536.0 * exp(-d * sc));
+}
+
+static void test_batch_matmul(int cfg) {
+  int32_t batch = rint_in(1, 3), b_batch = rnd() % 2 ? 1 : batch;
+  int32_t M = rint_in(1, 9), K = rint_in(1, 40), N = rint_in(1, 20);
+  if (rnd() % 4 == 0) {
+    K = 4 * rint_in(1, 16);
+    N = 2 * rint_in(1, 12);
+  }
+  int32_t a_zp = ri8(), b_zp = ri8(), out_zp = ri8(), m, sh, lo, hi;
+  rand_mult(1e-5, 1e-2, &m, &sh);
+  rand_act(out_zp, &lo, &hi);
+  if (batch * M * K > MAXBUF || b_batch * K * N > MAXBUF ||
+      tfk_batch_matmul_scratch_bytes(M, K, N) > sizeof g_scratch)
+    return;
+  rand_bytes(g_in, batch * M * K);
+  rand_bytes(g_in2, b_batch * K * N);
+  for (int32_t bi = 0; bi < batch; ++bi) {
+    const int8_t *a = g_in + bi * M * K, *b = g_in2 + (b_batch == 1 ? 0 : bi) * K * N;
+    for (int32_t i = 0; i < M; ++i)
+      for (int32_t n = 0; n < N; ++n) {
+        int32_t acc = 0;
+        for (int32_t k = 0; k < K; ++k)
+          acc += (a[i * K + k] - a_zp) * (b[k * N + n] - b_zp);
+        g_ref[(bi * M + i) * N + n] =
+            (int8_t)clampi(out_zp + ref_mbqm(acc, m, sh), lo, hi);
+      }
+  }
+  memset(g_out, 0x5A, (size_t)batch * M * N);
+  tfk_batch_matmul_s8(g_in, g_in2, g_out, (char *)g_scratch + 4 * (rnd() % 2),
+                      batch, b_batch, M, K, N, a_zp, b_zp, out_zp, m, sh, lo,
+                      hi);
+  if (!compare("batch_matmul", batch * M * N, cfg))
+    printf("  bmm batch %ld/%ld M %ld K %ld N %ld\n", (long)batch,
+           (long)b_batch, (long)M, (long)K, (long)N);
+  ++n_bmm;
+}
+
+/* ---- layer norm ----------------------------------------------------------- */
+static int32_t g_gamma[2048];
+static int64_t g_params[2049];
+
+static uint32_t ref_isqrt(uint64_t v) { /* floor(sqrt(v)), via double + fix */
+  uint64_t r = (uint64_t)sqrt((double)v);
+  while (r * r > v)
+    --r;
+  while ((r + 1) * (r + 1) <= v)
+    ++r;
+  return (uint32_t)r;
+}
+
+static void ref_layer_norm(const int8_t *in, int8_t *out, int32_t tokens,
+                           int32_t C, int32_t in_zp, int32_t out_zp) {
+  for (int32_t t = 0; t < tokens; ++t) {
+    const int8_t *x = in + t * C;
+    int32_t S1 = 0, S2 = 0;
+    for (int32_t c = 0; c < C; ++c) {
+      int32_t xi = x[c] - in_zp;
+      S1 += xi;
+      S2 += xi * xi;
+    }
+    int64_t var = (int64_t)C * S2 - (int64_t)S1 * S1 + g_params[0];
+    uint32_t sd = ref_isqrt((uint64_t)var);
+    if (sd == 0)
+      sd = 1;
+    int32_t sh = 0;
+    while (((uint64_t)sd << sh) < (1ull << 30))
+      ++sh;
+    uint64_t q = (1ull << 61) / ((uint64_t)sd << sh);
+    int32_t inv = (int32_t)(q < 0x7FFFFFFFull ? q : 0x7FFFFFFFull);
+    for (int32_t c = 0; c < C; ++c) {
+      int32_t d = C * (x[c] - in_zp) - S1;
+      int32_t n = (int32_t)(((int64_t)d * inv + ((int64_t)1 << (48 - sh))) >>
+                            (49 - sh));
+      int64_t y =
+          ((int64_t)n * g_gamma[c] + g_params[1 + c] + (1 << 27)) >> 28;
+      int64_t o = out_zp + y;
+      out[t * C + c] = (int8_t)(o < -128 ? -128 : o > 127 ? 127 : o);
+    }
+  }
+}
+
+static void test_layer_norm(int cfg) {
+  int32_t tokens = rint_in(1, 4), C = rint_in(1, 100);
+  if (rnd() % 8 == 0) /* > 1028: the 64-bit path of n for small sd */
+    C = rnd() % 2 ? 256 : rint_in(300, 2048);
+  int32_t cancel = rnd() % 8 == 0; /* see below */
+  if (cancel) {
+    tokens = 1;
+    if (rnd() % 2)
+      C = rint_in(1029, 2048);
+  }
+  if (C > 1024)
+    tokens = rint_in(1, 2);
+  int32_t in_zp = ri8(), out_zp = ri8(), flat = rnd() % 6 == 0;
+  uint32_t r = rnd() % 8;
+  /* eps term round(eps * C^2 / s_in^2): 0, typical, or large (64-bit sqrt) */
+  g_params[0] = r == 0 ? 0 : r <= 2 ? (int64_t)(rnd() % (1u << 30)) << 20
+                                    : (int64_t)(rnd() % 4096) * C;
+  if (flat && rnd() % 2)
+    g_params[0] = 0; /* var = 0: sd = 1 */
+  /* gamma log-uniform up to 2^31: large ones make y move by several units
+   * per unit of n, so any rounding slip in n shows */
+  double gs = rlog(1.0, 2147483647.0), bs = rlog(1.0, 68719476736.0);
+  if (rnd() % 16 == 0)
+    bs = rlog(5.8e17, 4.6e18); /* y far outside int32: the clamp must hold */
+  for (int32_t c = 0; c < C; ++c) {
+    double gv = (2.0 * runif() - 1.0) * gs;
+    g_gamma[c] = gv >= 2147483647.0 ? INT32_MAX : (int32_t)gv;
+    g_params[1 + c] = (int64_t)((2.0 * runif() - 1.0) * bs);
+  }
+  if (rnd() % 16 == 0)
+    g_gamma[0] = rnd() % 2 ? INT32_MAX : INT32_MIN;
+  int32_t spread = rnd() % 4 == 0 ? rint_in(0, 8) : 255;
+  for (int32_t i = 0; i < tokens * C; ++i)
+    g_in[i] = (int8_t)clampi(in_zp + rint_in(-spread, spread), -128, 127);
+  if (flat) /* rows of equal values: variance 0 */
+    for (int32_t t = 0; t < tokens; ++t)
+      memset(g_in + t * C, (int8_t)ri8(), (size_t)C);
+  if (cancel) {
+    /* params[0] cancelling the row's variance (var 0..3, sd 1): the largest
+     * n, its int32 truncation and, for C > 1028, the 64-bit form of n */
+    int32_t S1 = 0, S2 = 0;
+    for (int32_t c = 0; c < C; ++c) {
+      S1 += g_in[c] - in_zp;
+      S2 += (g_in[c] - in_zp) * (g_in[c] - in_zp);
+    }
+    g_params[0] = -((int64_t)C * S2 - (int64_t)S1 * S1) + rint_in(0, 3);
+  }
+  ref_layer_norm(g_in, g_ref, tokens, C, in_zp, out_zp);
+  int inplace = rnd() % 2;
+  if (inplace) {
+    memcpy(g_out, g_in, (size_t)tokens * C);
+    tfk_layer_norm_s8(g_out, g_out, g_gamma, g_params, tokens, C, in_zp,
+                      out_zp);
+  } else {
+    memset(g_out, 0x5A, (size_t)tokens * C);
+    tfk_layer_norm_s8(g_in, g_out, g_gamma, g_params, tokens, C, in_zp,
+                      out_zp);
+  }
+  if (!compare(inplace ? "layer_norm/inplace" : "layer_norm", tokens * C, cfg))
+    printf("  ln tokens %ld C %ld flat %d\n", (long)tokens, (long)C, (int)flat);
+  ++n_ln;
+  n_ln_flat += flat;
+}
+
+static void test_lut(int cfg) {
+  int32_t n = rnd() % 4 ? rint_in(1, 300) : rint_in(1000, 4000);
+  int8_t table[256];
+  rand_bytes(table, 256);
+  rand_bytes(g_in, n);
+  for (int32_t i = 0; i < n; ++i)
+    g_ref[i] = table[g_in[i] + 128];
+  int inplace = rnd() % 2, off = (int)(rnd() % 4);
+  if (inplace) {
+    memcpy(g_out + off, g_in, (size_t)n);
+    tfk_lut_s8(g_out + off, g_out + off, table, n);
+  } else {
+    memcpy(g_in2 + off, g_in, (size_t)n);
+    tfk_lut_s8(g_in2 + off, g_out + off, table, n);
+  }
+  if (off)
+    memmove(g_out, g_out + off, (size_t)n);
+  compare(inplace ? "lut/inplace" : "lut", n, cfg);
+  ++n_lut;
+}
+
+/* ---- multi-head self-attention -------------------------------------------- */
+#define MH_W 32768
+static int8_t g_wq[MH_W], g_wk[4096], g_wv[4096], g_wo[4096];
+static int32_t g_bq[1024], g_bk[64], g_bv[64], g_bo[64];
+static int32_t g_rq[4096];
+static int8_t g_Q[MH_W], g_K[4096], g_V[4096], g_ctx[4096];
+
+static void ref_fc(const int8_t *in, int8_t *out, const int8_t *w,
+                   const int32_t *bias, const int32_t *m, const int32_t *sh,
+                   int32_t T, int32_t K, int32_t N, int32_t in_zp,
+                   int32_t out_zp, int32_t lo, int32_t hi) {
+  for (int32_t t = 0; t < T; ++t)
+    for (int32_t n = 0; n < N; ++n) {
+      int32_t acc = bias[n];
+      for (int32_t k = 0; k < K; ++k)
+        acc += (in[t * K + k] - in_zp) * w[n * K + k];
+      out[t * N + n] =
+          (int8_t)clampi(out_zp + ref_mbqm(acc, m[n], sh[n]), lo, hi);
+    }
+}
+
+static void test_mhsa(int cfg) {
+  int32_t H = rint_in(1, 4), P = rint_in(1, 12);
+  if (rnd() % 8 == 0)
+    H = rint_in(5, 8), P = rint_in(1, 6);
+  int32_t E = H * P, S = rnd() % 8 ? rint_in(1, 20) : rint_in(21, 40);
+  int32_t fused = rnd() % 3 == 0, D = fused ? E : P;
+  int32_t hs;
+  do
+    hs = rint_in(1, H);
+  while (H % hs);
+  int32_t R = rnd() % 4 ? rint_in(1, 4) : rint_in(1, S + 2);
+  if (H * D * E > MH_W || S * H * D > MH_W)
+    return;
+  int32_t x_zp = ri8(), q_zp = ri8(), k_zp = ri8(), v_zp = ri8(), s_zp = ri8();
+  int32_t c_zp = ri8(), out_zp = ri8(), lo, hi;
+  int32_t s_m, s_s, p_m, p_s, c_m, c_s;
+  rand_mult(1e-4, 1e-2, &s_m, &s_s);
+  {
+    uint32_t r = rnd() % 8;
+    double real = rlog(0.5, 2.0) * 256.0 / 2147483648.0; /* 1/256 output */
+    if (r == 0)
+      real = rlog(1e-9, 1e-3);
+    else if (r == 1)
+      real = rlog(0.5, 2.0);
+    tfk_quantize_multiplier(real, &p_m, &p_s);
+  }
+  rand_mult(1e-5, 1e-2, &c_m, &c_s);
+  rand_act(out_zp, &lo, &hi);
+  rand_exp_table(g_exp);
+  rand_bytes(g_in, S * E);
+  rand_bytes(g_wq, H * D * E);
+  rand_bytes(g_wk, E * E);
+  rand_bytes(g_wv, E * E);
+  rand_bytes(g_wo, E * E);
+  for (int32_t i = 0; i < H * D; ++i)
+    g_bq[i] = rint_in(-40000, 40000);
+  for (int32_t i = 0; i < E; ++i) {
+    g_bk[i] = rint_in(-40000, 40000);
+    g_bv[i] = rint_in(-40000, 40000);
+    g_bo[i] = rint_in(-40000, 40000);
+  }
+  /* rq: per projection (q, k unless fused, v, o) mult array, shift array */
+  int32_t *mq = g_rq, *sq = mq + H * D, *mk = sq + H * D, *sk = mk + E;
+  int32_t *mv = fused ? mk : sk + E, *sv = mv + E, *mo = sv + E, *so = mo + E;
+  for (int32_t i = 0; i < H * D; ++i)
+    rand_mult(3e-4, 1e-2, &mq[i], &sq[i]);
+  for (int32_t i = 0; i < E; ++i) {
+    if (!fused)
+      rand_mult(3e-4, 1e-2, &mk[i], &sk[i]);
+    rand_mult(3e-4, 1e-2, &mv[i], &sv[i]);
+    rand_mult(3e-4, 1e-2, &mo[i], &so[i]);
+  }
+  /* reference, literally from kernels.h */
+  ref_fc(g_in, g_Q, g_wq, g_bq, mq, sq, S, E, H * D, x_zp, q_zp, -128, 127);
+  if (!fused)
+    ref_fc(g_in, g_K, g_wk, g_bk, mk, sk, S, E, E, x_zp, k_zp, -128, 127);
+  ref_fc(g_in, g_V, g_wv, g_bv, mv, sv, S, E, E, x_zp, v_zp, -128, 127);
+  for (int32_t h = 0; h < H; ++h)
+    for (int32_t i = 0; i < S; ++i) {
+      int8_t srow[64], prow[64];
+      for (int32_t j = 0; j < S; ++j) {
+        int32_t acc = 0;
+        for (int32_t d = 0; d < D; ++d) {
+          int32_t qv = g_Q[i * H * D + h * D + d] - q_zp;
+          int32_t kv = fused ? g_in[j * E + d] - x_zp
+                             : g_K[j * E + h * P + d] - k_zp;
+          acc += qv * kv;
+        }
+        srow[j] = (int8_t)clampi(s_zp + ref_mbqm(acc, s_m, s_s), -128, 127);
+      }
+      int32_t m = -128;
+      uint32_t sum = 0;
+      for (int32_t j = 0; j < S; ++j)
+        m = srow[j] > m ? srow[j] : m;
+      for (int32_t j = 0; j < S; ++j)
+        sum += (uint32_t)g_exp[m - srow[j]];
+      uint32_t recip = 0x7FFFFFFFu / sum;
+      for (int32_t j = 0; j < S; ++j) {
+        int32_t p = (int32_t)((uint32_t)g_exp[m - srow[j]] * recip);
+        prow[j] = (int8_t)clampi(-128 + ref_mbqm(p, p_m, p_s), -128, 127);
+      }
+      for (int32_t c = 0; c < P; ++c) {
+        int32_t acc = 0;
+        for (int32_t j = 0; j < S; ++j)
+          acc += (prow[j] + 128) * (g_V[j * E + h * P + c] - v_zp);
+        g_ctx[i * E + h * P + c] =
+            (int8_t)clampi(c_zp + ref_mbqm(acc, c_m, c_s), -128, 127);
+      }
+    }
+  ref_fc(g_ctx, g_ref, g_wo, g_bo, mo, so, S, E, E, c_zp, out_zp, lo, hi);
+  for (int32_t v = 0; v < 2; ++v) {
+    size_t pb_ = tfk_mhsa_packed_bytes(E, H, hs, fused, v);
+    size_t sb = tfk_mhsa_scratch_bytes(S, E, H, hs, R, fused, v);
+    if (pb_ > sizeof g_packed || sb + 8 > sizeof g_scratch)
+      continue;
+    tfk_pack_mhsa(g_wq, g_bq, fused ? NULL : g_wk, fused ? NULL : g_bk, g_wv,
+                  g_bv, g_wo, g_bo, x_zp, c_zp, E, H, hs, fused, v, g_packed);
+    /* the kernel must stay inside its scratch: guard bytes after it */
+    char *scr = (char *)g_scratch + 4 * (rnd() % 2);
+    memset(scr + sb, 0xA5, 8);
+    memset(g_out, 0x5A, (size_t)S * E);
+    tfk_mhsa_s8(g_in, g_out, g_packed, g_rq, g_exp, scr, S, E, H, hs, R, fused,
+                x_zp, q_zp, fused ? ri8() : k_zp, v_zp, s_zp, s_m, s_s, p_m,
+                p_s, c_zp, c_m, c_s, out_zp, lo, hi, v);
+    for (int i = 0; i < 8; ++i)
+      if ((uint8_t)scr[sb + i] != 0xA5) {
+        printf("FAIL mhsa cfg %d wrote past its scratch (%ld bytes)\n", cfg,
+               (long)sb);
+        ++fails;
+        break;
+      }
+    if (!compare(v ? "mhsa/int16" : "mhsa/int8", S * E, cfg))
+      printf("  mhsa S %ld E %ld H %ld hs %ld R %ld fused %ld\n", (long)S,
+             (long)E, (long)H, (long)hs, (long)R, (long)fused);
+  }
+  ++n_mhsa;
+  n_mhsa_fused += fused;
+}
+
 /* ---- requantization corner cases ----------------------------------------- */
 static void test_rq_corners(void) {
   /* drive the fast requantization with extreme accumulators through a 1x1
@@ -509,11 +831,17 @@ int main(void) {
     test_pools(i);
     test_transpose(i);
     test_softmax(i);
+    test_batch_matmul(i);
+    test_layer_norm(i);
+    test_lut(i);
+    test_mhsa(i);
   }
   printf("kernel_selftest: %d checks (conv %d x2 variants, depthwise %d x2, fc "
          "%d x2, add %d, requantize %d, max_pool %d, avg_pool %d, transpose "
-         "%d, softmax %d, rq corners 124): %s (%d failures)\n",
+         "%d, softmax %d, batch_matmul %d, layer_norm %d (%d flat), lut %d, "
+         "mhsa %d x2 (%d fused_qk), rq corners 124): %s (%d failures)\n",
          checks, n_conv, n_dw, n_fc, n_add, n_rq, n_mp, n_ap, n_tr, n_sm,
+         n_bmm, n_ln, n_ln_flat, n_lut, n_mhsa, n_mhsa_fused,
          fails ? "FAIL" : "PASS", fails);
   return fails ? 1 : 0;
 }

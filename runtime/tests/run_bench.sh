@@ -8,7 +8,7 @@ R=$(cd "$T/.." && pwd)
 H="$R/harness"
 OUT=${1:-${TMPDIR:-/tmp}/tfk_bench}
 mkdir -p "$OUT"
-for cpu in m4 m7; do
+for cpu in ${BENCH_CPUS:-m4 m7}; do
   if [ $cpu = m4 ]; then FPU=fpv4-sp-d16; BOARD=mps2-an386; else FPU=fpv5-d16; BOARD=mps2-an500; fi
   clang-19 --target=thumbv7em-none-eabihf -mcpu=cortex-$cpu -mfloat-abi=hard -mfpu=$FPU \
     -mthumb -O3 -ffreestanding -fno-builtin $BENCH_CFLAGS -c "$T/kernel_bench_layers.c" \

@@ -9,6 +9,7 @@
 #include "Commands.h"
 
 #include "tinyformer/CostModel/CostModel.h"
+#include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
 #include "tinyformer/Target/ObjectEmitter.h"
 #include "tinyformer/Transforms/Passes.h"
 #include "tinyformer/Transforms/Pipeline.h"
@@ -51,6 +52,11 @@ static cl::opt<int64_t> flash("flash", cl::desc("Flash limit in bytes"),
                               cl::init(1024 * 1024), cl::sub(compileCmd));
 static cl::opt<int64_t> sram("sram", cl::desc("SRAM limit in bytes (arena)"),
                              cl::init(320 * 1024), cl::sub(compileCmd));
+static cl::opt<bool>
+    fwsa("fwsa",
+         cl::desc("Fused-Weight Self-Attention (fold W_q·W_kᵀ per head) in "
+                  "attention blocks where the cost model says it pays"),
+         cl::init(false), cl::sub(compileCmd));
 static cl::opt<std::string>
     weightFormat("weight-format", cl::desc("auto | int8 | int16"),
                  cl::init("auto"), cl::sub(compileCmd));
@@ -105,6 +111,11 @@ int compile(mlir::MLIRContext &context) {
   options.percentile = percentile;
   options.flashBudget = flash;
   options.weightFormat = weightFormat;
+  options.fuseQkWeights = fwsa;
+  // A stated SRAM limit buys the fastest attention tiles that fit it;
+  // without one the planner keeps the arena at its smallest.
+  if (sram.getNumOccurrences())
+    options.sramBudget = sram;
   addQuantizePipeline(pm, options);
   if (failed(pm.run(*module)))
     return 1;
@@ -132,7 +143,7 @@ int compile(mlir::MLIRContext &context) {
       layerName = loc.getName().str();
     macs += cost.macs;
     estimated += cost.instructions;
-    layers.push_back(json::Object{
+    json::Object layer{
         {"name", layerName},
         {"op", op->getName().stripDialect().str()},
         {"kernel", kernel.getValue().str()},
@@ -142,8 +153,18 @@ int compile(mlir::MLIRContext &context) {
         {"weight_bytes", cost.flashBytes},
         {"scratch_bytes", cost.scratchBytes},
         {"output_bytes",
-         cast<mlir::ShapedType>(op->getResult(0).getType()).getNumElements()}});
+         cast<mlir::ShapedType>(op->getResult(0).getType()).getNumElements()}};
+    if (isa<mlir::sparse_tiny::MultiHeadAttentionOp>(op)) {
+      AttentionShape a = attentionShape(op);
+      layer["heads_per_step"] = a.headsPerStep;
+      layer["rows_per_step"] = a.rowsPerStep;
+      layer["scratch_bytes_untiled"] = attentionUntiledBytes(a);
+    }
+    layers.push_back(std::move(layer));
   });
+  int64_t untiled = arena;
+  if (auto u = (*module)->getAttrOfType<mlir::IntegerAttr>(attr::kArenaUntiled))
+    untiled = u.getInt();
 
   // Lower and emit.
   mlir::PassManager lower(&context);
@@ -200,6 +221,7 @@ int compile(mlir::MLIRContext &context) {
       {"flash_bytes", emitted->flashBytes},
       {"arena_bytes", arena},
       {"arena_lower_bound", bound},
+      {"arena_bytes_untiled", untiled},
       {"macs", macs},
       {"estimated_instructions", estimated},
       {"num_layers", numLayers},

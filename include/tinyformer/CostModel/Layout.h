@@ -19,8 +19,23 @@ namespace tinyformer {
 /// row-major order (rank != 4, or 4-D with C == 1 or H * W == 1).
 bool storedInLogicalOrder(mlir::ShapedType type);
 
-enum class ReshapeKind { Alias, AliasPermutedFeatures, Relayout, Unsupported };
+/// Alias: same bytes; AliasPermutedFeatures: an NHWC flatten into a linear
+/// layer (its weight columns are permuted instead); AliasTokens: an NCHW
+/// [N, C, H, W] stored NHWC reshaped to [N, C, H*W] and only transposed to
+/// [N, H*W, C] (flatten(2).transpose(1, 2)): both are the NHWC bytes;
+/// Relayout: a copy between NHWC and logical order.
+enum class ReshapeKind {
+  Alias,
+  AliasPermutedFeatures,
+  AliasTokens,
+  Relayout,
+  Unsupported
+};
 ReshapeKind classifyReshape(mlir::sparse_tiny::ReshapeOp op);
+
+/// The transpose(0, 2, 1) completing an AliasTokens reshape (possibly
+/// through requantizations): free, the bytes are already tokens.
+bool isTokenFlatten(mlir::sparse_tiny::TransposeOp op);
 
 /// For a fully_connected fed by an NHWC flatten: logical feature index of
 /// each stored feature (empty when the input is in logical order).

@@ -13,6 +13,7 @@
 #include "mlir/Support/LogicalResult.h"
 
 #include <array>
+#include <optional>
 #include <cstdint>
 #include <vector>
 
@@ -57,7 +58,8 @@ struct AddRules {
   ActRange act;
 };
 
-/// quantize (q -> q), relu, clip: out = zp' + mbqm(in - zp, s / s').
+/// quantize (q -> q), relu, clip, mul / div by a positive constant c:
+/// out = zp' + mbqm(in - zp, s * c / s').
 struct RequantRules {
   int32_t inZp = 0, outZp = 0;
   Multiplier requant;
@@ -84,6 +86,44 @@ struct SoftmaxRules {
   int32_t outZp = 0;
 };
 
+/// layer_norm over the last axis (tfk_layer_norm_s8's constants).
+struct LayerNormRules {
+  int32_t inZp = 0, outZp = 0;
+  int64_t epsTerm = 0;        ///< round(eps * C^2 / s_in^2)
+  std::vector<int32_t> gamma; ///< round(scale / s_out * 2^16)
+  std::vector<int64_t> beta;  ///< round(bias / s_out * 2^28)
+};
+
+/// A pointwise function (gelu, sigmoid, tanh, ...) as a 256-entry table:
+/// table[q + 128] = clamp(zp_out + round(f((q - zp_in) * s_in) / s_out)).
+struct LutRules {
+  std::array<int8_t, 256> table{};
+};
+
+/// matmul of two int8 activations.
+struct MatMulRules {
+  int32_t lhsZp = 0, rhsZp = 0, outZp = 0;
+  Multiplier requant; ///< s_lhs * s_rhs / s_out
+  ActRange act;
+};
+
+/// concat: each input requantized to the output's scale.
+struct ConcatRules {
+  std::vector<RequantRules> inputs;
+};
+
+/// mhsa: the four projections and the integer attention between them.
+struct AttentionRules {
+  int32_t heads = 1, headDim = 1;  ///< H and P
+  bool fusedQk = false;
+  int32_t xZp = 0, qZp = 0, kZp = 0, vZp = 0, sZp = 0, cZp = 0, outZp = 0;
+  ConvRules q, k, v, o;  ///< k is empty with fused_qk
+  Multiplier score;      ///< s_q * s_k * scale / s_score
+  SoftmaxRules softmax;  ///< exp table for s_score, output 1/256, zp -128
+  Multiplier context;    ///< s_v / 256 / s_context (p + 128 has scale 1/256)
+  ActRange act;
+};
+
 /// Each reads `op`'s types and constants; an op that is not in the INT8
 /// form these rules cover gets an error naming what is wrong.
 mlir::FailureOr<QParams> getQParams(mlir::Value value);
@@ -94,6 +134,19 @@ mlir::FailureOr<AvgPoolRules> getAvgPoolRules(mlir::Operation *op,
                                               int64_t windowSize);
 mlir::FailureOr<MaxPoolRules> getMaxPoolRules(mlir::Operation *op);
 mlir::FailureOr<SoftmaxRules> getSoftmaxRules(mlir::Operation *op);
+mlir::FailureOr<LayerNormRules> getLayerNormRules(mlir::Operation *op);
+mlir::FailureOr<LutRules> getLutRules(mlir::Operation *op);
+mlir::FailureOr<MatMulRules> getMatMulRules(mlir::Operation *op);
+mlir::FailureOr<ConcatRules> getConcatRules(mlir::Operation *op);
+mlir::FailureOr<AttentionRules> getAttentionRules(mlir::Operation *op);
+
+/// The pointwise ops that have a table form, and their float function.
+bool hasLutForm(mlir::Operation *op);
+double evaluatePointwise(mlir::Operation *op, double x);
+
+/// The scalar a mul / div by a constant multiplies by (1 / c for div);
+/// nullopt when the other operand is not a constant splat.
+std::optional<double> scalarFactor(mlir::Operation *op);
 
 /// Whether `op` computes on INT8 tensors (its result is quantized and it is
 /// not a plain quantize of a float).

@@ -28,6 +28,12 @@ inline constexpr llvm::StringLiteral kScratchBytes = "sparse_tiny.scratch_bytes"
 inline constexpr llvm::StringLiteral kArenaSize = "sparse_tiny.arena_size";
 inline constexpr llvm::StringLiteral kArenaLowerBound =
     "sparse_tiny.arena_lower_bound";
+/// On mhsa: its tile (heads with Q, K, V in scratch at once; query rows
+/// with scores at once), chosen by memory planning.
+inline constexpr llvm::StringLiteral kHeadsPerStep = "sparse_tiny.heads_per_step";
+inline constexpr llvm::StringLiteral kRowsPerStep = "sparse_tiny.rows_per_step";
+/// On the module: the arena a schedule without attention tiling would need.
+inline constexpr llvm::StringLiteral kArenaUntiled = "sparse_tiny.arena_size_untiled";
 /// On the function: where its input and output live ("input"/"output").
 inline constexpr llvm::StringLiteral kBuffer = "sparse_tiny.buffer";
 } // namespace attr

@@ -20,6 +20,29 @@ def FuseActivations : Pass<"sparse-tiny-fuse-activations", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::sparse_tiny::SparseTinyDialect"];
 }
 
+def FuseQkWeights : Pass<"sparse-tiny-fuse-qk-weights", "mlir::ModuleOp"> {
+  let summary = "Fused-Weight Self-Attention: fold W_q,h·W_k,hᵀ offline where it pays";
+  let description = [{
+    Jung et al. (2024): per head, Q_h·K_hᵀ equals (x·F_hᵀ + u_h)·xᵀ up to
+    terms constant along each score row (which softmax cancels), with
+    F_h = W_k,hᵀ·W_q,h and u_h = b_q,h·W_k,h. The K projection disappears and
+    the Q projection becomes E columns per head instead of P. On a float
+    attention block (the pattern of `sparse-tiny-fuse-attention`) it is
+    applied when the cost model's Q/K instructions drop, i.e. when the
+    embedding dim E < 2 x head dim P, or always with `force`. Each block
+    gets a remark with the parameter and estimated instruction change.
+    Run before `sparse-tiny-quantize`, which then quantizes the fused
+    weight per output channel like any linear layer.
+  }];
+  let options = [
+    Option<"force", "force", "bool", /*default=*/"false",
+           "apply even where the cost model says it does not pay">,
+  ];
+  let statistics = [
+    Statistic<"numFused", "fused-qk-blocks", "attention blocks given fused Q/K weights">,
+  ];
+}
+
 def Quantize : Pass<"sparse-tiny-quantize", "mlir::ModuleOp"> {
   let summary = "Post-training INT8 quantization (TFLite / CMSIS-NN rules)";
   let description = [{
@@ -52,6 +75,26 @@ def Quantize : Pass<"sparse-tiny-quantize", "mlir::ModuleOp"> {
   ];
   let dependentDialects = ["mlir::sparse_tiny::SparseTinyDialect",
                            "mlir::quant::QuantizationDialect"];
+}
+
+def FuseAttention : Pass<"sparse-tiny-fuse-attention", "mlir::ModuleOp"> {
+  let summary = "Replace each decomposed self-attention by one sparse_tiny.mhsa";
+  let description = [{
+    Finds, around every softmax over the last axis, the pattern exporters
+    write for multi-head self-attention: Q/K/V `fully_connected` from one
+    input, reshapes/transposes splitting heads, `matmul` Q·Kᵀ, an optional
+    `mul`/`div` by a constant scalar, `softmax`, `matmul` with V, the head
+    merge and the output `fully_connected`; and, from
+    `sparse-tiny-fuse-qk-weights`, the same with K being the input itself.
+    Head splits are verified element by element, so every spelling of them
+    matches. Every intermediate value must have this one use. Run after
+    `sparse-tiny-quantize`: the intermediate values' INT8 types become the
+    op's `query_type` ... `context_type`. A pattern that does not match
+    exactly is left as it is (its ops keep their own kernels).
+  }];
+  let statistics = [
+    Statistic<"numFused", "fused-attention", "attention blocks fused">,
+  ];
 }
 
 def SelectKernels : Pass<"sparse-tiny-select-kernels", "mlir::ModuleOp"> {
@@ -90,7 +133,24 @@ def PlanMemory : Pass<"sparse-tiny-plan-memory", "mlir::ModuleOp"> {
     `sparse_tiny.arena_lower_bound` (the largest sum of live tensors at any
     step) on the module. The function's input and output stay in the
     caller's buffers.
+
+    Linear layers over tokens overwrite their input's tokens when it dies
+    there (MCUFormer's token overwriting); elementwise ops (add,
+    requantize, table lookups, layer_norm) work in place.
+
+    Attention (`mhsa`) is tiled depth first: its scratch holds the Q, K, V
+    of `sparse_tiny.heads_per_step` heads and the scores of
+    `sparse_tiny.rows_per_step` query rows of one head. Both start at their
+    maximum (fastest) and shrink, largest scratch first, until the arena
+    fits `sram-budget`; without a budget (0), until it is no larger than
+    with the smallest tiles (tiles only use memory the model needs anyway). The arena of an untiled schedule
+    (every head's Q, K, V and S x S map at once) is recorded as
+    `sparse_tiny.arena_size_untiled`.
   }];
+  let options = [
+    Option<"sramBudget", "sram-budget", "int64_t", /*default=*/"0",
+           "arena bytes available; attention tiles shrink to fit (0: to the smallest arena)">,
+  ];
   let statistics = [
     Statistic<"arenaBytes", "arena-bytes", "arena size the plan needs">,
     Statistic<"lowerBoundBytes", "lower-bound-bytes",

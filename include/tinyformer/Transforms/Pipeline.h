@@ -14,6 +14,8 @@ struct CompileOptions {
   double percentile = 99.99;
   int64_t flashBudget = 1 << 20;
   std::string weightFormat = "auto";
+  int64_t sramBudget = 0; ///< arena bytes; 0: no limit
+  bool fuseQkWeights = false; ///< Fused-Weight Self-Attention where it pays
 };
 
 /// canonicalize, fuse activations, quantize, select kernels, plan memory:

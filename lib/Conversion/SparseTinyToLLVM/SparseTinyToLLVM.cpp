@@ -56,13 +56,18 @@ private:
 
   LogicalResult conv(Conv2DOp op, bool depthwise);
   LogicalResult fullyConnected(FullyConnectedOp op);
+  LogicalResult attention(MultiHeadAttentionOp op);
+  LogicalResult concat(ConcatOp op);
+  LogicalResult slice(SliceOp op);
+  void copy(Value dst, Value src, int64_t bytes);
+  Value at(Value base, int64_t bytes);
 
   ModuleOp module;
   OpBuilder &b;
   std::string prefix;
   Location loc;
   Value in, out, arena;
-  int64_t layer = 0;
+  int64_t layer = 0, constants = 0;
 };
 
 Value LayerEmitter::ptrTo(Operation *user, Value v) {
@@ -70,6 +75,13 @@ Value LayerEmitter::ptrTo(Operation *user, Value v) {
   auto ptrTy = LLVM::LLVMPointerType::get(b.getContext());
   if (!def)
     return in;
+  if (isa<ConstantOp>(def)) {
+    // A constant activation (class token, position embedding).
+    std::optional<std::vector<int64_t>> ints = getConstantInts(v);
+    assert(ints && "constant activation without integers");
+    std::vector<int8_t> bytes(ints->begin(), ints->end());
+    return global("const" + std::to_string(constants++), ArrayRef<int8_t>(bytes));
+  }
   if (auto buffer = def->getAttrOfType<StringAttr>(attr::kBuffer))
     return buffer.getValue() == "input" ? in : out;
   auto offset = def->getAttrOfType<IntegerAttr>(attr::kOffset);
@@ -227,6 +239,136 @@ LogicalResult LayerEmitter::fullyConnected(FullyConnectedOp op) {
   return success();
 }
 
+Value LayerEmitter::at(Value base, int64_t bytes) {
+  auto ptrTy = LLVM::LLVMPointerType::get(b.getContext());
+  return b.create<LLVM::GEPOp>(loc, ptrTy, b.getI8Type(), base,
+                               ArrayRef<LLVM::GEPArg>{int32_t(bytes)});
+}
+
+void LayerEmitter::copy(Value dst, Value src, int64_t bytes) {
+  Value len = b.create<LLVM::ConstantOp>(loc, b.getI32Type(),
+                                         b.getI32IntegerAttr(int32_t(bytes)));
+  b.create<LLVM::MemcpyOp>(loc, dst, src, len, /*isVolatile=*/false);
+}
+
+LogicalResult LayerEmitter::attention(MultiHeadAttentionOp op) {
+  FailureOr<AttentionRules> r = getAttentionRules(op);
+  if (failed(r))
+    return failure();
+  AttentionShape a = attentionShape(op);
+  int32_t s = int32_t(a.tokens), e = int32_t(a.embed), h = int32_t(a.heads);
+  int32_t variant = variantOf(op);
+  std::vector<int8_t> blob(tfk_mhsa_packed_bytes(
+      e, h, int32_t(a.headsPerStep), a.fusedQk, variant));
+  tfk_pack_mhsa(r->q.weight.data(), r->q.bias.data(),
+                a.fusedQk ? nullptr : r->k.weight.data(),
+                a.fusedQk ? nullptr : r->k.bias.data(), r->v.weight.data(),
+                r->v.bias.data(), r->o.weight.data(), r->o.bias.data(), r->xZp,
+                r->cZp, e, h, int32_t(a.headsPerStep), a.fusedQk, variant,
+                blob.data());
+  // mult then shift, in order q, k (unless fused), v, o.
+  std::vector<int32_t> rq;
+  for (const ConvRules *c : {&r->q, &r->k, &r->v, &r->o}) {
+    if (c == &r->k && a.fusedQk)
+      continue;
+    std::vector<int32_t> m = multsOf(c->requant), sh = shiftsOf(c->requant);
+    rq.insert(rq.end(), m.begin(), m.end());
+    rq.insert(rq.end(), sh.begin(), sh.end());
+  }
+  Value packed = global("packed", ArrayRef<int8_t>(blob));
+  Value rqTable = global("rq", ArrayRef<int32_t>(rq));
+  Value expTable = global("exp", ArrayRef<int32_t>(r->softmax.expTable));
+  SmallVector<Value> args = {ptrTo(op, op.getInput()), ptrTo(op, op.getOutput()),
+                             packed, rqTable, expTable, scratch(op)};
+  for (int64_t v :
+       {int64_t(s), int64_t(e), int64_t(h), a.headsPerStep, a.rowsPerStep,
+        int64_t(a.fusedQk), int64_t(r->xZp), int64_t(r->qZp), int64_t(r->kZp),
+        int64_t(r->vZp), int64_t(r->sZp), int64_t(r->score.mult),
+        int64_t(r->score.shift), int64_t(r->softmax.out.mult),
+        int64_t(r->softmax.out.shift), int64_t(r->cZp),
+        int64_t(r->context.mult), int64_t(r->context.shift),
+        int64_t(r->outZp), int64_t(r->act.min), int64_t(r->act.max),
+        int64_t(variant)})
+    args.push_back(i32(v));
+  call("tfk_mhsa_s8", args);
+  return success();
+}
+
+LogicalResult LayerEmitter::concat(ConcatOp op) {
+  FailureOr<ConcatRules> r = getConcatRules(op);
+  if (failed(r))
+    return failure();
+  int64_t axis = int64_t(op.getAxis());
+  ArrayRef<int64_t> shape = op.getOutput().getType().getShape();
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= shape[d];
+  for (int64_t d = axis + 1; d < int64_t(shape.size()); ++d)
+    inner *= shape[d];
+  if (outer > 64)
+    return op.emitOpError() << "concat with " << outer
+                            << " blocks per input has no kernel (at most 64)";
+  Value dst = ptrTo(op, op.getOutput());
+  int64_t atCol = 0;
+  for (auto [i, v] : llvm::enumerate(op.getInputs())) {
+    int64_t len = cast<ShapedType>(v.getType()).getDimSize(axis) * inner;
+    const RequantRules &q = r->inputs[i];
+    Value src = ptrTo(op, v);
+    for (int64_t o = 0; o < outer; ++o) {
+      SmallVector<Value> args = {at(src, o * len),
+                                 at(dst, o * shape[axis] * inner + atCol)};
+      for (int64_t x : {len, int64_t(q.inZp), int64_t(q.requant.mult),
+                        int64_t(q.requant.shift), int64_t(q.outZp),
+                        int64_t(-128), int64_t(127)})
+        args.push_back(i32(x));
+      call("tfk_requantize_s8", args);
+    }
+    atCol += len;
+  }
+  return success();
+}
+
+LogicalResult LayerEmitter::slice(SliceOp op) {
+  // Contiguous runs along the last dims, one copy each.
+  ArrayRef<int64_t> in = op.getInput().getType().getShape();
+  ArrayRef<int64_t> off = op.getOffsets(), size = op.getSizes(),
+                    stride = op.getStrides();
+  int64_t rank = int64_t(in.size());
+  // The innermost run: trailing dims taken whole, then one partial dim.
+  int64_t d = rank - 1, run = 1;
+  while (d >= 0 && off[d] == 0 && size[d] == in[d] && stride[d] == 1)
+    run *= in[d--];
+  if (d >= 0 && stride[d] == 1) {
+    run *= size[d];
+    --d;
+  }
+  // Outer positions: every index combination of dims 0..d.
+  int64_t runs = 1;
+  for (int64_t i = 0; i <= d; ++i)
+    runs *= size[i];
+  if (runs > 256)
+    return op.emitOpError() << "slice into " << runs
+                            << " separate runs has no kernel (at most 256)";
+  SmallVector<int64_t> inStride(rank, 1);
+  for (int64_t i = rank - 2; i >= 0; --i)
+    inStride[i] = inStride[i + 1] * in[i + 1];
+  // First element of the run that starts at each outer position.
+  Value src = ptrTo(op, op.getInput()), dst = ptrTo(op, op.getOutput());
+  SmallVector<int64_t> pos(rank, 0);
+  for (int64_t k = 0; k < runs; ++k) {
+    int64_t from = 0;
+    for (int64_t i = 0; i < rank; ++i)
+      from += (off[i] + (i <= d ? pos[i] * stride[i] : 0)) * inStride[i];
+    copy(at(dst, k * run), at(src, from), run);
+    for (int64_t i = d; i >= 0; --i) {
+      if (++pos[i] < size[i])
+        break;
+      pos[i] = 0;
+    }
+  }
+  return success();
+}
+
 LogicalResult LayerEmitter::emit(Operation *op, int64_t layerIndex) {
   layer = layerIndex;
   StringRef kernel = op->getAttrOfType<StringAttr>(attr::kKernel).getValue();
@@ -280,6 +422,82 @@ LogicalResult LayerEmitter::emit(Operation *op, int64_t layerIndex) {
                       pad[1], int64_t(r->act.min), int64_t(r->act.max)})
       args.push_back(i32(v));
     call("tfk_max_pool_s8", args);
+    return success();
+  }
+  if (kernel == "mhsa")
+    return attention(cast<MultiHeadAttentionOp>(op));
+  if (kernel == "concat")
+    return concat(cast<ConcatOp>(op));
+  if (kernel == "slice")
+    return slice(cast<SliceOp>(op));
+  if (kernel == "batch_matmul") {
+    auto m = cast<MatMulOp>(op);
+    FailureOr<MatMulRules> r = getMatMulRules(op);
+    if (failed(r))
+      return failure();
+    ArrayRef<int64_t> l = m.getLhs().getType().getShape(),
+                      rs = m.getRhs().getType().getShape();
+    int64_t mm = l[l.size() - 2], k = l.back(), n = rs.back();
+    int64_t batch = elems(m.getOutput()) / (mm * n);
+    int64_t rhsBatch = elems(m.getRhs()) / (k * n);
+    int64_t lhsBatch = elems(m.getLhs()) / (mm * k);
+    if (lhsBatch != batch || (rhsBatch != batch && rhsBatch != 1))
+      return op->emitOpError("batch matmul broadcasting other than one rhs "
+                             "for every batch has no kernel");
+    SmallVector<Value> args = {ptrTo(op, m.getLhs()), ptrTo(op, m.getRhs()),
+                               ptrTo(op, m.getOutput()), scratch(op)};
+    for (int64_t v : {batch, rhsBatch, mm, k, n, int64_t(r->lhsZp),
+                      int64_t(r->rhsZp), int64_t(r->outZp),
+                      int64_t(r->requant.mult), int64_t(r->requant.shift),
+                      int64_t(r->act.min), int64_t(r->act.max)})
+      args.push_back(i32(v));
+    call("tfk_batch_matmul_s8", args);
+    return success();
+  }
+  if (kernel == "layer_norm") {
+    FailureOr<LayerNormRules> r = getLayerNormRules(op);
+    if (failed(r))
+      return failure();
+    int64_t c = int64_t(r->gamma.size());
+    std::vector<int64_t> params = {r->epsTerm};
+    params.insert(params.end(), r->beta.begin(), r->beta.end());
+    Value gamma = global("gamma", ArrayRef<int32_t>(r->gamma));
+    Value p = global("params", ArrayRef<int64_t>(params));
+    SmallVector<Value> args = {ptrTo(op, op->getOperand(0)),
+                               ptrTo(op, op->getResult(0)), gamma, p};
+    for (int64_t v : {elems(op->getResult(0)) / c, c, int64_t(r->inZp),
+                      int64_t(r->outZp)})
+      args.push_back(i32(v));
+    call("tfk_layer_norm_s8", args);
+    return success();
+  }
+  if (kernel == "lut") {
+    FailureOr<LutRules> r = getLutRules(op);
+    if (failed(r))
+      return failure();
+    Value table = global("table", ArrayRef<int8_t>(r->table));
+    call("tfk_lut_s8", {ptrTo(op, op->getOperand(0)), ptrTo(op, op->getResult(0)),
+                        table, i32(elems(op->getResult(0)))});
+    return success();
+  }
+  if (kernel == "avg_pool" && isa<MeanOp>(op)) {
+    // Mean over the tokens of [S, C]: an average pool of 1 x S.
+    Value input = op->getOperand(0);
+    ArrayRef<int64_t> shape = cast<ShapedType>(input.getType()).getShape();
+    int64_t c = shape.back(), tokens = shape[shape.size() - 2];
+    FailureOr<AvgPoolRules> r = getAvgPoolRules(op, tokens);
+    if (failed(r))
+      return failure();
+    Value mult = global("mult", ArrayRef<int32_t>(multsOf(r->byCount)));
+    Value shift = global("shift", ArrayRef<int32_t>(shiftsOf(r->byCount)));
+    SmallVector<Value> args = {ptrTo(op, input), ptrTo(op, op->getResult(0)),
+                               mult, shift};
+    for (int64_t v : {int64_t(1), tokens, c, int64_t(1), int64_t(1), int64_t(1),
+                      tokens, int64_t(1), int64_t(1), int64_t(0), int64_t(0),
+                      int64_t(0), int64_t(r->inZp), int64_t(r->outZp),
+                      int64_t(r->act.min), int64_t(r->act.max)})
+      args.push_back(i32(v));
+    call("tfk_avg_pool_s8", args);
     return success();
   }
   if (kernel == "avg_pool") {

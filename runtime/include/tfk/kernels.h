@@ -134,6 +134,77 @@ void tfk_softmax_s8(const int8_t *in, int8_t *out, const int32_t *exp_table,
                     int32_t rows, int32_t cols, int32_t out_mult,
                     int32_t out_shift, int32_t out_zp);
 
+/* --- Transformer kernels ------------------------------------------------- */
+
+/* Batch matmul of two activations: a [batch][M][K], b [b_batch][K][N]
+ * (b_batch is batch or 1: one b for every batch), out [batch][M][N]:
+ * out = clamp(out_zp + mbqm(sum_k (a - a_zp) * (b - b_zp), mult, shift),
+ *             act_min, act_max).
+ * scratch: tfk_batch_matmul_scratch_bytes(M, K, N) bytes (tfk/pack.h). */
+void tfk_batch_matmul_s8(const int8_t *a, const int8_t *b, int8_t *out,
+                         void *scratch, int32_t batch, int32_t b_batch,
+                         int32_t M, int32_t K, int32_t N, int32_t a_zp,
+                         int32_t b_zp, int32_t out_zp, int32_t mult,
+                         int32_t shift, int32_t act_min, int32_t act_max);
+
+/* LayerNorm over the last axis of [tokens][C], integer only. Per token:
+ *   xi_c = in[c] - in_zp;  S1 = sum_c xi_c;  S2 = sum_c xi_c^2;
+ *   d_c  = C * xi_c - S1                                        (int32)
+ *   var  = (int64)C * S2 - (int64)S1 * S1 + params[0]          (int64, the
+ *          epsilon term round(eps * C^2 / s_in^2), computed by the compiler)
+ *   sd   = floor(sqrt(var)), or 1 when that is 0               (uint32)
+ *   sh   = the left shift putting sd in [2^30, 2^31)
+ *   inv  = (int32)min(2^61 / (sd << sh), 2^31 - 1)   (unsigned 64-bit division)
+ *   n_c  = (int32)(((int64)d_c * inv + (1 << (48 - sh))) >> (49 - sh))
+ *          (d_c / sd in Q12: the normalised value)
+ *   y_c  = ((int64)n_c * gamma[c] + params[1 + c] + (1 << 27)) >> 28
+ *          (gamma[c] = round(g_c / s_out * 2^16), params[1 + c] =
+ *          round(b_c / s_out * 2^28): LayerNorm's scale and shift)
+ *   out[c] = clamp(out_zp + y_c, -128, 127).
+ * Right shifts of negative numbers are arithmetic. in may equal out. */
+void tfk_layer_norm_s8(const int8_t *in, int8_t *out, const int32_t *gamma,
+                       const int64_t *params, int32_t tokens, int32_t C,
+                       int32_t in_zp, int32_t out_zp);
+
+/* Pointwise function by table (GELU, sigmoid, tanh, ...): 256 int8 entries
+ * built by the compiler, out[i] = table[in[i] + 128]. in may equal out. */
+void tfk_lut_s8(const int8_t *in, int8_t *out, const int8_t *table, int32_t n);
+
+/* Multi-head self-attention over one sequence, depth first.
+ * x [S][E] int8, out [S][E] int8, H heads of P = E / H columns.
+ * D = P, or E with fused_qk (Fused-Weight Self-Attention: K is x itself and
+ * the query projection of head h is x times W_q,h W_k,h^T, E columns).
+ * For each head h:
+ *   Q_h[i][d] = fc(x; wq rows h*D .. h*D+D-1)  -> int8 (q_zp)
+ *   K_h[j][d] = fc(x; wk rows h*P ..)          -> int8 (k_zp)
+ *               (fused_qk: K_h = x, k_zp = x_zp)
+ *   V_h[j][c] = fc(x; wv rows h*P ..)          -> int8 (v_zp)
+ *   where fc is tfk_fully_connected_s8's formula with input zero point x_zp,
+ *   per-channel mult/shift from rq, no activation clamp;
+ *   s[j] = clamp(s_zp + mbqm(sum_d (Q_h[i][d] - q_zp) * (K_h[j][d] - k_zp),
+ *                            s_mult, s_shift), -128, 127)
+ *   p[j] = tfk_softmax_s8's formula over the row s (exp_table, p_mult,
+ *          p_shift, output zero point -128)
+ *   ctx[i][h*P + c] = clamp(c_zp + mbqm(sum_j (p[j] + 128) * (V_h[j][c] - v_zp),
+ *                                       c_mult, c_shift), -128, 127)
+ * out = fc(ctx; wo) with input zero point c_zp, per-channel rq, clamped to
+ * [act_min, act_max]; ctx is built inside `out` (so out must not alias x).
+ * rq: mult then shift arrays, in order q (H*D each), k (E each, absent when
+ * fused_qk), v (E each), o (E each).
+ * Tiling: heads_per_step heads (a divisor of H) have their Q, K, V in scratch
+ * at once; the score/probability tile holds rows_per_step query rows of one
+ * head. Neither changes the result, only scratch size and speed.
+ * packed = tfk_pack_mhsa(...), scratch = tfk_mhsa_scratch_bytes(...). */
+void tfk_mhsa_s8(const int8_t *x, int8_t *out, const void *packed,
+                 const int32_t *rq, const int32_t *exp_table, void *scratch,
+                 int32_t S, int32_t E, int32_t H, int32_t heads_per_step,
+                 int32_t rows_per_step, int32_t fused_qk, int32_t x_zp,
+                 int32_t q_zp, int32_t k_zp, int32_t v_zp, int32_t s_zp,
+                 int32_t s_mult, int32_t s_shift, int32_t p_mult,
+                 int32_t p_shift, int32_t c_zp, int32_t c_mult,
+                 int32_t c_shift, int32_t out_zp, int32_t act_min,
+                 int32_t act_max, int32_t variant);
+
 #ifdef __cplusplus
 }
 #endif

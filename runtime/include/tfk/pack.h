@@ -53,6 +53,24 @@ size_t tfk_fully_connected_scratch_bytes(int32_t tokens, int32_t in_features,
                                          int32_t out_features,
                                          int32_t variant);
 
+/* batch matmul: scratch for b transposed to int16 (and one row of a). */
+size_t tfk_batch_matmul_scratch_bytes(int32_t M, int32_t K, int32_t N);
+
+/* multi-head self-attention: wq int8 [H*D][E] (D = P, or E with fused_qk),
+ * bq int32 [H*D]; wk [E][E], bk [E] (both NULL with fused_qk); wv, wo
+ * [E][E], bv, bo [E]. x_zp is folded into the q/k/v biases, c_zp into the
+ * output projection's. The layout depends on heads_per_step. */
+size_t tfk_mhsa_packed_bytes(int32_t E, int32_t H, int32_t heads_per_step,
+                             int32_t fused_qk, int32_t variant);
+void tfk_pack_mhsa(const int8_t *wq, const int32_t *bq, const int8_t *wk,
+                   const int32_t *bk, const int8_t *wv, const int32_t *bv,
+                   const int8_t *wo, const int32_t *bo, int32_t x_zp,
+                   int32_t c_zp, int32_t E, int32_t H, int32_t heads_per_step,
+                   int32_t fused_qk, int32_t variant, void *packed);
+size_t tfk_mhsa_scratch_bytes(int32_t S, int32_t E, int32_t H,
+                              int32_t heads_per_step, int32_t rows_per_step,
+                              int32_t fused_qk, int32_t variant);
+
 #ifdef __cplusplus
 }
 #endif

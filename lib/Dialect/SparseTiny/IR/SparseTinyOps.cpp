@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
 
+#include "mlir/IR/TypeUtilities.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
@@ -390,6 +391,49 @@ LogicalResult MatMulOp::verify() {
                               [&] { return emitOpError(); })))
     return failure();
   return verifyResultShape(*this, "C4", expected);
+}
+
+LogicalResult MultiHeadAttentionOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  if (in.size() < 2 || in.size() > 3 || (in.size() == 3 && in[0] != 1))
+    return emitOpError() << "C1: input must be [S, E] or [1, S, E], got "
+                         << shapeStr(in);
+  int64_t e = in.back(), heads = int64_t(getNumHeads());
+  if (heads < 1 || e % heads != 0)
+    return emitOpError() << "C1: num_heads (" << heads
+                         << ") must be >= 1 and divide the embedding dim ("
+                         << e << ")";
+  if (bool(getKWeight()) == getFusedQk() || bool(getKBias()) == getFusedQk())
+    return emitOpError() << "C3: k_weight and k_bias must be present exactly "
+                            "when fused_qk is not set";
+  int64_t qRows = getFusedQk() ? heads * e : e;
+  auto checkPair = [&](Value w, Value b, int64_t rows,
+                       StringRef name) -> LogicalResult {
+    SmallVector<int64_t> want = {rows, e};
+    if (shapeOf(w) != ArrayRef<int64_t>(want))
+      return emitOpError() << "C2: " << name << "_weight must have shape "
+                           << shapeStr(want) << ", got " << shapeStr(shapeOf(w));
+    if (shapeOf(b) != ArrayRef<int64_t>{rows})
+      return emitOpError() << "C2: " << name << "_bias must have shape ["
+                           << rows << "], got " << shapeStr(shapeOf(b));
+    return success();
+  };
+  if (failed(checkPair(getQWeight(), getQBias(), qRows, "q")) ||
+      (getKWeight() && failed(checkPair(getKWeight(), getKBias(), e, "k"))) ||
+      failed(checkPair(getVWeight(), getVBias(), e, "v")) ||
+      failed(checkPair(getOWeight(), getOBias(), e, "o")))
+    return failure();
+  if (failed(verifyResultShape(*this, "C4", in)))
+    return failure();
+  bool quantized = isa<quant::QuantizedType>(
+      getElementTypeOrSelf(getOutput().getType()));
+  int present = bool(getQueryType()) + bool(getKeyType()) +
+                bool(getValueType()) + bool(getScoreType()) +
+                bool(getContextType());
+  if (quantized && present != 5)
+    return emitOpError() << "C5: a quantized mhsa needs query_type, key_type, "
+                            "value_type, score_type and context_type";
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

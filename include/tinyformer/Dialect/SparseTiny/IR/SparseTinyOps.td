@@ -180,6 +180,76 @@ def SparseTiny_MatMulOp : SparseTiny_Op<"matmul", [Pure]> {
   let hasVerifier = 1;
 }
 
+def SparseTiny_MultiHeadAttentionOp : SparseTiny_Op<"mhsa",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "multi-head self-attention: projections, per-head softmax(Q·Kᵀ)·V, output projection";
+  let description = [{
+    One op for a whole attention block over a sequence `input[..., S, E]`
+    with `num_heads` = H heads of P = E / H columns:
+
+    ```
+    Q = input · q_weightᵀ + q_bias      K = input · k_weightᵀ + k_bias
+    V = input · v_weightᵀ + v_bias
+    per head h: A_h = softmax(scale · Q_h · K_hᵀ)   (over keys)
+                C[:, hP:(h+1)P] = A_h · V_h
+    output = C · o_weightᵀ + o_bias
+    ```
+
+    `sparse-tiny-fuse-attention` builds it from the decomposed pattern
+    (projections, head split reshapes and transposes, matmul, scale, softmax,
+    matmul, head merge, projection) once each value has its INT8 type.
+
+    With `fused_qk` (Fused-Weight Self-Attention, Jung et al. 2024) there is
+    no K projection: `q_weight` holds W_q,h·W_k,hᵀ for every head ([H·E, E])
+    and the keys are the input itself, so Q_h·K_hᵀ becomes
+    (input · W_h + q_bias_h) · inputᵀ. (Terms of the original bias that are
+    constant along a score row cancel in the softmax.)
+
+    INT8 form: every operand and result is per-tensor int8 except weights
+    (symmetric int8 per output channel) and biases (int32); the types of the
+    intermediate values are attributes: `query_type`, `key_type`,
+    `value_type`, `score_type` (softmax input, after `scale`) and
+    `context_type` (A·V). Softmax output is int8 with scale 1/256 and zero
+    point -128, as for `softmax`.
+
+    Rules: (C1) input rank 2 or 3 (batch 1) and `num_heads` >= 1 divides E;
+    (C2) `q_weight` is [H·P, E] ([H·E, E] with `fused_qk`), `k_weight`
+    (absent with `fused_qk`), `v_weight`, `o_weight` are [E, E]; each bias
+    has one entry per weight row; (C3) `k_weight` and `k_bias` are present
+    exactly when `fused_qk` is not; (C4) the result has the input shape;
+    (C5) a quantized op has all five intermediate types.
+
+    ```mlir
+    %y = sparse_tiny.mhsa %x, %wq, %bq, %wk, %bk, %wv, %bv, %wo, %bo
+           {num_heads = 4 : i64, scale = 0.25 : f32}
+         : (tensor<1x64x64xf32>, tensor<64x64xf32>, tensor<64xf32>,
+            tensor<64x64xf32>, tensor<64xf32>, tensor<64x64xf32>,
+            tensor<64xf32>, tensor<64x64xf32>, tensor<64xf32>)
+           -> tensor<1x64x64xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$input,
+                       SparseTiny_Tensor:$q_weight, SparseTiny_Tensor:$q_bias,
+                       Optional<SparseTiny_Tensor>:$k_weight,
+                       Optional<SparseTiny_Tensor>:$k_bias,
+                       SparseTiny_Tensor:$v_weight, SparseTiny_Tensor:$v_bias,
+                       SparseTiny_Tensor:$o_weight, SparseTiny_Tensor:$o_bias,
+                       I64Attr:$num_heads, F32Attr:$scale,
+                       UnitAttr:$fused_qk,
+                       OptionalAttr<TypeAttr>:$query_type,
+                       OptionalAttr<TypeAttr>:$key_type,
+                       OptionalAttr<TypeAttr>:$value_type,
+                       OptionalAttr<TypeAttr>:$score_type,
+                       OptionalAttr<TypeAttr>:$context_type);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $q_weight `,` $q_bias (`,` $k_weight^ `,` $k_bias)? `,`
+    $v_weight `,` $v_bias `,` $o_weight `,` $o_bias attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise family
 //===----------------------------------------------------------------------===//

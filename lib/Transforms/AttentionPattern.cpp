@@ -1,0 +1,284 @@
+//===- AttentionPattern.cpp - the decomposed self-attention pattern -------===//
+//
+// Head splits are checked by value, not by op shape: the index of every
+// element is pushed through the reshape / transpose chain and compared with
+// the layout the fused op assumes, so any spelling of the split matches.
+//
+//===----------------------------------------------------------------------===//
+#include "AttentionPattern.h"
+
+#include "tinyformer/Quant/IntegerRules.h"
+
+using namespace mlir;
+using namespace mlir::sparse_tiny;
+
+namespace tinyformer {
+namespace {
+
+/// Element indices of a tensor pushed through reshapes and transposes.
+struct IndexTensor {
+  SmallVector<int64_t> shape;
+  std::vector<int64_t> index;
+
+  static IndexTensor iota(ArrayRef<int64_t> shape) {
+    IndexTensor t;
+    t.shape.assign(shape.begin(), shape.end());
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    t.index.resize(n);
+    for (int64_t i = 0; i < n; ++i)
+      t.index[i] = i;
+    return t;
+  }
+
+  /// Applies `op` (a reshape or transpose); false for anything else.
+  bool apply(Operation *op) {
+    if (auto r = dyn_cast<ReshapeOp>(op)) {
+      ArrayRef<int64_t> s = r.getOutput().getType().getShape();
+      shape.assign(s.begin(), s.end());
+      return true;
+    }
+    auto t = dyn_cast<TransposeOp>(op);
+    if (!t)
+      return false;
+    ArrayRef<int64_t> perm = t.getPerm();
+    int64_t rank = int64_t(shape.size());
+    SmallVector<int64_t> outShape, inStride(rank, 1);
+    for (int64_t d = rank - 2; d >= 0; --d)
+      inStride[d] = inStride[d + 1] * shape[d + 1];
+    for (int64_t p : perm)
+      outShape.push_back(shape[p]);
+    std::vector<int64_t> out(index.size());
+    SmallVector<int64_t> pos(rank, 0);
+    for (size_t flat = 0; flat < out.size(); ++flat) {
+      int64_t src = 0;
+      for (int64_t d = 0; d < rank; ++d)
+        src += pos[d] * inStride[perm[d]];
+      out[flat] = index[src];
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        if (++pos[d] < outShape[d])
+          break;
+        pos[d] = 0;
+      }
+    }
+    shape = outShape;
+    index = std::move(out);
+    return true;
+  }
+};
+
+/// Reshape / transpose ops between `from` (excluded) and `to`, walking up
+/// single-use producers; empty optional when another op is in the way.
+std::optional<SmallVector<Operation *>> chainUp(Value to, Value from) {
+  SmallVector<Operation *> chain;
+  Value v = to;
+  while (v != from) {
+    Operation *def = v.getDefiningOp();
+    if (!def || !isa<ReshapeOp, TransposeOp>(def) || !v.hasOneUse())
+      return std::nullopt;
+    chain.push_back(def);
+    v = def->getOperand(0);
+  }
+  std::reverse(chain.begin(), chain.end());
+  return chain;
+}
+
+/// The value a chain of single-use reshapes / transposes starting at `v`
+/// feeds into a fully_connected, and that op; the chain in `chain`.
+FullyConnectedOp chainDownToLinear(Value v, SmallVectorImpl<Operation *> &chain) {
+  while (v.hasOneUse()) {
+    Operation *user = *v.getUsers().begin();
+    if (auto fc = dyn_cast<FullyConnectedOp>(user))
+      return fc.getInput() == v ? fc : FullyConnectedOp();
+    if (!isa<ReshapeOp, TransposeOp>(user))
+      return {};
+    chain.push_back(user);
+    v = user->getResult(0);
+  }
+  return {};
+}
+
+/// Whether `chain`, applied to `src`, gives a tensor of `wantShape` (up to
+/// leading 1s) whose element f is the source's element expectedAt(f) (flat
+/// row-major indices on both sides).
+bool chainMatches(ArrayRef<Operation *> chain, Value src,
+                  ArrayRef<int64_t> wantShape,
+                  function_ref<int64_t(int64_t)> expectedAt) {
+  IndexTensor t =
+      IndexTensor::iota(cast<ShapedType>(src.getType()).getShape());
+  for (Operation *op : chain)
+    if (!t.apply(op))
+      return false;
+  // Leading 1s do not matter.
+  auto strip = [](ArrayRef<int64_t> s) {
+    while (!s.empty() && s.front() == 1)
+      s = s.drop_front();
+    return s;
+  };
+  if (strip(t.shape) != strip(wantShape))
+    return false;
+  for (size_t i = 0; i < t.index.size(); ++i)
+    if (t.index[i] != expectedAt(int64_t(i)))
+      return false;
+  return true;
+}
+
+bool hasClamp(Operation *op) {
+  return op->hasAttr("clamp_min") || op->hasAttr("clamp_max");
+}
+
+
+} // namespace
+
+std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax) {
+  auto sType = softmax.getInput().getType();
+  int64_t rank = sType.getRank();
+  if (int64_t(softmax.getAxis()) != rank - 1 || rank < 3 ||
+      !softmax.getOutput().hasOneUse())
+    return std::nullopt;
+  // Scale: a mul / div by a constant scalar, or none.
+  SmallVector<Operation *> dead = {softmax};
+  Value scores = softmax.getInput();
+  double scale = 1;
+  if (Operation *def = scores.getDefiningOp();
+      def && isa<MulOp, DivOp>(def) && scores.hasOneUse()) {
+    std::optional<double> c = tinyformer::scalarFactor(def);
+    if (!c || !(*c > 0))
+      return std::nullopt;
+    scale = *c;
+    dead.push_back(def);
+    scores = def->getOperand(0);
+  }
+  auto qk = scores.getDefiningOp<MatMulOp>();
+  auto av = dyn_cast<MatMulOp>(*softmax.getOutput().getUsers().begin());
+  if (!qk || !scores.hasOneUse() || !av || av.getLhs() != softmax.getOutput())
+    return std::nullopt;
+  dead.push_back(qk);
+
+  // The output projection, after the head merge.
+  SmallVector<Operation *> merge;
+  FullyConnectedOp out = chainDownToLinear(av.getOutput(), merge);
+  if (!out || !out.getBias() || hasClamp(out))
+    return std::nullopt;
+  auto outType = cast<RankedTensorType>(out.getOutput().getType());
+  int64_t e = outType.getShape().back();
+  int64_t s = sType.getShape()[rank - 1];
+  if (sType.getShape()[rank - 2] != s || outType.getNumElements() != s * e)
+    return std::nullopt;
+
+  // Projections (or, for K, the input itself: fused-weight attention).
+  auto linearAbove = [&](Value v, SmallVectorImpl<Operation *> &chain,
+                         Value &source) -> FullyConnectedOp {
+    Value cur = v;
+    while (cur.hasOneUse() || cur == v) {
+      Operation *def = cur.getDefiningOp();
+      if (auto fc = dyn_cast_or_null<FullyConnectedOp>(def)) {
+        source = cur;
+        std::reverse(chain.begin(), chain.end());
+        return fc;
+      }
+      if (!def || !isa<ReshapeOp, TransposeOp>(def) || !cur.hasOneUse())
+        break;
+      chain.push_back(def);
+      cur = def->getOperand(0);
+    }
+    source = cur;
+    std::reverse(chain.begin(), chain.end());
+    return {};
+  };
+  SmallVector<Operation *> qChain, kChain, vChain;
+  Value qSrc, kSrc, vSrc;
+  FullyConnectedOp qFc = linearAbove(qk.getLhs(), qChain, qSrc);
+  FullyConnectedOp kFc = linearAbove(qk.getRhs(), kChain, kSrc);
+  FullyConnectedOp vFc = linearAbove(av.getRhs(), vChain, vSrc);
+  if (!qFc || !vFc || !qSrc.hasOneUse() || !vSrc.hasOneUse())
+    return std::nullopt;
+  Value x = qFc.getInput();
+  bool fused = !kFc;
+  if (fused) {
+    // K is the input: the chain must start at x itself.
+    if (kSrc != x)
+      return std::nullopt;
+  } else if (kFc.getInput() != x || !kSrc.hasOneUse()) {
+    return std::nullopt;
+  }
+  if (vFc.getInput() != x || cast<ShapedType>(x.getType()).getNumElements() != s * e)
+    return std::nullopt;
+  for (FullyConnectedOp fc : {qFc, vFc})
+    if (!fc.getBias() || hasClamp(fc))
+      return std::nullopt;
+  if (kFc && (!kFc.getBias() || hasClamp(kFc)))
+    return std::nullopt;
+
+  // Heads and head width from the products: [.., H, S, D] x [.., D, S].
+  ArrayRef<int64_t> lhsShape = qk.getLhs().getType().getShape();
+  int64_t d = lhsShape.back();
+  int64_t heads = qk.getOutput().getType().getNumElements() / (s * s);
+  if (heads < 1 || e % heads != 0)
+    return std::nullopt;
+  int64_t p = e / heads;
+  if (d != (fused ? e : p) ||
+      av.getOutput().getType().getNumElements() != heads * s * p)
+    return std::nullopt;
+  int64_t qCols = cast<ShapedType>(qSrc.getType()).getShape().back();
+  if (qCols != heads * d)
+    return std::nullopt;
+
+  // Check each chain element by element. Q: [h][i][c] <- q[i][h*D + c].
+  if (!chainMatches(qChain, qSrc, {heads, s, d}, [&](int64_t f) {
+        int64_t c = f % d, i = (f / d) % s, h = f / (d * s);
+        return i * heads * d + h * d + c;
+      }))
+    return std::nullopt;
+  // K: [h][c][j] <- k[j][h*P + c]; fused: [c][j] <- x[j][c].
+  if (fused) {
+    if (!chainMatches(kChain, kSrc, {e, s}, [&](int64_t f) {
+          int64_t j = f % s, c = f / s;
+          return j * e + c;
+        }))
+      return std::nullopt;
+  } else if (!chainMatches(kChain, kSrc, {heads, p, s}, [&](int64_t f) {
+               int64_t j = f % s, c = (f / s) % p, h = f / (s * p);
+               return j * e + h * p + c;
+             })) {
+    return std::nullopt;
+  }
+  // V: [h][j][c] <- v[j][h*P + c].
+  if (!chainMatches(vChain, vSrc, {heads, s, p}, [&](int64_t f) {
+        int64_t c = f % p, j = (f / p) % s, h = f / (p * s);
+        return j * e + h * p + c;
+      }))
+    return std::nullopt;
+  // Merge: out[i][h*P + c] <- ctx[h][i][c].
+  if (!chainMatches(merge, av.getOutput(), {s, e}, [&](int64_t f) {
+        int64_t col = f % e, i = f / e, h = col / p, c = col % p;
+        return (h * s + i) * p + c;
+      }))
+    return std::nullopt;
+
+  AttentionMatch m;
+  m.softmax = softmax;
+  m.qk = qk;
+  m.av = av;
+  m.out = out;
+  m.qFc = qFc;
+  m.kFc = kFc;
+  m.vFc = vFc;
+  m.x = x;
+  m.qSrc = qSrc;
+  m.kSrc = kSrc;
+  m.vSrc = vSrc;
+  m.scale = scale;
+  m.heads = heads;
+  m.tokens = s;
+  m.embed = e;
+  m.qChain = qChain;
+  m.kChain = kChain;
+  m.vChain = vChain;
+  m.merge = merge;
+  m.scaleOp = dead.size() > 2 ? dead[1] : nullptr;
+  return m;
+}
+
+} // namespace tinyformer
