@@ -25,10 +25,16 @@ config.substitutions.append(
     ("%fixtures", os.path.join(config.tf_src_root, "test", "fixtures")))
 config.substitutions.append(("%tf_tools", config.tf_tools_dir))
 config.substitutions.append(
+    ("%examples", os.path.join(config.tf_src_root, "examples")))
+config.substitutions.append(
     ("%pytools", os.path.join(config.tf_src_root, "python", "tools")))
 config.substitutions.append(
     ("%ort_run", "node " + os.path.join(config.tf_src_root, "tools", "ort-run",
                                         "ort-run.mjs")))
+
+# Accuracy checks need the Fashion-MNIST test set (dataset-fashion-mnist).
+if os.path.isdir("/usr/share/datasets/fashion-mnist"):
+    config.available_features.add("fashion-mnist")
 
 # ONNX Runtime comparisons need node and onnxruntime-node (the README's
 # set-up installs both); without them those tests are reported unsupported.

@@ -138,6 +138,10 @@ FailureOr<Plan> plan(func::FuncOp func,
       Buffer &b = buffers[it->second.buffer];
       if (b.kind != Buffer::Arena || b.last > s)
         return std::nullopt;
+      // A returned result turns the buffer into the caller's output
+      // buffer, which holds exactly the result.
+      if (returned(out) && (b.size() != bytesOf(out) || it->second.delta != b.low))
+        return std::nullopt;
       if (llvm::any_of(op->getOperands(), [&](Value o) {
             return o != operand && p.where.count(o) &&
                    p.where[o].buffer == it->second.buffer;

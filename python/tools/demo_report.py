@@ -7,6 +7,7 @@ against the float model's, and the cost figures of the run.
 """
 import argparse
 import json
+import sys
 
 import numpy as np
 
@@ -19,6 +20,8 @@ def main():
                    help="torch float logits of the same images (first N used)")
     p.add_argument("--report", required=True)
     p.add_argument("--compile-report", required=True)
+    p.add_argument("--min-agreement", type=float, default=0.0,
+                   help="exit 1 if int8 vs float top-1 agreement is below this")
     a = p.parse_args()
     labels = np.load(a.labels)
     q = np.load(a.int8).reshape(len(labels), -1)
@@ -44,6 +47,9 @@ def main():
         print("    %-28s %-16s %-6s %9d  (est. %d)" % (
             l.get("name", "?")[-28:], l.get("kernel", "?"), l.get("weight_format", "-"),
             l["instructions"], l.get("estimated_instructions", 0)))
+    if agree < a.min_agreement:
+        print("error: agreement %.4f below --min-agreement %.4f" % (agree, a.min_agreement))
+        sys.exit(1)
 
 
 if __name__ == "__main__":

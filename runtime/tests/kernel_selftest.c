@@ -548,14 +548,14 @@ static void test_layer_norm(int cfg) {
   int32_t tokens = rint_in(1, 4), C = rint_in(1, 100);
   if (rnd() % 8 == 0) /* > 1028: the 64-bit path of n for small sd */
     C = rnd() % 2 ? 256 : rint_in(300, 2048);
-  int32_t cancel = rnd() % 8 == 0; /* see below */
+  if (C > 1024)
+    tokens = rint_in(1, 2);
+  int32_t cancel = rnd() % 8 == 0; /* one token, see below */
   if (cancel) {
     tokens = 1;
     if (rnd() % 2)
       C = rint_in(1029, 2048);
   }
-  if (C > 1024)
-    tokens = rint_in(1, 2);
   int32_t in_zp = ri8(), out_zp = ri8(), flat = rnd() % 6 == 0;
   uint32_t r = rnd() % 8;
   /* eps term round(eps * C^2 / s_in^2): 0, typical, or large (64-bit sqrt) */

@@ -11,8 +11,9 @@
 //   softmax out: the caller's output buffer.
 // Largest first: conv scratch -> 0; fc scratch -> 0 (not alive with it);
 // conv out -> 80; pool out -> 112 (0..80 and 80..112 busy at step 1 / 3);
-// fc out -> 80 (free again at step 3). Arena 120. The lower bound is the
-// most bytes alive at one step: step 0, 32 + 80 = 112.
+// The fc overwrites the pooled tokens it reads (token overwriting: its input
+// dies there and 3 <= 8 features), so fc out -> 112 too. Arena 120. The
+// lower bound is the most bytes alive at one step: step 0, 32 + 80 = 112.
 // CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 112 : i64, sparse_tiny.arena_size = 120 : i64}
 // CHECK: sparse_tiny.conv2d
 // CHECK-SAME: sparse_tiny.offset = 80 : i64, sparse_tiny.scratch_bytes = 80 : i64, sparse_tiny.scratch_offset = 0 : i64
@@ -21,7 +22,7 @@
 // CHECK: sparse_tiny.reshape
 // CHECK-SAME: sparse_tiny.offset = 112 : i64
 // CHECK: sparse_tiny.fully_connected
-// CHECK-SAME: sparse_tiny.offset = 80 : i64, sparse_tiny.scratch_bytes = 76 : i64, sparse_tiny.scratch_offset = 0 : i64
+// CHECK-SAME: sparse_tiny.offset = 112 : i64, sparse_tiny.scratch_bytes = 76 : i64, sparse_tiny.scratch_offset = 0 : i64
 // CHECK: sparse_tiny.softmax
 // CHECK-SAME: sparse_tiny.buffer = "output"
 // CHECK-NOT: sparse_tiny.offset
@@ -98,18 +99,19 @@ func.func @in_place_rhs(%x: !a) -> !a {
 //   a = relu x      64 B  steps 0-3 (r, its alias, is read by the fc at 3)
 //   r = reshape a   alias
 //   b = relu x      64 B  steps 2-5
-//   f = fc r        the add's buffer; scratch 4 * 32 + 12 * 32 + 8 = 520 B at 3
+//   f = fc r        overwrites a's tokens (a dies there, 32 -> 32 features);
+//                   scratch 4 * 32 + 12 * 32 + 8 = 520 B at 3
 //   g = reshape f   alias
-//   y = add g, b    in place over f: the output
-// Scratch -> 0; a -> 520; b -> 584 (a is still alive at steps 2-3).
-// Arena 648 = 64 + 64 + 520 at step 3.
-// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 648 : i64, sparse_tiny.arena_size = 648 : i64}
+//   y = add g, b    in place over f: the output, so a, f, g and y all live
+//                   in the caller's output buffer (the same 64 bytes)
+// Scratch -> 0; b -> 520. Arena 584 = 64 + 520 at step 3.
+// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 584 : i64, sparse_tiny.arena_size = 584 : i64}
 // CHECK: sparse_tiny.relu
-// CHECK-SAME: sparse_tiny.offset = 520 : i64
+// CHECK-SAME: sparse_tiny.buffer = "output"
 // CHECK: sparse_tiny.reshape
-// CHECK-SAME: sparse_tiny.offset = 520 : i64
+// CHECK-SAME: sparse_tiny.buffer = "output"
 // CHECK: sparse_tiny.relu
-// CHECK-SAME: sparse_tiny.offset = 584 : i64
+// CHECK-SAME: sparse_tiny.offset = 520 : i64
 // CHECK: sparse_tiny.fully_connected
 // CHECK-SAME: sparse_tiny.buffer = "output", {{.*}}sparse_tiny.scratch_bytes = 520 : i64, sparse_tiny.scratch_offset = 0 : i64
 // CHECK: sparse_tiny.reshape

@@ -4,20 +4,20 @@
 // RUN: tf-opt %s -split-input-file -verify-diagnostics --sparse-tiny-quantize=calibration=%t.npy
 
 // An op without an INT8 form, found after calibration.
-func.func @sigmoid(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
-  // expected-error@+1 {{'sparse_tiny.sigmoid' op has no INT8 form yet (supported: conv2d, fully_connected, add, relu, clip, max/avg/global_avg pooling, reshape, transpose, softmax)}}
-  %s = sparse_tiny.sigmoid %x : (tensor<1x4xf32>) -> tensor<1x4xf32>
+func.func @sqrt(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  // expected-error@+1 {{'sparse_tiny.sqrt' op has no INT8 form yet (supported: conv2d, fully_connected, matmul, add, mul/div by a constant scalar, relu, clip, gelu, sigmoid, tanh, erf, silu, hardswish, hardsigmoid, exp, layer_norm, softmax, max/avg/global_avg pooling, mean, reshape, transpose, slice, concat)}}
+  %s = sparse_tiny.sqrt %x : (tensor<1x4xf32>) -> tensor<1x4xf32>
   return %s : tensor<1x4xf32>
 }
 
 // -----
 
 // The same for a QDQ model, which needs no calibration to get there.
-func.func @qdq_sigmoid(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+func.func @qdq_sub(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
   %q0 = sparse_tiny.quantize %x : (tensor<1x4xf32>) -> tensor<1x4x!quant.uniform<i8:f32, 0.05>>
   %d0 = sparse_tiny.dequantize %q0 : (tensor<1x4x!quant.uniform<i8:f32, 0.05>>) -> tensor<1x4xf32>
-  // expected-error@+1 {{'sparse_tiny.sigmoid' op has no INT8 form yet}}
-  %s = sparse_tiny.sigmoid %d0 : (tensor<1x4xf32>) -> tensor<1x4xf32>
+  // expected-error@+1 {{'sparse_tiny.sub' op has no INT8 form yet}}
+  %s = sparse_tiny.sub %d0, %d0 : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32>
   %q1 = sparse_tiny.quantize %s : (tensor<1x4xf32>) -> tensor<1x4x!quant.uniform<i8:f32, 0.00390625:-128>>
   %d1 = sparse_tiny.dequantize %q1 : (tensor<1x4x!quant.uniform<i8:f32, 0.00390625:-128>>) -> tensor<1x4xf32>
   return %d1 : tensor<1x4xf32>
@@ -25,11 +25,10 @@ func.func @qdq_sigmoid(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
 
 // -----
 
-func.func @layer_norm(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
-  %g = sparse_tiny.constant dense<1.0> : tensor<4xf32> : tensor<4xf32>
-  %b = sparse_tiny.constant dense<0.0> : tensor<4xf32> : tensor<4xf32>
-  // expected-error@+1 {{'sparse_tiny.layer_norm' op has no INT8 form yet}}
-  %y = sparse_tiny.layer_norm %x, %g, %b {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<1x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+// A division by an activation (LayerNorm left decomposed) has no INT8 form.
+func.func @div_activations(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  // expected-error@+1 {{'sparse_tiny.div' op has no INT8 form yet}}
+  %y = sparse_tiny.div %x, %x : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32>
   return %y : tensor<1x4xf32>
 }
 
@@ -80,4 +79,14 @@ module {
   func.func @b(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
     return %x : tensor<1x4xf32>
   }
+}
+
+// -----
+
+// A product of two activations other than a matmul has no INT8 form: a mul
+// must be by a constant scalar (an attention scale).
+func.func @mul_activations(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  // expected-error@+1 {{'sparse_tiny.mul' op has no INT8 form yet}}
+  %0 = sparse_tiny.mul %x, %x : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32>
+  return %0 : tensor<1x4xf32>
 }

@@ -844,3 +844,39 @@ func.func @dequantize_input_type(%x: tensor<2xf32>) -> tensor<2xf32> {
   %0 = sparse_tiny.dequantize %x : (tensor<2xf32>) -> tensor<2xf32>
   return %0 : tensor<2xf32>
 }
+
+// -----
+
+// mhsa: the heads must divide the embedding dim (C1).
+func.func @mhsa_heads(%x: tensor<1x4x6xf32>, %w: tensor<6x6xf32>, %b: tensor<6xf32>) -> tensor<1x4x6xf32> {
+  // expected-error@+1 {{'sparse_tiny.mhsa' op C1: num_heads (4) must be >= 1 and divide the embedding dim (6)}}
+  %0 = sparse_tiny.mhsa %x, %w, %b, k(%w, %b), %w, %b, %w, %b {num_heads = 4 : i64, scale = 1.0 : f32} : (tensor<1x4x6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>, tensor<6x6xf32>, tensor<6xf32>) -> tensor<1x4x6xf32>
+  return %0 : tensor<1x4x6xf32>
+}
+
+// -----
+
+// mhsa with fused_qk: no K projection, and the query weight holds one
+// [E, E] block per head (C2, C3).
+func.func @mhsa_fused_k(%x: tensor<1x4x4xf32>, %w: tensor<4x4xf32>, %b: tensor<4xf32>) -> tensor<1x4x4xf32> {
+  // expected-error@+1 {{'sparse_tiny.mhsa' op C3: k_weight and k_bias must be present exactly when fused_qk is not set}}
+  %0 = sparse_tiny.mhsa %x, %w, %b, k(%w, %b), %w, %b, %w, %b {fused_qk, num_heads = 1 : i64, scale = 1.0 : f32} : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  return %0 : tensor<1x4x4xf32>
+}
+
+// -----
+
+func.func @mhsa_fused_q(%x: tensor<1x4x4xf32>, %w: tensor<4x4xf32>, %b: tensor<4xf32>) -> tensor<1x4x4xf32> {
+  // expected-error@+1 {{'sparse_tiny.mhsa' op C2: q_weight must have shape [8,4], got [4,4]}}
+  %0 = sparse_tiny.mhsa %x, %w, %b, %w, %b, %w, %b {fused_qk, num_heads = 2 : i64, scale = 1.0 : f32} : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  return %0 : tensor<1x4x4xf32>
+}
+
+// -----
+
+// A quantized mhsa carries the types of its intermediate values (C5).
+func.func @mhsa_types(%x: tensor<1x4x4x!quant.uniform<i8:f32, 0.1>>, %w: tensor<4x4x!quant.uniform<i8:f32, 0.1>>, %b: tensor<4x!quant.uniform<i32:f32, 0.01>>) -> tensor<1x4x4x!quant.uniform<i8:f32, 0.1>> {
+  // expected-error@+1 {{'sparse_tiny.mhsa' op C5: a quantized mhsa needs query_type, key_type, value_type, score_type and context_type}}
+  %0 = sparse_tiny.mhsa %x, %w, %b, k(%w, %b), %w, %b, %w, %b {num_heads = 1 : i64, scale = 1.0 : f32} : (tensor<1x4x4x!quant.uniform<i8:f32, 0.1>>, tensor<4x4x!quant.uniform<i8:f32, 0.1>>, tensor<4x!quant.uniform<i32:f32, 0.01>>, tensor<4x4x!quant.uniform<i8:f32, 0.1>>, tensor<4x!quant.uniform<i32:f32, 0.01>>, tensor<4x4x!quant.uniform<i8:f32, 0.1>>, tensor<4x!quant.uniform<i32:f32, 0.01>>, tensor<4x4x!quant.uniform<i8:f32, 0.1>>, tensor<4x!quant.uniform<i32:f32, 0.01>>) -> tensor<1x4x4x!quant.uniform<i8:f32, 0.1>>
+  return %0 : tensor<1x4x4x!quant.uniform<i8:f32, 0.1>>
+}

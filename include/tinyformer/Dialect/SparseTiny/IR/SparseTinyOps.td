@@ -220,7 +220,7 @@ def SparseTiny_MultiHeadAttentionOp : SparseTiny_Op<"mhsa",
     (C5) a quantized op has all five intermediate types.
 
     ```mlir
-    %y = sparse_tiny.mhsa %x, %wq, %bq, %wk, %bk, %wv, %bv, %wo, %bo
+    %y = sparse_tiny.mhsa %x, %wq, %bq, k(%wk, %bk), %wv, %bv, %wo, %bo
            {num_heads = 4 : i64, scale = 0.25 : f32}
          : (tensor<1x64x64xf32>, tensor<64x64xf32>, tensor<64xf32>,
             tensor<64x64xf32>, tensor<64xf32>, tensor<64x64xf32>,
@@ -243,7 +243,7 @@ def SparseTiny_MultiHeadAttentionOp : SparseTiny_Op<"mhsa",
                        OptionalAttr<TypeAttr>:$context_type);
   let results = (outs SparseTiny_Tensor:$output);
   let assemblyFormat = [{
-    $input `,` $q_weight `,` $q_bias (`,` $k_weight^ `,` $k_bias)? `,`
+    $input `,` $q_weight `,` $q_bias `,` (`k` `(` $k_weight^ `,` $k_bias `)` `,`)?
     $v_weight `,` $v_bias `,` $o_weight `,` $o_bias attr-dict `:`
     functional-type(operands, results)
   }];

@@ -1,0 +1,104 @@
+// RUN: tf-opt %s -split-input-file --sparse-tiny-fuse-attention | FileCheck %s
+
+// Float attention, S = 4, E = 4, two heads of 2: the projections, head
+// splits, Q·Kᵀ, scale, softmax, A·V, head merge and output projection
+// become one mhsa (float: no intermediate types).
+// CHECK-LABEL: func.func @attn
+// CHECK-NOT: sparse_tiny.matmul
+// CHECK-NOT: sparse_tiny.softmax
+// CHECK: %[[Y:.+]] = sparse_tiny.mhsa %arg0, %{{[^,]+}}, %{{[^,]+}}, k(%{{[^,]+}}, %{{[^)]+}}), %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^ ]+}} {num_heads = 2 : i64, scale = 0.707106769 : f32}
+// CHECK-NOT: query_type
+// CHECK-NOT: sparse_tiny.fully_connected
+// CHECK: return %[[Y]]
+func.func @attn(%x: tensor<1x4x4xf32>) -> tensor<1x4x4xf32> {
+  %wq = sparse_tiny.constant dense<[[0.1, 0.2, 0.0, -0.1], [0.3, -0.2, 0.1, 0.0], [0.0, 0.1, 0.2, 0.3], [-0.1, 0.0, 0.1, 0.2]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wk = sparse_tiny.constant dense<[[0.2, 0.1, 0.0, 0.1], [0.0, -0.2, 0.3, 0.0], [0.1, 0.1, 0.1, 0.1], [0.3, 0.0, -0.1, 0.2]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wv = sparse_tiny.constant dense<[[0.5, 0.0, 0.0, 0.1], [0.0, 0.5, 0.1, 0.0], [0.1, 0.0, 0.5, 0.0], [0.0, 0.1, 0.0, 0.5]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wo = sparse_tiny.constant dense<[[1.0, 0.0, 0.0, 0.2], [0.0, 1.0, 0.2, 0.0], [0.2, 0.0, 1.0, 0.0], [0.0, 0.2, 0.0, 1.0]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %b = sparse_tiny.constant dense<[0.01, -0.02, 0.03, 0.0]> : tensor<4xf32> : tensor<4xf32>
+  %scale = sparse_tiny.constant dense<0.707106769> : tensor<f32> : tensor<f32>
+  %q = sparse_tiny.fully_connected %x, %wq, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %q4 = sparse_tiny.reshape %q : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %qt = sparse_tiny.transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x4x2xf32>
+  %k = sparse_tiny.fully_connected %x, %wk, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %k4 = sparse_tiny.reshape %k : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %kt = sparse_tiny.transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x2x4xf32>
+  %v = sparse_tiny.fully_connected %x, %wv, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %v4 = sparse_tiny.reshape %v : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %vt = sparse_tiny.transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x4x2xf32>
+  %s = sparse_tiny.matmul %qt, %kt : (tensor<1x2x4x2xf32>, tensor<1x2x2x4xf32>) -> tensor<1x2x4x4xf32>
+  %ss = sparse_tiny.mul %s, %scale : (tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  %a = sparse_tiny.softmax %ss {axis = 3 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %c = sparse_tiny.matmul %a, %vt : (tensor<1x2x4x4xf32>, tensor<1x2x4x2xf32>) -> tensor<1x2x4x2xf32>
+  %ct = sparse_tiny.transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x4x2xf32>) -> tensor<1x4x2x2xf32>
+  %cr = sparse_tiny.reshape %ct : (tensor<1x4x2x2xf32>) -> tensor<1x4x4xf32>
+  %o = sparse_tiny.fully_connected %cr, %wo, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  return %o : tensor<1x4x4xf32>
+}
+
+// -----
+
+// The same block with the probabilities also returned: A is used twice,
+// so nothing is fused.
+// CHECK-LABEL: func.func @probs_escape
+// CHECK-NOT: sparse_tiny.mhsa
+// CHECK: sparse_tiny.softmax
+// CHECK: sparse_tiny.matmul
+func.func @probs_escape(%x: tensor<1x4x4xf32>) -> (tensor<1x4x4xf32>, tensor<1x2x4x4xf32>) {
+  %wq = sparse_tiny.constant dense<[[0.1, 0.2, 0.0, -0.1], [0.3, -0.2, 0.1, 0.0], [0.0, 0.1, 0.2, 0.3], [-0.1, 0.0, 0.1, 0.2]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wk = sparse_tiny.constant dense<[[0.2, 0.1, 0.0, 0.1], [0.0, -0.2, 0.3, 0.0], [0.1, 0.1, 0.1, 0.1], [0.3, 0.0, -0.1, 0.2]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wv = sparse_tiny.constant dense<[[0.5, 0.0, 0.0, 0.1], [0.0, 0.5, 0.1, 0.0], [0.1, 0.0, 0.5, 0.0], [0.0, 0.1, 0.0, 0.5]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wo = sparse_tiny.constant dense<[[1.0, 0.0, 0.0, 0.2], [0.0, 1.0, 0.2, 0.0], [0.2, 0.0, 1.0, 0.0], [0.0, 0.2, 0.0, 1.0]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %b = sparse_tiny.constant dense<[0.01, -0.02, 0.03, 0.0]> : tensor<4xf32> : tensor<4xf32>
+  %scale = sparse_tiny.constant dense<0.707106769> : tensor<f32> : tensor<f32>
+  %q = sparse_tiny.fully_connected %x, %wq, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %q4 = sparse_tiny.reshape %q : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %qt = sparse_tiny.transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x4x2xf32>
+  %k = sparse_tiny.fully_connected %x, %wk, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %k4 = sparse_tiny.reshape %k : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %kt = sparse_tiny.transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x2x4xf32>
+  %v = sparse_tiny.fully_connected %x, %wv, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %v4 = sparse_tiny.reshape %v : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %vt = sparse_tiny.transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x4x2xf32>
+  %s = sparse_tiny.matmul %qt, %kt : (tensor<1x2x4x2xf32>, tensor<1x2x2x4xf32>) -> tensor<1x2x4x4xf32>
+  %ss = sparse_tiny.mul %s, %scale : (tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  %a = sparse_tiny.softmax %ss {axis = 3 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %c = sparse_tiny.matmul %a, %vt : (tensor<1x2x4x4xf32>, tensor<1x2x4x2xf32>) -> tensor<1x2x4x2xf32>
+  %ct = sparse_tiny.transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x4x2xf32>) -> tensor<1x4x2x2xf32>
+  %cr = sparse_tiny.reshape %ct : (tensor<1x4x2x2xf32>) -> tensor<1x4x4xf32>
+  %o = sparse_tiny.fully_connected %cr, %wo, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  return %o, %a : tensor<1x4x4xf32>, tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// A head split written as a plain reshape ([1, 4, 4] -> [1, 2, 4, 2]) has
+// the right shape but puts tokens, not heads, first: the element-by-element
+// check refuses it.
+// CHECK-LABEL: func.func @wrong_split
+// CHECK-NOT: sparse_tiny.mhsa
+// CHECK: sparse_tiny.softmax
+func.func @wrong_split(%x: tensor<1x4x4xf32>) -> tensor<1x4x4xf32> {
+  %wq = sparse_tiny.constant dense<[[0.1, 0.2, 0.0, -0.1], [0.3, -0.2, 0.1, 0.0], [0.0, 0.1, 0.2, 0.3], [-0.1, 0.0, 0.1, 0.2]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wk = sparse_tiny.constant dense<[[0.2, 0.1, 0.0, 0.1], [0.0, -0.2, 0.3, 0.0], [0.1, 0.1, 0.1, 0.1], [0.3, 0.0, -0.1, 0.2]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wv = sparse_tiny.constant dense<[[0.5, 0.0, 0.0, 0.1], [0.0, 0.5, 0.1, 0.0], [0.1, 0.0, 0.5, 0.0], [0.0, 0.1, 0.0, 0.5]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wo = sparse_tiny.constant dense<[[1.0, 0.0, 0.0, 0.2], [0.0, 1.0, 0.2, 0.0], [0.2, 0.0, 1.0, 0.0], [0.0, 0.2, 0.0, 1.0]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %b = sparse_tiny.constant dense<[0.01, -0.02, 0.03, 0.0]> : tensor<4xf32> : tensor<4xf32>
+  %scale = sparse_tiny.constant dense<0.707106769> : tensor<f32> : tensor<f32>
+  %q = sparse_tiny.fully_connected %x, %wq, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %qt = sparse_tiny.reshape %q : (tensor<1x4x4xf32>) -> tensor<1x2x4x2xf32>
+  %k = sparse_tiny.fully_connected %x, %wk, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %k4 = sparse_tiny.reshape %k : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %kt = sparse_tiny.transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x2x4xf32>
+  %v = sparse_tiny.fully_connected %x, %wv, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %v4 = sparse_tiny.reshape %v : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %vt = sparse_tiny.transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x4x2xf32>
+  %s = sparse_tiny.matmul %qt, %kt : (tensor<1x2x4x2xf32>, tensor<1x2x2x4xf32>) -> tensor<1x2x4x4xf32>
+  %ss = sparse_tiny.mul %s, %scale : (tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  %a = sparse_tiny.softmax %ss {axis = 3 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %c = sparse_tiny.matmul %a, %vt : (tensor<1x2x4x4xf32>, tensor<1x2x4x2xf32>) -> tensor<1x2x4x2xf32>
+  %ct = sparse_tiny.transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x4x2xf32>) -> tensor<1x4x2x2xf32>
+  %cr = sparse_tiny.reshape %ct : (tensor<1x4x2x2xf32>) -> tensor<1x4x4xf32>
+  %o = sparse_tiny.fully_connected %cr, %wo, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  return %o : tensor<1x4x4xf32>
+}
