@@ -27,6 +27,8 @@ config.substitutions.append(("%tf_tools", config.tf_tools_dir))
 config.substitutions.append(
     ("%examples", os.path.join(config.tf_src_root, "examples")))
 config.substitutions.append(
+    ("%runtime", os.path.join(config.tf_src_root, "runtime")))
+config.substitutions.append(
     ("%pytools", os.path.join(config.tf_src_root, "python", "tools")))
 config.substitutions.append(
     ("%ort_run", "node " + os.path.join(config.tf_src_root, "tools", "ort-run",

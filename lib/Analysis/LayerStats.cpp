@@ -53,8 +53,10 @@ tinyformer::ModelStats tinyformer::collectModelStats(func::FuncOp func) {
       int64_t n = cast<ShapedType>(operand.getType()).getNumElements();
       // Operand 2 of conv2d / fully_connected and the shift of layer_norm
       // are biases (int32 once quantized); the rest are weights.
+      // mhsa: (weight, bias) pairs after the input.
       bool isBias = (isa<Conv2DOp, FullyConnectedOp>(op) && i == 2) ||
-                    (isa<LayerNormOp>(op) && i == 2);
+                    (isa<LayerNormOp>(op) && i == 2) ||
+                    (isa<MultiHeadAttentionOp>(op) && i >= 2 && i % 2 == 0);
       (isBias ? layer.biases : layer.weights) += n;
     }
     layer.macs =
@@ -69,6 +71,15 @@ tinyformer::ModelStats tinyformer::collectModelStats(func::FuncOp func) {
             })
             .Case([&](MatMulOp m) {
               return layer.outputElements * m.getLhs().getType().getShape().back();
+            })
+            .Case([&](MultiHeadAttentionOp m) {
+              // Projections, then Q·Kᵀ and A·V per head.
+              ArrayRef<int64_t> in = m.getInput().getType().getShape();
+              int64_t s = in[in.size() - 2], e = in.back();
+              int64_t h = int64_t(m.getNumHeads()), p = e / h;
+              int64_t d = m.getFusedQk() ? e : p;
+              return s * e * (h * d + (m.getFusedQk() ? 0 : e) + 2 * e) +
+                     h * s * s * (d + p);
             })
             .Default([](Operation *) { return int64_t(0); });
     stats.params += layer.weights + layer.biases;

@@ -174,11 +174,11 @@ static Coefficients coefficientsFor(StringRef kernel) {
   if (kernel == "softmax")
     return {0, 0, 16};
   if (kernel == "batch_matmul")
-    return {1.25, 1.25, 10};
+    return {1.05, 1.05, 4};
   if (kernel == "layer_norm")
-    return {0, 0, 12};
+    return {0, 0, 21};
   if (kernel == "lut")
-    return {0, 0, 2};
+    return {0, 0, 3.5};
   if (kernel == "concat" || kernel == "slice")
     return {0, 0, 2};
   if (kernel == "mhsa")
@@ -227,7 +227,7 @@ LayerCost estimateCost(Operation *op, StringRef kernel, bool int16Weights) {
   } else if (kernel == "mhsa") {
     AttentionShape a = attentionShape(op);
     // Softmax and score requantization per score, on top of the MACs.
-    cost.instructions += 28 * a.heads * a.tokens * a.tokens;
+    cost.instructions += 15 * a.heads * a.tokens * a.tokens;
     cost.flashBytes = int64_t(tfk_mhsa_packed_bytes(
                           int32_t(a.embed), int32_t(a.heads),
                           int32_t(a.headsPerStep), a.fusedQk, variant)) +

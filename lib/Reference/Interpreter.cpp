@@ -95,6 +95,7 @@ private:
   void pad(PadOp op);
   void softmax(SoftmaxOp op);
   void layerNorm(LayerNormOp op);
+  void attention(MultiHeadAttentionOp op);
   void quantize(QuantizeOp op);
   void dequantize(DequantizeOp op);
 
@@ -223,6 +224,7 @@ LogicalResult Interpreter::execute(Operation *op) {
       .Case([&](PadOp p) { pad(p); })
       .Case([&](SoftmaxOp s) { softmax(s); })
       .Case([&](LayerNormOp l) { layerNorm(l); })
+      .Case([&](MultiHeadAttentionOp m) { attention(m); })
       .Case([&](QuantizeOp q) { quantize(q); })
       .Case([&](DequantizeOp d) { dequantize(d); })
       .Default([&](Operation *) { handled = false; });
@@ -363,6 +365,59 @@ void Interpreter::matmul(MatMulOp op) {
                  b.data[(ib[bt] * k + t) * n + j];
         y.data[(bt * m + i) * n + j] = float(acc);
       }
+}
+
+/// Float self-attention, straight from the op's definition (double
+/// accumulation, like matmul).
+void Interpreter::attention(MultiHeadAttentionOp op) {
+  const HostArray &x = get(op.getInput());
+  HostArray &y = define(op.getOutput());
+  int64_t e = x.shape.back(), s = int64_t(x.data.size()) / e;
+  int64_t h = int64_t(op.getNumHeads()), p = e / h;
+  bool fused = op.getFusedQk();
+  int64_t d = fused ? e : p;
+  auto linear = [&](const std::vector<float> &in, int64_t k, Value w, Value b) {
+    const HostArray &wa = get(w), &ba = get(b);
+    int64_t n = wa.shape[0];
+    std::vector<float> out(s * n);
+    for (int64_t t = 0; t < s; ++t)
+      for (int64_t j = 0; j < n; ++j) {
+        double acc = ba.data[j];
+        for (int64_t i = 0; i < k; ++i)
+          acc += double(in[t * k + i]) * wa.data[j * k + i];
+        out[t * n + j] = float(acc);
+      }
+    return out;
+  };
+  std::vector<float> q = linear(x.data, e, op.getQWeight(), op.getQBias());
+  std::vector<float> k =
+      fused ? x.data : linear(x.data, e, op.getKWeight(), op.getKBias());
+  std::vector<float> v = linear(x.data, e, op.getVWeight(), op.getVBias());
+  double scale = op.getScale().convertToDouble();
+  std::vector<float> ctx(s * e), row(s);
+  for (int64_t head = 0; head < h; ++head)
+    for (int64_t i = 0; i < s; ++i) {
+      float m = -std::numeric_limits<float>::infinity();
+      for (int64_t j = 0; j < s; ++j) {
+        double acc = 0;
+        for (int64_t c = 0; c < d; ++c)
+          acc += double(q[(i * h + head) * d + c]) *
+                 k[j * e + (fused ? c : head * p + c)];
+        row[j] = float(float(acc) * scale);
+        m = std::max(m, row[j]);
+      }
+      double sum = 0;
+      for (int64_t j = 0; j < s; ++j)
+        sum += (row[j] = std::exp(row[j] - m));
+      for (int64_t c = 0; c < p; ++c) {
+        double acc = 0;
+        for (int64_t j = 0; j < s; ++j)
+          acc += double(float(row[j] / sum)) * v[j * e + head * p + c];
+        ctx[i * e + head * p + c] = float(acc);
+      }
+    }
+  std::vector<float> out = linear(ctx, e, op.getOWeight(), op.getOBias());
+  y.data.assign(out.begin(), out.end());
 }
 
 void Interpreter::binary(Operation *op, float (*fn)(float, float)) {

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "tinyformer/Transforms/Passes.h"
 
+#include "tinyformer/Dialect/SparseTiny/IR/AttentionPattern.h"
 #include "tinyformer/Quant/IntegerRules.h"
 #include "tinyformer/Reference/Interpreter.h"
 #include "tinyformer/Support/Npy.h"
@@ -507,6 +508,19 @@ void QuantizePass::runOnOperation() {
     return signalPassFailure();
   }
   func::FuncOp func = funcs.front();
+  // A float mhsa (from canonicalization) goes back to its decomposed ops so
+  // that each intermediate value gets a scale; sparse-tiny-fuse-attention
+  // fuses the quantized block again.
+  SmallVector<MultiHeadAttentionOp> attention;
+  func.walk([&](MultiHeadAttentionOp op) {
+    if (isa<FloatType>(getElementTypeOrSelf(op.getOutput())))
+      attention.push_back(op);
+  });
+  for (MultiHeadAttentionOp op : attention) {
+    OpBuilder b(op);
+    op.getOutput().replaceAllUsesWith(tinyformer::expandAttention(b, op));
+    op.erase();
+  }
   if (failed(adoptQdqPairs(func)))
     return signalPassFailure();
   propagateThroughScaleKeepingOps(func, /*borrowForPools=*/false);

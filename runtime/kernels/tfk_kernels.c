@@ -942,7 +942,7 @@ void tfk_softmax_s8(const int8_t *in, int8_t *out, const int32_t *exp_table,
  * (W: element (n, k) at int16 [((n/2)*G + k/4)*8 + (n&1)*4 + pos(k)&3],
  * G = K4/4). Zero padding of k up to K4 on the W side keeps padded taps
  * exact; a missing second row / column is computed on whatever the buffer
- * holds and never stored.
+ * holds and dropped (or stored into padding that is never read).
  * ========================================================================= */
 
 TFK_INLINE void tfk__st32(void *p, uint32_t v) { __builtin_memcpy(p, &v, 4); }
@@ -1086,22 +1086,18 @@ TFK_INLINE int32_t tfk__rqv(const tfk__rq_t *q, int32_t acc) {
   }
   return q->zp + tfk__mbqm(acc, q->m, q->shift);
 }
-TFK_INLINE int32_t tfk__rqc(const tfk__rq_t *q, int32_t acc, int32_t lo,
-                            int32_t hi) {
-  return tfk__clamp(tfk__rqv(q, acc), lo, hi);
-}
-/* Requantize a 2x2 block to int8 (clamp -128..127) with {2*mult, hz} read
- * from memory at mh once per block: one LDRD in the hot loops instead of
- * reloads and MOVW/MOVT pairs under register pressure. */
+/* Requantize a 2x2 block (value + zero point, before the clamp) with
+ * {2*mult, hz} read from memory at mh once per block: one LDRD in the hot
+ * loops instead of reloads and MOVW/MOVT pairs under register pressure. */
 TFK_INLINE void tfk__rq22(const tfk__rq_t *q, const int32_t *mh,
                           const int32_t acc[4], int32_t v[4]) {
   if (q->fast) {
     const int32_t m2 = mh[0], hz = mh[1];
     for (int32_t i = 0; i < 4; ++i)
-      v[i] = __ssat(tfk__rq_fast(acc[i], m2, hz, q->e), 8);
+      v[i] = tfk__rq_fast(acc[i], m2, hz, q->e);
   } else {
     for (int32_t i = 0; i < 4; ++i)
-      v[i] = __ssat(q->zp + tfk__mbqm(acc[i], q->m, q->shift), 8);
+      v[i] = q->zp + tfk__mbqm(acc[i], q->m, q->shift);
   }
 }
 
@@ -1117,6 +1113,9 @@ void tfk_batch_matmul_s8(const int8_t *a, const int8_t *b, int8_t *out,
   int16_t *xa = bt + N2 * K4;
   TFK_OPAQUE(xa);
   const tfk__rq_t q = tfk__rq_prep(mult, shift, out_zp);
+  int32_t mh[2] = {q.m2, q.hz};
+  const int32_t *qmh = mh;
+  TFK_OPAQUE(qmh); /* mh stays in memory: read back with LDRD */
   for (int32_t bi = 0; bi < batch; ++bi) {
     if (bi == 0 || b_batch != 1) /* one conversion per distinct b */
       tfk__tr16(bt, b + (b_batch == 1 ? 0 : bi) * K * N, N, K, N, b_zp);
@@ -1129,16 +1128,17 @@ void tfk_batch_matmul_s8(const int8_t *a, const int8_t *b, int8_t *out,
         tfk__to_s16_zp(xa + 4, ab + (i + 1) * K, K, 8, a_zp);
       int8_t *o0 = ob + i * N, *o1 = o0 + N;
       for (int32_t n = 0; n < N; n += 2) {
-        int32_t acc[4] = {0, 0, 0, 0};
-        tfk__mk22((const int32_t *)xa, (const int32_t *)(bt + (n >> 1) * G * 8),
-                  G, 1, 16, acc);
-        o0[n] = (int8_t)tfk__rqc(&q, acc[0], act_min, act_max);
+        int32_t acc[4], v[4];
+        tfk__mk22z((const int32_t *)xa,
+                   (const int32_t *)(bt + (n >> 1) * G * 8), G, acc);
+        tfk__rq22(&q, qmh, acc, v);
+        o0[n] = (int8_t)tfk__clamp(v[0], act_min, act_max);
         if (n + 1 < N)
-          o0[n + 1] = (int8_t)tfk__rqc(&q, acc[1], act_min, act_max);
+          o0[n + 1] = (int8_t)tfk__clamp(v[1], act_min, act_max);
         if (has1) {
-          o1[n] = (int8_t)tfk__rqc(&q, acc[2], act_min, act_max);
+          o1[n] = (int8_t)tfk__clamp(v[2], act_min, act_max);
           if (n + 1 < N)
-            o1[n + 1] = (int8_t)tfk__rqc(&q, acc[3], act_min, act_max);
+            o1[n + 1] = (int8_t)tfk__clamp(v[3], act_min, act_max);
         }
       }
     }
@@ -1147,23 +1147,22 @@ void tfk_batch_matmul_s8(const int8_t *a, const int8_t *b, int8_t *out,
 
 /* ---- layer norm ---------------------------------------------------------- */
 
-/* floor(sqrt(v)), two bits of v per step (no float, no libm). */
+/* floor(sqrt(v)) without float or libm. Below 2^32: Newton's iteration
+ * x' = (x + v/x) / 2 from x0 = 2^ceil(bits/2) >= sqrt(v) decreases
+ * strictly until it reaches floor(sqrt(v)) (about 5 UDIV steps); above:
+ * the bitwise method, two bits of v per step. */
 TFK_INLINE uint32_t tfk__isqrt64(uint64_t v) {
   if ((v >> 32) == 0) {
-    uint32_t x = (uint32_t)v, r = 0, bit;
-    if (x == 0)
-      return 0;
-    bit = 1u << (30 - (__builtin_clz(x) & ~1));
-    while (bit) {
-      if (x >= r + bit) {
-        x -= r + bit;
-        r = (r >> 1) + bit;
-      } else {
-        r >>= 1;
-      }
-      bit >>= 2;
+    const uint32_t x = (uint32_t)v;
+    if (x < 2)
+      return x;
+    uint32_t r = 1u << ((33 - __builtin_clz(x)) >> 1);
+    for (;;) {
+      const uint32_t t = (r + x / r) >> 1;
+      if (t >= r)
+        return r;
+      r = t;
     }
-    return r;
   }
   uint64_t x = v, r = 0, bit = (uint64_t)1 << (62 - (__builtin_clzll(v) & ~1));
   while (bit) {
@@ -1178,22 +1177,28 @@ TFK_INLINE uint32_t tfk__isqrt64(uint64_t v) {
   return (uint32_t)r;
 }
 
-/* min(2^61 / v, 2^31 - 1) for v in [2^30, 2^31): restoring division, one
- * quotient bit per step, remainder < v < 2^31 so 32-bit registers do. */
+/* min(2^61 / v, 2^31 - 1) for v in [2^30, 2^31): 2^62 / (2v) by two 16-bit
+ * quotient digits, each a UDIV estimate by the top half of the normalised
+ * divisor corrected at most twice (Hacker's Delight, divlu). */
 TFK_INLINE int32_t tfk__inv61(uint32_t v) {
-  uint32_t r = 1u << 30, q = 0; /* 2^61 = (2^30 << 31) */
-  if (r >= v) {
-    r -= v;
-    q = 1;
+  const uint32_t vn = v << 1, vn1 = vn >> 16, vn0 = vn & 0xFFFFu;
+  uint32_t q1 = (1u << 30) / vn1, rhat = (1u << 30) - q1 * vn1;
+  while (q1 >= 0x10000u || q1 * vn0 > (rhat << 16)) {
+    --q1;
+    rhat += vn1;
+    if (rhat >= 0x10000u)
+      break;
   }
-  for (int32_t i = 0; i < 31; ++i) {
-    r <<= 1;
-    q <<= 1;
-    if (r >= v) {
-      r -= v;
-      q |= 1;
-    }
+  const uint32_t u21 = 0u - q1 * vn; /* 2^46 - q1*vn, exact mod 2^32 */
+  uint32_t q0 = u21 / vn1;
+  rhat = u21 - q0 * vn1;
+  while (q0 >= 0x10000u || q0 * vn0 > (rhat << 16)) {
+    --q0;
+    rhat += vn1;
+    if (rhat >= 0x10000u)
+      break;
   }
+  const uint32_t q = (q1 << 16) + q0;
   return q > 0x7FFFFFFFu ? 0x7FFFFFFF : (int32_t)q;
 }
 
@@ -1284,20 +1289,21 @@ void tfk_layer_norm_s8(const int8_t *in, int8_t *out, const int32_t *gamma,
 
 /* ---- table lookup -------------------------------------------------------- */
 
-/* 4 lookups per word: in + 128 as a byte is in ^ 0x80. */
+/* 4 lookups per word, indexing table + 128 with the sign-extended bytes
+ * (SXTB with rotation, ASR for the top one). */
 void tfk_lut_s8(const int8_t *in, int8_t *out, const int8_t *table,
                 int32_t n) {
-  const uint8_t *t = (const uint8_t *)table;
+  const uint8_t *t = (const uint8_t *)table + 128;
   int32_t i = 0;
   for (; i + 4 <= n; i += 4) {
-    const uint32_t w = (uint32_t)tfk__ld32(in + i) ^ 0x80808080u;
-    tfk__st32(out + i, (uint32_t)t[w & 0xFF] |
-                           ((uint32_t)t[(w >> 8) & 0xFF] << 8) |
-                           ((uint32_t)t[(w >> 16) & 0xFF] << 16) |
+    const int32_t w = tfk__ld32(in + i);
+    tfk__st32(out + i, (uint32_t)t[(int8_t)w] |
+                           ((uint32_t)t[(int8_t)(w >> 8)] << 8) |
+                           ((uint32_t)t[(int8_t)(w >> 16)] << 16) |
                            ((uint32_t)t[w >> 24] << 24));
   }
   for (; i < n; ++i)
-    out[i] = (int8_t)t[(uint8_t)(in[i] ^ 0x80)];
+    out[i] = (int8_t)t[in[i]];
 }
 
 /* ---- multi-head self-attention ------------------------------------------- */
@@ -1381,10 +1387,10 @@ TFK_INLINE void tfk__mhsa_head(const int8_t *qh, int32_t qld,
                    (const int32_t *)(kh + (j >> 1) * GD * 8), GD, acc);
         int32_t v[4];
         tfk__rq22(qs, smh, acc, v);
-        sc[j] = (int8_t)v[0];
-        sc[j + 1] = (int8_t)v[1];
-        sc[S4 + j] = (int8_t)v[2];
-        sc[S4 + j + 1] = (int8_t)v[3];
+        sc[j] = (int8_t)__ssat(v[0], 8);
+        sc[j + 1] = (int8_t)__ssat(v[1], 8);
+        sc[S4 + j] = (int8_t)__ssat(v[2], 8);
+        sc[S4 + j + 1] = (int8_t)__ssat(v[3], 8);
       }
       int16_t *pp = pr + (r >> 1) * GS * 8;
       tfk__sm_row(sc, pp, S, tab, qp);
@@ -1401,13 +1407,13 @@ TFK_INLINE void tfk__mhsa_head(const int8_t *qh, int32_t qld,
                    (const int32_t *)(vth + (c >> 1) * GS * 8), GS, acc);
         int32_t v[4];
         tfk__rq22(qc, cmh, acc, v);
-        o0[c] = (int8_t)v[0];
+        o0[c] = (int8_t)__ssat(v[0], 8);
         if (c + 1 < P)
-          o0[c + 1] = (int8_t)v[1];
+          o0[c + 1] = (int8_t)__ssat(v[1], 8);
         if (has1) {
-          o1[c] = (int8_t)v[2];
+          o1[c] = (int8_t)__ssat(v[2], 8);
           if (c + 1 < P)
-            o1[c + 1] = (int8_t)v[3];
+            o1[c + 1] = (int8_t)__ssat(v[3], 8);
         }
       }
     }

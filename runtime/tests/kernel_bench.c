@@ -174,9 +174,10 @@ int main(void) {
     char nm[48];                                                               \
     snprintf(nm, sizeof nm, "mhsa S%d E%d H%d hs%d r%d%s %s", S, E, H, HS, R,  \
              F ? " fused" : "", V ? "i16" : "i8");                             \
-    printf("  scratch %lu bytes, packed %lu\n", (unsigned long)sb,             \
-           (unsigned long)tfk_mhsa_packed_bytes(E, H, HS, F, V));              \
     report(nm, name, &t, S * E, macs, 0.0, empty);                             \
+    printf("    (per MAC; scratch %lu bytes, packed %lu bytes)\n",             \
+           (unsigned long)sb,                                                  \
+           (unsigned long)tfk_mhsa_packed_bytes(E, H, HS, F, V));              \
   }
   MHSA_ALL(MHSA_RUN)
   /* layer norm 64 tokens x 64 */

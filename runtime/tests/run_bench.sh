@@ -1,7 +1,9 @@
 #!/bin/sh
 # Instruction counts of BENCHMARKS.md layers a-e (kernels specialised with
 # constant arguments, clang-19 -O3), on mps2-an386 and mps2-an500 with
-# -icount shift=0, counted with runtime/harness/tf_count (exact vernier).
+# -icount shift=0, counted with runtime/harness/tf_count (exact vernier), then
+# the transformer kernels (batch matmul f, attention, layer norm, LUT).
+# Env BENCH_CPUS="m4" (default "m4 m7") selects the boards.
 set -e
 T=$(cd "$(dirname "$0")" && pwd)
 R=$(cd "$T/.." && pwd)

@@ -55,8 +55,10 @@ def Quantize : Pass<"sparse-tiny-quantize", "mlir::ModuleOp"> {
     sample of `calibration` (a .npy batch whose leading dim indexes samples)
     and each value's range is taken by `method`: `minmax`, or `percentile`
     (the `percentile`-th percentile of each side, robust to outliers).
-    Max pooling, reshape and transpose keep their input's scale; softmax
-    outputs use 1/256 with zero point -128.
+    Max pooling, reshape, transpose and slice keep their input's scale;
+    softmax outputs use 1/256 with zero point -128. A float `mhsa` is first
+    expanded into its ops so that each intermediate value gets a scale
+    (`sparse-tiny-fuse-attention` fuses the quantized block again).
   }];
   let options = [
     Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
@@ -84,8 +86,9 @@ def FuseAttention : Pass<"sparse-tiny-fuse-attention", "mlir::ModuleOp"> {
     write for multi-head self-attention: Q/K/V `fully_connected` from one
     input, reshapes/transposes splitting heads, `matmul` Q·Kᵀ, an optional
     `mul`/`div` by a constant scalar, `softmax`, `matmul` with V, the head
-    merge and the output `fully_connected`; and, from
-    `sparse-tiny-fuse-qk-weights`, the same with K being the input itself.
+    merge and the output `fully_connected`; and the same with K being the
+    input itself (a `fused_qk` block that quantization expanded).
+    Canonicalization fuses float blocks the same way.
     Head splits are verified element by element, so every spelling of them
     matches. Every intermediate value must have this one use. Run after
     `sparse-tiny-quantize`: the intermediate values' INT8 types become the

@@ -161,7 +161,9 @@ void tfk_batch_matmul_s8(const int8_t *a, const int8_t *b, int8_t *out,
  *          (gamma[c] = round(g_c / s_out * 2^16), params[1 + c] =
  *          round(b_c / s_out * 2^28): LayerNorm's scale and shift)
  *   out[c] = clamp(out_zp + y_c, -128, 127).
- * Right shifts of negative numbers are arithmetic. in may equal out. */
+ * var must lie in [0, 2^62) (it does for C <= 2^20 and the compiler's
+ * epsilon term). Right shifts of negative numbers are arithmetic. in may
+ * equal out. */
 void tfk_layer_norm_s8(const int8_t *in, int8_t *out, const int32_t *gamma,
                        const int64_t *params, int32_t tokens, int32_t C,
                        int32_t in_zp, int32_t out_zp);
@@ -189,8 +191,9 @@ void tfk_lut_s8(const int8_t *in, int8_t *out, const int8_t *table, int32_t n);
  *                                       c_mult, c_shift), -128, 127)
  * out = fc(ctx; wo) with input zero point c_zp, per-channel rq, clamped to
  * [act_min, act_max]; ctx is built inside `out` (so out must not alias x).
- * rq: mult then shift arrays, in order q (H*D each), k (E each, absent when
- * fused_qk), v (E each), o (E each).
+ * rq: per projection in the order q, k (absent with fused_qk), v, o, its
+ * mult array then its shift array (H*D entries for q, E for the others).
+ * With fused_qk, K is x and k_zp must equal x_zp.
  * Tiling: heads_per_step heads (a divisor of H) have their Q, K, V in scratch
  * at once; the score/probability tile holds rows_per_step query rows of one
  * head. Neither changes the result, only scratch size and speed.

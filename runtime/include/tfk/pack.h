@@ -53,7 +53,8 @@ size_t tfk_fully_connected_scratch_bytes(int32_t tokens, int32_t in_features,
                                          int32_t out_features,
                                          int32_t variant);
 
-/* batch matmul: scratch for b transposed to int16 (and one row of a). */
+/* batch matmul: scratch for b transposed to int16 (K padded to 4) and two
+ * rows of a. */
 size_t tfk_batch_matmul_scratch_bytes(int32_t M, int32_t K, int32_t N);
 
 /* multi-head self-attention: wq int8 [H*D][E] (D = P, or E with fused_qk),

@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
+#include "tinyformer/Dialect/SparseTiny/IR/AttentionPattern.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -516,6 +517,38 @@ struct FoldPadIntoWindowOp : OpRewritePattern<OpTy> {
 };
 
 } // namespace
+
+/// A float self-attention block around a softmax -> one mhsa. Quantized
+/// (or QDQ) blocks are left to sparse-tiny-fuse-attention, after their
+/// intermediate values have INT8 types.
+struct FuseAttention : OpRewritePattern<SoftmaxOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SoftmaxOp softmax,
+                                PatternRewriter &rewriter) const override {
+    if (!isa<FloatType>(getElementTypeOrSelf(softmax.getInput())))
+      return failure();
+    std::optional<tinyformer::AttentionMatch> m =
+        tinyformer::matchAttention(softmax);
+    if (!m || !isa<FloatType>(getElementTypeOrSelf(m->x)))
+      return failure();
+    rewriter.setInsertionPoint(m->out);
+    MultiHeadAttentionOp mhsa = tinyformer::buildAttention(rewriter, *m, false);
+    if (failed(mhsa.verify())) {
+      rewriter.eraseOp(mhsa);
+      return failure();
+    }
+    SmallVector<Operation *> dead = tinyformer::attentionOpsToErase(*m);
+    rewriter.replaceOp(m->out, mhsa.getOutput());
+    for (Operation *op : llvm::drop_begin(dead))
+      rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+void SoftmaxOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                            MLIRContext *context) {
+  results.add<FuseAttention>(context);
+}
 
 void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                         MLIRContext *context) {

@@ -195,9 +195,11 @@ def SparseTiny_MultiHeadAttentionOp : SparseTiny_Op<"mhsa",
     output = C · o_weightᵀ + o_bias
     ```
 
-    `sparse-tiny-fuse-attention` builds it from the decomposed pattern
+    Canonicalization builds it from the decomposed float pattern
     (projections, head split reshapes and transposes, matmul, scale, softmax,
-    matmul, head merge, projection) once each value has its INT8 type.
+    matmul, head merge, projection); `sparse-tiny-quantize` expands it again
+    to give each intermediate value its INT8 type, and
+    `sparse-tiny-fuse-attention` fuses the quantized block.
 
     With `fused_qk` (Fused-Weight Self-Attention, Jung et al. 2024) there is
     no K projection: `q_weight` holds W_q,h·W_k,hᵀ for every head ([H·E, E])
@@ -595,6 +597,8 @@ def SparseTiny_SoftmaxOp : SparseTiny_Op<"softmax",
     $input attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  // A float self-attention block around it becomes one `mhsa`.
+  let hasCanonicalizer = 1;
 }
 
 def SparseTiny_LayerNormOp : SparseTiny_Op<"layer_norm", [Pure]> {

@@ -5,9 +5,10 @@
 // the layout the fused op assumes, so any spelling of the split matches.
 //
 //===----------------------------------------------------------------------===//
-#include "AttentionPattern.h"
+#include "tinyformer/Dialect/SparseTiny/IR/AttentionPattern.h"
 
-#include "tinyformer/Quant/IntegerRules.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace mlir::sparse_tiny;
@@ -143,7 +144,7 @@ std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax) {
   double scale = 1;
   if (Operation *def = scores.getDefiningOp();
       def && isa<MulOp, DivOp>(def) && scores.hasOneUse()) {
-    std::optional<double> c = tinyformer::scalarFactor(def);
+    std::optional<double> c = constantScaleOf(def);
     if (!c || !(*c > 0))
       return std::nullopt;
     scale = *c;
@@ -279,6 +280,123 @@ std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax) {
   m.merge = merge;
   m.scaleOp = dead.size() > 2 ? dead[1] : nullptr;
   return m;
+}
+
+std::optional<double> constantScaleOf(Operation *op) {
+  if (!isa<MulOp, DivOp>(op))
+    return std::nullopt;
+  std::optional<std::vector<float>> c = getConstantFloats(op->getOperand(1));
+  if (!c || c->empty() ||
+      llvm::any_of(*c, [&](float v) { return v != c->front(); }))
+    return std::nullopt;
+  double v = c->front();
+  return isa<DivOp>(op) ? 1.0 / v : v;
+}
+
+MultiHeadAttentionOp buildAttention(OpBuilder &b, AttentionMatch &m,
+                                    bool withTypes) {
+  auto elementOf = [](Value v) { return getElementTypeOrSelf(v.getType()); };
+  bool fused = !m.kFc;
+  NamedAttrList attrs;
+  attrs.append("num_heads", b.getI64IntegerAttr(m.heads));
+  attrs.append("scale", b.getF32FloatAttr(float(m.scale)));
+  if (fused)
+    attrs.append("fused_qk", b.getUnitAttr());
+  if (withTypes) {
+    attrs.append("query_type", TypeAttr::get(elementOf(m.qSrc)));
+    attrs.append("key_type", TypeAttr::get(elementOf(m.kSrc)));
+    attrs.append("value_type", TypeAttr::get(elementOf(m.vSrc)));
+    attrs.append("score_type", TypeAttr::get(elementOf(m.softmax.getInput())));
+    attrs.append("context_type", TypeAttr::get(elementOf(m.av.getOutput())));
+  }
+  // The layer keeps the name of the block's softmax, ending in "mhsa".
+  Location loc = m.out.getLoc();
+  if (auto name = dyn_cast<NameLoc>(m.softmax.getLoc())) {
+    StringRef n = name.getName().getValue();
+    loc = NameLoc::get(b.getStringAttr(n.substr(0, n.rfind('/') + 1) + "mhsa"));
+  }
+  SmallVector<Value> operands = {m.x, m.qFc.getWeight(), m.qFc.getBias()};
+  if (!fused) {
+    operands.push_back(m.kFc.getWeight());
+    operands.push_back(m.kFc.getBias());
+  }
+  for (Value v : {m.vFc.getWeight(), m.vFc.getBias(), m.out.getWeight(),
+                  m.out.getBias()})
+    operands.push_back(v);
+  int32_t k = fused ? 0 : 1;
+  attrs.append("operandSegmentSizes",
+               b.getDenseI32ArrayAttr({1, 1, 1, k, k, 1, 1, 1, 1}));
+  return b.create<MultiHeadAttentionOp>(loc, TypeRange{m.out.getOutput().getType()},
+                                        operands, attrs.getAttrs());
+}
+
+Value expandAttention(OpBuilder &b, MultiHeadAttentionOp op) {
+  Location loc = op.getLoc();
+  auto inType = op.getInput().getType();
+  int64_t s = inType.getShape()[inType.getRank() - 2], e = inType.getShape().back();
+  int64_t h = int64_t(op.getNumHeads()), p = e / h;
+  bool fused = op.getFusedQk();
+  Type f32 = b.getF32Type();
+  auto t = [&](ArrayRef<int64_t> shape) { return RankedTensorType::get(shape, f32); };
+  auto perm = [&](ArrayRef<int64_t> p) { return b.getDenseI64ArrayAttr(p); };
+  Value x = op.getInput();
+  if (inType.getRank() == 2)
+    x = b.create<ReshapeOp>(loc, t({1, s, e}), x);
+  // [1, S, H*D] -> [1, H, S, D]
+  auto heads = [&](Value v, int64_t d) -> Value {
+    Value r = b.create<ReshapeOp>(loc, t({1, s, h, d}), v);
+    return b.create<TransposeOp>(loc, t({1, h, s, d}), r, perm({0, 2, 1, 3}));
+  };
+  int64_t d = fused ? e : p;
+  Value q = b.create<FullyConnectedOp>(loc, t({1, s, h * d}), x, op.getQWeight(),
+                                       op.getQBias());
+  Value qt = heads(q, d);
+  Value kt;
+  if (fused) {
+    Value xt = b.create<TransposeOp>(loc, t({1, e, s}), x, perm({0, 2, 1}));
+    kt = b.create<ReshapeOp>(loc, t({1, 1, e, s}), xt);
+  } else {
+    Value k = b.create<FullyConnectedOp>(loc, t({1, s, e}), x, op.getKWeight(),
+                                         op.getKBias());
+    Value k4 = b.create<ReshapeOp>(loc, t({1, s, h, p}), k);
+    kt = b.create<TransposeOp>(loc, t({1, h, p, s}), k4, perm({0, 2, 3, 1}));
+  }
+  Value v = b.create<FullyConnectedOp>(loc, t({1, s, e}), x, op.getVWeight(),
+                                       op.getVBias());
+  Value vt = heads(v, p);
+  Value scores = b.create<MatMulOp>(loc, t({1, h, s, s}), qt, kt);
+  float scale = op.getScale().convertToFloat();
+  if (scale != 1.0f) {
+    Value c = createFloatConstant(b, loc, t({}), {scale});
+    scores = b.create<MulOp>(loc, t({1, h, s, s}), scores, c);
+  }
+  Value probs = b.create<SoftmaxOp>(loc, t({1, h, s, s}), scores,
+                                    b.getI64IntegerAttr(3));
+  Value ctx = b.create<MatMulOp>(loc, t({1, h, s, p}), probs, vt);
+  Value merged = b.create<TransposeOp>(loc, t({1, s, h, p}), ctx, perm({0, 2, 1, 3}));
+  Value flat = b.create<ReshapeOp>(loc, t({1, s, e}), merged);
+  Value out = b.create<FullyConnectedOp>(loc, t({1, s, e}), flat, op.getOWeight(),
+                                         op.getOBias());
+  if (inType.getRank() == 2)
+    out = b.create<ReshapeOp>(loc, inType, out);
+  return out;
+}
+
+SmallVector<Operation *> attentionOpsToErase(AttentionMatch &m) {
+  SmallVector<Operation *> ops = {m.out};
+  ops.append(m.merge.rbegin(), m.merge.rend());
+  ops.push_back(m.av);
+  ops.push_back(m.softmax);
+  if (m.scaleOp)
+    ops.push_back(m.scaleOp);
+  ops.push_back(m.qk);
+  for (auto *chain : {&m.qChain, &m.kChain, &m.vChain})
+    ops.append(chain->rbegin(), chain->rend());
+  ops.push_back(m.qFc);
+  if (m.kFc)
+    ops.push_back(m.kFc);
+  ops.push_back(m.vFc);
+  return ops;
 }
 
 } // namespace tinyformer

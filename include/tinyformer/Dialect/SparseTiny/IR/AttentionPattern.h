@@ -4,12 +4,12 @@
 // softmax: Q/K/V linear layers from one input, reshapes/transposes that
 // split heads, matmul Q·Kᵀ, an optional scale, softmax, matmul with V, the
 // head merge and the output linear layer; or, after fused-weight attention,
-// the same with K being the input itself. Shared by the passes that fuse
-// it (sparse-tiny-fuse-attention) and rewrite it (sparse-tiny-fuse-qk-weights).
+// the same with K being the input itself. Canonicalization fuses float
+// blocks into `mhsa`; sparse-tiny-fuse-attention fuses quantized ones.
 //
 //===----------------------------------------------------------------------===//
-#ifndef TINYFORMER_LIB_TRANSFORMS_ATTENTIONPATTERN_H
-#define TINYFORMER_LIB_TRANSFORMS_ATTENTIONPATTERN_H
+#ifndef TINYFORMER_DIALECT_SPARSETINY_IR_ATTENTIONPATTERN_H
+#define TINYFORMER_DIALECT_SPARSETINY_IR_ATTENTIONPATTERN_H
 
 #include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
 
@@ -35,6 +35,25 @@ struct AttentionMatch {
 /// every intermediate value used once; nullopt when it is not exactly that.
 std::optional<AttentionMatch> matchAttention(mlir::sparse_tiny::SoftmaxOp softmax);
 
+/// The `mhsa` op replacing `m` (created at `m.out`, not yet replacing it).
+/// With `withTypes`, the intermediate values' element types become its
+/// query_type ... context_type (for quantized blocks).
+mlir::sparse_tiny::MultiHeadAttentionOp
+buildAttention(mlir::OpBuilder &b, AttentionMatch &m, bool withTypes);
+
+/// The ops of `m` in an order in which each can be erased once the output
+/// projection's uses are replaced (users first).
+llvm::SmallVector<mlir::Operation *> attentionOpsToErase(AttentionMatch &m);
+
+/// The decomposed float ops computing `op` (the pattern matchAttention
+/// finds, fused_qk included), built before `op`; returns the result.
+mlir::Value expandAttention(mlir::OpBuilder &b,
+                            mlir::sparse_tiny::MultiHeadAttentionOp op);
+
+/// The scalar a mul / div by a constant splat multiplies by (1 / c for a
+/// div); nullopt otherwise.
+std::optional<double> constantScaleOf(mlir::Operation *op);
+
 } // namespace tinyformer
 
-#endif // TINYFORMER_LIB_TRANSFORMS_ATTENTIONPATTERN_H
+#endif // TINYFORMER_DIALECT_SPARSETINY_IR_ATTENTIONPATTERN_H
