@@ -32,7 +32,8 @@ as speed-ups (CMSIS-NN / ours; for the blocks, the sum of the QKV,
 transposes, Q.K^T, softmax, A.V and out proj columns of BENCHMARKS.md's
 encoder-block composition), and a memory table gives the blocks' tiled arena
 against the untiled schedule and BENCHMARKS.md's peak SRAM figures.
---mhsa-sram N compiles mhsa256 once more with `--sram N` and shows the tile
+--mhsa-sram N compiles mhsa256 once more with `--attention-budget N` (the
+planner grows the attention tiles into that arena) and shows the tile
 the compiler chose.
 """
 import argparse
@@ -409,7 +410,7 @@ def bench_mhsa(args, key, comp, peak, sram=None):
     the one --sram variant)."""
     title, s, e, heads, variants, with_cmsis = MHSA[key]
     if sram is not None:
-        variants = [("--sram %d" % sram, ["--sram", str(sram)])]
+        variants = [("--attention-budget %d" % sram, ["--attention-budget", str(sram)])]
     rng = np.random.default_rng([args.seed] + [ord(c) for c in key])
     model = attention_model(rng, s, e, heads)
     data_seed = rng.integers(1 << 31)
@@ -457,7 +458,7 @@ def bench_mhsa(args, key, comp, peak, sram=None):
                 row["peak_sram_all_heads"], row["peak_sram_one_head"] = peak[s]
                 row["all_heads_over_tiled"] = peak[s][0] / float(row["arena_bytes"])
                 # The target is for the block as compiled by default (the
-                # smallest arena); --sram trades SRAM for speed on purpose.
+                # smallest arena); --attention-budget grows the tiles on purpose.
                 row["memory_target"] = MEMORY_TARGETS.get(key) if sram is None else None
                 if row["memory_target"]:
                     row["meets_memory_target"] = (
@@ -651,7 +652,7 @@ def main(argv=None):
                    help="weight formats for conv/FC layers")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--mhsa-sram", default="",
-                   help="also compile mhsa256 with --sram N (comma-separated list) "
+                   help="also compile mhsa256 with --attention-budget N (comma-separated list) "
                         "and report the tile chosen")
     p.add_argument("--markdown", help="write the table as markdown to this file")
     p.add_argument("--json", help="write the rows as JSON to this file")

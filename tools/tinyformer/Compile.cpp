@@ -52,6 +52,11 @@ static cl::opt<int64_t> flash("flash", cl::desc("Flash limit in bytes"),
                               cl::init(1024 * 1024), cl::sub(compileCmd));
 static cl::opt<int64_t> sram("sram", cl::desc("SRAM limit in bytes (arena)"),
                              cl::init(320 * 1024), cl::sub(compileCmd));
+static cl::opt<int64_t> attentionBudget(
+    "attention-budget",
+    cl::desc("Arena bytes attention tiles may grow into (default 0: keep the "
+             "smallest arena; larger tiles are not faster with today's kernel)"),
+    cl::init(0), cl::sub(compileCmd));
 static cl::opt<bool>
     fwsa("fwsa",
          cl::desc("Fused-Weight Self-Attention (fold W_q·W_kᵀ per head) in "
@@ -112,9 +117,10 @@ int compile(mlir::MLIRContext &context) {
   options.flashBudget = flash;
   options.weightFormat = weightFormat;
   options.fuseQkWeights = fwsa;
-  // Attention tiles: the planner keeps the arena at its smallest (no
-  // budget). Larger tiles measure no faster with today's kernel (1-3% more
-  // instructions, docs/performance.md), so --sram only bounds the arena.
+  // Attention tiles: the planner keeps the arena at its smallest unless
+  // told otherwise. Larger tiles measure no faster with today's kernel (1-3%
+  // more instructions, docs/performance.md), so --sram only bounds the arena.
+  options.sramBudget = attentionBudget;
   addQuantizePipeline(pm, options);
   if (failed(pm.run(*module)))
     return 1;
