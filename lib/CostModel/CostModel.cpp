@@ -4,6 +4,7 @@
 #include "tfk/kernels.h"
 #include "tfk/pack.h"
 #include "tinyformer/CostModel/Layout.h"
+#include "tinyformer/Dialect/SparseTiny/IR/AttentionPattern.h"
 #include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
 #include "tinyformer/Quant/IntegerRules.h"
 #include "tinyformer/Transforms/Passes.h"
@@ -60,11 +61,15 @@ StringRef denseKernelFor(Operation *op) {
         return "";
       })
       .Case<MulOp, DivOp>([](Operation *op) -> StringRef {
-        return scalarFactor(op) ? "requantize" : "";
+        return constantScaleOf(op) ? "requantize" : "";
       })
       .Case([](MatMulOp m) -> StringRef {
-        return m.getLhs().getType().getRank() <= 4 &&
-                       m.getRhs().getType().getRank() <= 4
+        // The kernel reads row-major matrices: not NHWC 4-D tensors.
+        auto ok = [](ShapedType t) {
+          return t.getRank() <= 4 && storedInLogicalOrder(t);
+        };
+        return ok(m.getLhs().getType()) && ok(m.getRhs().getType()) &&
+                       ok(m.getOutput().getType())
                    ? "batch_matmul"
                    : "";
       })
@@ -231,7 +236,9 @@ LayerCost estimateCost(Operation *op, StringRef kernel, bool int16Weights) {
     cost.flashBytes = int64_t(tfk_mhsa_packed_bytes(
                           int32_t(a.embed), int32_t(a.heads),
                           int32_t(a.headsPerStep), a.fusedQk, variant)) +
-                      8 * 4 * a.embed + 256 * 4;
+                      8 * (a.heads * (a.fusedQk ? a.embed : a.embed / a.heads) +
+                           (a.fusedQk ? 0 : a.embed) + 2 * a.embed) +
+                      256 * 4;
     cost.scratchBytes = attentionScratchBytes(a);
   } else if (auto m = dyn_cast<MatMulOp>(op)) {
     ArrayRef<int64_t> l = m.getLhs().getType().getShape(),

@@ -9,6 +9,7 @@
 #include "tinyformer/Quant/IntegerRules.h"
 
 #include "tfk/pack.h"
+#include "tinyformer/Dialect/SparseTiny/IR/AttentionPattern.h"
 #include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
 
 #include "mlir/IR/TypeUtilities.h"
@@ -194,7 +195,7 @@ FailureOr<RequantRules> getRequantRules(Operation *op) {
   r.outZp = out->zeroPoint;
   double factor = 1;
   if (isa<MulOp, DivOp>(op)) {
-    std::optional<double> c = scalarFactor(op);
+    std::optional<double> c = constantScaleOf(op);
     if (!c || !(*c > 0))
       return error(op) << "only a multiplication or division by a positive "
                           "constant scalar has an INT8 form";
@@ -247,17 +248,6 @@ FailureOr<SoftmaxRules> getSoftmaxRules(Operation *op) {
   return r;
 }
 
-std::optional<double> scalarFactor(Operation *op) {
-  if (!isa<MulOp, DivOp>(op))
-    return std::nullopt;
-  std::optional<std::vector<float>> c = getConstantFloats(op->getOperand(1));
-  if (!c || c->empty() ||
-      llvm::any_of(*c, [&](float v) { return v != c->front(); }))
-    return std::nullopt;
-  double v = c->front();
-  return isa<DivOp>(op) ? 1.0 / v : v;
-}
-
 FailureOr<LayerNormRules> getLayerNormRules(Operation *op) {
   auto ln = cast<LayerNormOp>(op);
   FailureOr<QParams> in = qparamsOf(op, ln.getInput(), "the input");
@@ -275,10 +265,16 @@ FailureOr<LayerNormRules> getLayerNormRules(Operation *op) {
   LayerNormRules r;
   r.inZp = in->zeroPoint;
   r.outZp = out->zeroPoint;
+  // The kernel needs C * S2 - S1^2 + epsTerm < 2^62 (kernels.h); the
+  // first part is at most C^2 * 255^2.
   double eps = double(ln.getEpsilon().convertToFloat());
-  r.epsTerm = int64_t(std::min(
-      std::round(eps * double(c) * double(c) / (in->scale * in->scale)),
-      double(int64_t(1) << 62)));
+  double epsTerm = std::round(eps * double(c) * double(c) / (in->scale * in->scale));
+  double limit = std::ldexp(1.0, 62) - double(c) * double(c) * 65025.0 - 1024.0;
+  if (!(epsTerm < limit))
+    return error(op) << "epsilon " << eps << " is too large for the input scale "
+                     << in->scale << " (integer LayerNorm needs eps * C^2 / "
+                        "s_in^2 below 2^62)";
+  r.epsTerm = int64_t(epsTerm);
   for (int64_t i = 0; i < c; ++i) {
     double gq = std::round((*g)[i] / out->scale * 65536.0);
     r.gamma.push_back(int32_t(std::clamp(gq, -2147483647.0, 2147483647.0)));
@@ -424,6 +420,7 @@ FailureOr<AttentionRules> getAttentionRules(Operation *op) {
   r.softmax.out = quantizeMultiplier(256.0 / 2147483648.0);
   r.softmax.outZp = -128;
   r.context = quantizeMultiplier(v->scale / 256.0 / c->scale);
+  r.act = fusedRange(op, *out);
   return r;
 }
 

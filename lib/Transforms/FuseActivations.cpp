@@ -45,7 +45,7 @@ struct FuseIntoProducer : OpRewritePattern<ActOp> {
                                 PatternRewriter &rewriter) const override {
     Operation *producer = act.getInput().getDefiningOp();
     if (!producer || !producer->hasOneUse() ||
-        !isa<Conv2DOp, FullyConnectedOp, AddOp>(producer) ||
+        !isa<Conv2DOp, FullyConnectedOp, AddOp, MultiHeadAttentionOp>(producer) ||
         producer->getResult(0).getType() != act.getType() ||
         !isa<FloatType>(getElementTypeOrSelf(act.getType())))
       return failure();

@@ -6,12 +6,11 @@
 // projection of E columns per head replaces two of P, and the keys are the
 // input itself. That pays when E < 2P (few, wide heads); the cost model
 // decides per block. The rewrite is on the float `mhsa` op (after
-// canonicalization), so quantization
-// calibrates and rounds the fused weight like any other linear layer.
+// canonicalization), so quantization calibrates and rounds the fused
+// weight like any other linear layer.
 //
 //===----------------------------------------------------------------------===//
 #include "tinyformer/Transforms/Passes.h"
-
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"

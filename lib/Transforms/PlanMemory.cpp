@@ -28,6 +28,8 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
 
+#include <functional>
+
 namespace tinyformer {
 #define GEN_PASS_DEF_PLANMEMORY
 #include "tinyformer/Transforms/Passes.h.inc"
@@ -101,9 +103,12 @@ FailureOr<Plan> plan(func::FuncOp func,
       last = std::max(last, step.lookup(user));
     return last;
   };
-  auto returned = [](Value v) {
-    return llvm::any_of(v.getUsers(),
-                        [](Operation *u) { return isa<func::ReturnOp>(u); });
+  // Whether `v` (or an alias of it) is the function's result.
+  std::function<bool(Value)> returned = [&](Value v) {
+    return llvm::any_of(v.getUsers(), [&](Operation *u) {
+      return isa<func::ReturnOp>(u) ||
+             (kernelOf(u) == "alias" && returned(u->getResult(0)));
+    });
   };
   for (BlockArgument arg : func.getArguments()) {
     Buffer b;
@@ -189,10 +194,15 @@ FailureOr<Plan> plan(func::FuncOp func,
   // The function result lives in the caller's output buffer.
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   for (Value v : ret.getOperands()) {
-    Buffer &b = buffers[p.where[v].buffer];
+    Location at = p.where[v];
+    Buffer &b = buffers[at.buffer];
     if (b.kind == Buffer::Input)
       return func.emitError()
              << "returns (a reshape of) its input: nothing to compute";
+    // The caller's buffer holds exactly the result.
+    if (b.size() != bytesOf(v) || at.delta != b.low)
+      return func.emitError() << "internal planning error: the result shares "
+                                 "a buffer larger than itself";
     b.kind = Buffer::Output;
   }
   // Lower bound: the most bytes alive at one step.

@@ -42,7 +42,7 @@ bool keepsScale(Operation *op) {
 /// Ops the INT8 form covers; anything else float is an error.
 bool hasIntegerForm(Operation *op) {
   if (isa<MulOp, DivOp>(op))
-    return tinyformer::scalarFactor(op).has_value();
+    return tinyformer::constantScaleOf(op).has_value();
   return tinyformer::hasLutForm(op) ||
          isa<Conv2DOp, FullyConnectedOp, AddOp, ReluOp, ClipOp, MaxPool2DOp,
              AvgPool2DOp, GlobalAvgPool2DOp, MeanOp, ReshapeOp, TransposeOp,

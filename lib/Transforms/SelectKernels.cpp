@@ -10,6 +10,7 @@
 #include "tinyformer/Transforms/Passes.h"
 
 #include "tinyformer/CostModel/CostModel.h"
+#include "tinyformer/CostModel/Layout.h"
 #include "tinyformer/Quant/IntegerRules.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -51,6 +52,21 @@ struct SelectKernelsPass
         return;
       StringRef kernel = tinyformer::denseKernelFor(op);
       if (kernel.empty() || !tinyformer::isIntegerOp(op)) {
+        bool headTensor = llvm::any_of(op->getOperandTypes(), [](Type t) {
+          auto s = dyn_cast<ShapedType>(t);
+          return s && !tinyformer::storedInLogicalOrder(s);
+        });
+        if (tinyformer::isIntegerOp(op) && headTensor &&
+            isa<TransposeOp, SoftmaxOp, MatMulOp, ReshapeOp>(op)) {
+          op->emitOpError()
+              << "has no INT8 kernel: 4-D tensors are stored NHWC, and an "
+                 "attention block's head tensors only run inside a fused mhsa "
+                 "(sparse-tiny-fuse-attention did not match this block: it "
+                 "needs Q/K/V and output linear layers with biases from one "
+                 "[S, E] input and every intermediate value used once)";
+          failedAny = true;
+          return;
+        }
         op->emitOpError() << "has no INT8 kernel (run sparse-tiny-quantize "
                              "first; grouped convolutions other than "
                              "depthwise are not supported)";

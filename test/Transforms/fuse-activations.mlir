@@ -140,3 +140,18 @@ func.func @int8_not_fused(%a: tensor<1x8x!quant.uniform<i8:f32, 0.1:-3>>) -> ten
   %r = sparse_tiny.relu %s : (tensor<1x8x!quant.uniform<i8:f32, 0.1:-3>>) -> tensor<1x8x!quant.uniform<i8:f32, 0.1:-3>>
   return %r : tensor<1x8x!quant.uniform<i8:f32, 0.1:-3>>
 }
+
+// -----
+
+// relu after an attention block clamps its output projection.
+// CHECK-LABEL: func.func @mhsa_relu
+// CHECK: %[[Y:.+]] = sparse_tiny.mhsa {{.*}} {clamp_min = 0.000000e+00 : f32, num_heads = 2 : i64, scale = 5.000000e-01 : f32}
+// CHECK-NOT: sparse_tiny.relu
+// CHECK: return %[[Y]]
+func.func @mhsa_relu(%x: tensor<1x4x4xf32>) -> tensor<1x4x4xf32> {
+  %w = sparse_tiny.constant dense<0.1> : tensor<4x4xf32> : tensor<4x4xf32>
+  %b = sparse_tiny.constant dense<0.0> : tensor<4xf32> : tensor<4xf32>
+  %y = sparse_tiny.mhsa %x, %w, %b, k(%w, %b), %w, %b, %w, %b {num_heads = 2 : i64, scale = 0.5 : f32} : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %r = sparse_tiny.relu %y : (tensor<1x4x4xf32>) -> tensor<1x4x4xf32>
+  return %r : tensor<1x4x4xf32>
+}

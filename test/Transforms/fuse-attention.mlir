@@ -102,3 +102,35 @@ func.func @wrong_split(%x: tensor<1x4x4xf32>) -> tensor<1x4x4xf32> {
   %o = sparse_tiny.fully_connected %cr, %wo, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
   return %o : tensor<1x4x4xf32>
 }
+
+// -----
+
+// A fused activation of the output projection (a ReLU after the block)
+// stays with the block.
+// CHECK-LABEL: func.func @relu_after
+// CHECK: sparse_tiny.mhsa {{.*}} {clamp_min = 0.000000e+00 : f32, num_heads = 2 : i64, scale = 0.707106769 : f32}
+func.func @relu_after(%x: tensor<1x4x4xf32>) -> tensor<1x4x4xf32> {
+  %wq = sparse_tiny.constant dense<[[0.1, 0.2, 0.0, -0.1], [0.3, -0.2, 0.1, 0.0], [0.0, 0.1, 0.2, 0.3], [-0.1, 0.0, 0.1, 0.2]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wk = sparse_tiny.constant dense<[[0.2, 0.1, 0.0, 0.1], [0.0, -0.2, 0.3, 0.0], [0.1, 0.1, 0.1, 0.1], [0.3, 0.0, -0.1, 0.2]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wv = sparse_tiny.constant dense<[[0.5, 0.0, 0.0, 0.1], [0.0, 0.5, 0.1, 0.0], [0.1, 0.0, 0.5, 0.0], [0.0, 0.1, 0.0, 0.5]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wo = sparse_tiny.constant dense<[[1.0, 0.0, 0.0, 0.2], [0.0, 1.0, 0.2, 0.0], [0.2, 0.0, 1.0, 0.0], [0.0, 0.2, 0.0, 1.0]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %b = sparse_tiny.constant dense<[0.01, -0.02, 0.03, 0.0]> : tensor<4xf32> : tensor<4xf32>
+  %scale = sparse_tiny.constant dense<0.707106769> : tensor<f32> : tensor<f32>
+  %q = sparse_tiny.fully_connected %x, %wq, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %q4 = sparse_tiny.reshape %q : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %qt = sparse_tiny.transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x4x2xf32>
+  %k = sparse_tiny.fully_connected %x, %wk, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %k4 = sparse_tiny.reshape %k : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %kt = sparse_tiny.transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x2x4xf32>
+  %v = sparse_tiny.fully_connected %x, %wv, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %v4 = sparse_tiny.reshape %v : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %vt = sparse_tiny.transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x4x2xf32>
+  %s = sparse_tiny.matmul %qt, %kt : (tensor<1x2x4x2xf32>, tensor<1x2x2x4xf32>) -> tensor<1x2x4x4xf32>
+  %ss = sparse_tiny.mul %s, %scale : (tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  %a = sparse_tiny.softmax %ss {axis = 3 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %c = sparse_tiny.matmul %a, %vt : (tensor<1x2x4x4xf32>, tensor<1x2x4x2xf32>) -> tensor<1x2x4x2xf32>
+  %ct = sparse_tiny.transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x4x2xf32>) -> tensor<1x4x2x2xf32>
+  %cr = sparse_tiny.reshape %ct : (tensor<1x4x2x2xf32>) -> tensor<1x4x4xf32>
+  %o = sparse_tiny.fully_connected %cr, %wo, %b {clamp_min = 0.000000e+00 : f32} : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  return %o : tensor<1x4x4xf32>
+}

@@ -188,3 +188,24 @@ func.func @returns_input(%x: tensor<1x64x!quant.uniform<i8:f32, 0.1:-3>>) -> ten
   %r = sparse_tiny.reshape %x {sparse_tiny.kernel = "alias"} : (tensor<1x64x!quant.uniform<i8:f32, 0.1:-3>>) -> tensor<8x8x!quant.uniform<i8:f32, 0.1:-3>>
   return %r : tensor<8x8x!quant.uniform<i8:f32, 0.1:-3>>
 }
+
+// -----
+
+// Token overwriting stops at the caller's buffer: the linear layer's result
+// is returned through a reshape, so it is written straight into the output
+// buffer (10 bytes) and not over the relu's 64 bytes. Arena: fc scratch
+// 4 * 64 + 12 * 10 + 8 = 384 at 0, relu 64 at 384.
+// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 448 : i64, sparse_tiny.arena_size = 448 : i64}
+// CHECK: sparse_tiny.relu {{.*}}sparse_tiny.offset = 384 : i64
+// CHECK: sparse_tiny.fully_connected {{.*}}sparse_tiny.buffer = "output"
+// CHECK: sparse_tiny.reshape {{.*}}sparse_tiny.buffer = "output"
+!a = tensor<1x64x!quant.uniform<i8:f32, 0.1:-3>>
+!o = tensor<1x10x!quant.uniform<i8:f32, 0.1:-3>>
+!r = tensor<10x!quant.uniform<i8:f32, 0.1:-3>>
+func.func @overwrite_not_into_output(%x: !a) -> !r {
+  %a = sparse_tiny.relu %x {sparse_tiny.kernel = "requantize"} : (!a) -> !a
+  %w = sparse_tiny.constant dense<1> : tensor<10x64xi8> : tensor<10x64x!quant.uniform<i8:f32, 0.01>>
+  %f = sparse_tiny.fully_connected %a, %w {sparse_tiny.kernel = "fully_connected", sparse_tiny.weight_format = "int8"} : (!a, tensor<10x64x!quant.uniform<i8:f32, 0.01>>) -> !o
+  %g = sparse_tiny.reshape %f {sparse_tiny.kernel = "alias"} : (!o) -> !r
+  return %g : !r
+}

@@ -18,3 +18,15 @@ func.func @grouped_conv(%x: !i) -> !i {
   %y = sparse_tiny.conv2d %x, %w {strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, groups = 2 : i64} : (!i, !w) -> !i
   return %y : !i
 }
+
+// -----
+
+// An attention block that was not fused: its 4-D head tensors are NHWC in
+// memory, so the head transpose has no kernel, and the error says why.
+!s = tensor<1x4x2x2x!quant.uniform<i8:f32, 0.1>>
+!h = tensor<1x2x4x2x!quant.uniform<i8:f32, 0.1>>
+func.func @unfused_heads(%x: !s) -> !h {
+  // expected-error@+1 {{'sparse_tiny.transpose' op has no INT8 kernel: 4-D tensors are stored NHWC, and an attention block's head tensors only run inside a fused mhsa}}
+  %t = sparse_tiny.transpose %x {perm = array<i64: 0, 2, 1, 3>} : (!s) -> !h
+  return %t : !h
+}

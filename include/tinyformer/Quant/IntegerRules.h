@@ -144,10 +144,6 @@ mlir::FailureOr<AttentionRules> getAttentionRules(mlir::Operation *op);
 bool hasLutForm(mlir::Operation *op);
 double evaluatePointwise(mlir::Operation *op, double x);
 
-/// The scalar a mul / div by a constant multiplies by (1 / c for div);
-/// nullopt when the other operand is not a constant splat.
-std::optional<double> scalarFactor(mlir::Operation *op);
-
 /// Whether `op` computes on INT8 tensors (its result is quantized and it is
 /// not a plain quantize of a float).
 bool isIntegerOp(mlir::Operation *op);

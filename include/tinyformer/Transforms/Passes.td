@@ -10,10 +10,11 @@
 include "mlir/Pass/PassBase.td"
 
 def FuseActivations : Pass<"sparse-tiny-fuse-activations", "mlir::ModuleOp"> {
-  let summary = "Fold ReLU / ReLU6 / clip into the conv, linear or add before it";
+  let summary = "Fold ReLU / ReLU6 / clip into the conv, linear, add or attention before it";
   let description = [{
     `relu(conv2d(...))` becomes `conv2d(...) {clamp_min = 0.0}`, likewise for
-    `fully_connected` and `add`, and `clip(min, max)` sets both bounds, when
+    `fully_connected`, `add` and `mhsa` (its output projection), and
+    `clip(min, max)` sets both bounds, when
     the producer has no other user. In INT8 the clamp is free: it narrows
     the requantization's saturation range.
   }];
@@ -93,7 +94,8 @@ def FuseAttention : Pass<"sparse-tiny-fuse-attention", "mlir::ModuleOp"> {
     matches. Every intermediate value must have this one use. Run after
     `sparse-tiny-quantize`: the intermediate values' INT8 types become the
     op's `query_type` ... `context_type`. A pattern that does not match
-    exactly is left as it is (its ops keep their own kernels).
+    exactly is left as it is (select-kernels then reports its 4-D head
+    tensors, which have no kernel).
   }];
   let statistics = [
     Statistic<"numFused", "fused-attention", "attention blocks fused">,

@@ -160,7 +160,7 @@ std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax) {
   // The output projection, after the head merge.
   SmallVector<Operation *> merge;
   FullyConnectedOp out = chainDownToLinear(av.getOutput(), merge);
-  if (!out || !out.getBias() || hasClamp(out))
+  if (!out || !out.getBias())
     return std::nullopt;
   auto outType = cast<RankedTensorType>(out.getOutput().getType());
   int64_t e = outType.getShape().back();
@@ -204,10 +204,15 @@ std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax) {
   } else if (kFc.getInput() != x || !kSrc.hasOneUse()) {
     return std::nullopt;
   }
-  if (vFc.getInput() != x || cast<ShapedType>(x.getType()).getNumElements() != s * e)
+  // One sequence [S, E] or [1, S, E], the shape of the block's result.
+  auto xType = cast<ShapedType>(x.getType());
+  if (vFc.getInput() != x || xType.getShape() != outType.getShape() ||
+      !(xType.getRank() == 2 || (xType.getRank() == 3 && xType.getDimSize(0) == 1)) ||
+      xType.getNumElements() != s * e)
     return std::nullopt;
-  for (FullyConnectedOp fc : {qFc, vFc})
-    if (!fc.getBias() || hasClamp(fc))
+  for (FullyConnectedOp fc : {qFc, vFc, out})
+    if (!fc.getBias() || fc.getBias().getType().getRank() != 1 ||
+        (fc != out && hasClamp(fc)))
       return std::nullopt;
   if (kFc && (!kFc.getBias() || hasClamp(kFc)))
     return std::nullopt;
@@ -302,6 +307,10 @@ MultiHeadAttentionOp buildAttention(OpBuilder &b, AttentionMatch &m,
   attrs.append("scale", b.getF32FloatAttr(float(m.scale)));
   if (fused)
     attrs.append("fused_qk", b.getUnitAttr());
+  // A fused activation of the output projection stays with the block.
+  for (StringRef clamp : {"clamp_min", "clamp_max"})
+    if (Attribute a = m.out->getAttr(clamp))
+      attrs.append(clamp, a);
   if (withTypes) {
     attrs.append("query_type", TypeAttr::get(elementOf(m.qSrc)));
     attrs.append("key_type", TypeAttr::get(elementOf(m.kSrc)));
@@ -375,10 +384,11 @@ Value expandAttention(OpBuilder &b, MultiHeadAttentionOp op) {
   Value ctx = b.create<MatMulOp>(loc, t({1, h, s, p}), probs, vt);
   Value merged = b.create<TransposeOp>(loc, t({1, s, h, p}), ctx, perm({0, 2, 1, 3}));
   Value flat = b.create<ReshapeOp>(loc, t({1, s, e}), merged);
-  Value out = b.create<FullyConnectedOp>(loc, t({1, s, e}), flat, op.getOWeight(),
-                                         op.getOBias());
+  auto out = b.create<FullyConnectedOp>(loc, t({1, s, e}), flat, op.getOWeight(),
+                                        op.getOBias(), op.getClampMinAttr(),
+                                        op.getClampMaxAttr());
   if (inType.getRank() == 2)
-    out = b.create<ReshapeOp>(loc, inType, out);
+    return b.create<ReshapeOp>(loc, inType, out);
   return out;
 }
 

@@ -423,7 +423,8 @@ LogicalResult MultiHeadAttentionOp::verify() {
       failed(checkPair(getVWeight(), getVBias(), e, "v")) ||
       failed(checkPair(getOWeight(), getOBias(), e, "o")))
     return failure();
-  if (failed(verifyResultShape(*this, "C4", in)))
+  if (failed(verifyResultShape(*this, "C4", in)) ||
+      failed(verifyClamp(*this, "C6", getClampMin(), getClampMax())))
     return failure();
   bool quantized = isa<quant::QuantizedType>(
       getElementTypeOrSelf(getOutput().getType()));

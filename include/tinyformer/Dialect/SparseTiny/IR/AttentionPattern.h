@@ -32,7 +32,8 @@ struct AttentionMatch {
 };
 
 /// The attention block around `softmax`, verified element by element, with
-/// every intermediate value used once; nullopt when it is not exactly that.
+/// every intermediate value used once and the shapes the `mhsa` verifier
+/// accepts; nullopt when it is not exactly that.
 std::optional<AttentionMatch> matchAttention(mlir::sparse_tiny::SoftmaxOp softmax);
 
 /// The `mhsa` op replacing `m` (created at `m.out`, not yet replacing it).

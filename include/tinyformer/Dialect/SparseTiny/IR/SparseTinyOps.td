@@ -219,7 +219,8 @@ def SparseTiny_MultiHeadAttentionOp : SparseTiny_Op<"mhsa",
     (absent with `fused_qk`), `v_weight`, `o_weight` are [E, E]; each bias
     has one entry per weight row; (C3) `k_weight` and `k_bias` are present
     exactly when `fused_qk` is not; (C4) the result has the input shape;
-    (C5) a quantized op has all five intermediate types.
+    (C5) a quantized op has all five intermediate types; (C6) a fused
+    activation on the output projection has `clamp_min <= clamp_max`.
 
     ```mlir
     %y = sparse_tiny.mhsa %x, %wq, %bq, k(%wk, %bk), %wv, %bv, %wo, %bo
@@ -238,6 +239,8 @@ def SparseTiny_MultiHeadAttentionOp : SparseTiny_Op<"mhsa",
                        SparseTiny_Tensor:$o_weight, SparseTiny_Tensor:$o_bias,
                        I64Attr:$num_heads, F32Attr:$scale,
                        UnitAttr:$fused_qk,
+                       OptionalAttr<F32Attr>:$clamp_min,
+                       OptionalAttr<F32Attr>:$clamp_max,
                        OptionalAttr<TypeAttr>:$query_type,
                        OptionalAttr<TypeAttr>:$key_type,
                        OptionalAttr<TypeAttr>:$value_type,
