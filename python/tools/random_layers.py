@@ -13,22 +13,39 @@ convolutions, fully connected layers (Gemm on [1,K], and MatMul + Add bias on
 [1,T,K] token batches), Add of two tensors computed from the one input,
 max/average pooling (with and without padding, count_include_pad 0/1), global
 average pooling, softmax over the last axis, Relu/Clip on their own, a
-transpose and a conv -> flatten -> gemm chain.
+transpose and a conv -> flatten -> gemm chain; and transformer layers:
+LayerNorm over the last axis of [1,T,C] (decomposed as torch exports it at
+opset 13, which canonicalization fuses to layer_norm, or the opset-17
+LayerNormalization op), GELU (erf and tanh forms, in the associations
+exporters write), SiLU, sigmoid and tanh (256-entry tables), activation x
+activation matmuls (x xT, xT x, two slices of x, x split into a batch) and
+whole self-attention blocks (Q/K/V linear, heads split by reshape and
+transpose, scaled scores, softmax, head merge, output linear; 1-4 heads of
+2-16, 1-40 tokens), which must compile to one mhsa layer (also with --fwsa
+for some: fused_qk for one head, none for more).
 
 For each case it writes a float32 calibration batch (8 samples, a random,
 often asymmetric range) and a test input (three samples: one inside the
 calibration range, one 20% past it, and the first calibration sample),
-compiles the model (--weight-format int8 and int16 for conv/FC, auto
-otherwise) for each board's CPU, runs it on the emulator and on the host INT8
-reference, and checks that
+compiles the model (--weight-format int8 and int16 for conv/FC/attention,
+auto otherwise, plus --fwsa for some attention blocks) for each board's CPU,
+runs it on the emulator and on the host INT8 reference, and checks that
+  - the compile report shows the expected layers (layer_norm, a lut kernel,
+    a batch_matmul kernel, one mhsa layer) for the transformer kinds;
   - the emulator's int8 outputs are bit-identical to the host's;
   - the host outputs of every build of the case (int8/int16 weights, M7/M4)
-    are identical (weight storage and CPU must not change the arithmetic);
+    are identical (weight storage and CPU must not change the arithmetic;
+    --fwsa builds are compared among themselves);
   - loosely, the dequantized output is close to the float model's, computed
     in numpy on the quantized input with per-channel fake-quantized weights:
     within 2.5 output steps for one-layer models, 3 steps + 4% of the output
     range for models with an intermediate tensor (--no-float-check skips it).
-    This catches errors that the emulator and the host would share.
+    An attention block rounds its Q, K, V, scores, probabilities and context
+    inside the one layer: the reference rounds them to the op's int8 types
+    too (for a fused_qk block it is the fused block's float model), and
+    the output must be within the multi-layer bound and on average within
+    one output step. This catches errors that the emulator and the host
+    would share.
 The first board in --boards runs every case; later boards run the first of
 every --m4-every cases of each kind (all cases if --m4-every 1).
 
@@ -38,6 +55,7 @@ with the case's parameters and a command line that reproduces it.
 import argparse
 import concurrent.futures
 import json
+import math
 import os
 import re
 import shlex
@@ -75,6 +93,19 @@ class Builder:
         self.nodes = []
         self.inits = []
         self.n = 0
+        self.opset = OPSET
+        # What the compile report must show: ("op" | "kernel", [the layers'
+        # values, in order]) or ("kernel", name one layer must have).
+        self.expect = None
+        # Also compile with --fwsa (Fused-Weight Self-Attention); None, or
+        # whether the block must then have fused_qk.
+        self.fwsa = None
+        # Attention block: ONNX tensor names of its query, key, value,
+        # score (scaled), probs and context tensors, which the compiled
+        # mhsa rounds to int8 (float_check rounds them likewise).
+        self.taps = None
+        # With --fwsa: (the fused block's float model, its taps).
+        self.fused = None
 
     def name(self, base):
         self.n += 1
@@ -85,6 +116,17 @@ class Builder:
         self.inits.append(numpy_helper.from_array(
             np.ascontiguousarray(np.asarray(array, np.float32)), name))
         return name
+
+    def ints(self, base, values):
+        """An int64 initializer (shapes, slice bounds)."""
+        name = self.name(base)
+        self.inits.append(numpy_helper.from_array(np.asarray(values, np.int64), name))
+        return name
+
+    def linear(self, x, k, n):
+        """MatMul by a [k, n] weight + Add bias, as torch exports nn.Linear."""
+        mm = self.node("MatMul", [x, self.const("W", self.weights((n, k), k).T)])
+        return self.node("Add", [mm, self.const("B", self.bias(n))])
 
     def node(self, op, inputs, **attrs):
         out = self.name(op.lower())
@@ -138,7 +180,7 @@ class Builder:
             [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x_shape))],
             [helper.make_tensor_value_info(out, TensorProto.FLOAT, list(out_shape))],
             self.inits)
-        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)],
                               producer_name="random_layers")
         m.ir_version = IR_VERSION
         onnx.checker.check_model(m)
@@ -346,6 +388,188 @@ def gen_conv_fc(rng, b):
     return (1, c, h, w), y, (1, n), desc, True
 
 
+def tokens(rng, tmax=40):
+    return 1 if rng.random() < 0.2 else int(rng.integers(2, tmax + 1))
+
+
+def gen_layernorm(rng, b):
+    """LayerNorm over the last axis: decomposed as torch exports it at opset
+    13 (the compiler's canonicalization fuses it to layer_norm), or the
+    opset-17 LayerNormalization op."""
+    t, c = tokens(rng), int(rng.integers(2, 97))
+    eps = float(rng.choice([1e-5, 1e-5, 1e-6, 1e-3, 0.05]))
+    gamma = rng.normal(1.0, 0.5, size=(c,)).astype(np.float32)
+    beta = rng.normal(0.0, 0.3, size=(c,)).astype(np.float32)
+    form = str(rng.choice(["torch13", "torch13_noaffine", "onnx17"], p=[0.55, 0.15, 0.3]))
+    if form == "onnx17":
+        b.opset = 17
+        y = b.node("LayerNormalization", ["x", b.const("g", gamma), b.const("b", beta)],
+                   axis=-1, epsilon=eps)
+    else:
+        mean = b.node("ReduceMean", ["x"], axes=[-1], keepdims=1)
+        d = b.node("Sub", ["x", mean])
+        var = b.node("ReduceMean", [b.node("Pow", [d, b.const("two", np.array(2.0))])],
+                     axes=[-1], keepdims=1)
+        sd = b.node("Sqrt", [b.node("Add", [var, b.const("eps", np.array(eps))])])
+        y = b.node("Div", [d, sd])
+        if form == "torch13":
+            y = b.node("Add", [b.node("Mul", [y, b.const("g", gamma)]), b.const("b", beta)])
+    b.expect = ("op", ["layer_norm"])
+    desc = "layernorm %s [1,%d,%d] eps=%g" % (form, t, c, eps)
+    return (1, t, c), y, (1, t, c), desc, False
+
+
+def gen_gelu(rng, b):
+    """GELU (erf or tanh form, as exporters decompose it, in a random
+    association), SiLU, or sigmoid / tanh on their own: each one 256-entry
+    table."""
+    t, c = tokens(rng), int(rng.integers(1, 97))
+    form = str(rng.choice(["gelu_erf", "gelu_tanh", "sigmoid", "tanh", "silu"],
+                          p=[0.35, 0.35, 0.1, 0.1, 0.1]))
+    assoc = int(rng.integers(0, 3))
+    half = b.const("half", np.array(0.5))
+    one = b.const("one", np.array(1.0))
+
+    def gate(f):
+        # x * 0.5 * (1 + f) in one of three associations.
+        onep = b.node("Add", [f, one] if rng.random() < 0.5 else [one, f])
+        if assoc == 0:    # torch: (x * (1 + f)) * 0.5
+            return b.node("Mul", [b.node("Mul", ["x", onep]), half])
+        if assoc == 1:    # (x * 0.5) * (1 + f)
+            return b.node("Mul", [b.node("Mul", ["x", half]), onep])
+        return b.node("Mul", ["x", b.node("Mul", [half, onep])])
+
+    if form == "gelu_erf":
+        if rng.random() < 0.6:
+            arg = b.node("Div", ["x", b.const("sqrt2", np.array(np.sqrt(2.0)))])
+        else:
+            arg = b.node("Mul", ["x", b.const("rsqrt2", np.array(np.sqrt(0.5)))])
+        y = gate(b.node("Erf", [arg]))
+    elif form == "gelu_tanh":
+        if rng.random() < 0.5:
+            cube = b.node("Pow", ["x", b.const("three", np.array(3.0))])
+        else:
+            cube = b.node("Mul", [b.node("Mul", ["x", "x"]), "x"])
+        inner = b.node("Add", ["x", b.node("Mul", [b.const("c", np.array(0.044715)), cube])])
+        arg = b.node("Mul", [inner, b.const("k", np.array(np.sqrt(2.0 / np.pi)))])
+        y = gate(b.node("Tanh", [arg]))
+    elif form == "silu":
+        y = b.node("Mul", ["x", b.node("Sigmoid", ["x"])])
+    else:
+        y = b.node(form.capitalize(), ["x"])
+    b.expect = ("kernel", ["lut"])
+    desc = "%s%s [1,%d,%d]" % (form, " assoc%d" % assoc if form.startswith("gelu") else "",
+                              t, c)
+    return (1, t, c), y, (1, t, c), desc, False
+
+
+def gen_matmul(rng, b):
+    """Activation x activation (batch) matmul, both operands from the one
+    input: x xT, xT x, two slices of x, or x split into heads."""
+    form = str(rng.choice(["x_xT", "xT_x", "slices", "heads"]))
+    if form == "x_xT":
+        t, k = tokens(rng), int(rng.integers(1, 49))
+        y = b.node("MatMul", ["x", b.node("Transpose", ["x"], perm=[0, 2, 1])])
+        x_shape, out_shape, shapes = (1, t, k), (1, t, t), "[1,%d,%d]" % (t, k)
+    elif form == "xT_x":
+        t, k = tokens(rng), int(rng.integers(1, 33))
+        y = b.node("MatMul", [b.node("Transpose", ["x"], perm=[0, 2, 1]), "x"])
+        x_shape, out_shape, shapes = (1, t, k), (1, k, k), "[1,%d,%d]" % (t, k)
+    elif form == "slices":
+        # x [1, M+K, N]: a = x[:, :M, :K], b = x[:, M:, :] -> a @ b [1, M, N].
+        m, n = tokens(rng, 24), int(rng.integers(1, 41))
+        k = int(rng.integers(1, n + 1))
+        a = b.node("Slice", ["x", b.ints("st", [0, 0]), b.ints("en", [m, k]),
+                             b.ints("ax", [1, 2])])
+        bb = b.node("Slice", ["x", b.ints("st", [m]), b.ints("en", [m + k]),
+                              b.ints("ax", [1])])
+        y = b.node("MatMul", [a, bb])
+        x_shape, out_shape = (1, m + k, n), (1, m, n)
+        shapes = "[1,%d,%d] a[1,%d,%d] b[1,%d,%d]" % (m + k, n, m, k, k, n)
+    else:
+        # x [1, B*M, K] -> [B, M, K]; y = r @ rT [B, M, M] -> [1, B*M, M].
+        nb, m, k = int(rng.integers(2, 5)), tokens(rng, 16), int(rng.integers(1, 33))
+        r = b.node("Reshape", ["x", b.ints("shape", [nb, m, k])])
+        y = b.node("MatMul", [r, b.node("Transpose", [r], perm=[0, 2, 1])])
+        y = b.node("Reshape", [y, b.ints("shape", [1, nb * m, m])])
+        x_shape, out_shape = (1, nb * m, k), (1, nb * m, m)
+        shapes = "[1,%d,%d] as [%d,%d,%d]" % (nb * m, k, nb, m, k)
+    b.expect = ("kernel", "batch_matmul")
+    return x_shape, y, out_shape, "matmul %s %s" % (form, shapes), False
+
+
+def gen_mhsa(rng, b):
+    """A self-attention block as python/tinyformer/fixtures.py's Attention
+    exports it (Q/K/V linear, heads split by Reshape + Transpose, scaled
+    Q KT, softmax, times V, heads merged, output linear), in one of the
+    spellings exporters use; the compiler must fuse it to one mhsa layer.
+    Some cases are also compiled with --fwsa: for one head the block must
+    then have fused_qk, and float_check compares that build with the fused
+    block's own float model."""
+    s, h, p = tokens(rng), int(rng.integers(1, 5)), int(rng.integers(2, 17))
+    e = h * p
+    act = str(rng.choice(["none", "relu"], p=[0.85, 0.15]))
+    wild = bool(rng.random() < 0.4)   # -1 in the reshape shapes
+    kt_form = int(rng.integers(0, 2))
+    how = str(rng.choice(["mul", "div"]))
+    axis = int(rng.choice([-1, 3]))
+    # [in, out] weights (MatMul layout) and biases of q, k, v, o.
+    w = {n: (b.weights((e, e), e).T, b.bias(e)) for n in "qkvo"}
+
+    def block(bb, fused):
+        def linear(x, n):
+            mm = bb.node("MatMul", [x, bb.const("W", w[n][0])])
+            return bb.node("Add", [mm, bb.const("B", w[n][1])])
+
+        def split(t):
+            return bb.node("Reshape", [t, bb.ints("shape", [1, s, h, -1 if wild else p])])
+
+        if fused:
+            # One head: Q KT = (x Wq Wk^T + bq Wk^T) x^T + a constant per
+            # score row, which softmax cancels: the keys are x.
+            wq, bq = w["q"]
+            wk = w["k"][0]
+            mm = bb.node("MatMul", ["x", bb.const("W", wq @ wk.T)])
+            q, k = bb.node("Add", [mm, bb.const("B", bq @ wk.T)]), "x"
+        else:
+            q, k = linear("x", "q"), linear("x", "k")
+        v = linear("x", "v")
+        qh = bb.node("Transpose", [split(q)], perm=[0, 2, 1, 3])
+        if kt_form == 0:  # k.transpose(1, 2) then .transpose(-2, -1)
+            kt = bb.node("Transpose", [bb.node("Transpose", [split(k)], perm=[0, 2, 1, 3])],
+                         perm=[0, 1, 3, 2])
+        else:             # one permutation
+            kt = bb.node("Transpose", [split(k)], perm=[0, 2, 3, 1])
+        vh = bb.node("Transpose", [split(v)], perm=[0, 2, 1, 3])
+        scores = bb.node("MatMul", [qh, kt])
+        if how == "mul":
+            scores = bb.node("Mul", [scores, bb.const("scale", np.array(1.0 / np.sqrt(p)))])
+        else:
+            scores = bb.node("Div", [scores, bb.const("scale", np.array(np.sqrt(p)))])
+        probs = bb.node("Softmax", [scores], axis=axis)
+        ctx_mm = bb.node("MatMul", [probs, vh])
+        ctx = bb.node("Transpose", [ctx_mm], perm=[0, 2, 1, 3])
+        ctx = bb.node("Reshape", [ctx, bb.ints("shape", [1, -1 if wild else s, e])])
+        y = bb.act(linear(ctx, "o"), act)
+        bb.taps = dict(query=q, value=v, score=scores, probs=probs, context=ctx_mm)
+        if not fused:
+            bb.taps["key"] = k
+        return y
+
+    y = block(b, False)
+    b.expect = ("op", ["mhsa"])
+    if h == 1 or rng.random() < 0.25:
+        # Fused-Weight Self-Attention lowers work only for one head (E < 2P).
+        b.fwsa = h == 1
+        if h == 1:
+            fb = Builder(rng)
+            fy = block(fb, True)
+            b.fused = (fb.model((1, s, e), fy, (1, s, e)), fb.taps)
+    desc = "mhsa S%d E%d (%d heads x %d) kT%d %s%s %s" % (
+        s, e, h, p, kt_form, how, " wild" if wild else "", act)
+    return (1, s, e), y, (1, s, e), desc, True
+
+
 # Kinds in the order cases cycle through them (weights = how often).
 KINDS = [
     ("conv", gen_conv), ("fc_tokens", gen_fc_tokens), ("dwconv", gen_dwconv),
@@ -354,6 +578,9 @@ KINDS = [
     ("act", gen_act), ("dwconv", gen_dwconv), ("gap", gen_gap),
     ("conv", gen_conv), ("fc_tokens", gen_fc_tokens), ("add", gen_add),
     ("transpose", gen_transpose), ("conv_fc", gen_conv_fc), ("conv", gen_conv),
+    # Transformer layers (appended: cases 0..17 of each cycle keep their kind).
+    ("layernorm", gen_layernorm), ("gelu", gen_gelu), ("matmul", gen_matmul),
+    ("mhsa", gen_mhsa),
 ]
 
 
@@ -377,7 +604,8 @@ def make_case(seed, index):
         calib[:1],
     ]).astype(np.float32)
     return dict(kind=kind, desc=desc, model=model, calib=calib, x=x,
-                out_shape=tuple(out_shape), weighted=weighted)
+                out_shape=tuple(out_shape), weighted=weighted, expect=b.expect,
+                fwsa=b.fwsa, taps=b.taps, fused=b.fused)
 
 
 # ---------------------------------------------------------------------------
@@ -415,16 +643,25 @@ def _quantize_per_channel(w, axis):
     return np.clip(np.round(w / scale), -127, 127) * scale
 
 
-def float_eval(model, x, quantize_weights=False, input_scale=None):
+def _fake_quant(y, scale, zp):
+    return (np.clip(np.round(y / scale) + zp, -128, 127) - zp) * scale
+
+
+def float_eval(model, x, quantize_weights=False, input_scale=None, taps=None):
     """Evaluate the float graphs this script builds, in float64; with
     quantize_weights, conv/FC weights are first fake-quantized per output
     channel (symmetric int8), as the compiler stores them, and the biases of
     the layers that read the graph input are rounded to their int32 scale
     (input_scale x weight scale, the weight scale being 1 for an all-zero
-    channel, as the compiler chooses it)."""
+    channel, as the compiler chooses it). taps {tensor name: (scale, zero
+    point)}: tensors rounded to int8 as they are computed."""
+    taps = taps or {}
     env = {"x": x.astype(np.float64)}
+    inits = set()
     for t in model.graph.initializer:
-        env[t.name] = numpy_helper.to_array(t).astype(np.float64)
+        arr = numpy_helper.to_array(t)
+        env[t.name] = arr if arr.dtype == np.int64 else arr.astype(np.float64)
+        inits.add(t.name)
 
     def fake_quant(node, w_name, axis, b_name):
         w = env[w_name]
@@ -441,11 +678,11 @@ def float_eval(model, x, quantize_weights=False, input_scale=None):
             if node.op_type == "Conv":
                 fake_quant(node, node.input[1], 0,
                            node.input[2] if len(node.input) > 2 else None)
-            elif node.op_type == "MatMul" and node.input[1] in env:
+            elif node.op_type == "MatMul" and node.input[1] in inits:
                 nxt = model.graph.node[i + 1] if i + 1 < len(model.graph.node) else None
                 bias = None
                 if nxt is not None and nxt.op_type == "Add" and nxt.input[0] == node.output[0] \
-                        and nxt.input[1] in env:
+                        and nxt.input[1] in inits:
                     bias = nxt.input[1]
                 fake_quant(node, node.input[1], 1, bias)
             elif node.op_type == "Gemm":
@@ -495,17 +732,60 @@ def float_eval(model, x, quantize_weights=False, input_scale=None):
             y = ins[0] @ w + (ins[2] if len(ins) > 2 else 0.0)
         elif op == "Add":
             y = ins[0] + ins[1]
+        elif op == "Sub":
+            y = ins[0] - ins[1]
+        elif op == "Mul":
+            y = ins[0] * ins[1]
+        elif op == "Div":
+            y = ins[0] / ins[1]
+        elif op == "Pow":
+            y = ins[0] ** ins[1]
+        elif op == "Sqrt":
+            y = np.sqrt(ins[0])
+        elif op == "Erf":
+            y = np.vectorize(math.erf, otypes=[np.float64])(ins[0])
+        elif op == "Tanh":
+            y = np.tanh(ins[0])
+        elif op == "Sigmoid":
+            y = 1.0 / (1.0 + np.exp(-ins[0]))
+        elif op == "ReduceMean":
+            axes = _attr(node, "axes", None)
+            y = ins[0].mean(axis=None if axes is None else tuple(axes),
+                            keepdims=bool(_attr(node, "keepdims", 1)))
+        elif op == "LayerNormalization":
+            axis = _attr(node, "axis", -1)
+            red = tuple(range(axis % ins[0].ndim, ins[0].ndim))
+            d = ins[0] - ins[0].mean(axis=red, keepdims=True)
+            var = (d * d).mean(axis=red, keepdims=True)
+            y = d / np.sqrt(var + _attr(node, "epsilon", 1e-5)) * ins[1]
+            if len(ins) > 2:
+                y = y + ins[2]
+        elif op == "Reshape":
+            shape = [int(v) for v in ins[1]]
+            shape = [ins[0].shape[i] if v == 0 else v for i, v in enumerate(shape)]
+            y = ins[0].reshape(shape)
+        elif op == "Slice":
+            starts, ends = ins[1], ins[2]
+            axes = ins[3] if len(ins) > 3 else range(len(starts))
+            steps = ins[4] if len(ins) > 4 else [1] * len(starts)
+            sl = [slice(None)] * ins[0].ndim
+            for a, st, en, sp in zip(axes, starts, ends, steps):
+                sl[int(a)] = slice(int(st), int(en), int(sp))
+            y = ins[0][tuple(sl)]
         elif op == "Relu":
             y = np.maximum(ins[0], 0.0)
         elif op == "Clip":
             y = np.clip(ins[0], ins[1], ins[2])
         elif op == "Softmax":
-            e = np.exp(ins[0] - ins[0].max(axis=-1, keepdims=True))
-            y = e / e.sum(axis=-1, keepdims=True)
+            axis = _attr(node, "axis", -1)
+            e = np.exp(ins[0] - ins[0].max(axis=axis, keepdims=True))
+            y = e / e.sum(axis=axis, keepdims=True)
         elif op == "Transpose":
             y = np.transpose(ins[0], _attr(node, "perm", None))
         else:
             raise ValueError("float_eval: no %s" % op)
+        if node.output[0] in taps:
+            y = _fake_quant(y, *taps[node.output[0]])
         env[node.output[0]] = y
     return env[model.graph.output[0].name]
 
@@ -516,29 +796,58 @@ def float_check(case, bdir, y_host):
     the in-range sample and the calibration sample for one-layer models, on
     the calibration sample only otherwise (a fresh sample can take an
     intermediate tensor past its calibrated range, where it saturates).
-    Returns (worst error in output steps, bound)."""
+    Returns (worst error in output steps, its bound, mean error in output
+    steps, its bound or None)."""
     with open(os.path.join(bdir, "compile_report.json")) as f:
         rep = json.load(f)
     si, zi = rep["input"]["scale"], rep["input"]["zero_point"]
     so, zo = rep["output"]["scale"], rep["output"]["zero_point"]
     one_layer = rep.get("num_layers", len(rep.get("layers", []))) <= 1
-    if one_layer:
+    model, taps = case["model"], {}
+    if case.get("taps") and any(l.get("op") == "mhsa" for l in rep.get("layers", [])):
+        # An attention block rounds its Q, K, V, scores, probabilities and
+        # context to int8 inside the one layer: the reference rounds them
+        # too, to the op's types (probabilities: 1/256, zero point -128).
+        # With fused_qk the reference is the fused block's float model (its
+        # query x Wq Wk^T + bq Wk^T, its keys the input).
+        types, fused = mhsa_types(bdir)
+        names = case["taps"]
+        if fused:
+            if not case.get("fused"):
+                raise ValueError("the mhsa op has fused_qk: no float model for it")
+            model, names = case["fused"]
+        types = dict(types or {}, probs=(1.0 / 256, -128))
+        for what, name in names.items():
+            if what not in types:
+                raise ValueError("the mhsa op has no %s_type" % what)
+            taps[name] = types[what]
+    if taps:
+        # Still, the integer softmax (exp table, one reciprocal per row) and
+        # roundings on the other side of a tie differ from the reference by
+        # a step here and there, and a step of a score or context moves
+        # whole rows of the output projection: single elements can be off
+        # by several output steps (the multi-layer bound), the mean must
+        # stay within a step. Intermediates do not saturate where the
+        # reference rounds them, so the fresh sample is checked too.
+        bound, samples, mean_bound = 3.0 + 0.04 * 255, (0, 2), 1.0
+    elif one_layer:
         # Output rounding, bias rounding and the fixed-point requantization
         # (or a LUT) only.
-        bound, samples = 2.5, (0, 2)
+        bound, samples, mean_bound = 2.5, (0, 2), None
     else:
         # Intermediate tensors are rounded too, at scales not modelled here.
-        bound, samples = 3.0 + 0.04 * 255, (2,)
-    err = 0.0
+        bound, samples, mean_bound = 3.0 + 0.04 * 255, (2,), None
+    err = mean = 0.0
     for i in samples:
         x = case["x"][i]
         xq = (np.clip(np.round(x / si) + zi, -128, 127) - zi) * si
-        ref = float_eval(case["model"], xq, quantize_weights=True, input_scale=si)
+        ref = float_eval(model, xq, quantize_weights=True, input_scale=si, taps=taps)
         ref = np.clip(ref, so * (-128 - zo), so * (127 - zo))
         got = (y_host[i].astype(np.float64) - zo) * so
         if got.size:
             err = max(err, float(np.max(np.abs(got - ref))) / so)
-    return err, bound
+            mean = max(mean, float(np.mean(np.abs(got - ref))) / so)
+    return err, bound, mean, mean_bound
 
 
 # ---------------------------------------------------------------------------
@@ -617,6 +926,52 @@ def host_workaround(bdir, xin, yemu, args):
                if a.shape == e.shape else "NO, shapes differ"))
 
 
+def check_layers(case, bdir, fwsa):
+    """The compile report's layers against what the case expects (a fused
+    layer_norm / mhsa, a table, a batch matmul kernel). Returns a problem
+    or None."""
+    want = case.get("expect")
+    if not want:
+        return None
+    with open(os.path.join(bdir, "compile_report.json")) as f:
+        layers = json.load(f).get("layers", [])
+    field, values = want
+    got = [l.get(field) for l in layers]
+    if isinstance(values, str):
+        if values not in got:
+            return "no layer has %s %r (layers' %ss: %s)" % (field, values, field, got)
+    elif got != list(values):
+        return "layers' %ss are %s, want %s" % (field, got, list(values))
+    if case.get("taps"):
+        types, fused = mhsa_types(bdir)
+        want_fused = bool(fwsa and case.get("fwsa"))
+        if types is None:
+            return "no sparse_tiny.mhsa in model.mlir"
+        if fused != want_fused:
+            return "the mhsa op %s fused_qk, want %s (--fwsa %s, %s)" % (
+                "has" if fused else "has no", "it" if want_fused else "none",
+                "given" if fwsa else "not given",
+                "one head" if case.get("fwsa") else "several heads")
+    return None
+
+
+def mhsa_types(bdir):
+    """The int8 types (scale, zero point) of the intermediate tensors of the
+    sparse_tiny.mhsa op in bdir/model.mlir, by name (query, key, value,
+    score, context), and whether the op has fused_qk; (None, False) if there
+    is no mhsa op."""
+    with open(os.path.join(bdir, "model.mlir")) as f:
+        for line in f:
+            if "sparse_tiny.mhsa" not in line:
+                continue
+            attrs = line.split("{", 1)[1].split("} :", 1)[0]
+            # (MLIR leaves out a zero point of 0.)
+            types = {m.group(1): (float(m.group(2)), int(m.group(3) or 0)) for m in re.finditer(
+                r"(\w+)_type = !quant\.uniform<i8:f32, ([-+.\deE]+)(?::(-?\d+))?>", attrs)}
+            return types, bool(re.search(r"\bfused_qk\b", attrs))
+    return None, False
+
+
 def quote(cmd):
     return " ".join(shlex.quote(str(c)) for c in cmd)
 
@@ -633,23 +988,32 @@ def check_case(args, index, boards):
     onnx.save(case["model"], model)
     np.save(calib, case["calib"])
     np.save(xin, case["x"])
-    formats = ("int8", "int16") if case["weighted"] else ("auto",)
+    # Builds: (name, extra compile options, group). The host outputs of the
+    # builds of one group must be identical; --fwsa changes the arithmetic
+    # (other weights, keys = the input), so it is a group of its own.
+    builds = [(wf, ["--weight-format", wf], 0) for wf in
+              (("int8", "int16") if case["weighted"] else ("auto",))]
+    if case.get("fwsa") is not None:
+        builds.append(("fwsa", ["--weight-format", "int8", "--fwsa"], 1))
     problems = []
     ran = []
-    host_ref = None  # (label, array)
+    host_ref = {}  # group -> (label, array)
     instr = {}
     float_err = [None]
     for board in boards:
-        for wf in formats:
+        for wf, opts, group in builds:
             label = "%s/%s" % (board, wf)
             bdir = os.path.join(d, "build_%s_%s" % (board, wf))
             comp = [args.tinyformer, "compile", model, "--calib", calib,
-                    "--cpu", CPU_OF_BOARD[board], "--weight-format", wf, "-o", bdir]
+                    "--cpu", CPU_OF_BOARD[board]] + opts + ["-o", bdir]
             r = run_tool(comp)
             if r.returncode != 0:
                 problems.append("%s: compile failed (rc %d): %s\n    %s" % (
                     label, r.returncode, (r.stderr or r.stdout).strip()[-600:], quote(comp)))
                 continue
+            bad = check_layers(case, bdir, wf == "fwsa")
+            if bad:
+                problems.append("%s: %s\n    %s" % (label, bad, quote(comp)))
             yemu = os.path.join(bdir, "y_emu.npy")
             yhost = os.path.join(bdir, "y_host.npy")
             rep = os.path.join(bdir, "run_report.json")
@@ -696,24 +1060,30 @@ def check_case(args, index, boards):
                         instr[label] = json.load(f).get("instructions")
                 except (OSError, ValueError):
                     pass
-            if host_ref is None:
-                host_ref = (label, e)
+            if group not in host_ref:
+                host_ref[group] = (label, e)
                 if not args.no_float_check:
                     try:
-                        err, bound = float_check(case, bdir, e)
+                        err, bound, mean, mean_bound = float_check(case, bdir, e)
                     except Exception as ex:  # noqa: BLE001
                         problems.append("%s: float check failed to run: %r" % (label, ex))
                     else:
-                        float_err[0] = err
+                        float_err[0] = max(err, float_err[0] or 0.0)
                         if err > bound:
                             problems.append(
                                 "%s: dequantized output is %.1f output steps from the "
                                 "float model (bound %.1f): emulator and host agree on a "
                                 "wrong result?" % (label, err, bound))
-            elif e.shape != host_ref[1].shape or not np.array_equal(e, host_ref[1]):
+                        if mean_bound is not None and mean > mean_bound:
+                            problems.append(
+                                "%s: dequantized output is %.2f output steps from the "
+                                "float model on average (bound %.2f): emulator and host "
+                                "agree on a wrong result?" % (label, mean, mean_bound))
+            elif e.shape != host_ref[group][1].shape or \
+                    not np.array_equal(e, host_ref[group][1]):
                 problems.append("%s: host output differs from the %s build's host output "
                                 "(weight format / CPU changed the arithmetic)"
-                                % (label, host_ref[0]))
+                                % (label, host_ref[group][0]))
     if not args.keep and not problems:
         shutil.rmtree(d, ignore_errors=True)
     return dict(index=index, case=case, problems=problems, ran=ran, instr=instr,
