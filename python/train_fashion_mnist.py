@@ -103,6 +103,48 @@ def predict(model, images_u8, batch=1000):
 
 # ----------------------------------------------------------------- numpy ONNX check
 
+def train(model, train_x, train_y, test_x, test_y, rng, epochs, batch_size, lr,
+          weight_decay):
+    """AdamW with a one-cycle schedule, cross-entropy, a fresh permutation of the
+    training images from `rng` each epoch; the test accuracy after each epoch.
+    Shared by the CNN and transformer trainers. Returns the per-epoch history."""
+    n = len(train_x)
+    train_yt = torch.from_numpy(train_y.astype(np.int64))
+    steps_per_epoch = (n + batch_size - 1) // batch_size
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr,
+                                                total_steps=epochs * steps_per_epoch)
+    loss_fn = nn.CrossEntropyLoss()
+    print("%d training images, %d steps/epoch" % (n, steps_per_epoch), flush=True)
+    history = []
+    for epoch in range(epochs):
+        model.train()
+        t0 = time.time()
+        perm = rng.permutation(n)
+        tot_loss, correct = 0.0, 0
+        for s in range(steps_per_epoch):
+            idx = perm[s * batch_size:(s + 1) * batch_size]
+            xb, yb = to_float(train_x[idx]), train_yt[idx]
+            out = model(xb)
+            loss = loss_fn(out, yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            tot_loss += loss.item() * len(idx)
+            correct += int((out.argmax(1) == yb).sum())
+        train_s = time.time() - t0
+        test_acc = float((predict(model, test_x).argmax(1).numpy() == test_y).mean())
+        h = {"epoch": epoch + 1, "train_loss": round(tot_loss / n, 5),
+             "train_accuracy": round(correct / n, 5), "test_accuracy": test_acc,
+             "seconds": round(time.time() - t0, 1), "train_seconds": round(train_s, 1)}
+        history.append(h)
+        print("epoch %d/%d  loss %.4f  train acc %.4f  test acc %.4f  (%.1f s, %.1f s eval)"
+              % (epoch + 1, epochs, h["train_loss"], h["train_accuracy"], test_acc,
+                 train_s, h["seconds"] - train_s), flush=True)
+    return history
+
+
 def _conv(x, w, b, strides, pads, group):
     n, c, h, wd = x.shape
     m, cg, kh, kw = w.shape
@@ -214,44 +256,13 @@ def main(argv=None):
     if args.train_limit:
         train_x, train_y = train_x[:args.train_limit], train_y[:args.train_limit]
     n = len(train_x)
-    train_yt = torch.from_numpy(train_y.astype(np.int64))
 
     model = FashionCNN()
     n_params_torch = sum(q.numel() for q in model.parameters())
-    steps_per_epoch = (n + args.batch_size - 1) // args.batch_size
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr,
-                                                total_steps=args.epochs * steps_per_epoch)
-    loss_fn = nn.CrossEntropyLoss()
-    print("model: %d trainable parameters (incl. BatchNorm); %d training images, %d steps/epoch"
-          % (n_params_torch, n, steps_per_epoch), flush=True)
-
-    history = []
+    print("model: %d trainable parameters (incl. BatchNorm)" % n_params_torch, flush=True)
     t_train = time.time()
-    for epoch in range(args.epochs):
-        model.train()
-        t0 = time.time()
-        perm = rng.permutation(n)
-        tot_loss, correct = 0.0, 0
-        for s in range(steps_per_epoch):
-            idx = perm[s * args.batch_size:(s + 1) * args.batch_size]
-            xb, yb = to_float(train_x[idx]), train_yt[idx]
-            out = model(xb)
-            loss = loss_fn(out, yb)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            tot_loss += loss.item() * len(idx)
-            correct += int((out.argmax(1) == yb).sum())
-        test_acc = float((predict(model, test_x).argmax(1).numpy() == test_y).mean())
-        h = {"epoch": epoch + 1, "train_loss": round(tot_loss / n, 5),
-             "train_accuracy": round(correct / n, 5), "test_accuracy": test_acc,
-             "seconds": round(time.time() - t0, 1)}
-        history.append(h)
-        print("epoch %d/%d  loss %.4f  train acc %.4f  test acc %.4f  (%.1f s)"
-              % (epoch + 1, args.epochs, h["train_loss"], h["train_accuracy"], test_acc,
-                 h["seconds"]), flush=True)
+    history = train(model, train_x, train_y, test_x, test_y, rng, args.epochs,
+                    args.batch_size, args.lr, args.weight_decay)
     train_seconds = time.time() - t_train
 
     model.eval()
