@@ -257,68 +257,57 @@ void meanOverTokens(const AvgPoolRules &r, const HostArray &x, HostArray &y) {
   }
 }
 
-/// mhsa, straight from the formulas of tfk_mhsa_s8 (kernels.h): every
-/// intermediate materialised, no tiling.
+/// mhsa, straight from the formulas of tfk_mhsa_s8 (kernels.h), with the
+/// projections and the softmax of the ops above: every intermediate
+/// materialised, no tiling.
 void attention(const AttentionRules &r, const HostArray &x, HostArray &y) {
   int64_t e = x.shape.back(), s = int64_t(x.data.size()) / e;
   int64_t h = r.heads, p = r.headDim, d = r.fusedQk ? e : p;
-  auto project = [&](const ConvRules &w, const std::vector<int32_t> &in,
-                     int64_t k, int32_t inZp, int32_t outZp) {
-    int64_t n = int64_t(w.requant.size());
-    std::vector<int32_t> out(s * n);
-    for (int64_t t = 0; t < s; ++t)
-      for (int64_t j = 0; j < n; ++j) {
-        int32_t acc = w.bias[j];
-        for (int64_t i = 0; i < k; ++i)
-          acc += (in[t * k + i] - inZp) * int32_t(w.weight[j * k + i]);
-        out[t * n + j] = std::clamp(
-            outZp + multiplyByQuantizedMultiplier(acc, w.requant[j]), -128, 127);
-      }
+  auto project = [&](const ConvRules &w, const HostArray &in) {
+    HostArray out;
+    out.shape = {s, int64_t(w.requant.size())};
+    out.data.resize(s * w.requant.size());
+    fullyConnected(w, in, out);
     return out;
   };
-  std::vector<int32_t> xs(x.data.begin(), x.data.end());
-  std::vector<int32_t> q = project(r.q, xs, e, r.xZp, r.qZp);
-  std::vector<int32_t> k = r.fusedQk ? xs : project(r.k, xs, e, r.xZp, r.kZp);
-  std::vector<int32_t> v = project(r.v, xs, e, r.xZp, r.vZp);
-  std::vector<int32_t> ctx(s * e);
-  std::vector<int32_t> score(s), prob(s);
+  HostArray xs;
+  xs.shape = {s, e};
+  xs.data = x.data;
+  HostArray q = project(r.q, xs);
+  HostArray k = r.fusedQk ? xs : project(r.k, xs);
+  HostArray v = project(r.v, xs);
+  HostArray ctx;
+  ctx.shape = {s, e};
+  ctx.data.resize(s * e);
+  HostArray score, prob;
+  score.shape = prob.shape = {1, s};
+  score.data.resize(s);
+  prob.data.resize(s);
   for (int64_t head = 0; head < h; ++head)
     for (int64_t i = 0; i < s; ++i) {
       for (int64_t j = 0; j < s; ++j) {
         int32_t acc = 0;
         for (int64_t l = 0; l < d; ++l) {
-          int32_t qv = q[i * h * d + head * d + l] - r.qZp;
-          int32_t kv = r.fusedQk ? k[j * e + l] - r.kZp
-                                 : k[j * e + head * p + l] - r.kZp;
+          int32_t qv = int32_t(q.data[i * h * d + head * d + l]) - r.qZp;
+          int32_t kv = int32_t(k.data[j * e + (r.fusedQk ? 0 : head * p) + l]) - r.kZp;
           acc += qv * kv;
         }
-        score[j] = std::clamp(
-            r.sZp + multiplyByQuantizedMultiplier(acc, r.score), -128, 127);
+        score.data[j] = float(std::clamp(
+            r.sZp + multiplyByQuantizedMultiplier(acc, r.score), -128, 127));
       }
-      int32_t m = -128;
-      for (int64_t j = 0; j < s; ++j)
-        m = std::max(m, score[j]);
-      uint32_t sum = 0;
-      for (int64_t j = 0; j < s; ++j)
-        sum += uint32_t(r.softmax.expTable[m - score[j]]);
-      uint32_t recip = 0x7FFFFFFFu / sum;
-      for (int64_t j = 0; j < s; ++j) {
-        int32_t pr = int32_t(uint32_t(r.softmax.expTable[m - score[j]]) * recip);
-        prob[j] = std::clamp(
-            r.softmax.outZp + multiplyByQuantizedMultiplier(pr, r.softmax.out),
-            -128, 127);
-      }
+      softmax(r.softmax, score, prob);
       for (int64_t c = 0; c < p; ++c) {
         int32_t acc = 0;
         for (int64_t j = 0; j < s; ++j)
-          acc += (prob[j] + 128) * (v[j * e + head * p + c] - r.vZp);
-        ctx[i * e + head * p + c] = std::clamp(
-            r.cZp + multiplyByQuantizedMultiplier(acc, r.context), -128, 127);
+          acc += (int32_t(prob.data[j]) + 128) *
+                 (int32_t(v.data[j * e + head * p + c]) - r.vZp);
+        ctx.data[i * e + head * p + c] = float(std::clamp(
+            r.cZp + multiplyByQuantizedMultiplier(acc, r.context), -128, 127));
       }
     }
-  std::vector<int32_t> out = project(r.o, ctx, e, r.cZp, r.outZp);
-  for (size_t i = 0; i < out.size(); ++i)
-    y.data[i] = float(clampTo(out[i], r.act));
+  HostArray out = project(r.o, ctx);
+  for (size_t i = 0; i < out.data.size(); ++i)
+    y.data[i] = float(clampTo(int32_t(out.data[i]), r.act));
 }
 
 } // namespace
