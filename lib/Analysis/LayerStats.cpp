@@ -1,6 +1,7 @@
 //===- LayerStats.cpp - per-layer size and work of a model ----------------===//
 #include "tinyformer/Analysis/LayerStats.h"
 
+#include "tinyformer/Dialect/SparseTiny/IR/AttentionPattern.h"
 #include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
 
 #include "llvm/ADT/TypeSwitch.h"
@@ -73,13 +74,7 @@ tinyformer::ModelStats tinyformer::collectModelStats(func::FuncOp func) {
               return layer.outputElements * m.getLhs().getType().getShape().back();
             })
             .Case([&](MultiHeadAttentionOp m) {
-              // Projections, then Q·Kᵀ and A·V per head.
-              ArrayRef<int64_t> in = m.getInput().getType().getShape();
-              int64_t s = in[in.size() - 2], e = in.back();
-              int64_t h = int64_t(m.getNumHeads()), p = e / h;
-              int64_t d = m.getFusedQk() ? e : p;
-              return s * e * (h * d + (m.getFusedQk() ? 0 : e) + 2 * e) +
-                     h * s * s * (d + p);
+              return tinyformer::attentionMacs(m);
             })
             .Default([](Operation *) { return int64_t(0); });
     stats.params += layer.weights + layer.biases;

@@ -146,13 +146,8 @@ int64_t workOf(Operation *op) {
     return cast<ShapedType>(op->getOperand(0).getType()).getNumElements();
   if (auto m = dyn_cast<MatMulOp>(op))
     return outputs * m.getLhs().getType().getShape().back();
-  if (isa<MultiHeadAttentionOp>(op)) {
-    AttentionShape a = attentionShape(op);
-    int64_t d = a.fusedQk ? a.embed : a.embed / a.heads;
-    // Projections, then Q·Kᵀ and A·V.
-    return a.tokens * a.embed * (a.heads * d + (a.fusedQk ? 0 : a.embed) + 2 * a.embed) +
-           a.heads * a.tokens * a.tokens * (d + a.embed / a.heads);
-  }
+  if (auto m = dyn_cast<MultiHeadAttentionOp>(op))
+    return attentionMacs(m);
   return outputs;
 }
 

@@ -287,6 +287,14 @@ std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax) {
   return m;
 }
 
+int64_t attentionMacs(MultiHeadAttentionOp op) {
+  ArrayRef<int64_t> in = op.getInput().getType().getShape();
+  int64_t s = in[in.size() - 2], e = in.back();
+  int64_t h = int64_t(op.getNumHeads()), p = e / h;
+  int64_t d = op.getFusedQk() ? e : p;
+  return s * e * (h * d + (op.getFusedQk() ? 0 : e) + 2 * e) + h * s * s * (d + p);
+}
+
 std::optional<double> constantScaleOf(Operation *op) {
   if (!isa<MulOp, DivOp>(op))
     return std::nullopt;

@@ -51,6 +51,10 @@ llvm::SmallVector<mlir::Operation *> attentionOpsToErase(AttentionMatch &m);
 mlir::Value expandAttention(mlir::OpBuilder &b,
                             mlir::sparse_tiny::MultiHeadAttentionOp op);
 
+/// Multiply-accumulates of `op`: the projections, then Q·Kᵀ and A·V per
+/// head (what the decomposed block would do).
+int64_t attentionMacs(mlir::sparse_tiny::MultiHeadAttentionOp op);
+
 /// The scalar a mul / div by a constant splat multiplies by (1 / c for a
 /// div); nullopt otherwise.
 std::optional<double> constantScaleOf(mlir::Operation *op);
