@@ -297,17 +297,22 @@ void QuantizePass::propagateThroughScaleKeepingOps(func::FuncOp func,
       // range is wider than the average's, so this may saturate).
       if (borrowForPools && isa<AvgPool2DOp, GlobalAvgPool2DOp>(op) &&
           !params.count(in) && params.count(out)) {
-        params[in] = params[out];
+        QParams p = params.lookup(out);
+        params[in] = p;
         changed = true;
         return;
       }
       if (!keepsScale(op))
         return;
+      // Copy before inserting: operator[] may grow the map and leave a
+      // reference into it dangling.
       if (params.count(in) && !params.count(out)) {
-        params[out] = params[in];
+        QParams p = params.lookup(in);
+        params[out] = p;
         changed = true;
       } else if (!params.count(in) && params.count(out)) {
-        params[in] = params[out];
+        QParams p = params.lookup(out);
+        params[in] = p;
         changed = true;
       }
     });
