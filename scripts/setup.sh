@@ -3,8 +3,8 @@
 # sudo), configures and builds it. Idempotent: installed packages are skipped
 # and the build is incremental (ccache).
 #   scripts/setup.sh            # packages + npm reference runtime + build
-# Environment: BUILD_DIR (default build), PYTHON (default /usr/bin/python3),
-# CMAKE_ARGS (extra configure arguments, e.g. scripts/sanitize.sh's).
+#   scripts/setup.sh -DX=Y ...  # the same, with extra configure arguments
+# Environment: BUILD_DIR (default build), PYTHON (default /usr/bin/python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -46,5 +46,5 @@ cmake -G Ninja -S . -B "$BUILD_DIR" \
   -DMLIR_DIR=/usr/lib/llvm-19/lib/cmake/mlir \
   -DLLVM_DIR=/usr/lib/llvm-19/lib/cmake/llvm \
   -DLLVM_USE_LINKER=lld \
-  -DPython3_EXECUTABLE="$PYTHON" ${CMAKE_ARGS:-} >/dev/null
+  -DPython3_EXECUTABLE="$PYTHON" "$@" >/dev/null
 ninja -C "$BUILD_DIR" tf-opt tf-translate tinyformer
