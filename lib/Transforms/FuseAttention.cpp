@@ -8,7 +8,8 @@
 // attention maps. Canonicalization does the same for float blocks; this
 // pass runs after quantization, when each intermediate value has its INT8
 // type (from calibration or the model's QDQ pairs), and those become the
-// op's intermediate types.
+// op's intermediate types. A packed Q/K/V projection of a QDQ model is
+// split first, as canonicalization does for float ones.
 //
 //===----------------------------------------------------------------------===//
 #include "tinyformer/Transforms/Passes.h"
@@ -18,6 +19,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace tinyformer {
 #define GEN_PASS_DEF_FUSEATTENTION
@@ -32,6 +34,10 @@ namespace {
 struct FuseAttentionPass
     : tinyformer::impl::FuseAttentionBase<FuseAttentionPass> {
   void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    tinyformer::populateSplitPackedProjectionPatterns(patterns);
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
     SmallVector<SoftmaxOp> softmaxes;
     getOperation().walk([&](SoftmaxOp s) { softmaxes.push_back(s); });
     for (SoftmaxOp s : softmaxes)

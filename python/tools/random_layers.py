@@ -129,9 +129,13 @@ class Builder:
         return self.node("Add", [mm, self.const("B", self.bias(n))])
 
     def node(self, op, inputs, **attrs):
-        out = self.name(op.lower())
-        self.nodes.append(helper.make_node(op, inputs, [out], name=self.name(op), **attrs))
-        return out
+        return self.node_outputs(op, inputs, 1, **attrs)[0]
+
+    def node_outputs(self, op, inputs, count, **attrs):
+        """A node with `count` outputs (Split); their names."""
+        outs = [self.name(op.lower()) for _ in range(count)]
+        self.nodes.append(helper.make_node(op, inputs, outs, name=self.name(op), **attrs))
+        return outs
 
     def weights(self, shape, fan_in):
         """Random weights, output channels first, with a spread of
@@ -505,7 +509,9 @@ def gen_mhsa(rng, b):
     spellings exporters use; the compiler must fuse it to one mhsa layer.
     Some cases are also compiled with --fwsa: for one head the block must
     then have fused_qk, and float_check compares that build with the fused
-    block's own float model."""
+    block's own float model. Q, K and V come from separate linear layers,
+    or from one packed linear split as timm's ViTs do (Reshape [1, S, 3, H,
+    P], Transpose(2, 0, 3, 1, 4), Split, Squeeze) or by channel slices."""
     s, h, p = tokens(rng), int(rng.integers(1, 5)), int(rng.integers(2, 17))
     e = h * p
     act = str(rng.choice(["none", "relu"], p=[0.85, 0.15]))
@@ -513,6 +519,7 @@ def gen_mhsa(rng, b):
     kt_form = int(rng.integers(0, 2))
     how = str(rng.choice(["mul", "div"]))
     axis = int(rng.choice([-1, 3]))
+    packing = str(rng.choice(["separate", "timm", "channels"], p=[0.5, 0.25, 0.25]))
     # [in, out] weights (MatMul layout) and biases of q, k, v, o.
     w = {n: (b.weights((e, e), e).T, b.bias(e)) for n in "qkvo"}
 
@@ -524,6 +531,11 @@ def gen_mhsa(rng, b):
         def split(t):
             return bb.node("Reshape", [t, bb.ints("shape", [1, s, h, -1 if wild else p])])
 
+        def packed_qkv():
+            wqkv = np.concatenate([w[n][0] for n in "qkv"], axis=1)
+            mm = bb.node("MatMul", ["x", bb.const("W", wqkv)])
+            return bb.node("Add", [mm, bb.const("B", np.concatenate([w[n][1] for n in "qkv"]))])
+
         if fused:
             # One head: Q KT = (x Wq Wk^T + bq Wk^T) x^T + a constant per
             # score row, which softmax cancels: the keys are x.
@@ -531,16 +543,28 @@ def gen_mhsa(rng, b):
             wk = w["k"][0]
             mm = bb.node("MatMul", ["x", bb.const("W", wq @ wk.T)])
             q, k = bb.node("Add", [mm, bb.const("B", bq @ wk.T)]), "x"
+            v = linear("x", "v")
+        elif packing == "channels":
+            qkv = packed_qkv()
+            q, k, v = [bb.node("Slice", [qkv, bb.ints("st", [i * e]), bb.ints("en", [(i + 1) * e]),
+                                         bb.ints("ax", [2])]) for i in range(3)]
+        elif packing == "separate":
+            q, k, v = linear("x", "q"), linear("x", "k"), linear("x", "v")
+        if fused or packing != "timm":
+            qh = bb.node("Transpose", [split(q)], perm=[0, 2, 1, 3])
+            if kt_form == 0:  # k.transpose(1, 2) then .transpose(-2, -1)
+                kt = bb.node("Transpose", [bb.node("Transpose", [split(k)], perm=[0, 2, 1, 3])],
+                             perm=[0, 1, 3, 2])
+            else:             # one permutation
+                kt = bb.node("Transpose", [split(k)], perm=[0, 2, 3, 1])
+            vh = bb.node("Transpose", [split(v)], perm=[0, 2, 1, 3])
         else:
-            q, k = linear("x", "q"), linear("x", "k")
-        v = linear("x", "v")
-        qh = bb.node("Transpose", [split(q)], perm=[0, 2, 1, 3])
-        if kt_form == 0:  # k.transpose(1, 2) then .transpose(-2, -1)
-            kt = bb.node("Transpose", [bb.node("Transpose", [split(k)], perm=[0, 2, 1, 3])],
-                         perm=[0, 1, 3, 2])
-        else:             # one permutation
-            kt = bb.node("Transpose", [split(k)], perm=[0, 2, 3, 1])
-        vh = bb.node("Transpose", [split(v)], perm=[0, 2, 1, 3])
+            r = bb.node("Reshape", [packed_qkv(), bb.ints("shape", [1, -1 if wild else s, 3, h, p])])
+            t = bb.node("Transpose", [r], perm=[2, 0, 3, 1, 4])
+            parts = bb.node_outputs("Split", [t, bb.ints("split", [1, 1, 1])], 3, axis=0)
+            q, k, v = [bb.node("Squeeze", [part, bb.ints("axes", [0])]) for part in parts]
+            qh, vh = q, v
+            kt = bb.node("Transpose", [k], perm=[0, 1, 3, 2])
         scores = bb.node("MatMul", [qh, kt])
         if how == "mul":
             scores = bb.node("Mul", [scores, bb.const("scale", np.array(1.0 / np.sqrt(p)))])
@@ -565,8 +589,8 @@ def gen_mhsa(rng, b):
             fb = Builder(rng)
             fy = block(fb, True)
             b.fused = (fb.model((1, s, e), fy, (1, s, e)), fb.taps)
-    desc = "mhsa S%d E%d (%d heads x %d) kT%d %s%s %s" % (
-        s, e, h, p, kt_form, how, " wild" if wild else "", act)
+    desc = "mhsa S%d E%d (%d heads x %d) %s kT%d %s%s %s" % (
+        s, e, h, p, packing, kt_form, how, " wild" if wild else "", act)
     return (1, s, e), y, (1, s, e), desc, True
 
 
@@ -782,11 +806,17 @@ def float_eval(model, x, quantize_weights=False, input_scale=None, taps=None):
             y = e / e.sum(axis=axis, keepdims=True)
         elif op == "Transpose":
             y = np.transpose(ins[0], _attr(node, "perm", None))
+        elif op == "Split":
+            cuts = np.cumsum([int(v) for v in ins[1]])[:-1]
+            y = np.split(ins[0], cuts, axis=_attr(node, "axis", 0))
+        elif op == "Squeeze":
+            y = np.squeeze(ins[0], axis=tuple(int(a) for a in ins[1]))
         else:
             raise ValueError("float_eval: no %s" % op)
-        if node.output[0] in taps:
-            y = _fake_quant(y, *taps[node.output[0]])
-        env[node.output[0]] = y
+        for name, value in zip(node.output, y if op == "Split" else [y]):
+            if name in taps:
+                value = _fake_quant(value, *taps[name])
+            env[name] = value
     return env[model.graph.output[0].name]
 
 

@@ -15,6 +15,10 @@
 
 #include <optional>
 
+namespace mlir {
+class RewritePatternSet;
+} // namespace mlir
+
 namespace tinyformer {
 
 struct AttentionMatch {
@@ -35,6 +39,12 @@ struct AttentionMatch {
 /// every intermediate value used once and the shapes the `mhsa` verifier
 /// accepts; nullopt when it is not exactly that.
 std::optional<AttentionMatch> matchAttention(mlir::sparse_tiny::SoftmaxOp softmax);
+
+/// Patterns that split a packed Q/K/V projection (one linear layer whose
+/// output is sliced, directly or after a head-split reshape / transpose)
+/// into one linear layer per slice, the form matchAttention takes
+/// (SplitPackedProjection.cpp; also slice canonicalization).
+void populateSplitPackedProjectionPatterns(mlir::RewritePatternSet &patterns);
 
 /// The `mhsa` op replacing `m` (created at `m.out`, not yet replacing it).
 /// With `withTypes`, the intermediate values' element types become its

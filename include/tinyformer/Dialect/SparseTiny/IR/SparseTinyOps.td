@@ -575,6 +575,7 @@ def SparseTiny_SliceOp : SparseTiny_Op<"slice", [Pure]> {
   }];
   let hasVerifier = 1;
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 //===----------------------------------------------------------------------===//
