@@ -60,8 +60,8 @@ FailureOr<QuantParams> Importer::readQuantParams(int64_t rank) {
     return nodeError() << "scale and zero point have different sizes ("
                        << p.scales.size() << " and " << p.zeroPoints.size()
                        << ")";
-  if (p.scales.size() > 1 || (*scale)->shape.size() == 1 &&
-                                 attr("axis") && (*scale)->shape[0] > 1) {
+  if (p.scales.size() > 1 ||
+      ((*scale)->shape.size() == 1 && attr("axis") && (*scale)->shape[0] > 1)) {
     FailureOr<int64_t> axis = normalizeAxis(attrInt("axis", 1), rank);
     if (failed(axis))
       return failure();

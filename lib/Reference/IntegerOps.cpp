@@ -27,7 +27,7 @@ int32_t clampTo(int32_t v, ActRange r) { return std::clamp(v, r.min, r.max); }
 
 /// conv2d (grouped and depthwise included) on NCHW / OIHW.
 void conv2d(Conv2DOp op, const ConvRules &r, const HostArray &x, HostArray &y) {
-  int64_t c = x.shape[1], h = x.shape[2], wd = x.shape[3];
+  int64_t h = x.shape[2], wd = x.shape[3];
   auto wShape = op.getWeight().getType().getShape();
   int64_t o = wShape[0], cg = wShape[1], kh = wShape[2], kw = wShape[3];
   int64_t ho = y.shape[2], wo = y.shape[3], og = o / op.getGroups();

@@ -69,22 +69,6 @@ struct IndexTensor {
   }
 };
 
-/// Reshape / transpose ops between `from` (excluded) and `to`, walking up
-/// single-use producers; empty optional when another op is in the way.
-std::optional<SmallVector<Operation *>> chainUp(Value to, Value from) {
-  SmallVector<Operation *> chain;
-  Value v = to;
-  while (v != from) {
-    Operation *def = v.getDefiningOp();
-    if (!def || !isa<ReshapeOp, TransposeOp>(def) || !v.hasOneUse())
-      return std::nullopt;
-    chain.push_back(def);
-    v = def->getOperand(0);
-  }
-  std::reverse(chain.begin(), chain.end());
-  return chain;
-}
-
 /// The value a chain of single-use reshapes / transposes starting at `v`
 /// feeds into a fully_connected, and that op; the chain in `chain`.
 FullyConnectedOp chainDownToLinear(Value v, SmallVectorImpl<Operation *> &chain) {
