@@ -520,6 +520,9 @@ def gen_mhsa(rng, b):
     how = str(rng.choice(["mul", "div"]))
     axis = int(rng.choice([-1, 3]))
     packing = str(rng.choice(["separate", "timm", "channels"], p=[0.5, 0.25, 0.25]))
+    # Where the 1/sqrt(P) goes: on the scores, on Q (timm: q * scale), or
+    # sqrt of it on Q and on K^T (torch's scaled_dot_product_attention).
+    scaled = str(rng.choice(["scores", "q", "qk"], p=[0.6, 0.2, 0.2]))
     # [in, out] weights (MatMul layout) and biases of q, k, v, o.
     w = {n: (b.weights((e, e), e).T, b.bias(e)) for n in "qkvo"}
 
@@ -565,11 +568,18 @@ def gen_mhsa(rng, b):
             q, k, v = [bb.node("Squeeze", [part, bb.ints("axes", [0])]) for part in parts]
             qh, vh = q, v
             kt = bb.node("Transpose", [k], perm=[0, 1, 3, 2])
+        def scale(t, power):
+            if how == "mul":
+                return bb.node("Mul", [t, bb.const("scale", np.array(p ** -power))])
+            return bb.node("Div", [t, bb.const("scale", np.array(p ** power))])
+
+        if scaled == "q":
+            qh = scale(qh, 0.5)
+        elif scaled == "qk":
+            qh, kt = scale(qh, 0.25), scale(kt, 0.25)
         scores = bb.node("MatMul", [qh, kt])
-        if how == "mul":
-            scores = bb.node("Mul", [scores, bb.const("scale", np.array(1.0 / np.sqrt(p)))])
-        else:
-            scores = bb.node("Div", [scores, bb.const("scale", np.array(np.sqrt(p)))])
+        if scaled == "scores":
+            scores = scale(scores, 0.5)
         probs = bb.node("Softmax", [scores], axis=axis)
         ctx_mm = bb.node("MatMul", [probs, vh])
         ctx = bb.node("Transpose", [ctx_mm], perm=[0, 2, 1, 3])
@@ -589,8 +599,8 @@ def gen_mhsa(rng, b):
             fb = Builder(rng)
             fy = block(fb, True)
             b.fused = (fb.model((1, s, e), fy, (1, s, e)), fb.taps)
-    desc = "mhsa S%d E%d (%d heads x %d) %s kT%d %s%s %s" % (
-        s, e, h, p, packing, kt_form, how, " wild" if wild else "", act)
+    desc = "mhsa S%d E%d (%d heads x %d) %s kT%d %s-%s%s %s" % (
+        s, e, h, p, packing, kt_form, how, scaled, " wild" if wild else "", act)
     return (1, s, e), y, (1, s, e), desc, True
 
 

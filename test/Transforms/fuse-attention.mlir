@@ -134,3 +134,76 @@ func.func @relu_after(%x: tensor<1x4x4xf32>) -> tensor<1x4x4xf32> {
   %o = sparse_tiny.fully_connected %cr, %wo, %b {clamp_min = 0.000000e+00 : f32} : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
   return %o : tensor<1x4x4xf32>
 }
+
+// -----
+
+// Q and Kᵀ each scaled before Q·Kᵀ (timm's q * scale; torch's SDPA
+// export scales both by sqrt(scale)): the factors (0.5 and 1/2) join the
+// op's scale, 0.25.
+// CHECK-LABEL: func.func @prescaled
+// CHECK-NOT: sparse_tiny.div
+// CHECK: sparse_tiny.mhsa {{.*}} {num_heads = 2 : i64, scale = 2.500000e-01 : f32}
+// CHECK-NOT: sparse_tiny.mul
+func.func @prescaled(%x: tensor<1x4x4xf32>) -> tensor<1x4x4xf32> {
+  %wq = sparse_tiny.constant dense<[[0.1, 0.2, 0.0, -0.1], [0.3, -0.2, 0.1, 0.0], [0.0, 0.1, 0.2, 0.3], [-0.1, 0.0, 0.1, 0.2]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wk = sparse_tiny.constant dense<[[0.2, 0.1, 0.0, 0.1], [0.0, -0.2, 0.3, 0.0], [0.1, 0.1, 0.1, 0.1], [0.3, 0.0, -0.1, 0.2]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wv = sparse_tiny.constant dense<[[0.5, 0.0, 0.0, 0.1], [0.0, 0.5, 0.1, 0.0], [0.1, 0.0, 0.5, 0.0], [0.0, 0.1, 0.0, 0.5]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wo = sparse_tiny.constant dense<[[1.0, 0.0, 0.0, 0.2], [0.0, 1.0, 0.2, 0.0], [0.2, 0.0, 1.0, 0.0], [0.0, 0.2, 0.0, 1.0]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %b = sparse_tiny.constant dense<[0.01, -0.02, 0.03, 0.0]> : tensor<4xf32> : tensor<4xf32>
+  %half = sparse_tiny.constant dense<0.5> : tensor<f32> : tensor<f32>
+  %two = sparse_tiny.constant dense<2.0> : tensor<f32> : tensor<f32>
+  %q = sparse_tiny.fully_connected %x, %wq, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %q4 = sparse_tiny.reshape %q : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %qt = sparse_tiny.transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x4x2xf32>
+  %k = sparse_tiny.fully_connected %x, %wk, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %k4 = sparse_tiny.reshape %k : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %kt = sparse_tiny.transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x2x4xf32>
+  %v = sparse_tiny.fully_connected %x, %wv, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %v4 = sparse_tiny.reshape %v : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %vt = sparse_tiny.transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x4x2xf32>
+  %qs = sparse_tiny.mul %qt, %half : (tensor<1x2x4x2xf32>, tensor<f32>) -> tensor<1x2x4x2xf32>
+  %ks = sparse_tiny.div %kt, %two : (tensor<1x2x2x4xf32>, tensor<f32>) -> tensor<1x2x2x4xf32>
+  %s = sparse_tiny.matmul %qs, %ks : (tensor<1x2x4x2xf32>, tensor<1x2x2x4xf32>) -> tensor<1x2x4x4xf32>
+  %a = sparse_tiny.softmax %s {axis = 3 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %c = sparse_tiny.matmul %a, %vt : (tensor<1x2x4x4xf32>, tensor<1x2x4x2xf32>) -> tensor<1x2x4x2xf32>
+  %ct = sparse_tiny.transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x4x2xf32>) -> tensor<1x4x2x2xf32>
+  %cr = sparse_tiny.reshape %ct : (tensor<1x4x2x2xf32>) -> tensor<1x4x4xf32>
+  %o = sparse_tiny.fully_connected %cr, %wo, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  return %o : tensor<1x4x4xf32>
+}
+
+// -----
+
+// V scaled as well: that would scale the output, not the scores, so the
+// block is not fused.
+// CHECK-LABEL: func.func @v_scaled
+// CHECK-NOT: sparse_tiny.mhsa
+// CHECK: sparse_tiny.softmax
+func.func @v_scaled(%x: tensor<1x4x4xf32>) -> tensor<1x4x4xf32> {
+  %wq = sparse_tiny.constant dense<[[0.1, 0.2, 0.0, -0.1], [0.3, -0.2, 0.1, 0.0], [0.0, 0.1, 0.2, 0.3], [-0.1, 0.0, 0.1, 0.2]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wk = sparse_tiny.constant dense<[[0.2, 0.1, 0.0, 0.1], [0.0, -0.2, 0.3, 0.0], [0.1, 0.1, 0.1, 0.1], [0.3, 0.0, -0.1, 0.2]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wv = sparse_tiny.constant dense<[[0.5, 0.0, 0.0, 0.1], [0.0, 0.5, 0.1, 0.0], [0.1, 0.0, 0.5, 0.0], [0.0, 0.1, 0.0, 0.5]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wo = sparse_tiny.constant dense<[[1.0, 0.0, 0.0, 0.2], [0.0, 1.0, 0.2, 0.0], [0.2, 0.0, 1.0, 0.0], [0.0, 0.2, 0.0, 1.0]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %b = sparse_tiny.constant dense<[0.01, -0.02, 0.03, 0.0]> : tensor<4xf32> : tensor<4xf32>
+  %half = sparse_tiny.constant dense<0.5> : tensor<f32> : tensor<f32>
+  %two = sparse_tiny.constant dense<2.0> : tensor<f32> : tensor<f32>
+  %q = sparse_tiny.fully_connected %x, %wq, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %q4 = sparse_tiny.reshape %q : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %qt = sparse_tiny.transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x4x2xf32>
+  %k = sparse_tiny.fully_connected %x, %wk, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %k4 = sparse_tiny.reshape %k : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %kt = sparse_tiny.transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x2x4xf32>
+  %v = sparse_tiny.fully_connected %x, %wv, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %v4 = sparse_tiny.reshape %v : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %vt = sparse_tiny.transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x4x2xf32>
+  %qs = sparse_tiny.mul %qt, %half : (tensor<1x2x4x2xf32>, tensor<f32>) -> tensor<1x2x4x2xf32>
+  %ks = sparse_tiny.div %kt, %two : (tensor<1x2x2x4xf32>, tensor<f32>) -> tensor<1x2x2x4xf32>
+  %s = sparse_tiny.matmul %qs, %ks : (tensor<1x2x4x2xf32>, tensor<1x2x2x4xf32>) -> tensor<1x2x4x4xf32>
+  %a = sparse_tiny.softmax %s {axis = 3 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %vs = sparse_tiny.mul %vt, %half : (tensor<1x2x4x2xf32>, tensor<f32>) -> tensor<1x2x4x2xf32>
+  %c = sparse_tiny.matmul %a, %vs : (tensor<1x2x4x4xf32>, tensor<1x2x4x2xf32>) -> tensor<1x2x4x2xf32>
+  %ct = sparse_tiny.transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x4x2xf32>) -> tensor<1x4x2x2xf32>
+  %cr = sparse_tiny.reshape %ct : (tensor<1x4x2x2xf32>) -> tensor<1x4x4xf32>
+  %o = sparse_tiny.fully_connected %cr, %wo, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  return %o : tensor<1x4x4xf32>
+}

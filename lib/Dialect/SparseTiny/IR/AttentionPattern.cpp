@@ -33,8 +33,11 @@ struct IndexTensor {
     return t;
   }
 
-  /// Applies `op` (a reshape or transpose); false for anything else.
+  /// Applies `op` (a reshape, a transpose or a scale, which moves no
+  /// element); false for anything else.
   bool apply(Operation *op) {
+    if (isa<MulOp, DivOp>(op))
+      return true;
     if (auto r = dyn_cast<ReshapeOp>(op)) {
       ArrayRef<int64_t> s = r.getOutput().getType().getShape();
       shape.assign(s.begin(), s.end());
@@ -153,8 +156,19 @@ std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax) {
     return std::nullopt;
 
   // Projections (or, for K, the input itself: fused-weight attention).
+  // A float Q or K may be scaled on its way (timm's `q * scale`; torch's
+  // SDPA export scales both by sqrt(scale)): scaling Q or K scales the
+  // scores, so the factor joins `scale` and the op stays in the chain.
+  auto preScale = [&](Operation *def) -> std::optional<double> {
+    if (!def || !isa<MulOp, DivOp>(def) ||
+        !isa<FloatType>(getElementTypeOrSelf(def->getResult(0))) ||
+        def->getResult(0).getType() != def->getOperand(0).getType())
+      return std::nullopt;
+    std::optional<double> c = constantScaleOf(def);
+    return c && *c > 0 ? c : std::nullopt;
+  };
   auto linearAbove = [&](Value v, SmallVectorImpl<Operation *> &chain,
-                         Value &source) -> FullyConnectedOp {
+                         Value &source, bool scalesScores) -> FullyConnectedOp {
     Value cur = v;
     while (cur.hasOneUse() || cur == v) {
       Operation *def = cur.getDefiningOp();
@@ -163,7 +177,11 @@ std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax) {
         std::reverse(chain.begin(), chain.end());
         return fc;
       }
-      if (!def || !isa<ReshapeOp, TransposeOp>(def) || !cur.hasOneUse())
+      if (!cur.hasOneUse())
+        break;
+      if (std::optional<double> c = scalesScores ? preScale(def) : std::nullopt)
+        scale *= *c;
+      else if (!def || !isa<ReshapeOp, TransposeOp>(def))
         break;
       chain.push_back(def);
       cur = def->getOperand(0);
@@ -174,9 +192,9 @@ std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax) {
   };
   SmallVector<Operation *> qChain, kChain, vChain;
   Value qSrc, kSrc, vSrc;
-  FullyConnectedOp qFc = linearAbove(qk.getLhs(), qChain, qSrc);
-  FullyConnectedOp kFc = linearAbove(qk.getRhs(), kChain, kSrc);
-  FullyConnectedOp vFc = linearAbove(av.getRhs(), vChain, vSrc);
+  FullyConnectedOp qFc = linearAbove(qk.getLhs(), qChain, qSrc, true);
+  FullyConnectedOp kFc = linearAbove(qk.getRhs(), kChain, kSrc, true);
+  FullyConnectedOp vFc = linearAbove(av.getRhs(), vChain, vSrc, false);
   if (!qFc || !vFc || !qSrc.hasOneUse() || !vSrc.hasOneUse())
     return std::nullopt;
   Value x = qFc.getInput();

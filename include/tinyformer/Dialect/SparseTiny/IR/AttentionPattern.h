@@ -30,7 +30,8 @@ struct AttentionMatch {
   mlir::Operation *scaleOp = nullptr; ///< the mul / div, if any
   double scale = 1;
   int64_t heads = 1, tokens = 0, embed = 0;
-  /// Reshapes / transposes in program order: from qSrc to Q·Kᵀ's lhs, kSrc
+  /// Reshapes / transposes (and, in float Q and K chains, scales) in
+  /// program order: from qSrc to Q·Kᵀ's lhs, kSrc
   /// to its rhs, vSrc to A·V's rhs, and A·V's result to the out projection.
   llvm::SmallVector<mlir::Operation *> qChain, kChain, vChain, merge;
 };
