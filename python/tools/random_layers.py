@@ -511,7 +511,8 @@ def gen_mhsa(rng, b):
     then have fused_qk, and float_check compares that build with the fused
     block's own float model. Q, K and V come from separate linear layers,
     or from one packed linear split as timm's ViTs do (Reshape [1, S, 3, H,
-    P], Transpose(2, 0, 3, 1, 4), Split, Squeeze) or by channel slices."""
+    P], Transpose(2, 0, 3, 1, 4), Split, Squeeze) or by channel slices;
+    1/sqrt(P) scales the scores, or Q, or Q and K^T by P^-1/4 each."""
     s, h, p = tokens(rng), int(rng.integers(1, 5)), int(rng.integers(2, 17))
     e = h * p
     act = str(rng.choice(["none", "relu"], p=[0.85, 0.15]))
@@ -568,6 +569,7 @@ def gen_mhsa(rng, b):
             q, k, v = [bb.node("Squeeze", [part, bb.ints("axes", [0])]) for part in parts]
             qh, vh = q, v
             kt = bb.node("Transpose", [k], perm=[0, 1, 3, 2])
+
         def scale(t, power):
             if how == "mul":
                 return bb.node("Mul", [t, bb.const("scale", np.array(p ** -power))])

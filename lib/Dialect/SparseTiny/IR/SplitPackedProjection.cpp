@@ -116,8 +116,9 @@ struct SliceThroughReshape : OpRewritePattern<SliceOp> {
   }
 };
 
-/// The quantized type of rows [first, first + count) of a constant whose
-/// dim 0 has `rows` entries (per-axis scales along dim 0 are cut too).
+/// The element type of rows [first, first + count) of a constant: the
+/// same, except that per-axis scales along dim 0 are cut with the rows;
+/// null for per-axis scales along another dim.
 Type sliceRowsElementType(Type elem, int64_t first, int64_t count) {
   auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(elem);
   if (!perAxis)
