@@ -223,6 +223,54 @@ def run_onnx_numpy(model, x):
 
 # ----------------------------------------------------------------- main
 
+def prepare_data(args, prog, n_calib=N_CALIB):
+    """Seeds torch and numpy from args.seed and loads Fashion-MNIST: (train_x,
+    train_y, test_x, test_y, calib, calib_idx, rng), or None after printing
+    an error. Calibration images come from the full training set, before
+    --train-limit cuts it."""
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    torch.use_deterministic_algorithms(True)
+    rng = np.random.default_rng(args.seed)
+    try:
+        train_x, train_y = datasets.load_fashion_mnist(args.data_dir, "train")
+        test_x, test_y = datasets.load_fashion_mnist(args.data_dir, "test")
+    except (OSError, ValueError) as e:
+        print("%s: error: %s" % (prog, e), file=sys.stderr)
+        return None
+    calib_idx = calib_indices(train_y, n_calib)
+    calib = (train_x[calib_idx].astype(np.float32) / np.float32(255))[:, None]
+    if args.train_limit:
+        train_x, train_y = train_x[:args.train_limit], train_y[:args.train_limit]
+    return train_x, train_y, test_x, test_y, calib, calib_idx, rng
+
+
+def fit(model, data, args):
+    """Trains `model` on prepare_data's `data`, then evaluates it on the test
+    set: (history, train_seconds, test logits, test accuracy)."""
+    train_x, train_y, test_x, test_y, _, _, rng = data
+    t_train = time.time()
+    history = train(model, train_x, train_y, test_x, test_y, rng, args.epochs,
+                    args.batch_size, args.lr, args.weight_decay)
+    train_seconds = time.time() - t_train
+    model.eval()
+    logits = predict(model, test_x).numpy()
+    test_acc = float((logits.argmax(1) == test_y).mean())
+    return history, train_seconds, logits, test_acc
+
+
+def save_float_outputs(out_dir, onnx_path, calib, logits, test_y):
+    """Writes calib.npy and the float logits of the first N_LOGITS test
+    images next to the model: (model.onnx's sha256, top-1 hits of those
+    images)."""
+    np.save(os.path.join(out_dir, "calib.npy"), np.ascontiguousarray(calib, "<f4"))
+    np.save(os.path.join(out_dir, "float_logits_first1000.npy"),
+            np.ascontiguousarray(logits[:N_LOGITS], "<f4"))
+    with open(onnx_path, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    return sha, logits[:N_LOGITS].argmax(1) == test_y[:N_LOGITS]
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -240,34 +288,16 @@ def main(argv=None):
     if args.epochs < 1:
         p.error("--epochs must be >= 1")
 
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    torch.use_deterministic_algorithms(True)
-    rng = np.random.default_rng(args.seed)
-
-    try:
-        train_x, train_y = datasets.load_fashion_mnist(args.data_dir, "train")
-        test_x, test_y = datasets.load_fashion_mnist(args.data_dir, "test")
-    except (OSError, ValueError) as e:
-        print("train_fashion_mnist: error: %s" % e, file=sys.stderr)
+    data = prepare_data(args, "train_fashion_mnist")
+    if data is None:
         return 2
-    calib_idx = calib_indices(train_y)   # from the full training set, before any limit
-    calib = (train_x[calib_idx].astype(np.float32) / np.float32(255))[:, None]
-    if args.train_limit:
-        train_x, train_y = train_x[:args.train_limit], train_y[:args.train_limit]
+    train_x, _, test_x, test_y, calib, calib_idx, _ = data
     n = len(train_x)
 
     model = FashionCNN()
     n_params_torch = sum(q.numel() for q in model.parameters())
     print("model: %d trainable parameters (incl. BatchNorm)" % n_params_torch, flush=True)
-    t_train = time.time()
-    history = train(model, train_x, train_y, test_x, test_y, rng, args.epochs,
-                    args.batch_size, args.lr, args.weight_decay)
-    train_seconds = time.time() - t_train
-
-    model.eval()
-    logits = predict(model, test_x).numpy()
-    test_acc = float((logits.argmax(1) == test_y).mean())
+    history, train_seconds, logits, test_acc = fit(model, data, args)
 
     os.makedirs(args.out_dir, exist_ok=True)
     onnx_path = os.path.join(args.out_dir, "model.onnx")
@@ -295,12 +325,7 @@ def main(argv=None):
         raise SystemExit("train_fashion_mnist: ONNX (numpy) and torch logits differ by %g"
                          % max_diff)
 
-    np.save(os.path.join(args.out_dir, "calib.npy"), np.ascontiguousarray(calib, "<f4"))
-    np.save(os.path.join(args.out_dir, "float_logits_first1000.npy"),
-            np.ascontiguousarray(logits[:N_LOGITS], "<f4"))
-    with open(onnx_path, "rb") as f:
-        sha = hashlib.sha256(f.read()).hexdigest()
-    first = logits[:N_LOGITS].argmax(1) == test_y[:N_LOGITS]
+    sha, first = save_float_outputs(args.out_dir, onnx_path, calib, logits, test_y)
     metrics = {
         "test_accuracy": test_acc,
         "test_set_size": int(len(test_y)),

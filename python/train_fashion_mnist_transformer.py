@@ -47,7 +47,6 @@ After export the ONNX graph is run on the first --check-images (100) test images
 and must match torch to 1e-4; the script fails otherwise.
 """
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -62,8 +61,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from tinyformer import datasets  # noqa: E402
 from tinyformer.fixtures import Hybrid, TinyViT  # noqa: E402
-from train_fashion_mnist import (N_CALIB, N_LOGITS, _conv, calib_indices,  # noqa: E402
-                                 predict, to_float, train)
+from train_fashion_mnist import (_conv, fit, prepare_data,  # noqa: E402
+                                 save_float_outputs, to_float)
 
 import numpy as np  # noqa: E402
 import onnx  # noqa: E402
@@ -280,35 +279,17 @@ def main(argv=None):
         p.error("--depth must be >= 0")
     out_dir = args.out_dir or os.path.join(REPO, "examples", "fashion_mnist_" + args.arch)
 
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    torch.use_deterministic_algorithms(True)
-    rng = np.random.default_rng(args.seed)
-
-    try:
-        train_x, train_y = datasets.load_fashion_mnist(args.data_dir, "train")
-        test_x, test_y = datasets.load_fashion_mnist(args.data_dir, "test")
-    except (OSError, ValueError) as e:
-        print("train_fashion_mnist_transformer: error: %s" % e, file=sys.stderr)
+    data = prepare_data(args, "train_fashion_mnist_transformer")
+    if data is None:
         return 2
-    calib_idx = calib_indices(train_y, N_CALIB)   # full training set, before any limit
-    calib = (train_x[calib_idx].astype(np.float32) / np.float32(255))[:, None]
-    if args.train_limit:
-        train_x, train_y = train_x[:args.train_limit], train_y[:args.train_limit]
+    train_x, _, test_x, test_y, calib, calib_idx, _ = data
     n = len(train_x)
     model = build_model(args.arch, args.depth)
     shape = model_shape(args.arch, model)
     n_params_torch = sum(q.numel() for q in model.parameters())
     print("model %s: %d trainable parameters (incl. BatchNorm); %s"
           % (model.__class__.__name__, n_params_torch, shape), flush=True)
-    t_train = time.time()
-    history = train(model, train_x, train_y, test_x, test_y, rng, args.epochs,
-                    args.batch_size, args.lr, args.weight_decay)
-    train_seconds = time.time() - t_train
-
-    model.eval()
-    logits = predict(model, test_x).numpy()
-    test_acc = float((logits.argmax(1) == test_y).mean())
+    history, train_seconds, logits, test_acc = fit(model, data, args)
 
     os.makedirs(out_dir, exist_ok=True)
     onnx_path = os.path.join(out_dir, "model.onnx")
@@ -349,12 +330,7 @@ def main(argv=None):
         raise SystemExit("train_fashion_mnist_transformer: ONNX and torch logits differ by %g"
                          % max_diff)
 
-    np.save(os.path.join(out_dir, "calib.npy"), np.ascontiguousarray(calib, "<f4"))
-    np.save(os.path.join(out_dir, "float_logits_first1000.npy"),
-            np.ascontiguousarray(logits[:N_LOGITS], "<f4"))
-    with open(onnx_path, "rb") as f:
-        sha = hashlib.sha256(f.read()).hexdigest()
-    first = logits[:N_LOGITS].argmax(1) == test_y[:N_LOGITS]
+    sha, first = save_float_outputs(out_dir, onnx_path, calib, logits, test_y)
     metrics = {
         "arch": args.arch,
         "model": "tinyformer.fixtures.%s" % model.__class__.__name__,
