@@ -27,13 +27,15 @@ extern char end[], __heap_limit__[];
 extern char __stack_top__[];
 
 void Reset_Handler(void) __attribute__((noreturn, section(".text.Reset_Handler")));
-void HardFault_Handler(void) __attribute__((naked));
 void Default_Handler(void) __attribute__((naked));
 
+/* One handler for every exception: tf_fault_report tells faults from other
+ * exceptions by IPSR. */
+void HardFault_Handler(void) __attribute__((alias("Default_Handler")));
 void NMI_Handler(void) __attribute__((weak, alias("Default_Handler")));
-void MemManage_Handler(void) __attribute__((weak, alias("HardFault_Handler")));
-void BusFault_Handler(void) __attribute__((weak, alias("HardFault_Handler")));
-void UsageFault_Handler(void) __attribute__((weak, alias("HardFault_Handler")));
+void MemManage_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void BusFault_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void UsageFault_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void SVC_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void DebugMon_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void PendSV_Handler(void) __attribute__((weak, alias("Default_Handler")));
@@ -142,16 +144,6 @@ __attribute__((used, noreturn)) void tf_fault_report(uint32_t *frame,
   *p = 0;
   sh_write0(buf);
   _exit(TF_FAULT_EXIT_STATUS);
-}
-
-void HardFault_Handler(void) {
-  __asm volatile("tst lr, #4\n\t"
-                 "ite eq\n\t"
-                 "mrseq r0, msp\n\t"
-                 "mrsne r0, psp\n\t"
-                 "mov r1, lr\n\t"
-                 "mrs r2, ipsr\n\t"
-                 "b tf_fault_report\n\t");
 }
 
 void Default_Handler(void) {
