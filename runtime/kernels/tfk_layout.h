@@ -1,8 +1,9 @@
 /*===- tfk_layout.h - packed-blob / scratch geometry shared by kernels & pack -===//
  *
  * Private to runtime/kernels and runtime/pack: both the device kernels
- * (tfk_kernels.c) and the host packer (tfk_pack.c) include this header so
- * that blob layouts and scratch sizes are computed by one piece of code.
+ * (runtime/kernels, through tfk_internal.h) and the host packer
+ * (tfk_pack.c) include this header so that blob layouts and scratch sizes
+ * are computed by one piece of code.
  * Layouts are documented at the top of runtime/pack/tfk_pack.c.
  *===----------------------------------------------------------------------===*/
 #ifndef TFK_LAYOUT_H

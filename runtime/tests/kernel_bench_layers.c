@@ -32,7 +32,13 @@ void tfk_mhsa_s8(const int8_t *, int8_t *, const void *, const int32_t *,
                  int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t,
                  int32_t, int32_t, int32_t, int32_t, int32_t, int32_t,
                  int32_t, int32_t, int32_t, int32_t, int32_t) TFK_AI;
-#include "../kernels/tfk_kernels.c"
+#include "../kernels/tfk_conv.c"
+#include "../kernels/tfk_linear.c"
+#include "../kernels/tfk_elementwise.c"
+#include "../kernels/tfk_softmax.c"
+#include "../kernels/tfk_matmul.c"
+#include "../kernels/tfk_layer_norm.c"
+#include "../kernels/tfk_attention.c"
 
 typedef struct {
   const int8_t *in;

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Build runtime/tests/kernel_selftest.c for mps2-an386 (Cortex-M4) and
 # mps2-an500 (Cortex-M7) and run both under QEMU. Kernels are compiled by
-# clang-19 with the flags the compiler uses for the kernel bitcode (as an
-# object); pack, test and startup by arm-none-eabi-gcc.
+# clang-19 with the flags the compiler uses for the kernel bitcode (as
+# objects, one per runtime/kernels/*.c); pack, test and startup by
+# arm-none-eabi-gcc.
 # Usage: run_selftest.sh [outdir]   (env SELFTEST_ITERS=N to change the count)
 set -e
 T=$(cd "$(dirname "$0")" && pwd)
@@ -18,14 +19,19 @@ fi
 rc=0
 for cpu in m4 m7; do
   if [ $cpu = m4 ]; then FPU=fpv4-sp-d16; BOARD=mps2-an386; else FPU=fpv5-d16; BOARD=mps2-an500; fi
-  clang-19 --target=thumbv7em-none-eabihf -mcpu=cortex-$cpu -mfloat-abi=hard -mfpu=$FPU \
-    -mthumb -O2 -ffreestanding -fno-builtin -Wall -Wextra $KCFLAGS -c "$R/kernels/tfk_kernels.c" \
-    -I "$R/include" -o "$OUT/tfk_kernels_$cpu.o"
+  set -- # the kernel objects
+  for src in "$R"/kernels/*.c; do
+    obj="$OUT/$(basename "$src" .c)_$cpu.o"
+    clang-19 --target=thumbv7em-none-eabihf -mcpu=cortex-$cpu -mfloat-abi=hard -mfpu=$FPU \
+      -mthumb -O2 -ffreestanding -fno-builtin -Wall -Wextra $KCFLAGS -c "$src" \
+      -I "$R/include" -o "$obj"
+    set -- "$@" "$obj"
+  done
   arm-none-eabi-gcc -mcpu=cortex-$cpu -mfpu=$FPU -mthumb -mfloat-abi=hard -O2 -Wall -Wextra \
     -DSELFTEST_ITERS=$ITERS -I "$R/include" --specs=rdimon.specs -nostartfiles -T "$LD" \
     -Wl,--gc-sections -Wl,--no-warn-execstack -Wl,--no-warn-rwx-segments -Wl,--no-enum-size-warning \
     -o "$OUT/selftest_$cpu.elf" "$STARTUP" "$T/kernel_selftest.c" "$R/pack/tfk_pack.c" \
-    "$OUT/tfk_kernels_$cpu.o" -lm
+    "$@" -lm
   echo "== $BOARD cortex-$cpu"
   if ! qemu-system-arm -M $BOARD -cpu cortex-$cpu -nographic -monitor none -serial none \
       -semihosting-config enable=on,target=native -kernel "$OUT/selftest_$cpu.elf"; then

@@ -1,0 +1,142 @@
+/*===- tfk_elementwise.c - elementwise, pooling, data movement ----*- C -*-===//
+ *
+ * tfk_add_s8, tfk_max_pool_s8, tfk_avg_pool_s8, tfk_requantize_s8,
+ * tfk_transpose_s8 and tfk_lut_s8. See tfk/kernels.h.
+ *===----------------------------------------------------------------------===*/
+#include "tfk_internal.h"
+
+/* ===========================================================================
+ * elementwise / pooling / data movement
+ * ========================================================================= */
+
+void tfk_add_s8(const int8_t *a, const int8_t *b, int8_t *out, int32_t n,
+                int32_t a_zp, int32_t a_mult, int32_t a_shift, int32_t b_zp,
+                int32_t b_mult, int32_t b_shift, int32_t left_shift,
+                int32_t out_mult, int32_t out_shift, int32_t out_zp,
+                int32_t act_min, int32_t act_max) {
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t xa = (int32_t)((uint32_t)(a[i] - a_zp) << left_shift);
+    const int32_t xb = (int32_t)((uint32_t)(b[i] - b_zp) << left_shift);
+    const int32_t sa = tfk__mbqm(xa, a_mult, a_shift);
+    const int32_t sb = tfk__mbqm(xb, b_mult, b_shift);
+    const int32_t r = out_zp + tfk__mbqm(sa + sb, out_mult, out_shift);
+    out[i] = (int8_t)tfk__clamp(r, act_min, act_max);
+  }
+}
+
+void tfk_max_pool_s8(const int8_t *in, int8_t *out, int32_t in_h, int32_t in_w,
+                     int32_t c, int32_t out_h, int32_t out_w, int32_t k_h,
+                     int32_t k_w, int32_t stride_h, int32_t stride_w,
+                     int32_t pad_t, int32_t pad_l, int32_t act_min,
+                     int32_t act_max) {
+  for (int32_t y = 0; y < out_h; ++y) {
+    const int32_t iy0 = y * stride_h - pad_t;
+    const int32_t i0 = iy0 < 0 ? -iy0 : 0;
+    const int32_t i1 = in_h - iy0 < k_h ? in_h - iy0 : k_h;
+    for (int32_t x = 0; x < out_w; ++x) {
+      const int32_t ix0 = x * stride_w - pad_l;
+      const int32_t j0 = ix0 < 0 ? -ix0 : 0;
+      const int32_t j1 = in_w - ix0 < k_w ? in_w - ix0 : k_w;
+      int8_t *o = out + (y * out_w + x) * c;
+      for (int32_t ch = 0; ch < c; ++ch) {
+        int32_t m = -128;
+        for (int32_t i = i0; i < i1; ++i)
+          for (int32_t j = j0; j < j1; ++j) {
+            const int32_t v = in[((iy0 + i) * in_w + ix0 + j) * c + ch];
+            m = v > m ? v : m;
+          }
+        m = m < act_min ? act_min : m;
+        m = m > act_max ? act_max : m;
+        o[ch] = (int8_t)m;
+      }
+    }
+  }
+}
+
+void tfk_avg_pool_s8(const int8_t *in, int8_t *out, const int32_t *mult,
+                     const int32_t *shift, int32_t in_h, int32_t in_w,
+                     int32_t c, int32_t out_h, int32_t out_w, int32_t k_h,
+                     int32_t k_w, int32_t stride_h, int32_t stride_w,
+                     int32_t pad_t, int32_t pad_l, int32_t count_include_pad,
+                     int32_t in_zp, int32_t out_zp, int32_t act_min,
+                     int32_t act_max) {
+  for (int32_t y = 0; y < out_h; ++y) {
+    const int32_t iy0 = y * stride_h - pad_t;
+    const int32_t i0 = iy0 < 0 ? -iy0 : 0;
+    const int32_t i1 = in_h - iy0 < k_h ? in_h - iy0 : k_h;
+    for (int32_t x = 0; x < out_w; ++x) {
+      const int32_t ix0 = x * stride_w - pad_l;
+      const int32_t j0 = ix0 < 0 ? -ix0 : 0;
+      const int32_t j1 = in_w - ix0 < k_w ? in_w - ix0 : k_w;
+      int32_t cnt = (i1 > i0 && j1 > j0) ? (i1 - i0) * (j1 - j0) : 0;
+      if (count_include_pad)
+        cnt = k_h * k_w;
+      const int32_t m = mult[cnt], s = shift[cnt];
+      int8_t *o = out + (y * out_w + x) * c;
+      for (int32_t ch = 0; ch < c; ++ch) {
+        int32_t acc = 0;
+        for (int32_t i = i0; i < i1; ++i)
+          for (int32_t j = j0; j < j1; ++j)
+            acc += in[((iy0 + i) * in_w + ix0 + j) * c + ch] - in_zp;
+        o[ch] = (int8_t)tfk__clamp(out_zp + tfk__mbqm(acc, m, s), act_min,
+                                   act_max);
+      }
+    }
+  }
+}
+
+void tfk_requantize_s8(const int8_t *in, int8_t *out, int32_t n, int32_t in_zp,
+                       int32_t mult, int32_t shift, int32_t out_zp,
+                       int32_t act_min, int32_t act_max) {
+  const tfk__rq_t r = tfk__rq_prep(mult, shift, out_zp);
+  if (r.fast) {
+    for (int32_t i = 0; i < n; ++i)
+      out[i] = (int8_t)tfk__clamp(tfk__rq(&r, in[i] - in_zp, 1), act_min,
+                                  act_max);
+  } else {
+    for (int32_t i = 0; i < n; ++i)
+      out[i] = (int8_t)tfk__clamp(out_zp + tfk__mbqm(in[i] - in_zp, mult, shift),
+                                  act_min, act_max);
+  }
+}
+
+void tfk_transpose_s8(const int8_t *in, int8_t *out, int32_t d0, int32_t d1,
+                      int32_t d2, int32_t d3, int32_t p0, int32_t p1,
+                      int32_t p2, int32_t p3) {
+  const int32_t d[4] = {d0, d1, d2, d3};
+  const int32_t st[4] = {d1 * d2 * d3, d2 * d3, d3, 1};
+  const int32_t n0 = d[p0], n1 = d[p1], n2 = d[p2], n3 = d[p3];
+  const int32_t s0 = st[p0], s1 = st[p1], s2 = st[p2], s3 = st[p3];
+  int8_t *o = out;
+  for (int32_t i0 = 0; i0 < n0; ++i0)
+    for (int32_t i1 = 0; i1 < n1; ++i1)
+      for (int32_t i2 = 0; i2 < n2; ++i2) {
+        const int8_t *src = in + i0 * s0 + i1 * s1 + i2 * s2;
+        if (s3 == 1) {
+          for (int32_t i3 = 0; i3 < n3; ++i3)
+            *o++ = src[i3];
+        } else {
+          for (int32_t i3 = 0; i3 < n3; ++i3)
+            *o++ = src[i3 * s3];
+        }
+      }
+}
+
+/* ---- table lookup -------------------------------------------------------- */
+
+/* 4 lookups per word, indexing table + 128 with the sign-extended bytes
+ * (SXTB with rotation, ASR for the top one). */
+void tfk_lut_s8(const int8_t *in, int8_t *out, const int8_t *table,
+                int32_t n) {
+  const uint8_t *t = (const uint8_t *)table + 128;
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const int32_t w = tfk__ld32(in + i);
+    tfk__st32(out + i, (uint32_t)t[(int8_t)w] |
+                           ((uint32_t)t[(int8_t)(w >> 8)] << 8) |
+                           ((uint32_t)t[(int8_t)(w >> 16)] << 16) |
+                           ((uint32_t)t[w >> 24] << 24));
+  }
+  for (; i < n; ++i)
+    out[i] = (int8_t)t[in[i]];
+}

@@ -1,0 +1,440 @@
+/*===- tfk_matmul_core.h - SMLAD micro-kernels and int16 operands -*- C -*-===//
+ *
+ * Shared by the matmul-like kernels (conv2d, fully connected, batch matmul,
+ * attention): the 2x2 / 4x1 SMLAD micro-kernels and the int8 -> int16
+ * operand conversions they read. Every helper is static inline.
+ *===----------------------------------------------------------------------===*/
+#ifndef TFK_MATMUL_CORE_H
+#define TFK_MATMUL_CORE_H
+
+#include "tfk_internal.h"
+
+/* ===========================================================================
+ * SMLAD micro-kernels. Inline assembly (LLVM keeps neither the LDRDs nor the
+ * registers of this loop in plain C). X: int16 activations, two slots of 8
+ * bytes per group of 4 reduction elements (slot 0 then slot 1). W: weights,
+ * two rows (c0 at +0, c1 at +8 for int16 / +4 for int8) per group, groups
+ * WS bytes apart. Accumulators a<slot><row>. Build with -DTFK_NO_ASM for a
+ * plain C version (same results). The asm needs the ARM asm parser in the
+ * object emitter (LLVMInitializeARMAsmParser).
+ * ========================================================================= */
+/* reduction groups up to which the 2x2 micro-kernel is fully unrolled (no
+ * loop counter; code size ~48 bytes per group) */
+#ifndef TFK_FULL_UNROLL_G
+#define TFK_FULL_UNROLL_G 32
+#endif
+/* X repeated for _r_ = 0..31 (straight-line unrolling without pragmas) */
+#define TFK_REP32(X) \
+  { enum { _r_ = 0 }; X } \
+  { enum { _r_ = 1 }; X } \
+  { enum { _r_ = 2 }; X } \
+  { enum { _r_ = 3 }; X } \
+  { enum { _r_ = 4 }; X } \
+  { enum { _r_ = 5 }; X } \
+  { enum { _r_ = 6 }; X } \
+  { enum { _r_ = 7 }; X } \
+  { enum { _r_ = 8 }; X } \
+  { enum { _r_ = 9 }; X } \
+  { enum { _r_ = 10 }; X } \
+  { enum { _r_ = 11 }; X } \
+  { enum { _r_ = 12 }; X } \
+  { enum { _r_ = 13 }; X } \
+  { enum { _r_ = 14 }; X } \
+  { enum { _r_ = 15 }; X } \
+  { enum { _r_ = 16 }; X } \
+  { enum { _r_ = 17 }; X } \
+  { enum { _r_ = 18 }; X } \
+  { enum { _r_ = 19 }; X } \
+  { enum { _r_ = 20 }; X } \
+  { enum { _r_ = 21 }; X } \
+  { enum { _r_ = 22 }; X } \
+  { enum { _r_ = 23 }; X } \
+  { enum { _r_ = 24 }; X } \
+  { enum { _r_ = 25 }; X } \
+  { enum { _r_ = 26 }; X } \
+  { enum { _r_ = 27 }; X } \
+  { enum { _r_ = 28 }; X } \
+  { enum { _r_ = 29 }; X } \
+  { enum { _r_ = 30 }; X } \
+  { enum { _r_ = 31 }; X }
+#define TFK_S_(x) #x
+#define TFK_S(x) TFK_S_(x)
+
+#define TFK_MK22_I16(WS)                                                       \
+  "ldrd %[t0], %[t1], [%[x]], #8\n\t"                                          \
+  "ldrd %[t4], %[t5], [%[w], #8]\n\t"                                          \
+  "ldrd %[t2], %[t3], [%[w]], #" TFK_S(WS) "\n\t"                             \
+  "smlad %[a00], %[t0], %[t2], %[a00]\n\t"                                     \
+  "smlad %[a00], %[t1], %[t3], %[a00]\n\t"                                     \
+  "smlad %[a01], %[t0], %[t4], %[a01]\n\t"                                     \
+  "smlad %[a01], %[t1], %[t5], %[a01]\n\t"                                     \
+  "ldrd %[t0], %[t1], [%[x]], #8\n\t"                                          \
+  "smlad %[a10], %[t0], %[t2], %[a10]\n\t"                                     \
+  "smlad %[a10], %[t1], %[t3], %[a10]\n\t"                                     \
+  "smlad %[a11], %[t0], %[t4], %[a11]\n\t"                                     \
+  "smlad %[a11], %[t1], %[t5], %[a11]\n\t"
+
+#define TFK_MK22_I8(WS)                                                        \
+  "ldrd %[t2], %[t3], [%[w]], #" TFK_S(WS) "\n\t"                             \
+  "sxtb16 %[t4], %[t2], ror #8\n\t"                                            \
+  "sxtb16 %[t2], %[t2]\n\t"                                                    \
+  "sxtb16 %[t5], %[t3], ror #8\n\t"                                            \
+  "sxtb16 %[t3], %[t3]\n\t"                                                    \
+  "ldrd %[t0], %[t1], [%[x]], #8\n\t"                                          \
+  "smlad %[a00], %[t0], %[t2], %[a00]\n\t"                                     \
+  "smlad %[a00], %[t1], %[t4], %[a00]\n\t"                                     \
+  "smlad %[a01], %[t0], %[t3], %[a01]\n\t"                                     \
+  "smlad %[a01], %[t1], %[t5], %[a01]\n\t"                                     \
+  "ldrd %[t0], %[t1], [%[x]], #8\n\t"                                          \
+  "smlad %[a10], %[t0], %[t2], %[a10]\n\t"                                     \
+  "smlad %[a10], %[t1], %[t4], %[a10]\n\t"                                     \
+  "smlad %[a11], %[t0], %[t3], %[a11]\n\t"                                     \
+  "smlad %[a11], %[t1], %[t5], %[a11]\n\t"
+
+#define TFK_MK22_OPS                                                           \
+  : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),        \
+    [x] "+r"(x), [w] "+r"(w), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),  \
+    [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5)
+
+#define TFK_MK22_OPS_N                                                         \
+  : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),        \
+    [x] "+r"(x), [w] "+r"(w), [n] "+r"(n), [t0] "=&r"(t0), [t1] "=&r"(t1),     \
+    [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5)
+
+/* 2 slots x 2 rows over G groups; WS = weight group stride in bytes.
+ * Returns via acc[4] = {a00, a01, a10, a11}. */
+#define TFK_DEF_MK22(NAME, BODY, WS)                                           \
+  TFK_INLINE void NAME(const int32_t *x, const int32_t *w, int32_t G,          \
+                       int32_t acc[4]) {                                       \
+    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];            \
+    int32_t t0, t1, t2, t3, t4, t5;                                            \
+    if (G <= TFK_FULL_UNROLL_G) {                                              \
+      TFK_REP32(if (G > _r_)                                                   \
+        __asm__ volatile(BODY(WS) TFK_MK22_OPS : : "memory");)                 \
+    } else {                                                                   \
+    for (int32_t r = 0; r < (G & 3); ++r)                                      \
+      __asm__ volatile(BODY(WS) TFK_MK22_OPS : : "memory");                    \
+    if (G >> 2) {                                                              \
+      int32_t n = G >> 2;                                                      \
+      __asm__ volatile("1:\n\t" BODY(WS) BODY(WS) BODY(WS) BODY(WS)             \
+                       "subs %[n], %[n], #1\n\t"                               \
+                       "bne 1b\n\t" TFK_MK22_OPS_N : : "memory", "cc");        \
+    }                                                                          \
+    }                                                                          \
+    acc[0] = a00;                                                              \
+    acc[1] = a01;                                                              \
+    acc[2] = a10;                                                              \
+    acc[3] = a11;                                                              \
+  }
+
+#ifndef TFK_NO_ASM
+TFK_DEF_MK22(tfk__mk22_i16_w16, TFK_MK22_I16, 16)
+TFK_DEF_MK22(tfk__mk22_i16_w32, TFK_MK22_I16, 32)
+TFK_DEF_MK22(tfk__mk22_i8_w8, TFK_MK22_I8, 8)
+TFK_DEF_MK22(tfk__mk22_i8_w16, TFK_MK22_I8, 16)
+#endif
+
+/* plain C version; the INT16/INT8 weight formats as above */
+TFK_INLINE void tfk__mk22_c(const int32_t *x, const int32_t *w, int32_t G,
+                            int32_t i16, int32_t ws_words, int32_t acc[4]) {
+  int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+  __asm__("" : "+r"(x));
+  for (int32_t g = 0; g < G; ++g) {
+    int32_t p0 = x[0], p1 = x[1], q0 = x[2], q1 = x[3], u0, u1, v0, v1;
+    if (i16) {
+      u0 = w[0];
+      u1 = w[1];
+      v0 = w[2];
+      v1 = w[3];
+    } else {
+      u0 = __sxtb16(w[0]);
+      u1 = __sxtb16(__ror(w[0], 8));
+      v0 = __sxtb16(w[1]);
+      v1 = __sxtb16(__ror(w[1], 8));
+    }
+    a00 = __smlad(p1, u1, __smlad(p0, u0, a00));
+    a01 = __smlad(p1, v1, __smlad(p0, v0, a01));
+    a10 = __smlad(q1, u1, __smlad(q0, u0, a10));
+    a11 = __smlad(q1, v1, __smlad(q0, v0, a11));
+    x += 4;
+    w += ws_words;
+  }
+  acc[0] = a00;
+  acc[1] = a01;
+  acc[2] = a10;
+  acc[3] = a11;
+}
+
+/* Dispatch on (i16, weight stride); all constant after inlining. */
+TFK_INLINE void tfk__mk22(const int32_t *x, const int32_t *w, int32_t G,
+                          int32_t i16, int32_t ws_bytes, int32_t acc[4]) {
+#ifndef TFK_NO_ASM
+  if (i16 && ws_bytes == 16)
+    tfk__mk22_i16_w16(x, w, G, acc);
+  else if (i16 && ws_bytes == 32)
+    tfk__mk22_i16_w32(x, w, G, acc);
+  else if (!i16 && ws_bytes == 8)
+    tfk__mk22_i8_w8(x, w, G, acc);
+  else if (!i16 && ws_bytes == 16)
+    tfk__mk22_i8_w16(x, w, G, acc);
+  else
+#endif
+    tfk__mk22_c(x, w, G, i16, ws_bytes / 4, acc);
+}
+
+/* 1 slot x 4 rows: X = plain int16 token (8 bytes per group), W = 4 rows
+ * of a group consecutive (int16: 8 bytes per row, int8: 4 bytes per row). */
+#define TFK_MK41_I16                                                           \
+  "ldrd %[t0], %[t1], [%[x]], #8\n\t"                                          \
+  "ldrd %[t2], %[t3], [%[w]], #8\n\t"                                          \
+  "smlad %[a0], %[t0], %[t2], %[a0]\n\t"                                       \
+  "smlad %[a0], %[t1], %[t3], %[a0]\n\t"                                       \
+  "ldrd %[t2], %[t3], [%[w]], #8\n\t"                                          \
+  "smlad %[a1], %[t0], %[t2], %[a1]\n\t"                                       \
+  "smlad %[a1], %[t1], %[t3], %[a1]\n\t"                                       \
+  "ldrd %[t2], %[t3], [%[w]], #8\n\t"                                          \
+  "smlad %[a2], %[t0], %[t2], %[a2]\n\t"                                       \
+  "smlad %[a2], %[t1], %[t3], %[a2]\n\t"                                       \
+  "ldrd %[t2], %[t3], [%[w]], #8\n\t"                                          \
+  "smlad %[a3], %[t0], %[t2], %[a3]\n\t"                                       \
+  "smlad %[a3], %[t1], %[t3], %[a3]\n\t"
+#define TFK_MK41_I8                                                            \
+  "ldrd %[t0], %[t1], [%[x]], #8\n\t"                                          \
+  "ldrd %[t2], %[t3], [%[w]], #8\n\t"                                          \
+  "sxtb16 %[t4], %[t2]\n\t"                                                    \
+  "sxtb16 %[t2], %[t2], ror #8\n\t"                                            \
+  "smlad %[a0], %[t0], %[t4], %[a0]\n\t"                                       \
+  "smlad %[a0], %[t1], %[t2], %[a0]\n\t"                                       \
+  "sxtb16 %[t4], %[t3]\n\t"                                                    \
+  "sxtb16 %[t3], %[t3], ror #8\n\t"                                            \
+  "smlad %[a1], %[t0], %[t4], %[a1]\n\t"                                       \
+  "smlad %[a1], %[t1], %[t3], %[a1]\n\t"                                       \
+  "ldrd %[t2], %[t3], [%[w]], #8\n\t"                                          \
+  "sxtb16 %[t4], %[t2]\n\t"                                                    \
+  "sxtb16 %[t2], %[t2], ror #8\n\t"                                            \
+  "smlad %[a2], %[t0], %[t4], %[a2]\n\t"                                       \
+  "smlad %[a2], %[t1], %[t2], %[a2]\n\t"                                       \
+  "sxtb16 %[t4], %[t3]\n\t"                                                    \
+  "sxtb16 %[t3], %[t3], ror #8\n\t"                                            \
+  "smlad %[a3], %[t0], %[t4], %[a3]\n\t"                                       \
+  "smlad %[a3], %[t1], %[t3], %[a3]\n\t"
+#define TFK_MK41_OPS                                                           \
+  [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x),     \
+      [w] "+r"(w), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),             \
+      [t3] "=&r"(t3), [t4] "=&r"(t4)
+
+#define TFK_DEF_MK41(NAME, BODY)                                               \
+  TFK_INLINE void NAME(const int32_t *x, const int32_t *w, int32_t G,          \
+                       int32_t acc[4]) {                                       \
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];                \
+    int32_t t0, t1, t2, t3, t4;                                                \
+    for (int32_t r = 0; r < (G & 1); ++r)                                      \
+      __asm__ volatile(BODY : TFK_MK41_OPS : : "memory");                      \
+    if (G >> 1) {                                                              \
+      int32_t n = G >> 1;                                                      \
+      __asm__ volatile("1:\n\t" BODY BODY "subs %[n], %[n], #1\n\t"            \
+                       "bne 1b\n\t"                                            \
+                       : TFK_MK41_OPS, [n] "+r"(n)                             \
+                       :                                                       \
+                       : "memory", "cc");                                      \
+    }                                                                          \
+    acc[0] = a0;                                                               \
+    acc[1] = a1;                                                               \
+    acc[2] = a2;                                                               \
+    acc[3] = a3;                                                               \
+  }
+#ifndef TFK_NO_ASM
+TFK_DEF_MK41(tfk__mk41_i16, TFK_MK41_I16)
+TFK_DEF_MK41(tfk__mk41_i8, TFK_MK41_I8)
+#endif
+
+TFK_INLINE void tfk__mk41(const int32_t *x, const int32_t *w, int32_t G,
+                          int32_t i16, int32_t acc[4]) {
+#ifndef TFK_NO_ASM
+  if (i16)
+    tfk__mk41_i16(x, w, G, acc);
+  else
+    tfk__mk41_i8(x, w, G, acc);
+#else
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  __asm__("" : "+r"(x));
+  for (int32_t g = 0; g < G; ++g) {
+    const int32_t p0 = x[0], p1 = x[1];
+    if (i16) {
+      a0 = __smlad(p1, w[1], __smlad(p0, w[0], a0));
+      a1 = __smlad(p1, w[3], __smlad(p0, w[2], a1));
+      a2 = __smlad(p1, w[5], __smlad(p0, w[4], a2));
+      a3 = __smlad(p1, w[7], __smlad(p0, w[6], a3));
+      w += 8;
+    } else {
+      a0 = __smlad(p1, __sxtb16(__ror(w[0], 8)), __smlad(p0, __sxtb16(w[0]), a0));
+      a1 = __smlad(p1, __sxtb16(__ror(w[1], 8)), __smlad(p0, __sxtb16(w[1]), a1));
+      a2 = __smlad(p1, __sxtb16(__ror(w[2], 8)), __smlad(p0, __sxtb16(w[2]), a2));
+      a3 = __smlad(p1, __sxtb16(__ror(w[3], 8)), __smlad(p0, __sxtb16(w[3]), a3));
+      w += 4;
+    }
+    x += 2;
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+#endif
+}
+
+/* ===========================================================================
+ * int16 operands.
+ * FC tokens are converted to int16 in SMLAD order (tfk__to_s16).
+ * Products of two activations (batch matmul, Q.K^T, P.V) convert both
+ * operands to int16 minus their zero points (|v| <= 255) so that the 2x2
+ * SMLAD micro-kernel above runs on them unchanged: the left operand as two
+ * interleaved rows (X: tfk__to_s16_zp with group stride 8), the right one
+ * transposed and pair-blocked like int16 FC weights with 16-byte groups
+ * (W: element (n, k) at int16 [((n/2)*G + k/4)*8 + (n&1)*4 + pos(k)&3],
+ * G = K4/4). Zero padding of k up to K4 on the W side keeps padded taps
+ * exact; a missing second row / column is computed on whatever the buffer
+ * holds and dropped (or stored into padding that is never read).
+ * ========================================================================= */
+
+/* int8 token -> int16 SMLAD order; stride = int16 elements between groups
+ * (4: plain, 8: interleaved with a second token slot). */
+TFK_INLINE void tfk__to_s16(int16_t *dst, const int8_t *src, int32_t K,
+                            int32_t gstride) {
+  const int32_t K4 = tfk_l_k4(K);
+  int32_t k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const int32_t v = tfk__ld32(src + k);
+    int32_t *d = (int32_t *)(dst + (k >> 2) * gstride);
+    d[0] = __sxtb16(v);
+    d[1] = __sxtb16(__ror(v, 8));
+  }
+  for (; k < K; ++k)
+    dst[(k >> 2) * gstride + (tfk_l_pos(k) & 3)] = src[k];
+  for (; k < K4; ++k)
+    dst[(k >> 2) * gstride + (tfk_l_pos(k) & 3)] = 0;
+}
+
+/* zp in both int16 lanes */
+TFK_INLINE int32_t tfk__zz(int32_t zp) {
+  return (int32_t)(((uint32_t)zp & 0xFFFFu) * 0x10001u);
+}
+/* (lo.low16, hi.low16) and (lo.high16, hi.high16): PKHBT / PKHTB */
+TFK_INLINE int32_t tfk__pk_lo(int32_t lo, int32_t hi) {
+  return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
+}
+TFK_INLINE int32_t tfk__pk_hi(int32_t lo, int32_t hi) {
+  return (int32_t)(((uint32_t)lo >> 16) | ((uint32_t)hi & 0xFFFF0000u));
+}
+
+/* tfk__to_s16 minus zp (pads stay 0). */
+TFK_INLINE void tfk__to_s16_zp(int16_t *dst, const int8_t *src, int32_t K,
+                               int32_t gstride, int32_t zp) {
+  const int32_t K4 = tfk_l_k4(K), zz = tfk__zz(zp);
+  int32_t k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const int32_t v = tfk__ld32(src + k);
+    int32_t *d = (int32_t *)(dst + (k >> 2) * gstride);
+    d[0] = __ssub16(__sxtb16(v), zz);
+    d[1] = __ssub16(__sxtb16(__ror(v, 8)), zz);
+  }
+  for (; k < K; ++k)
+    dst[(k >> 2) * gstride + (tfk_l_pos(k) & 3)] = (int16_t)(src[k] - zp);
+  for (; k < K4; ++k)
+    dst[(k >> 2) * gstride + (tfk_l_pos(k) & 3)] = 0;
+}
+
+/* W layout of src [K][N] (row stride ld) minus zp: column n becomes W row n.
+ * 4x4 blocks go through SXTB16 + PKHBT/PKHTB (4 loads for 16 elements);
+ * edges element by element; k in [K, K4) and the odd column N are 0. */
+TFK_INLINE void tfk__tr16(int16_t *dst, const int8_t *src, int32_t ld,
+                          int32_t K, int32_t N, int32_t zp) {
+  const int32_t K4 = tfk_l_k4(K), G = K4 >> 2, zz = tfk__zz(zp);
+#define TFK_TRIDX(n, k)                                                        \
+  ((((n) >> 1) * G + ((k) >> 2)) * 8 + ((n) & 1) * 4 + (tfk_l_pos(k) & 3))
+  int32_t k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const int8_t *s = src + k * ld;
+    int32_t n = 0;
+    for (; n + 4 <= N; n += 4) {
+      const int32_t w0 = tfk__ld32(s + n), w1 = tfk__ld32(s + ld + n);
+      const int32_t w2 = tfk__ld32(s + 2 * ld + n),
+                    w3 = tfk__ld32(s + 3 * ld + n);
+      /* a_r = rows k+r at columns (n, n+2), b_r at (n+1, n+3) */
+      const int32_t a0 = __ssub16(__sxtb16(w0), zz),
+                    a1 = __ssub16(__sxtb16(w1), zz),
+                    a2 = __ssub16(__sxtb16(w2), zz),
+                    a3 = __ssub16(__sxtb16(w3), zz);
+      const int32_t b0 = __ssub16(__sxtb16(__ror(w0, 8)), zz),
+                    b1 = __ssub16(__sxtb16(__ror(w1, 8)), zz),
+                    b2 = __ssub16(__sxtb16(__ror(w2, 8)), zz),
+                    b3 = __ssub16(__sxtb16(__ror(w3, 8)), zz);
+      /* SMLAD order inside the group: (k0, k2), (k1, k3) */
+      int32_t *d = (int32_t *)(dst + ((n >> 1) * G + (k >> 2)) * 8);
+      d[0] = tfk__pk_lo(a0, a2);
+      d[1] = tfk__pk_lo(a1, a3);
+      d[2] = tfk__pk_lo(b0, b2);
+      d[3] = tfk__pk_lo(b1, b3);
+      d += 4 * G;
+      d[0] = tfk__pk_hi(a0, a2);
+      d[1] = tfk__pk_hi(a1, a3);
+      d[2] = tfk__pk_hi(b0, b2);
+      d[3] = tfk__pk_hi(b1, b3);
+    }
+    for (; n < N; ++n)
+      for (int32_t r = 0; r < 4; ++r)
+        dst[TFK_TRIDX(n, k + r)] = (int16_t)(s[r * ld + n] - zp);
+  }
+  for (; k < K; ++k)
+    for (int32_t n = 0; n < N; ++n)
+      dst[TFK_TRIDX(n, k)] = (int16_t)(src[k * ld + n] - zp);
+  for (; k < K4; ++k)
+    for (int32_t n = 0; n < N; ++n)
+      dst[TFK_TRIDX(n, k)] = 0;
+  if (N & 1)
+    for (k = 0; k < K4; ++k)
+      dst[TFK_TRIDX(N, k)] = 0;
+#undef TFK_TRIDX
+}
+
+/* The int16 2x2 micro-kernel (W groups 16 bytes apart) starting from zero:
+ * SMUAD on the first group saves zeroing four accumulators per block, which
+ * matters for short reductions (Q.K^T with P = 16 is 4 groups). */
+#define TFK_MK22_I16Z                                                          \
+  "ldrd %[t0], %[t1], [%[x]], #8\n\t"                                          \
+  "ldrd %[t4], %[t5], [%[w], #8]\n\t"                                          \
+  "ldrd %[t2], %[t3], [%[w]], #16\n\t"                                         \
+  "smuad %[a00], %[t0], %[t2]\n\t"                                             \
+  "smlad %[a00], %[t1], %[t3], %[a00]\n\t"                                     \
+  "smuad %[a01], %[t0], %[t4]\n\t"                                             \
+  "smlad %[a01], %[t1], %[t5], %[a01]\n\t"                                     \
+  "ldrd %[t0], %[t1], [%[x]], #8\n\t"                                          \
+  "smuad %[a10], %[t0], %[t2]\n\t"                                             \
+  "smlad %[a10], %[t1], %[t3], %[a10]\n\t"                                     \
+  "smuad %[a11], %[t0], %[t4]\n\t"                                             \
+  "smlad %[a11], %[t1], %[t5], %[a11]\n\t"
+
+TFK_INLINE void tfk__mk22z(const int32_t *x, const int32_t *w, int32_t G,
+                           int32_t acc[4]) {
+#ifndef TFK_NO_ASM
+  if (G > 0) {
+    int32_t a00, a01, a10, a11, t0, t1, t2, t3, t4, t5;
+    __asm__ volatile(TFK_MK22_I16Z
+                     : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10),
+                       [a11] "=&r"(a11), [x] "+r"(x), [w] "+r"(w),
+                       [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),
+                       [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5)
+                     :
+                     : "memory");
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+    tfk__mk22_i16_w16(x, w, G - 1, acc);
+    return;
+  }
+#endif
+  acc[0] = acc[1] = acc[2] = acc[3] = 0;
+  tfk__mk22(x, w, G, 1, 16, acc);
+}
+
+#endif /* TFK_MATMUL_CORE_H */
