@@ -19,7 +19,7 @@ instructions per unit, the CMSIS-NN count, ours/CMSIS-NN, the target ratio,
 the layer's weight bytes (compile report), the model's flash, and whether
 the emulator output is bit-exact against the host reference.
 
-Conv and FC layers are built with --weight-format int8, int16 and auto.
+Conv and FC layers are built with --weight-storage int8, int16 and auto.
 See bench/README.md for the layer definitions (layers f and h in particular).
 
 Transformer rows: the single layers f (batch matmul), g (softmax), h (add)
@@ -392,7 +392,7 @@ def bench_one(args, key, fmt, cmsis):
                work=work, unit=unit, cmsis_nn=cmsis.get(key), target=TARGETS.get(key),
                speedup_target=SPEEDUP_TARGETS.get(key), dir=d, errors=[])
     measure(args, row, d, model, rng, ops,
-            ["--weight-format", fmt] if weighted else [])
+            ["--weight-storage", fmt] if weighted else [])
     if row.get("instructions"):
         row["per_unit"] = row["instructions"] / float(work)
         if row["cmsis_nn"]:

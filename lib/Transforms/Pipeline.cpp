@@ -20,7 +20,8 @@ void addQuantizePipeline(mlir::OpPassManager &pm, const CompileOptions &options)
   pm.addPass(createFuseAttention());
   SelectKernelsOptions select;
   select.flashBudget = options.flashBudget;
-  select.weightFormat = options.weightFormat;
+  select.weightStorage = options.weightStorage;
+  select.cpu = options.cpu;
   pm.addPass(createSelectKernels(select));
   PlanMemoryOptions plan;
   plan.sramBudget = options.sramBudget;

@@ -23,6 +23,7 @@
 #include "tinyformer/Transforms/Passes.h"
 
 #include "tinyformer/CostModel/CostModel.h"
+#include "tinyformer/Kernels/KernelRegistry.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -69,14 +70,15 @@ struct PlanMemoryPass : tinyformer::impl::PlanMemoryBase<PlanMemoryPass> {
   void runOnOperation() override;
 };
 
-StringRef kernelOf(Operation *op) {
-  StringAttr k = op->getAttrOfType<StringAttr>(attr::kKernel);
-  return k ? k.getValue() : StringRef();
+/// The registry entry of the kernel chosen for `op` (null before selection).
+const tinyformer::KernelInfo *kernelOf(Operation *op) {
+  KernelAttr k = tinyformer::chosenKernel(op);
+  return k ? &tinyformer::kernelInfo(k.getKind()) : nullptr;
 }
 
-bool isElementwiseInPlace(Operation *op) {
-  StringRef k = kernelOf(op);
-  return k == "add" || k == "requantize" || k == "lut" || k == "layer_norm";
+bool isAlias(Operation *op) {
+  KernelAttr k = tinyformer::chosenKernel(op);
+  return k && k.getKind() == KernelKind::alias;
 }
 
 int64_t bytesOf(Value v) { return cast<ShapedType>(v.getType()).getNumElements(); }
@@ -107,7 +109,7 @@ FailureOr<Plan> plan(func::FuncOp func,
   std::function<bool(Value)> returned = [&](Value v) {
     return llvm::any_of(v.getUsers(), [&](Operation *u) {
       return isa<func::ReturnOp>(u) ||
-             (kernelOf(u) == "alias" && returned(u->getResult(0)));
+             (isAlias(u) && returned(u->getResult(0)));
     });
   };
   for (BlockArgument arg : func.getArguments()) {
@@ -122,13 +124,13 @@ FailureOr<Plan> plan(func::FuncOp func,
     Operation *op = &opRef;
     if (isa<ConstantOp, func::ReturnOp>(op))
       continue;
-    if (!op->hasAttr(attr::kKernel))
+    if (!tinyformer::chosenKernel(op))
       return op->emitOpError() << "has no kernel: run sparse-tiny-select-kernels "
                                   "before memory planning";
     Value out = op->getResult(0);
     int64_t s = step[op];
-    StringRef kernel = kernelOf(op);
-    if (kernel == "alias") {
+    const tinyformer::KernelInfo &kernel = *kernelOf(op);
+    if (kernel.kind == KernelKind::alias) {
       Location at = p.where[op->getOperand(0)];
       p.where[out] = at;
       buffers[at.buffer].last = std::max(buffers[at.buffer].last, lastUse(out));
@@ -155,12 +157,12 @@ FailureOr<Plan> plan(func::FuncOp func,
       return it->second;
     };
     std::optional<Location> at;
-    if (isElementwiseInPlace(op)) {
+    if (kernel.inPlace) {
       for (Value operand : op->getOperands())
         if (bytesOf(operand) == bytesOf(out))
           if ((at = dying(operand)))
             break;
-    } else if (kernel == "fully_connected") {
+    } else if (kernel.overwritesTokens) {
       // Token overwriting.
       Value in = op->getOperand(0);
       int64_t k = cast<ShapedType>(op->getOperand(1).getType()).getDimSize(1);
@@ -263,12 +265,12 @@ void PlanMemoryPass::runOnOperation() {
   func::FuncOp func = funcs.front();
   Builder builder(&getContext());
   auto scratchOf = [](Operation *op) -> int64_t {
-    StringRef kernel = kernelOf(op);
-    if (kernel.empty())
+    KernelAttr kernel = tinyformer::chosenKernel(op);
+    if (!kernel)
       return 0;
-    auto format = op->getAttrOfType<StringAttr>(attr::kWeightFormat);
-    return tinyformer::estimateCost(op, kernel,
-                                    format && format.getValue() == "int16")
+    return tinyformer::estimateCost(op, tinyformer::kernelInfo(kernel.getKind()),
+                                    kernel.getStorage(),
+                                    tinyformer::targetCpuOf(op))
         .scratchBytes;
   };
 

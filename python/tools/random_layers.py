@@ -27,7 +27,7 @@ for some: fused_qk for one head, none for more).
 For each case it writes a float32 calibration batch (8 samples, a random,
 often asymmetric range) and a test input (three samples: one inside the
 calibration range, one 20% past it, and the first calibration sample),
-compiles the model (--weight-format int8 and int16 for conv/FC/attention,
+compiles the model (--weight-storage int8 and int16 for conv/FC/attention,
 auto otherwise, plus --fwsa for some attention blocks) for each board's CPU,
 runs it on the emulator and on the host INT8 reference, and checks that
   - the compile report shows the expected layers (layer_norm, a lut kernel,
@@ -1033,10 +1033,10 @@ def check_case(args, index, boards):
     # Builds: (name, extra compile options, group). The host outputs of the
     # builds of one group must be identical; --fwsa changes the arithmetic
     # (other weights, keys = the input), so it is a group of its own.
-    builds = [(wf, ["--weight-format", wf], 0) for wf in
+    builds = [(wf, ["--weight-storage", wf], 0) for wf in
               (("int8", "int16") if case["weighted"] else ("auto",))]
     if case.get("fwsa") is not None:
-        builds.append(("fwsa", ["--weight-format", "int8", "--fwsa"], 1))
+        builds.append(("fwsa", ["--weight-storage", "int8", "--fwsa"], 1))
     problems = []
     ran = []
     host_ref = {}  # group -> (label, array)

@@ -8,7 +8,7 @@
 
 module attributes {sparse_tiny.arena_size = 0 : i64} {
   func.func @f(%x: tensor<1x4x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.1>> {
-    %r = sparse_tiny.relu %x {sparse_tiny.kernel = "requantize", sparse_tiny.buffer = "output"} : (tensor<1x4x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.1>>
+    %r = sparse_tiny.relu %x {sparse_tiny.kernel = #sparse_tiny.kernel<requantize>, sparse_tiny.buffer = "output"} : (tensor<1x4x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.1>>
     return %r : tensor<1x4x!quant.uniform<i8:f32, 0.1>>
   }
 }

@@ -9,7 +9,7 @@
 module attributes {sparse_tiny.arena_size = 0 : i64} {
   func.func @slice_runs(%x: !i) -> !o {
     // expected-error@+1 {{'sparse_tiny.slice' op slice into 300 separate runs has no kernel (at most 256)}}
-    %y = sparse_tiny.slice %x {offsets = array<i64: 0, 0, 0>, sizes = array<i64: 1, 300, 1>, strides = array<i64: 1, 1, 1>, sparse_tiny.kernel = "slice", sparse_tiny.buffer = "output"} : (!i) -> !o
+    %y = sparse_tiny.slice %x {offsets = array<i64: 0, 0, 0>, sizes = array<i64: 1, 300, 1>, strides = array<i64: 1, 1, 1>, sparse_tiny.kernel = #sparse_tiny.kernel<slice>, sparse_tiny.buffer = "output"} : (!i) -> !o
     return %y : !o
   }
 }
@@ -22,7 +22,7 @@ module attributes {sparse_tiny.arena_size = 0 : i64} {
 module attributes {sparse_tiny.arena_size = 0 : i64} {
   func.func @concat_blocks(%x: !i) -> !o {
     // expected-error@+1 {{'sparse_tiny.concat' op concat with 65 blocks per input has no kernel (at most 64)}}
-    %y = sparse_tiny.concat %x, %x {axis = 2 : i64, sparse_tiny.kernel = "concat", sparse_tiny.buffer = "output"} : (!i, !i) -> !o
+    %y = sparse_tiny.concat %x, %x {axis = 2 : i64, sparse_tiny.kernel = #sparse_tiny.kernel<concat>, sparse_tiny.buffer = "output"} : (!i, !i) -> !o
     return %y : !o
   }
 }
@@ -36,7 +36,7 @@ module attributes {sparse_tiny.arena_size = 0 : i64} {
   func.func @matmul_broadcast(%x: !a) -> !b {
     %c = sparse_tiny.constant dense<1> : tensor<3x2x2xi8> : !b
     // expected-error@+1 {{'sparse_tiny.matmul' op batch matmul broadcasting other than one rhs for every batch has no kernel}}
-    %y = sparse_tiny.matmul %x, %c {sparse_tiny.kernel = "batch_matmul", sparse_tiny.buffer = "output"} : (!a, !b) -> !b
+    %y = sparse_tiny.matmul %x, %c {sparse_tiny.kernel = #sparse_tiny.kernel<batch_matmul>, sparse_tiny.buffer = "output"} : (!a, !b) -> !b
     return %y : !b
   }
 }
@@ -52,7 +52,7 @@ module attributes {sparse_tiny.arena_size = 0 : i64} {
     %g = sparse_tiny.constant dense<1.0> : tensor<4xf32> : tensor<4xf32>
     %b = sparse_tiny.constant dense<0.0> : tensor<4xf32> : tensor<4xf32>
     // expected-error@+1 {{'sparse_tiny.layer_norm' op in INT8 form: epsilon 1.000000e-05 is too large for the input scale 1.000000e-12 (integer LayerNorm needs eps * C^2 / s_in^2 below 2^62)}}
-    %y = sparse_tiny.layer_norm %x, %g, %b {axis = 2 : i64, epsilon = 1.0e-05 : f32, sparse_tiny.kernel = "layer_norm", sparse_tiny.buffer = "output"} : (!i, tensor<4xf32>, tensor<4xf32>) -> !o
+    %y = sparse_tiny.layer_norm %x, %g, %b {axis = 2 : i64, epsilon = 1.0e-05 : f32, sparse_tiny.kernel = #sparse_tiny.kernel<layer_norm>, sparse_tiny.buffer = "output"} : (!i, tensor<4xf32>, tensor<4xf32>) -> !o
     return %y : !o
   }
 }

@@ -147,13 +147,13 @@ module attributes {sparse_tiny.arena_lower_bound = 112 : i64, sparse_tiny.arena_
   func.func @net(%arg0: tensor<1x1x4x4x!quant.uniform<i8:f32, 2.000000e-02>>) -> tensor<1x3x!quant.uniform<i8:f32, 3.906250e-03:-128>> {
     %0 = sparse_tiny.constant dense<[[[[50, -127, 0], [25, 13, 100], [0, 0, 0]]], [[[127, 0, -50], [25, 0, 0], [0, 0, -100]]]]> : tensor<2x1x3x3xi8> : tensor<2x1x3x3x!quant.uniform<i8<-127:127>:f32:0, {1.000000e-02,2.000000e-02}>>
     %1 = sparse_tiny.constant dense<[500, -500]> : tensor<2xi32> : tensor<2x!quant.uniform<i32:f32:0, {2.000000e-04,4.000000e-04}>>
-    %2 = sparse_tiny.conv2d %arg0, %0, %1 {clamp_min = 0.000000e+00 : f32, padding = array<i64: 1, 1, 1, 1>, sparse_tiny.est_instructions = 622 : i64, sparse_tiny.kernel = "conv2d", sparse_tiny.offset = 80 : i64, sparse_tiny.scratch_bytes = 80 : i64, sparse_tiny.scratch_offset = 0 : i64, sparse_tiny.weight_format = "int8", strides = array<i64: 1, 1>} : (tensor<1x1x4x4x!quant.uniform<i8:f32, 2.000000e-02>>, tensor<2x1x3x3x!quant.uniform<i8<-127:127>:f32:0, {1.000000e-02,2.000000e-02}>>, tensor<2x!quant.uniform<i32:f32:0, {2.000000e-04,4.000000e-04}>>) -> tensor<1x2x4x4x!quant.uniform<i8:f32, 5.000000e-02:-128>>
-    %3 = sparse_tiny.max_pool2d %2 {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, sparse_tiny.est_instructions = 128 : i64, sparse_tiny.kernel = "max_pool", sparse_tiny.offset = 112 : i64, strides = array<i64: 2, 2>} : (tensor<1x2x4x4x!quant.uniform<i8:f32, 5.000000e-02:-128>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 5.000000e-02:-128>>
-    %4 = sparse_tiny.reshape %3 {sparse_tiny.est_instructions = 0 : i64, sparse_tiny.kernel = "alias", sparse_tiny.offset = 112 : i64} : (tensor<1x2x2x2x!quant.uniform<i8:f32, 5.000000e-02:-128>>) -> tensor<1x8x!quant.uniform<i8:f32, 5.000000e-02:-128>>
+    %2 = sparse_tiny.conv2d %arg0, %0, %1 {clamp_min = 0.000000e+00 : f32, padding = array<i64: 1, 1, 1, 1>, sparse_tiny.kernel = #sparse_tiny.kernel<conv2d>, sparse_tiny.offset = 80 : i64, sparse_tiny.scratch_bytes = 80 : i64, sparse_tiny.scratch_offset = 0 : i64, strides = array<i64: 1, 1>} : (tensor<1x1x4x4x!quant.uniform<i8:f32, 2.000000e-02>>, tensor<2x1x3x3x!quant.uniform<i8<-127:127>:f32:0, {1.000000e-02,2.000000e-02}>>, tensor<2x!quant.uniform<i32:f32:0, {2.000000e-04,4.000000e-04}>>) -> tensor<1x2x4x4x!quant.uniform<i8:f32, 5.000000e-02:-128>>
+    %3 = sparse_tiny.max_pool2d %2 {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, sparse_tiny.kernel = #sparse_tiny.kernel<max_pool>, sparse_tiny.offset = 112 : i64, strides = array<i64: 2, 2>} : (tensor<1x2x4x4x!quant.uniform<i8:f32, 5.000000e-02:-128>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 5.000000e-02:-128>>
+    %4 = sparse_tiny.reshape %3 {sparse_tiny.kernel = #sparse_tiny.kernel<alias>, sparse_tiny.offset = 112 : i64} : (tensor<1x2x2x2x!quant.uniform<i8:f32, 5.000000e-02:-128>>) -> tensor<1x8x!quant.uniform<i8:f32, 5.000000e-02:-128>>
     %5 = sparse_tiny.constant dense<[[16, 32, 48, 63, 79, 95, 111, 127], [-16, -32, -48, -63, -79, -95, -111, -127], [127, 0, 0, 0, 0, 0, 0, -127]]> : tensor<3x8xi8> : tensor<3x8x!quant.uniform<i8<-127:127>:f32:0, {6.300000e-03,6.300000e-03,6.300000e-03}>>
     %6 = sparse_tiny.constant dense<[159, 0, -159]> : tensor<3xi32> : tensor<3x!quant.uniform<i32:f32:0, {3.150000e-04,3.150000e-04,3.150000e-04}>>
-    %7 = sparse_tiny.fully_connected %4, %5, %6 {sparse_tiny.est_instructions = 52 : i64, sparse_tiny.kernel = "fully_connected", sparse_tiny.offset = 80 : i64, sparse_tiny.scratch_bytes = 76 : i64, sparse_tiny.scratch_offset = 0 : i64, sparse_tiny.weight_format = "int8"} : (tensor<1x8x!quant.uniform<i8:f32, 5.000000e-02:-128>>, tensor<3x8x!quant.uniform<i8<-127:127>:f32:0, {6.300000e-03,6.300000e-03,6.300000e-03}>>, tensor<3x!quant.uniform<i32:f32:0, {3.150000e-04,3.150000e-04,3.150000e-04}>>) -> tensor<1x3x!quant.uniform<i8:f32, 1.000000e-01:3>>
-    %8 = sparse_tiny.softmax %7 {axis = 1 : i64, sparse_tiny.buffer = "output", sparse_tiny.est_instructions = 48 : i64, sparse_tiny.kernel = "softmax"} : (tensor<1x3x!quant.uniform<i8:f32, 1.000000e-01:3>>) -> tensor<1x3x!quant.uniform<i8:f32, 3.906250e-03:-128>>
+    %7 = sparse_tiny.fully_connected %4, %5, %6 {sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected>, sparse_tiny.offset = 80 : i64, sparse_tiny.scratch_bytes = 76 : i64, sparse_tiny.scratch_offset = 0 : i64} : (tensor<1x8x!quant.uniform<i8:f32, 5.000000e-02:-128>>, tensor<3x8x!quant.uniform<i8<-127:127>:f32:0, {6.300000e-03,6.300000e-03,6.300000e-03}>>, tensor<3x!quant.uniform<i32:f32:0, {3.150000e-04,3.150000e-04,3.150000e-04}>>) -> tensor<1x3x!quant.uniform<i8:f32, 1.000000e-01:3>>
+    %8 = sparse_tiny.softmax %7 {axis = 1 : i64, sparse_tiny.buffer = "output", sparse_tiny.kernel = #sparse_tiny.kernel<softmax>} : (tensor<1x3x!quant.uniform<i8:f32, 1.000000e-01:3>>) -> tensor<1x3x!quant.uniform<i8:f32, 3.906250e-03:-128>>
     return %8 : tensor<1x3x!quant.uniform<i8:f32, 3.906250e-03:-128>>
   }
 }
@@ -205,8 +205,8 @@ module attributes {sparse_tiny.arena_lower_bound = 112 : i64, sparse_tiny.arena_
 !y = tensor<1x64x!quant.uniform<i8:f32, 0.2:1>>
 module attributes {sparse_tiny.arena_size = 64 : i64, sparse_tiny.arena_lower_bound = 64 : i64} {
   func.func @res(%x: !x) -> !y {
-    %a = sparse_tiny.relu %x {sparse_tiny.kernel = "requantize", sparse_tiny.offset = 0 : i64} : (!x) -> !a loc("relu_node")
-    %s = sparse_tiny.add %a, %x {clamp_min = 0.0 : f32, sparse_tiny.kernel = "add", sparse_tiny.buffer = "output"} : (!a, !x) -> !y
+    %a = sparse_tiny.relu %x {sparse_tiny.kernel = #sparse_tiny.kernel<requantize>, sparse_tiny.offset = 0 : i64} : (!x) -> !a loc("relu_node")
+    %s = sparse_tiny.add %a, %x {clamp_min = 0.0 : f32, sparse_tiny.kernel = #sparse_tiny.kernel<add>, sparse_tiny.buffer = "output"} : (!a, !x) -> !y
     return %s : !y
   }
 }
@@ -217,7 +217,7 @@ module attributes {sparse_tiny.arena_size = 64 : i64, sparse_tiny.arena_lower_bo
 // expected-error@+1 {{run sparse-tiny-plan-memory before lowering}}
 module {
   func.func @unplanned(%x: tensor<1x4x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.1>> {
-    %r = sparse_tiny.relu %x {sparse_tiny.kernel = "requantize"} : (tensor<1x4x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.1>>
+    %r = sparse_tiny.relu %x {sparse_tiny.kernel = #sparse_tiny.kernel<requantize>} : (tensor<1x4x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.1>>
     return %r : tensor<1x4x!quant.uniform<i8:f32, 0.1>>
   }
 }
@@ -227,7 +227,7 @@ module {
 // expected-error@+1 {{lowering expects one function with one input and one result}}
 module attributes {sparse_tiny.arena_size = 0 : i64} {
   func.func @two_inputs(%x: tensor<1x4x!quant.uniform<i8:f32, 0.1>>, %y: tensor<1x4x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.1>> {
-    %s = sparse_tiny.add %x, %y {sparse_tiny.kernel = "add", sparse_tiny.buffer = "output"} : (tensor<1x4x!quant.uniform<i8:f32, 0.1>>, tensor<1x4x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.1>>
+    %s = sparse_tiny.add %x, %y {sparse_tiny.kernel = #sparse_tiny.kernel<add>, sparse_tiny.buffer = "output"} : (tensor<1x4x!quant.uniform<i8:f32, 0.1>>, tensor<1x4x!quant.uniform<i8:f32, 0.1>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.1>>
     return %s : tensor<1x4x!quant.uniform<i8:f32, 0.1>>
   }
 }

@@ -11,7 +11,7 @@
 // PLAN-DAG: (S) {{ *}}112 lower-bound-bytes
 //
 // int8 only: 622 + 128 + 0 + 52 + 48.
-// RUN: tf-opt %S/select-kernels.mlir --sparse-tiny-select-kernels=weight-format=int8 --mlir-pass-statistics -o /dev/null 2>&1 | FileCheck %s --check-prefix=INT8
+// RUN: tf-opt %S/select-kernels.mlir --sparse-tiny-select-kernels=weight-storage=int8 --mlir-pass-statistics -o /dev/null 2>&1 | FileCheck %s --check-prefix=INT8
 // INT8-DAG: (S) {{ *}}0 int16-layers
 // INT8-DAG: (S) {{ *}}850 estimated-instructions
 //

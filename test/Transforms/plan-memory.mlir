@@ -30,13 +30,13 @@
 func.func @net(%arg0: tensor<1x1x4x4x!quant.uniform<i8:f32, 2.000000e-02>>) -> tensor<1x3x!quant.uniform<i8:f32, 3.906250e-03:-128>> {
   %0 = sparse_tiny.constant dense<[[[[50, -127, 0], [25, 13, 100], [0, 0, 0]]], [[[127, 0, -50], [25, 0, 0], [0, 0, -100]]]]> : tensor<2x1x3x3xi8> : tensor<2x1x3x3x!quant.uniform<i8<-127:127>:f32:0, {0.01,0.02}>>
   %1 = sparse_tiny.constant dense<[500, -500]> : tensor<2xi32> : tensor<2x!quant.uniform<i32:f32:0, {2.0E-4,4.0E-4}>>
-  %2 = sparse_tiny.conv2d %arg0, %0, %1 {clamp_min = 0.000000e+00 : f32, padding = array<i64: 1, 1, 1, 1>, sparse_tiny.kernel = "conv2d", sparse_tiny.weight_format = "int16", strides = array<i64: 1, 1>} : (tensor<1x1x4x4x!quant.uniform<i8:f32, 2.000000e-02>>, tensor<2x1x3x3x!quant.uniform<i8<-127:127>:f32:0, {0.01,0.02}>>, tensor<2x!quant.uniform<i32:f32:0, {2.0E-4,4.0E-4}>>) -> tensor<1x2x4x4x!quant.uniform<i8:f32, 5.000000e-02:-128>>
-  %3 = sparse_tiny.max_pool2d %2 {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, sparse_tiny.kernel = "max_pool", strides = array<i64: 2, 2>} : (tensor<1x2x4x4x!quant.uniform<i8:f32, 5.000000e-02:-128>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 5.000000e-02:-128>>
-  %4 = sparse_tiny.reshape %3 {sparse_tiny.kernel = "alias"} : (tensor<1x2x2x2x!quant.uniform<i8:f32, 5.000000e-02:-128>>) -> tensor<1x8x!quant.uniform<i8:f32, 5.000000e-02:-128>>
+  %2 = sparse_tiny.conv2d %arg0, %0, %1 {clamp_min = 0.000000e+00 : f32, padding = array<i64: 1, 1, 1, 1>, sparse_tiny.kernel = #sparse_tiny.kernel<conv2d, storage = int16>, strides = array<i64: 1, 1>} : (tensor<1x1x4x4x!quant.uniform<i8:f32, 2.000000e-02>>, tensor<2x1x3x3x!quant.uniform<i8<-127:127>:f32:0, {0.01,0.02}>>, tensor<2x!quant.uniform<i32:f32:0, {2.0E-4,4.0E-4}>>) -> tensor<1x2x4x4x!quant.uniform<i8:f32, 5.000000e-02:-128>>
+  %3 = sparse_tiny.max_pool2d %2 {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, sparse_tiny.kernel = #sparse_tiny.kernel<max_pool>, strides = array<i64: 2, 2>} : (tensor<1x2x4x4x!quant.uniform<i8:f32, 5.000000e-02:-128>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 5.000000e-02:-128>>
+  %4 = sparse_tiny.reshape %3 {sparse_tiny.kernel = #sparse_tiny.kernel<alias>} : (tensor<1x2x2x2x!quant.uniform<i8:f32, 5.000000e-02:-128>>) -> tensor<1x8x!quant.uniform<i8:f32, 5.000000e-02:-128>>
   %5 = sparse_tiny.constant dense<[[16, 32, 48, 63, 79, 95, 111, 127], [-16, -32, -48, -63, -79, -95, -111, -127], [127, 0, 0, 0, 0, 0, 0, -127]]> : tensor<3x8xi8> : tensor<3x8x!quant.uniform<i8<-127:127>:f32:0, {0.0063,0.0063,0.0063}>>
   %6 = sparse_tiny.constant dense<[159, 0, -159]> : tensor<3xi32> : tensor<3x!quant.uniform<i32:f32:0, {3.15E-4,3.15E-4,3.15E-4}>>
-  %7 = sparse_tiny.fully_connected %4, %5, %6 {sparse_tiny.kernel = "fully_connected", sparse_tiny.weight_format = "int16"} : (tensor<1x8x!quant.uniform<i8:f32, 5.000000e-02:-128>>, tensor<3x8x!quant.uniform<i8<-127:127>:f32:0, {0.0063,0.0063,0.0063}>>, tensor<3x!quant.uniform<i32:f32:0, {3.15E-4,3.15E-4,3.15E-4}>>) -> tensor<1x3x!quant.uniform<i8:f32, 1.000000e-01:3>>
-  %8 = sparse_tiny.softmax %7 {axis = 1 : i64, sparse_tiny.kernel = "softmax"} : (tensor<1x3x!quant.uniform<i8:f32, 1.000000e-01:3>>) -> tensor<1x3x!quant.uniform<i8:f32, 3.906250e-03:-128>>
+  %7 = sparse_tiny.fully_connected %4, %5, %6 {sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, storage = int16>} : (tensor<1x8x!quant.uniform<i8:f32, 5.000000e-02:-128>>, tensor<3x8x!quant.uniform<i8<-127:127>:f32:0, {0.0063,0.0063,0.0063}>>, tensor<3x!quant.uniform<i32:f32:0, {3.15E-4,3.15E-4,3.15E-4}>>) -> tensor<1x3x!quant.uniform<i8:f32, 1.000000e-01:3>>
+  %8 = sparse_tiny.softmax %7 {axis = 1 : i64, sparse_tiny.kernel = #sparse_tiny.kernel<softmax>} : (tensor<1x3x!quant.uniform<i8:f32, 1.000000e-01:3>>) -> tensor<1x3x!quant.uniform<i8:f32, 3.906250e-03:-128>>
   return %8 : tensor<1x3x!quant.uniform<i8:f32, 3.906250e-03:-128>>
 }
 
@@ -61,11 +61,11 @@ func.func @net(%arg0: tensor<1x1x4x4x!quant.uniform<i8:f32, 2.000000e-02>>) -> t
 // CHECK-SAME: sparse_tiny.scratch_bytes = 360 : i64, sparse_tiny.scratch_offset = 0 : i64
 !a = tensor<1x64x!quant.uniform<i8:f32, 0.1:-3>>
 func.func @in_place_add(%x: !a) -> tensor<1x8x!quant.uniform<i8:f32, 0.2:1>> {
-  %a = sparse_tiny.relu %x {sparse_tiny.kernel = "requantize"} : (!a) -> !a
-  %b = sparse_tiny.relu %a {sparse_tiny.kernel = "requantize"} : (!a) -> !a
-  %s = sparse_tiny.add %a, %b {sparse_tiny.kernel = "add"} : (!a, !a) -> !a
+  %a = sparse_tiny.relu %x {sparse_tiny.kernel = #sparse_tiny.kernel<requantize>} : (!a) -> !a
+  %b = sparse_tiny.relu %a {sparse_tiny.kernel = #sparse_tiny.kernel<requantize>} : (!a) -> !a
+  %s = sparse_tiny.add %a, %b {sparse_tiny.kernel = #sparse_tiny.kernel<add>} : (!a, !a) -> !a
   %w = sparse_tiny.constant dense<1> : tensor<8x64xi8> : tensor<8x64x!quant.uniform<i8:f32, 0.01>>
-  %y = sparse_tiny.fully_connected %s, %w {sparse_tiny.kernel = "fully_connected", sparse_tiny.weight_format = "int8"} : (!a, tensor<8x64x!quant.uniform<i8:f32, 0.01>>) -> tensor<1x8x!quant.uniform<i8:f32, 0.2:1>>
+  %y = sparse_tiny.fully_connected %s, %w {sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected>} : (!a, tensor<8x64x!quant.uniform<i8:f32, 0.01>>) -> tensor<1x8x!quant.uniform<i8:f32, 0.2:1>>
   return %y : tensor<1x8x!quant.uniform<i8:f32, 0.2:1>>
 }
 
@@ -86,10 +86,10 @@ func.func @in_place_add(%x: !a) -> tensor<1x8x!quant.uniform<i8:f32, 0.2:1>> {
 // CHECK-SAME: sparse_tiny.buffer = "output"
 !a = tensor<1x64x!quant.uniform<i8:f32, 0.1:-3>>
 func.func @in_place_rhs(%x: !a) -> !a {
-  %a = sparse_tiny.relu %x {sparse_tiny.kernel = "requantize"} : (!a) -> !a
-  %b = sparse_tiny.relu %a {sparse_tiny.kernel = "requantize"} : (!a) -> !a
-  %s = sparse_tiny.add %a, %b {sparse_tiny.kernel = "add"} : (!a, !a) -> !a
-  %t = sparse_tiny.add %s, %a {sparse_tiny.kernel = "add"} : (!a, !a) -> !a
+  %a = sparse_tiny.relu %x {sparse_tiny.kernel = #sparse_tiny.kernel<requantize>} : (!a) -> !a
+  %b = sparse_tiny.relu %a {sparse_tiny.kernel = #sparse_tiny.kernel<requantize>} : (!a) -> !a
+  %s = sparse_tiny.add %a, %b {sparse_tiny.kernel = #sparse_tiny.kernel<add>} : (!a, !a) -> !a
+  %t = sparse_tiny.add %s, %a {sparse_tiny.kernel = #sparse_tiny.kernel<add>} : (!a, !a) -> !a
   return %t : !a
 }
 
@@ -121,13 +121,13 @@ func.func @in_place_rhs(%x: !a) -> !a {
 !a = tensor<1x64x!quant.uniform<i8:f32, 0.1:-3>>
 !t = tensor<2x32x!quant.uniform<i8:f32, 0.1:-3>>
 func.func @alias_extends_lifetime(%x: !a) -> !a {
-  %a = sparse_tiny.relu %x {sparse_tiny.kernel = "requantize"} : (!a) -> !a
-  %r = sparse_tiny.reshape %a {sparse_tiny.kernel = "alias"} : (!a) -> !t
-  %b = sparse_tiny.relu %x {sparse_tiny.kernel = "requantize"} : (!a) -> !a
+  %a = sparse_tiny.relu %x {sparse_tiny.kernel = #sparse_tiny.kernel<requantize>} : (!a) -> !a
+  %r = sparse_tiny.reshape %a {sparse_tiny.kernel = #sparse_tiny.kernel<alias>} : (!a) -> !t
+  %b = sparse_tiny.relu %x {sparse_tiny.kernel = #sparse_tiny.kernel<requantize>} : (!a) -> !a
   %w = sparse_tiny.constant dense<1> : tensor<32x32xi8> : tensor<32x32x!quant.uniform<i8:f32, 0.01>>
-  %f = sparse_tiny.fully_connected %r, %w {sparse_tiny.kernel = "fully_connected", sparse_tiny.weight_format = "int8"} : (!t, tensor<32x32x!quant.uniform<i8:f32, 0.01>>) -> !t
-  %g = sparse_tiny.reshape %f {sparse_tiny.kernel = "alias"} : (!t) -> !a
-  %y = sparse_tiny.add %g, %b {sparse_tiny.kernel = "add"} : (!a, !a) -> !a
+  %f = sparse_tiny.fully_connected %r, %w {sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected>} : (!t, tensor<32x32x!quant.uniform<i8:f32, 0.01>>) -> !t
+  %g = sparse_tiny.reshape %f {sparse_tiny.kernel = #sparse_tiny.kernel<alias>} : (!t) -> !a
+  %y = sparse_tiny.add %g, %b {sparse_tiny.kernel = #sparse_tiny.kernel<add>} : (!a, !a) -> !a
   return %y : !a
 }
 
@@ -139,9 +139,9 @@ func.func @alias_extends_lifetime(%x: !a) -> !a {
 // CHECK-COUNT-3: sparse_tiny.relu {{.*}}sparse_tiny.buffer = "output"
 !a = tensor<1x64x!quant.uniform<i8:f32, 0.1:-3>>
 func.func @chain_in_output(%x: !a) -> !a {
-  %a = sparse_tiny.relu %x {sparse_tiny.kernel = "requantize"} : (!a) -> !a
-  %b = sparse_tiny.relu %a {sparse_tiny.kernel = "requantize"} : (!a) -> !a
-  %c = sparse_tiny.relu %b {sparse_tiny.kernel = "requantize"} : (!a) -> !a
+  %a = sparse_tiny.relu %x {sparse_tiny.kernel = #sparse_tiny.kernel<requantize>} : (!a) -> !a
+  %b = sparse_tiny.relu %a {sparse_tiny.kernel = #sparse_tiny.kernel<requantize>} : (!a) -> !a
+  %c = sparse_tiny.relu %b {sparse_tiny.kernel = #sparse_tiny.kernel<requantize>} : (!a) -> !a
   return %c : !a
 }
 
@@ -165,10 +165,10 @@ func.func @chain_in_output(%x: !a) -> !a {
 !w = tensor<8x64x!quant.uniform<i8:f32, 0.01>>
 !o = tensor<1x8x!quant.uniform<i8:f32, 0.2:1>>
 func.func @unused_result(%x: !a) -> !o {
-  %a = sparse_tiny.relu %x {sparse_tiny.kernel = "requantize"} : (!a) -> !a
+  %a = sparse_tiny.relu %x {sparse_tiny.kernel = #sparse_tiny.kernel<requantize>} : (!a) -> !a
   %w = sparse_tiny.constant dense<1> : tensor<8x64xi8> : !w
-  %dead = sparse_tiny.fully_connected %a, %w {sparse_tiny.kernel = "fully_connected", sparse_tiny.weight_format = "int8"} : (!a, !w) -> !o
-  %y = sparse_tiny.fully_connected %a, %w {sparse_tiny.kernel = "fully_connected", sparse_tiny.weight_format = "int8"} : (!a, !w) -> !o
+  %dead = sparse_tiny.fully_connected %a, %w {sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected>} : (!a, !w) -> !o
+  %y = sparse_tiny.fully_connected %a, %w {sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected>} : (!a, !w) -> !o
   return %y : !o
 }
 
@@ -185,7 +185,7 @@ func.func @no_kernel(%x: !a) -> !a {
 
 // expected-error@+1 {{returns (a reshape of) its input: nothing to compute}}
 func.func @returns_input(%x: tensor<1x64x!quant.uniform<i8:f32, 0.1:-3>>) -> tensor<8x8x!quant.uniform<i8:f32, 0.1:-3>> {
-  %r = sparse_tiny.reshape %x {sparse_tiny.kernel = "alias"} : (tensor<1x64x!quant.uniform<i8:f32, 0.1:-3>>) -> tensor<8x8x!quant.uniform<i8:f32, 0.1:-3>>
+  %r = sparse_tiny.reshape %x {sparse_tiny.kernel = #sparse_tiny.kernel<alias>} : (tensor<1x64x!quant.uniform<i8:f32, 0.1:-3>>) -> tensor<8x8x!quant.uniform<i8:f32, 0.1:-3>>
   return %r : tensor<8x8x!quant.uniform<i8:f32, 0.1:-3>>
 }
 
@@ -203,9 +203,9 @@ func.func @returns_input(%x: tensor<1x64x!quant.uniform<i8:f32, 0.1:-3>>) -> ten
 !o = tensor<1x10x!quant.uniform<i8:f32, 0.1:-3>>
 !r = tensor<10x!quant.uniform<i8:f32, 0.1:-3>>
 func.func @overwrite_not_into_output(%x: !a) -> !r {
-  %a = sparse_tiny.relu %x {sparse_tiny.kernel = "requantize"} : (!a) -> !a
+  %a = sparse_tiny.relu %x {sparse_tiny.kernel = #sparse_tiny.kernel<requantize>} : (!a) -> !a
   %w = sparse_tiny.constant dense<1> : tensor<10x64xi8> : tensor<10x64x!quant.uniform<i8:f32, 0.01>>
-  %f = sparse_tiny.fully_connected %a, %w {sparse_tiny.kernel = "fully_connected", sparse_tiny.weight_format = "int8"} : (!a, tensor<10x64x!quant.uniform<i8:f32, 0.01>>) -> !o
-  %g = sparse_tiny.reshape %f {sparse_tiny.kernel = "alias"} : (!o) -> !r
+  %f = sparse_tiny.fully_connected %a, %w {sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected>} : (!a, tensor<10x64x!quant.uniform<i8:f32, 0.01>>) -> !o
+  %g = sparse_tiny.reshape %f {sparse_tiny.kernel = #sparse_tiny.kernel<alias>} : (!o) -> !r
   return %g : !r
 }

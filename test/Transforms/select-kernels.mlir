@@ -1,7 +1,7 @@
-// Kernel and weight-format selection on an INT8 conv2d -> max_pool2d ->
+// Kernel and weight-storage selection on an INT8 conv2d -> max_pool2d ->
 // reshape -> fully_connected -> softmax model.
 //
-// Cost model (CostModel.cpp), per op, int8 weights / int16 weights:
+// Cost model (the rates of lib/Kernels/KernelRegistry.cpp), per op, int8 weights / int16 weights:
 //   conv2d  32 outputs, 288 MACs: 1.05 * 288 + 10 * 32 = 622 / 0.80 * 288 + 320 = 550
 //           flash: 4 * 2 + 2 * k4(9) = 32 (int16: 56), + 8 * 2 tables = 48 / 72
 //   max_pool 8 outputs, 32 taps: 2 * 32 + 8 * 8 = 128
@@ -14,12 +14,12 @@
 //
 // RUN: tf-opt %s --sparse-tiny-select-kernels | FileCheck %s --check-prefixes=CHECK,BOTH16
 // RUN: tf-opt %s --sparse-tiny-select-kernels=flash-budget=1200 | FileCheck %s --check-prefixes=CHECK,BOTH16
-// RUN: tf-opt %s --sparse-tiny-select-kernels="flash-budget=1100000 weight-format=int16" | FileCheck %s --check-prefixes=CHECK,BOTH16
+// RUN: tf-opt %s --sparse-tiny-select-kernels="flash-budget=1100000 weight-storage=int16" | FileCheck %s --check-prefixes=CHECK,BOTH16
 //
 // Exactly the int8 flash: no room for int16.
 // RUN: tf-opt %s --sparse-tiny-select-kernels=flash-budget=1144 | FileCheck %s --check-prefixes=CHECK,BOTH8
 // RUN: tf-opt %s --sparse-tiny-select-kernels=flash-budget=1167 | FileCheck %s --check-prefixes=CHECK,BOTH8
-// RUN: tf-opt %s --sparse-tiny-select-kernels=weight-format=int8 | FileCheck %s --check-prefixes=CHECK,BOTH8
+// RUN: tf-opt %s --sparse-tiny-select-kernels=weight-storage=int8 | FileCheck %s --check-prefixes=CHECK,BOTH8
 //
 // Room for one upgrade: the conv, which saves the most per byte, goes first
 // (1144 + 24 = 1168); the fc would then need 1200. With 1176 the fc alone
@@ -31,28 +31,34 @@
 // Over budget even with int8 weights, and int16 forced over budget.
 // RUN: not tf-opt %s --sparse-tiny-select-kernels=flash-budget=1143 2>&1 | FileCheck %s --check-prefix=OVER8
 // OVER8: error: the model's constants need 1144 bytes of flash with int8 weights, over the budget of 1143 bytes
-// RUN: not tf-opt %s --sparse-tiny-select-kernels="flash-budget=1199 weight-format=int16" 2>&1 | FileCheck %s --check-prefix=OVER16
+// RUN: not tf-opt %s --sparse-tiny-select-kernels="flash-budget=1199 weight-storage=int16" 2>&1 | FileCheck %s --check-prefix=OVER16
 // OVER16: error: int16 weights need 1200 bytes of flash, over the budget of 1199 bytes
-// RUN: not tf-opt %s --sparse-tiny-select-kernels=weight-format=int4 2>&1 | FileCheck %s --check-prefix=FORMAT
-// FORMAT: error: weight-format must be auto, int8 or int16, got 'int4'
+// RUN: not tf-opt %s --sparse-tiny-select-kernels=weight-storage=int4 2>&1 | FileCheck %s --check-prefix=FORMAT
+// FORMAT: error: weight-storage must be auto, int8 or int16, got 'int4'
+// RUN: not tf-opt %s --sparse-tiny-select-kernels=cpu=cortex-m0 2>&1 | FileCheck %s --check-prefix=CPU
+// CPU: error: cpu must be cortex-m4 or cortex-m7, got 'cortex-m0'
+//
+// The target CPU is recorded on the module; the M7 rates price the same.
+// RUN: tf-opt %s --sparse-tiny-select-kernels=cpu=cortex-m7 | FileCheck %s --check-prefixes=CHECK,BOTH16,M7
+// M7: module attributes {sparse_tiny.target_cpu = #sparse_tiny<cpu cortex_m7>}
 
 // CHECK-LABEL: func.func @net
 // CHECK: sparse_tiny.conv2d
-// BOTH16-SAME: sparse_tiny.est_instructions = 550 : i64, sparse_tiny.kernel = "conv2d", {{.*}}sparse_tiny.weight_format = "int16"
-// CONV16-SAME: sparse_tiny.est_instructions = 550 : i64, sparse_tiny.kernel = "conv2d", {{.*}}sparse_tiny.weight_format = "int16"
-// BOTH8-SAME:  sparse_tiny.est_instructions = 622 : i64, sparse_tiny.kernel = "conv2d", {{.*}}sparse_tiny.weight_format = "int8"
+// BOTH16-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<conv2d, storage = int16, est = 550, flash = 72>
+// CONV16-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<conv2d, storage = int16, est = 550, flash = 72>
+// BOTH8-SAME:  sparse_tiny.kernel = #sparse_tiny.kernel<conv2d, est = 622, flash = 48>
 // CHECK: sparse_tiny.max_pool2d
-// CHECK-SAME: sparse_tiny.est_instructions = 128 : i64, sparse_tiny.kernel = "max_pool"
-// CHECK-NOT: weight_format
+// CHECK-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<max_pool, est = 128>
+// CHECK-NOT: storage
 // CHECK-SAME: : (tensor
 // CHECK: sparse_tiny.reshape
-// CHECK-SAME: {sparse_tiny.est_instructions = 0 : i64, sparse_tiny.kernel = "alias"}
+// CHECK-SAME: {sparse_tiny.kernel = #sparse_tiny.kernel<alias>}
 // CHECK: sparse_tiny.fully_connected
-// BOTH16-SAME: {sparse_tiny.est_instructions = 46 : i64, sparse_tiny.kernel = "fully_connected", sparse_tiny.weight_format = "int16"}
-// CONV16-SAME: {sparse_tiny.est_instructions = 52 : i64, sparse_tiny.kernel = "fully_connected", sparse_tiny.weight_format = "int8"}
-// BOTH8-SAME:  {sparse_tiny.est_instructions = 52 : i64, sparse_tiny.kernel = "fully_connected", sparse_tiny.weight_format = "int8"}
+// BOTH16-SAME: {sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, storage = int16, est = 46, flash = 104>}
+// CONV16-SAME: {sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, est = 52, flash = 72>}
+// BOTH8-SAME:  {sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, est = 52, flash = 72>}
 // CHECK: sparse_tiny.softmax
-// CHECK-SAME: {axis = 1 : i64, sparse_tiny.est_instructions = 48 : i64, sparse_tiny.kernel = "softmax"}
+// CHECK-SAME: {axis = 1 : i64, sparse_tiny.kernel = #sparse_tiny.kernel<softmax, est = 48, flash = 1024>}
 func.func @net(%arg0: tensor<1x1x4x4x!quant.uniform<i8:f32, 2.000000e-02>>) -> tensor<1x3x!quant.uniform<i8:f32, 3.906250e-03:-128>> {
   %0 = sparse_tiny.constant dense<[[[[50, -127, 0], [25, 13, 100], [0, 0, 0]]], [[[127, 0, -50], [25, 0, 0], [0, 0, -100]]]]> : tensor<2x1x3x3xi8> : tensor<2x1x3x3x!quant.uniform<i8<-127:127>:f32:0, {0.01,0.02}>>
   %1 = sparse_tiny.constant dense<[500, -500]> : tensor<2xi32> : tensor<2x!quant.uniform<i32:f32:0, {2.0E-4,4.0E-4}>>

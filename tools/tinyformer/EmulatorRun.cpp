@@ -394,7 +394,7 @@ int runBuild(mlir::MLIRContext &context, StringRef dir, bool host) {
       json::Object l;
       if (i < int64_t(info.layers.size()))
         if (const json::Object *from = info.layers[i].getAsObject())
-          for (StringRef key : {"name", "op", "kernel", "weight_format", "macs",
+          for (StringRef key : {"name", "op", "kernel", "weight_storage", "weight_format", "macs",
                                 "estimated_instructions"})
             if (const json::Value *v = from->get(key))
               l[key] = *v;

@@ -1,11 +1,11 @@
 //===- CostModel.h - what an INT8 layer costs on a Cortex-M -----*- C++ -*-===//
 //
-// One answer to "what does this op cost" for kernel selection, the compile
-// report and (later) the NAS drivers: estimated executed instructions,
-// flash bytes (packed constants) and scratch bytes. Instruction estimates
-// are linear in the work (α per MAC or element + β per output), with
-// coefficients fitted to emulator counts of the generated kernels
-// (docs/performance.md says how they were measured).
+// The shape side of "what does this op cost": the work of an op (MACs or
+// elements) and the attention tile's sizes. The per-kernel rates and sizes
+// are in the kernel registry (tinyformer/Kernels/KernelRegistry.h), whose
+// estimateCost answers for kernel selection, the compile report and (later)
+// the NAS drivers: estimated executed instructions (α per MAC or element +
+// β per output, fitted to emulator counts), flash and scratch bytes.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TINYFORMER_COSTMODEL_COSTMODEL_H
@@ -18,19 +18,12 @@
 
 namespace tinyformer {
 
-/// The kernel a dense INT8 op maps to ("" if none does).
-llvm::StringRef denseKernelFor(mlir::Operation *op);
-
 struct LayerCost {
   int64_t macs = 0;         ///< multiply-accumulates (or elements moved)
   int64_t instructions = 0; ///< estimate
   int64_t flashBytes = 0;   ///< packed weights and tables
   int64_t scratchBytes = 0; ///< kernel scratch in the arena
 };
-
-/// Cost of `op` with kernel `kernel` and weight format `int16Weights`.
-LayerCost estimateCost(mlir::Operation *op, llvm::StringRef kernel,
-                       bool int16Weights);
 
 /// Multiply-accumulates of conv / linear ops, elements for the others.
 int64_t workOf(mlir::Operation *op);

@@ -18,10 +18,12 @@ namespace tinyformer {
 
 /// Attribute names the passes hand to each other.
 namespace attr {
+/// On each INT8 op: the #sparse_tiny.kernel<...> selection chose, and the
+/// alternatives it weighed (an array of #sparse_tiny.kernel<...>).
 inline constexpr llvm::StringLiteral kKernel = "sparse_tiny.kernel";
-inline constexpr llvm::StringLiteral kWeightFormat = "sparse_tiny.weight_format";
-inline constexpr llvm::StringLiteral kEstInstructions =
-    "sparse_tiny.est_instructions";
+inline constexpr llvm::StringLiteral kAlternatives = "sparse_tiny.alternatives";
+/// On the module: #sparse_tiny<cpu ...>, the core the model is built for.
+inline constexpr llvm::StringLiteral kTargetCpu = "sparse_tiny.target_cpu";
 inline constexpr llvm::StringLiteral kOffset = "sparse_tiny.offset";
 inline constexpr llvm::StringLiteral kScratchOffset = "sparse_tiny.scratch_offset";
 inline constexpr llvm::StringLiteral kScratchBytes = "sparse_tiny.scratch_bytes";

@@ -103,21 +103,34 @@ def FuseAttention : Pass<"sparse-tiny-fuse-attention", "mlir::ModuleOp"> {
 }
 
 def SelectKernels : Pass<"sparse-tiny-select-kernels", "mlir::ModuleOp"> {
-  let summary = "Choose each INT8 op's kernel and weight format by cost";
+  let summary = "Choose each INT8 op's kernel and weight storage by cost";
   let description = [{
-    Sets `sparse_tiny.kernel` on every INT8 compute op (dense kernels today;
-    sparse ones slot in here) and, for conv2d / fully_connected,
-    `sparse_tiny.weight_format`: `int8`, or `int16` (weights pre-extended
-    offline: fewer instructions, twice the weight flash). int16 is granted
-    greedily by instructions saved per extra flash byte while the model's
-    estimated flash stays within `flash-budget`. Also records the cost
-    model's estimate `sparse_tiny.est_instructions` per op.
+    Sets `sparse_tiny.kernel = #sparse_tiny.kernel<kind, storage = ...,
+    est = instructions, flash = bytes>` on every INT8 compute op, from the
+    kernels of the registry that serve it (lib/Kernels/KernelRegistry.cpp),
+    priced by the cost model for the target CPU (`cpu`, also recorded on
+    the module as `sparse_tiny.target_cpu`). For layers with weights the
+    weight storage is `int8`, or `int16` (weights pre-extended offline:
+    fewer instructions, twice the weight flash), granted greedily by
+    instructions saved per extra flash byte while the model's estimated
+    flash stays within `flash-budget`.
+
+    ```mlir
+    // before
+    %y = sparse_tiny.fully_connected %x, %w, %b : ...
+    // after
+    %y = sparse_tiny.fully_connected %x, %w, %b
+           {sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected,
+              storage = int16, est = 45875, flash = 133120>} : ...
+    ```
   }];
   let options = [
     Option<"flashBudget", "flash-budget", "int64_t", /*default=*/"1048576",
            "flash bytes the weights and code may use">,
-    Option<"weightFormat", "weight-format", "std::string", /*default=*/"\"auto\"",
+    Option<"weightStorage", "weight-storage", "std::string", /*default=*/"\"auto\"",
            "auto | int8 | int16">,
+    Option<"cpu", "cpu", "std::string", /*default=*/"\"cortex-m4\"",
+           "cortex-m4 | cortex-m7: whose fitted rates price the kernels">,
   ];
   let statistics = [
     Statistic<"numInt16", "int16-layers", "layers given int16 weights">,

@@ -13,7 +13,8 @@ struct CompileOptions {
   std::string method = "minmax";
   double percentile = 99.99;
   int64_t flashBudget = 1 << 20;
-  std::string weightFormat = "auto";
+  std::string weightStorage = "auto"; ///< auto | int8 | int16
+  std::string cpu = "cortex-m4";      ///< prices the kernels with its rates
   int64_t sramBudget = 0; ///< arena bytes; 0: no limit
   bool fuseQkWeights = false; ///< Fused-Weight Self-Attention where it pays
 };

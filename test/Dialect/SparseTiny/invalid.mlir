@@ -8,19 +8,19 @@
 // #sparse_tiny.encoding
 //===----------------------------------------------------------------------===//
 
-// E1: block_sparse needs a block shape.
-func.func @encoding_e1_block_sparse_without_block() -> tensor<8x4xf32> {
-  // expected-error@+1 {{E1: a block shape is required for block_sparse and allowed for no other format}}
-  %0 = sparse_tiny.constant dense<1.0> : tensor<8x4xf32> {encoding = #sparse_tiny.encoding<block_sparse>} : tensor<8x4xf32>
+// E1: block needs a block shape.
+func.func @encoding_e1_block_without_shape() -> tensor<8x4xf32> {
+  // expected-error@+1 {{E1: a shape is required for block and n_m and allowed for no other pattern}}
+  %0 = sparse_tiny.constant dense<1.0> : tensor<8x4xf32> {encoding = #sparse_tiny.encoding<block>} : tensor<8x4xf32>
   return %0 : tensor<8x4xf32>
 }
 
 // -----
 
-// E1: a block shape is not allowed for csr.
-func.func @encoding_e1_csr_with_block() -> tensor<8x4xf32> {
-  // expected-error@+1 {{E1: a block shape is required for block_sparse and allowed for no other format}}
-  %0 = sparse_tiny.constant dense<1.0> : tensor<8x4xf32> {encoding = #sparse_tiny.encoding<csr, [4, 1]>} : tensor<8x4xf32>
+// E1: a shape is not allowed for unstructured.
+func.func @encoding_e1_unstructured_with_shape() -> tensor<8x4xf32> {
+  // expected-error@+1 {{E1: a shape is required for block and n_m and allowed for no other pattern}}
+  %0 = sparse_tiny.constant dense<1.0> : tensor<8x4xf32> {encoding = #sparse_tiny.encoding<unstructured, [4, 1]>} : tensor<8x4xf32>
   return %0 : tensor<8x4xf32>
 }
 
@@ -28,8 +28,8 @@ func.func @encoding_e1_csr_with_block() -> tensor<8x4xf32> {
 
 // E2: the block shape has two entries.
 func.func @encoding_e2_three_entries() -> tensor<8x4xf32> {
-  // expected-error@+1 {{E2: the block shape must have two positive entries}}
-  %0 = sparse_tiny.constant dense<1.0> : tensor<8x4xf32> {encoding = #sparse_tiny.encoding<block_sparse, [4, 1, 1]>} : tensor<8x4xf32>
+  // expected-error@+1 {{E2: the shape must have two positive entries}}
+  %0 = sparse_tiny.constant dense<1.0> : tensor<8x4xf32> {encoding = #sparse_tiny.encoding<block, [4, 1, 1]>} : tensor<8x4xf32>
   return %0 : tensor<8x4xf32>
 }
 
@@ -37,9 +37,49 @@ func.func @encoding_e2_three_entries() -> tensor<8x4xf32> {
 
 // E2: the block shape's entries are positive.
 func.func @encoding_e2_zero_entry() -> tensor<8x4xf32> {
-  // expected-error@+1 {{E2: the block shape must have two positive entries}}
-  %0 = sparse_tiny.constant dense<1.0> : tensor<8x4xf32> {encoding = #sparse_tiny.encoding<block_sparse, [4, 0]>} : tensor<8x4xf32>
+  // expected-error@+1 {{E2: the shape must have two positive entries}}
+  %0 = sparse_tiny.constant dense<1.0> : tensor<8x4xf32> {encoding = #sparse_tiny.encoding<block, [4, 0]>} : tensor<8x4xf32>
   return %0 : tensor<8x4xf32>
+}
+
+// -----
+
+// E2: N:M needs N < M.
+func.func @encoding_e2_n_not_below_m() -> tensor<8x4xf32> {
+  // expected-error@+1 {{E2: n_m needs N < M, got 4:4}}
+  %0 = sparse_tiny.constant dense<1.0> : tensor<8x4xf32> {encoding = #sparse_tiny.encoding<n_m, [4, 4]>} : tensor<8x4xf32>
+  return %0 : tensor<8x4xf32>
+}
+
+// -----
+
+// E3: counts are not negative.
+func.func @encoding_e3_negative_count() -> tensor<8x4xf32> {
+  // expected-error@+1 {{E3: counts must not be negative}}
+  %0 = sparse_tiny.constant dense<1.0> : tensor<8x4xf32> {encoding = #sparse_tiny.encoding<unstructured, nnz = 3, empty_rows = -2>} : tensor<8x4xf32>
+  return %0 : tensor<8x4xf32>
+}
+
+//===----------------------------------------------------------------------===//
+// #sparse_tiny.kernel
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// K1: only kernels with weights have a weight storage.
+func.func @kernel_k1_storage_without_weights(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{K1: kernel add has no weights to store as int16}}
+  %0 = sparse_tiny.add %a, %a {sparse_tiny.kernel = #sparse_tiny.kernel<add, storage = int16>} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// K2: estimates are not negative.
+func.func @kernel_k2_negative_estimate(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{K2: estimates must not be negative}}
+  %0 = sparse_tiny.add %a, %a {sparse_tiny.kernel = #sparse_tiny.kernel<add, est = -5>} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
 }
 
 //===----------------------------------------------------------------------===//
@@ -78,16 +118,25 @@ func.func @constant_c2_storage_type() -> tensor<2x!quant.uniform<i8:f32, 0.05:-3
 // constant C3: a sparse encoding needs rank >= 2.
 func.func @constant_c3_sparse_rank() -> tensor<8xf32> {
   // expected-error@+1 {{'sparse_tiny.constant' op C3: a sparse encoding needs rank >= 2}}
-  %0 = sparse_tiny.constant dense<1.0> : tensor<8xf32> {encoding = #sparse_tiny.encoding<csr>} : tensor<8xf32>
+  %0 = sparse_tiny.constant dense<1.0> : tensor<8xf32> {encoding = #sparse_tiny.encoding<unstructured>} : tensor<8xf32>
   return %0 : tensor<8xf32>
 }
 
 // -----
 
-// constant C3: the block is no larger than dims 0 and 1.
+// constant C3: the block is no larger than the weight's rows and columns.
 func.func @constant_c3_block_too_large() -> tensor<8x4xf32> {
-  // expected-error@+1 {{'sparse_tiny.constant' op C3: block [4,8] is larger than the weight's dims 0 and 1}}
-  %0 = sparse_tiny.constant dense<1.0> : tensor<8x4xf32> {encoding = #sparse_tiny.encoding<block_sparse, [4, 8]>} : tensor<8x4xf32>
+  // expected-error@+1 {{'sparse_tiny.constant' op C3: shape [4,8] is larger than the weight's [8, 4] rows and columns}}
+  %0 = sparse_tiny.constant dense<1.0> : tensor<8x4xf32> {encoding = #sparse_tiny.encoding<block, [4, 8]>} : tensor<8x4xf32>
+  return %0 : tensor<8x4xf32>
+}
+
+// -----
+
+// constant C3: nnz counts at most every element.
+func.func @constant_c3_nnz_too_large() -> tensor<8x4xf32> {
+  // expected-error@+1 {{'sparse_tiny.constant' op C3: nnz 33 exceeds the 32 elements}}
+  %0 = sparse_tiny.constant dense<1.0> : tensor<8x4xf32> {encoding = #sparse_tiny.encoding<unstructured, nnz = 33>} : tensor<8x4xf32>
   return %0 : tensor<8x4xf32>
 }
 

@@ -12,13 +12,13 @@ func.func @constants() -> (tensor<2xf32>, tensor<4x4xf32>, tensor<2x2xf32>, tens
   // CHECK: sparse_tiny.constant dense_resource<ops.blob> : tensor<4x4xf32> : tensor<4x4xf32>
   %b = sparse_tiny.constant dense_resource<ops.blob> : tensor<4x4xf32> : tensor<4x4xf32>
   // CHECK: sparse_tiny.constant dense<{{\[\[}}1.000000e+00, 0.000000e+00], [0.000000e+00, 2.000000e+00]]> : tensor<2x2xf32>
-  // CHECK-SAME: {encoding = #sparse_tiny.encoding<csr>} : tensor<2x2xf32>
+  // CHECK-SAME: {encoding = #sparse_tiny.encoding<unstructured, nnz = 2>} : tensor<2x2xf32>
   %c = sparse_tiny.constant dense<[[1.0, 0.0], [0.0, 2.0]]> : tensor<2x2xf32>
-         {encoding = #sparse_tiny.encoding<csr>} : tensor<2x2xf32>
+         {encoding = #sparse_tiny.encoding<unstructured, nnz = 2>} : tensor<2x2xf32>
   // CHECK: sparse_tiny.constant dense<1.000000e+00> : tensor<8x4xf32>
-  // CHECK-SAME: {encoding = #sparse_tiny.encoding<block_sparse, [4, 1]>} : tensor<8x4xf32>
+  // CHECK-SAME: {encoding = #sparse_tiny.encoding<block, [4, 1], nnz = 8, empty_rows = 4>} : tensor<8x4xf32>
   %d = sparse_tiny.constant dense<1.0> : tensor<8x4xf32>
-         {encoding = #sparse_tiny.encoding<block_sparse, [4, 1]>} : tensor<8x4xf32>
+         {encoding = #sparse_tiny.encoding<block, [4, 1], nnz = 8, empty_rows = 4>} : tensor<8x4xf32>
   // CHECK: sparse_tiny.constant dense<3.000000e+00> : tensor<2x2xf32>
   // CHECK-SAME: {encoding = #sparse_tiny.encoding<dense>} : tensor<2x2xf32>
   %e = sparse_tiny.constant dense<3.0> : tensor<2x2xf32>
@@ -56,9 +56,9 @@ func.func @quantized_blob() -> tensor<4x!quant.uniform<i8:f32, 0.5>> {
 // CHECK-LABEL: func.func @quantized_constants
 func.func @quantized_constants() -> (tensor<2x2x!quant.uniform<i8:f32, 0.05:-3>>, tensor<2x3x!quant.uniform<i8:f32:0, {0.1,0.2}>>) {
   // CHECK: sparse_tiny.constant dense<{{\[\[}}1, 0], [0, -2]]> : tensor<2x2xi8>
-  // CHECK-SAME: {encoding = #sparse_tiny.encoding<csr>} : tensor<2x2x!quant.uniform<i8:f32, 5.000000e-02:-3>>
+  // CHECK-SAME: {encoding = #sparse_tiny.encoding<unstructured, nnz = 2>} : tensor<2x2x!quant.uniform<i8:f32, 5.000000e-02:-3>>
   %q = sparse_tiny.constant dense<[[1, 0], [0, -2]]> : tensor<2x2xi8>
-         {encoding = #sparse_tiny.encoding<csr>}
+         {encoding = #sparse_tiny.encoding<unstructured, nnz = 2>}
          : tensor<2x2x!quant.uniform<i8:f32, 0.05:-3>>
   // CHECK: sparse_tiny.constant dense<{{\[\[}}1, 2, 3], [-4, -5, -6]]> : tensor<2x3xi8>
   // CHECK-SAME: : tensor<2x3x!quant.uniform<i8:f32:0, {1.000000e-01,2.000000e-01}>>

@@ -191,13 +191,22 @@ LogicalResult ConstantOp::verify() {
   if (failed(verifyQuantType(*this, resultType)))
     return failure();
   if (WeightEncodingAttr enc = getEncodingAttr()) {
-    if (enc.getFormat() != WeightFormat::dense && resultType.getRank() < 2)
+    if (enc.getPattern() != SparsityPattern::dense && resultType.getRank() < 2)
       return emitOpError() << "C3: a sparse encoding needs rank >= 2";
+    // The kernels' view: rows are dim 0, columns all the other dims.
     ArrayRef<int64_t> block = enc.getBlockShape();
-    if (!block.empty() && (block[0] > resultType.getDimSize(0) ||
-                           block[1] > resultType.getDimSize(1)))
-      return emitOpError() << "C3: block " << shapeStr(block)
-                           << " is larger than the weight's dims 0 and 1";
+    int64_t rows = resultType.getDimSize(0);
+    int64_t cols = rows ? resultType.getNumElements() / rows : 0;
+    if (!block.empty() &&
+        (enc.getPattern() == SparsityPattern::n_m
+             ? block[1] > cols
+             : (block[0] > rows || block[1] > cols)))
+      return emitOpError() << "C3: shape " << shapeStr(block)
+                           << " is larger than the weight's [" << rows << ", "
+                           << cols << "] rows and columns";
+    if (enc.getNnz() > resultType.getNumElements())
+      return emitOpError() << "C3: nnz " << enc.getNnz() << " exceeds the "
+                           << resultType.getNumElements() << " elements";
   }
   return success();
 }

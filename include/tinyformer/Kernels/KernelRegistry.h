@@ -1,0 +1,78 @@
+//===- KernelRegistry.h - one entry per kernel ------------------*- C++ -*-===//
+//
+// Every kernel the compiler can emit is one entry here: which ops it
+// computes, what it costs per target CPU (instructions, flash, scratch),
+// how memory planning may place its output, and how it is lowered. Kernel
+// selection, memory planning, lowering and the compile report read this
+// table and nothing else, so a new kernel is one new entry (plus its case
+// in the KernelKind enum of SparseTinyAttrs.td).
+//
+//===----------------------------------------------------------------------===//
+#ifndef TINYFORMER_KERNELS_KERNELREGISTRY_H
+#define TINYFORMER_KERNELS_KERNELREGISTRY_H
+
+#include "tinyformer/CostModel/CostModel.h"
+#include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+
+namespace tinyformer {
+
+class LayerEmitter;
+
+using mlir::sparse_tiny::KernelAttr;
+using mlir::sparse_tiny::KernelKind;
+using mlir::sparse_tiny::TargetCpu;
+using mlir::sparse_tiny::WeightStorage;
+
+/// Instructions per MAC (or element) with int8 / int16 weights, and per
+/// output, fitted to emulator counts of the generated code on one CPU.
+struct Rates {
+  double alpha8 = 0, alpha16 = 0, beta = 0;
+};
+
+struct KernelInfo {
+  KernelKind kind;
+  /// Whether this kernel computes `op` (its kind, shapes and layouts).
+  bool (*serves)(mlir::Operation *op);
+  /// Rates on cortex-m4 and on cortex-m7 (indexed by TargetCpu).
+  Rates rates[2];
+  /// Flash and scratch bytes and extra instructions beyond the rates
+  /// (packed weights, tables, index data); null when there are none.
+  void (*sizes)(mlir::Operation *op, WeightStorage storage, LayerCost &cost);
+  /// Planning: the output may overwrite an input of the same size that dies
+  /// here (elementwise), or the tokens of a dying input (linear layers over
+  /// tokens, MCUFormer's token overwriting).
+  bool inPlace = false;
+  bool overwritesTokens = false;
+  /// Emits the layer function's body (null: no code, e.g. an alias).
+  mlir::LogicalResult (*lower)(LayerEmitter &emitter, mlir::Operation *op);
+
+  bool hasWeights() const { return KernelAttr::hasWeights(kind); }
+};
+
+/// The whole table, in the enum's order.
+llvm::ArrayRef<KernelInfo> kernelRegistry();
+const KernelInfo &kernelInfo(KernelKind kind);
+
+/// The kernels that compute `op`, in registry order (empty: none does).
+llvm::SmallVector<const KernelInfo *> kernelsFor(mlir::Operation *op);
+
+/// Cost of `op` computed by `kernel` with `storage` weights on `cpu`.
+LayerCost estimateCost(mlir::Operation *op, const KernelInfo &kernel,
+                       WeightStorage storage, TargetCpu cpu);
+
+/// The kernel selection chose for `op` (null before selection).
+KernelAttr chosenKernel(mlir::Operation *op);
+
+/// The module's target CPU (cortex-m4 when none is recorded).
+TargetCpu targetCpuOf(mlir::Operation *op);
+
+/// "cortex-m4" / "cortex-m7" <-> TargetCpu.
+std::optional<TargetCpu> parseTargetCpu(llvm::StringRef name);
+llvm::StringRef targetCpuName(TargetCpu cpu);
+
+} // namespace tinyformer
+
+#endif // TINYFORMER_KERNELS_KERNELREGISTRY_H

@@ -1,0 +1,162 @@
+//===- DataMovementKernels.cpp - alias, transpose, relayout, concat, slice ===//
+#include "KernelFamilies.h"
+
+#include "tfk/kernels.h"
+#include "tinyformer/CostModel/Layout.h"
+#include "tinyformer/Kernels/LayerEmitter.h"
+
+using namespace mlir;
+using namespace mlir::sparse_tiny;
+
+namespace tinyformer {
+
+bool servesAlias(Operation *op) {
+  if (auto t = dyn_cast<TransposeOp>(op))
+    return isTokenFlatten(t);
+  if (auto r = dyn_cast<ReshapeOp>(op)) {
+    ReshapeKind k = classifyReshape(r);
+    return k == ReshapeKind::Alias || k == ReshapeKind::AliasPermutedFeatures ||
+           k == ReshapeKind::AliasTokens;
+  }
+  return false;
+}
+
+bool servesTranspose(Operation *op) {
+  auto t = dyn_cast<TransposeOp>(op);
+  return t && !isTokenFlatten(t) &&
+         storedInLogicalOrder(t.getInput().getType()) &&
+         storedInLogicalOrder(t.getOutput().getType()) &&
+         t.getInput().getType().getRank() <= 4;
+}
+
+bool servesRelayout(Operation *op) {
+  auto r = dyn_cast<ReshapeOp>(op);
+  return r && classifyReshape(r) == ReshapeKind::Relayout;
+}
+
+bool servesConcat(Operation *op) {
+  auto c = dyn_cast<ConcatOp>(op);
+  return c && storedInLogicalOrder(c.getOutput().getType());
+}
+
+bool servesSlice(Operation *op) {
+  auto s = dyn_cast<SliceOp>(op);
+  return s && storedInLogicalOrder(s.getInput().getType());
+}
+
+LogicalResult lowerTranspose(LayerEmitter &e, Operation *op) {
+  Value input = op->getOperand(0), output = op->getResult(0);
+  SmallVector<int64_t> dims, perm;
+  if (auto t = dyn_cast<TransposeOp>(op)) {
+    ArrayRef<int64_t> s = t.getInput().getType().getShape();
+    int64_t lead = 4 - int64_t(s.size());
+    dims.assign(lead, 1);
+    dims.append(s.begin(), s.end());
+    for (int64_t d = 0; d < lead; ++d)
+      perm.push_back(d);
+    for (int64_t p : t.getPerm())
+      perm.push_back(p + lead);
+  } else if (!storedInLogicalOrder(cast<ShapedType>(input.getType()))) {
+    // NHWC -> logical (NCHW) order.
+    Dims i = nhwc(input);
+    dims = {1, i.h, i.w, i.c};
+    perm = {0, 3, 1, 2};
+  } else {
+    // Logical (NCHW) order -> NHWC.
+    Dims o = nhwc(output);
+    dims = {1, o.c, o.h, o.w};
+    perm = {0, 2, 3, 1};
+  }
+  SmallVector<Value> args = {e.ptrTo(op, input), e.ptrTo(op, output)};
+  for (int64_t v : dims)
+    args.push_back(e.i32(v));
+  for (int64_t v : perm)
+    args.push_back(e.i32(v));
+  e.call("tfk_transpose_s8", args);
+  return success();
+}
+
+static LogicalResult lowerConcatOp(LayerEmitter &e, ConcatOp op) {
+  FailureOr<ConcatRules> r = getConcatRules(op);
+  if (failed(r))
+    return failure();
+  int64_t axis = int64_t(op.getAxis());
+  ArrayRef<int64_t> shape = op.getOutput().getType().getShape();
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= shape[d];
+  for (int64_t d = axis + 1; d < int64_t(shape.size()); ++d)
+    inner *= shape[d];
+  if (outer > 64)
+    return op.emitOpError() << "concat with " << outer
+                            << " blocks per input has no kernel (at most 64)";
+  Value dst = e.ptrTo(op, op.getOutput());
+  int64_t atCol = 0;
+  for (auto [i, v] : llvm::enumerate(op.getInputs())) {
+    int64_t len = cast<ShapedType>(v.getType()).getDimSize(axis) * inner;
+    const RequantRules &q = r->inputs[i];
+    Value src = e.ptrTo(op, v);
+    for (int64_t o = 0; o < outer; ++o) {
+      SmallVector<Value> args = {e.at(src, o * len),
+                                 e.at(dst, o * shape[axis] * inner + atCol)};
+      for (int64_t x : {len, int64_t(q.inZp), int64_t(q.requant.mult),
+                        int64_t(q.requant.shift), int64_t(q.outZp),
+                        int64_t(-128), int64_t(127)})
+        args.push_back(e.i32(x));
+      e.call("tfk_requantize_s8", args);
+    }
+    atCol += len;
+  }
+  return success();
+}
+
+static LogicalResult lowerSliceOp(LayerEmitter &e, SliceOp op) {
+  // Contiguous runs along the last dims, one copy each.
+  ArrayRef<int64_t> in = op.getInput().getType().getShape();
+  ArrayRef<int64_t> off = op.getOffsets(), size = op.getSizes(),
+                    stride = op.getStrides();
+  int64_t rank = int64_t(in.size());
+  // The innermost run: trailing dims taken whole, then one partial dim.
+  int64_t d = rank - 1, run = 1;
+  while (d >= 0 && off[d] == 0 && size[d] == in[d] && stride[d] == 1)
+    run *= in[d--];
+  if (d >= 0 && stride[d] == 1) {
+    run *= size[d];
+    --d;
+  }
+  // Outer positions: every index combination of dims 0..d.
+  int64_t runs = 1;
+  for (int64_t i = 0; i <= d; ++i)
+    runs *= size[i];
+  if (runs > 256)
+    return op.emitOpError() << "slice into " << runs
+                            << " separate runs has no kernel (at most 256)";
+  SmallVector<int64_t> inStride(rank, 1);
+  for (int64_t i = rank - 2; i >= 0; --i)
+    inStride[i] = inStride[i + 1] * in[i + 1];
+  // First element of the run that starts at each outer position.
+  Value src = e.ptrTo(op, op.getInput()), dst = e.ptrTo(op, op.getOutput());
+  SmallVector<int64_t> pos(rank, 0);
+  for (int64_t k = 0; k < runs; ++k) {
+    int64_t from = 0;
+    for (int64_t i = 0; i < rank; ++i)
+      from += (off[i] + (i <= d ? pos[i] * stride[i] : 0)) * inStride[i];
+    e.copy(e.at(dst, k * run), e.at(src, from), run);
+    for (int64_t i = d; i >= 0; --i) {
+      if (++pos[i] < size[i])
+        break;
+      pos[i] = 0;
+    }
+  }
+  return success();
+}
+
+LogicalResult lowerConcat(LayerEmitter &e, Operation *op) {
+  return lowerConcatOp(e, cast<ConcatOp>(op));
+}
+
+LogicalResult lowerSlice(LayerEmitter &e, Operation *op) {
+  return lowerSliceOp(e, cast<SliceOp>(op));
+}
+
+} // namespace tinyformer

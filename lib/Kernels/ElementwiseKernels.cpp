@@ -1,0 +1,156 @@
+//===- ElementwiseKernels.cpp - add, requantize, pools, table lookups -----===//
+#include "KernelFamilies.h"
+
+#include "tfk/kernels.h"
+#include "tinyformer/CostModel/Layout.h"
+#include "tinyformer/Dialect/SparseTiny/IR/AttentionPattern.h"
+#include "tinyformer/Kernels/LayerEmitter.h"
+
+using namespace mlir;
+using namespace mlir::sparse_tiny;
+
+namespace tinyformer {
+
+bool servesAdd(Operation *op) { return isa<AddOp>(op); }
+
+bool servesRequantize(Operation *op) {
+  if (isa<QuantizeOp, ReluOp, ClipOp>(op))
+    return true;
+  // mul / div by a constant scalar is a requantization.
+  return isa<MulOp, DivOp>(op) && constantScaleOf(op);
+}
+
+bool servesMaxPool(Operation *op) { return isa<MaxPool2DOp>(op); }
+
+bool servesAvgPool(Operation *op) {
+  if (isa<AvgPool2DOp, GlobalAvgPool2DOp>(op))
+    return true;
+  // The mean over the tokens of [1, S, C] or [S, C]: an average pool.
+  auto m = dyn_cast<MeanOp>(op);
+  if (!m)
+    return false;
+  ArrayRef<int64_t> s = m.getInput().getType().getShape();
+  int64_t rank = int64_t(s.size());
+  return (rank == 2 || (rank == 3 && s[0] == 1)) && m.getAxes().size() == 1 &&
+         m.getAxes()[0] == rank - 2;
+}
+
+bool servesLut(Operation *op) {
+  return hasLutForm(op);
+}
+
+void sizesAvgPool(Operation *op, WeightStorage, LayerCost &cost) {
+  int64_t outputs = elementsOf(op->getResult(0));
+  cost.flashBytes = 8 * (cost.macs / std::max<int64_t>(outputs, 1) + 1);
+}
+
+void sizesLut(Operation *, WeightStorage, LayerCost &cost) {
+  cost.flashBytes = 256;
+}
+
+LogicalResult lowerAdd(LayerEmitter &e, Operation *op) {
+  FailureOr<AddRules> r = getAddRules(op);
+  if (failed(r))
+    return failure();
+  if (cast<ShapedType>(op->getOperand(0).getType()).getShape() !=
+      cast<ShapedType>(op->getOperand(1).getType()).getShape())
+    return op->emitOpError("add with broadcasting has no kernel");
+  SmallVector<Value> args = {e.ptrTo(op, op->getOperand(0)),
+                             e.ptrTo(op, op->getOperand(1)),
+                             e.ptrTo(op, op->getResult(0))};
+  for (int64_t v :
+       {elementsOf(op->getResult(0)), int64_t(r->lhsZp), int64_t(r->lhs.mult),
+        int64_t(r->lhs.shift), int64_t(r->rhsZp), int64_t(r->rhs.mult),
+        int64_t(r->rhs.shift), int64_t(r->leftShift), int64_t(r->out.mult),
+        int64_t(r->out.shift), int64_t(r->outZp), int64_t(r->act.min),
+        int64_t(r->act.max)})
+    args.push_back(e.i32(v));
+  e.call("tfk_add_s8", args);
+  return success();
+}
+
+LogicalResult lowerRequantize(LayerEmitter &e, Operation *op) {
+  FailureOr<RequantRules> r = getRequantRules(op);
+  if (failed(r))
+    return failure();
+  SmallVector<Value> args = {e.ptrTo(op, op->getOperand(0)),
+                             e.ptrTo(op, op->getResult(0))};
+  for (int64_t v : {elementsOf(op->getResult(0)), int64_t(r->inZp),
+                    int64_t(r->requant.mult), int64_t(r->requant.shift),
+                    int64_t(r->outZp), int64_t(r->act.min), int64_t(r->act.max)})
+    args.push_back(e.i32(v));
+  e.call("tfk_requantize_s8", args);
+  return success();
+}
+
+LogicalResult lowerMaxPool(LayerEmitter &e, Operation *op) {
+  auto p = cast<MaxPool2DOp>(op);
+  FailureOr<MaxPoolRules> r = getMaxPoolRules(op);
+  if (failed(r))
+    return failure();
+  Dims i = nhwc(p.getInput()), o = nhwc(p.getOutput());
+  ArrayRef<int64_t> k = p.getKernel(), s = p.getStrides(), pad = p.getPadding();
+  SmallVector<Value> args = {e.ptrTo(op, p.getInput()), e.ptrTo(op, p.getOutput())};
+  for (int64_t v : {i.h, i.w, i.c, o.h, o.w, k[0], k[1], s[0], s[1], pad[0],
+                    pad[1], int64_t(r->act.min), int64_t(r->act.max)})
+    args.push_back(e.i32(v));
+  e.call("tfk_max_pool_s8", args);
+  return success();
+}
+
+LogicalResult lowerAvgPool(LayerEmitter &e, Operation *op) {
+  if (isa<MeanOp>(op)) {
+    // Mean over the tokens of [S, C]: an average pool of 1 x S.
+    Value input = op->getOperand(0);
+    ArrayRef<int64_t> shape = cast<ShapedType>(input.getType()).getShape();
+    int64_t c = shape.back(), tokens = shape[shape.size() - 2];
+    FailureOr<AvgPoolRules> r = getAvgPoolRules(op, tokens);
+    if (failed(r))
+      return failure();
+    Value mult = e.global("mult", ArrayRef<int32_t>(multsOf(r->byCount)));
+    Value shift = e.global("shift", ArrayRef<int32_t>(shiftsOf(r->byCount)));
+    SmallVector<Value> args = {e.ptrTo(op, input), e.ptrTo(op, op->getResult(0)),
+                               mult, shift};
+    for (int64_t v : {int64_t(1), tokens, c, int64_t(1), int64_t(1), int64_t(1),
+                      tokens, int64_t(1), int64_t(1), int64_t(0), int64_t(0),
+                      int64_t(0), int64_t(r->inZp), int64_t(r->outZp),
+                      int64_t(r->act.min), int64_t(r->act.max)})
+      args.push_back(e.i32(v));
+    e.call("tfk_avg_pool_s8", args);
+    return success();
+  }
+  Value input = op->getOperand(0), output = op->getResult(0);
+  Dims i = nhwc(input), o = nhwc(output);
+  SmallVector<int64_t> k = {i.h, i.w}, s = {1, 1}, pad = {0, 0};
+  bool includePad = false;
+  if (auto p = dyn_cast<AvgPool2DOp>(op)) {
+    k.assign(p.getKernel().begin(), p.getKernel().end());
+    s.assign(p.getStrides().begin(), p.getStrides().end());
+    pad = {p.getPadding()[0], p.getPadding()[1]};
+    includePad = p.getCountIncludePad();
+  }
+  FailureOr<AvgPoolRules> r = getAvgPoolRules(op, k[0] * k[1]);
+  if (failed(r))
+    return failure();
+  Value mult = e.global("mult", ArrayRef<int32_t>(multsOf(r->byCount)));
+  Value shift = e.global("shift", ArrayRef<int32_t>(shiftsOf(r->byCount)));
+  SmallVector<Value> args = {e.ptrTo(op, input), e.ptrTo(op, output), mult, shift};
+  for (int64_t v : {i.h, i.w, i.c, o.h, o.w, k[0], k[1], s[0], s[1], pad[0],
+                    pad[1], int64_t(includePad), int64_t(r->inZp),
+                    int64_t(r->outZp), int64_t(r->act.min), int64_t(r->act.max)})
+    args.push_back(e.i32(v));
+  e.call("tfk_avg_pool_s8", args);
+  return success();
+}
+
+LogicalResult lowerLut(LayerEmitter &e, Operation *op) {
+  FailureOr<LutRules> r = getLutRules(op);
+  if (failed(r))
+    return failure();
+  Value table = e.global("table", ArrayRef<int8_t>(r->table));
+  e.call("tfk_lut_s8", {e.ptrTo(op, op->getOperand(0)), e.ptrTo(op, op->getResult(0)),
+                      table, e.i32(elementsOf(op->getResult(0)))});
+  return success();
+}
+
+} // namespace tinyformer

@@ -1,0 +1,82 @@
+//===- KernelFamilies.h - the kernels' pieces, by family --------*- C++ -*-===//
+//
+// Private to lib/Kernels: what each family file defines for the registry
+// (which ops a kernel serves, its sizes, its lowering) and the helpers the
+// lowerings share. KernelRegistry.cpp puts them together, one entry per
+// kernel.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TINYFORMER_LIB_KERNELS_KERNELFAMILIES_H
+#define TINYFORMER_LIB_KERNELS_KERNELFAMILIES_H
+
+#include "tinyformer/Kernels/KernelRegistry.h"
+#include "tinyformer/Quant/IntegerRules.h"
+
+#include <vector>
+
+namespace tinyformer {
+
+// Shared by the lowerings.
+struct Dims {
+  int64_t h, w, c;
+};
+/// Dims of a 4-D NCHW type as stored (N, H, W, C).
+Dims nhwc(mlir::Value v);
+int64_t elementsOf(mlir::Value v);
+std::vector<int32_t> multsOf(llvm::ArrayRef<Multiplier> ms);
+std::vector<int32_t> shiftsOf(llvm::ArrayRef<Multiplier> ms);
+/// TFK_W_INT8 / TFK_W_INT16 from the chosen kernel's weight storage.
+int32_t variantOf(mlir::Operation *op);
+
+// Conv family (ConvKernels.cpp): conv2d, depthwise_conv2d, fully_connected.
+bool servesConv2D(mlir::Operation *op);
+bool servesDepthwise(mlir::Operation *op);
+bool servesFullyConnected(mlir::Operation *op);
+void sizesConv(mlir::Operation *op, WeightStorage storage, LayerCost &cost);
+void sizesFullyConnected(mlir::Operation *op, WeightStorage storage,
+                         LayerCost &cost);
+mlir::LogicalResult lowerConv2D(LayerEmitter &e, mlir::Operation *op);
+mlir::LogicalResult lowerDepthwise(LayerEmitter &e, mlir::Operation *op);
+mlir::LogicalResult lowerFullyConnected(LayerEmitter &e, mlir::Operation *op);
+
+// Elementwise family (ElementwiseKernels.cpp).
+bool servesAdd(mlir::Operation *op);
+bool servesRequantize(mlir::Operation *op);
+bool servesMaxPool(mlir::Operation *op);
+bool servesAvgPool(mlir::Operation *op);
+bool servesLut(mlir::Operation *op);
+void sizesAvgPool(mlir::Operation *op, WeightStorage, LayerCost &cost);
+void sizesLut(mlir::Operation *op, WeightStorage, LayerCost &cost);
+mlir::LogicalResult lowerAdd(LayerEmitter &e, mlir::Operation *op);
+mlir::LogicalResult lowerRequantize(LayerEmitter &e, mlir::Operation *op);
+mlir::LogicalResult lowerMaxPool(LayerEmitter &e, mlir::Operation *op);
+mlir::LogicalResult lowerAvgPool(LayerEmitter &e, mlir::Operation *op);
+mlir::LogicalResult lowerLut(LayerEmitter &e, mlir::Operation *op);
+
+// Data movement (DataMovementKernels.cpp).
+bool servesAlias(mlir::Operation *op);
+bool servesTranspose(mlir::Operation *op);
+bool servesRelayout(mlir::Operation *op);
+bool servesConcat(mlir::Operation *op);
+bool servesSlice(mlir::Operation *op);
+mlir::LogicalResult lowerTranspose(LayerEmitter &e, mlir::Operation *op);
+mlir::LogicalResult lowerConcat(LayerEmitter &e, mlir::Operation *op);
+mlir::LogicalResult lowerSlice(LayerEmitter &e, mlir::Operation *op);
+
+// Transformer family (TransformerKernels.cpp).
+bool servesMhsa(mlir::Operation *op);
+bool servesBatchMatmul(mlir::Operation *op);
+bool servesSoftmax(mlir::Operation *op);
+bool servesLayerNorm(mlir::Operation *op);
+void sizesMhsa(mlir::Operation *op, WeightStorage storage, LayerCost &cost);
+void sizesBatchMatmul(mlir::Operation *op, WeightStorage, LayerCost &cost);
+void sizesSoftmax(mlir::Operation *op, WeightStorage, LayerCost &cost);
+void sizesLayerNorm(mlir::Operation *op, WeightStorage, LayerCost &cost);
+mlir::LogicalResult lowerMhsa(LayerEmitter &e, mlir::Operation *op);
+mlir::LogicalResult lowerBatchMatmul(LayerEmitter &e, mlir::Operation *op);
+mlir::LogicalResult lowerSoftmax(LayerEmitter &e, mlir::Operation *op);
+mlir::LogicalResult lowerLayerNorm(LayerEmitter &e, mlir::Operation *op);
+
+} // namespace tinyformer
+
+#endif // TINYFORMER_LIB_KERNELS_KERNELFAMILIES_H

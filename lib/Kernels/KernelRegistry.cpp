@@ -1,0 +1,125 @@
+//===- KernelRegistry.cpp - one entry per kernel --------------------------===//
+//
+// The table of every kernel. Rates are instructions per MAC (α, int8 / int16
+// weights) and per output (β) on the emulated cortex-m4 and cortex-m7,
+// fitted to emulator counts of the generated code (docs/performance.md).
+// The dense kernels' instruction counts on the two CPUs are within 1% of
+// each other (the same code, scheduled per CPU), so their M7 rates are the
+// M4 fit.
+//
+//===----------------------------------------------------------------------===//
+#include "KernelFamilies.h"
+
+#include "tinyformer/Transforms/Passes.h"
+
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace mlir;
+using namespace mlir::sparse_tiny;
+
+namespace tinyformer {
+
+namespace {
+/// The same rates on both CPUs.
+constexpr Rates both(double alpha8, double alpha16, double beta) {
+  return Rates{alpha8, alpha16, beta};
+}
+} // namespace
+
+static const KernelInfo kRegistry[] = {
+    // kind, serves, {m4, m7} rates, sizes, inPlace, overwritesTokens, lower
+    {KernelKind::alias, servesAlias, {}, nullptr, false, false, nullptr},
+    {KernelKind::conv2d, servesConv2D, {both(1.05, 0.80, 10), both(1.05, 0.80, 10)},
+     sizesConv, false, false, lowerConv2D},
+    {KernelKind::depthwise_conv2d, servesDepthwise,
+     {both(1.8, 1.8, 8), both(1.8, 1.8, 8)}, sizesConv, false, false,
+     lowerDepthwise},
+    {KernelKind::fully_connected, servesFullyConnected,
+     {both(0.95, 0.70, 10), both(0.95, 0.70, 10)}, sizesFullyConnected, false,
+     true, lowerFullyConnected},
+    {KernelKind::add, servesAdd, {both(0, 0, 14), both(0, 0, 14)}, nullptr, true,
+     false, lowerAdd},
+    {KernelKind::requantize, servesRequantize, {both(0, 0, 8), both(0, 0, 8)},
+     nullptr, true, false, lowerRequantize},
+    {KernelKind::max_pool, servesMaxPool, {both(2.0, 2.0, 8), both(2.0, 2.0, 8)},
+     nullptr, false, false, lowerMaxPool},
+    {KernelKind::avg_pool, servesAvgPool, {both(2.0, 2.0, 8), both(2.0, 2.0, 8)},
+     sizesAvgPool, false, false, lowerAvgPool},
+    {KernelKind::transpose, servesTranspose, {both(0, 0, 5), both(0, 0, 5)},
+     nullptr, false, false, lowerTranspose},
+    {KernelKind::relayout, servesRelayout, {both(0, 0, 5), both(0, 0, 5)},
+     nullptr, false, false, lowerTranspose},
+    {KernelKind::softmax, servesSoftmax, {both(0, 0, 16), both(0, 0, 16)},
+     sizesSoftmax, false, false, lowerSoftmax},
+    {KernelKind::batch_matmul, servesBatchMatmul,
+     {both(1.05, 1.05, 4), both(1.05, 1.05, 4)}, sizesBatchMatmul, false, false,
+     lowerBatchMatmul},
+    {KernelKind::layer_norm, servesLayerNorm, {both(0, 0, 21), both(0, 0, 21)},
+     sizesLayerNorm, true, false, lowerLayerNorm},
+    {KernelKind::lut, servesLut, {both(0, 0, 3.5), both(0, 0, 3.5)}, sizesLut,
+     true, false, lowerLut},
+    {KernelKind::mhsa, servesMhsa, {both(1.1, 0.95, 0), both(1.1, 0.95, 0)},
+     sizesMhsa, false, false, lowerMhsa},
+    {KernelKind::concat, servesConcat, {both(0, 0, 2), both(0, 0, 2)}, nullptr,
+     false, false, lowerConcat},
+    {KernelKind::slice, servesSlice, {both(0, 0, 2), both(0, 0, 2)}, nullptr,
+     false, false, lowerSlice},
+};
+
+ArrayRef<KernelInfo> kernelRegistry() { return kRegistry; }
+
+const KernelInfo &kernelInfo(KernelKind kind) {
+  for (const KernelInfo &k : kRegistry)
+    if (k.kind == kind)
+      return k;
+  llvm_unreachable("a KernelKind without a registry entry");
+}
+
+SmallVector<const KernelInfo *> kernelsFor(Operation *op) {
+  SmallVector<const KernelInfo *> out;
+  for (const KernelInfo &k : kRegistry)
+    if (k.serves(op))
+      out.push_back(&k);
+  return out;
+}
+
+LayerCost estimateCost(Operation *op, const KernelInfo &kernel,
+                       WeightStorage storage, TargetCpu cpu) {
+  LayerCost cost;
+  cost.macs = workOf(op);
+  if (!kernel.lower)
+    return cost;
+  const Rates &r = kernel.rates[cpu == TargetCpu::cortex_m7 ? 1 : 0];
+  double alpha = storage == WeightStorage::int16 ? r.alpha16 : r.alpha8;
+  int64_t outputs = cast<ShapedType>(op->getResult(0).getType()).getNumElements();
+  cost.instructions = int64_t(alpha * double(cost.macs) + r.beta * outputs);
+  if (kernel.sizes)
+    kernel.sizes(op, storage, cost);
+  return cost;
+}
+
+KernelAttr chosenKernel(Operation *op) {
+  return op->getAttrOfType<KernelAttr>(attr::kKernel);
+}
+
+TargetCpu targetCpuOf(Operation *op) {
+  auto module = isa<ModuleOp>(op) ? cast<ModuleOp>(op)
+                                  : op->getParentOfType<ModuleOp>();
+  if (module)
+    if (auto cpu = module->getAttrOfType<TargetCpuAttr>(attr::kTargetCpu))
+      return cpu.getValue();
+  return TargetCpu::cortex_m4;
+}
+
+std::optional<TargetCpu> parseTargetCpu(StringRef name) {
+  return llvm::StringSwitch<std::optional<TargetCpu>>(name)
+      .Case("cortex-m4", TargetCpu::cortex_m4)
+      .Case("cortex-m7", TargetCpu::cortex_m7)
+      .Default(std::nullopt);
+}
+
+StringRef targetCpuName(TargetCpu cpu) {
+  return cpu == TargetCpu::cortex_m7 ? "cortex-m7" : "cortex-m4";
+}
+
+} // namespace tinyformer

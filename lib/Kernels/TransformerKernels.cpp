@@ -1,0 +1,177 @@
+//===- TransformerKernels.cpp - mhsa, batch matmul, softmax, layer norm ---===//
+#include "KernelFamilies.h"
+
+#include "tfk/kernels.h"
+#include "tfk/pack.h"
+#include "tinyformer/CostModel/Layout.h"
+#include "tinyformer/Kernels/LayerEmitter.h"
+
+using namespace mlir;
+using namespace mlir::sparse_tiny;
+
+namespace tinyformer {
+
+static ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<ShapedType>(v.getType()).getShape();
+}
+
+bool servesMhsa(Operation *op) { return isa<MultiHeadAttentionOp>(op); }
+
+bool servesBatchMatmul(Operation *op) {
+  // The kernel reads row-major matrices: not NHWC 4-D tensors.
+  auto m = dyn_cast<MatMulOp>(op);
+  auto ok = [](ShapedType t) {
+    return t.getRank() <= 4 && storedInLogicalOrder(t);
+  };
+  return m && ok(m.getLhs().getType()) && ok(m.getRhs().getType()) &&
+         ok(m.getOutput().getType());
+}
+
+bool servesSoftmax(Operation *op) {
+  auto s = dyn_cast<SoftmaxOp>(op);
+  return s && storedInLogicalOrder(s.getInput().getType());
+}
+
+bool servesLayerNorm(Operation *op) {
+  auto l = dyn_cast<LayerNormOp>(op);
+  return l && int64_t(l.getAxis()) == l.getInput().getType().getRank() - 1 &&
+         storedInLogicalOrder(l.getInput().getType());
+}
+
+void sizesMhsa(Operation *op, WeightStorage storage, LayerCost &cost) {
+  int32_t variant = storage == WeightStorage::int16 ? TFK_W_INT16 : TFK_W_INT8;
+  AttentionShape a = attentionShape(op);
+  // Softmax and score requantization per score, on top of the MACs.
+  cost.instructions += 15 * a.heads * a.tokens * a.tokens;
+  cost.flashBytes = int64_t(tfk_mhsa_packed_bytes(
+                        int32_t(a.embed), int32_t(a.heads),
+                        int32_t(a.headsPerStep), a.fusedQk, variant)) +
+                    8 * (a.heads * (a.fusedQk ? a.embed : a.embed / a.heads) +
+                         (a.fusedQk ? 0 : a.embed) + 2 * a.embed) +
+                    256 * 4;
+  cost.scratchBytes = attentionScratchBytes(a);
+}
+
+void sizesBatchMatmul(Operation *op, WeightStorage, LayerCost &cost) {
+  auto m = cast<MatMulOp>(op);
+  ArrayRef<int64_t> l = m.getLhs().getType().getShape(),
+                    r = m.getRhs().getType().getShape();
+  cost.scratchBytes = int64_t(tfk_batch_matmul_scratch_bytes(
+      int32_t(l[l.size() - 2]), int32_t(l.back()), int32_t(r.back())));
+}
+
+void sizesSoftmax(Operation *, WeightStorage, LayerCost &cost) {
+  cost.flashBytes = 256 * 4;
+}
+
+void sizesLayerNorm(Operation *op, WeightStorage, LayerCost &cost) {
+  cost.flashBytes = 12 * shapeOf(op->getOperand(0)).back() + 8;
+}
+
+static LogicalResult lowerAttentionOp(LayerEmitter &em, MultiHeadAttentionOp op) {
+  FailureOr<AttentionRules> r = getAttentionRules(op);
+  if (failed(r))
+    return failure();
+  AttentionShape a = attentionShape(op);
+  int32_t s = int32_t(a.tokens), e = int32_t(a.embed), h = int32_t(a.heads);
+  int32_t variant = variantOf(op);
+  std::vector<int8_t> blob(tfk_mhsa_packed_bytes(
+      e, h, int32_t(a.headsPerStep), a.fusedQk, variant));
+  tfk_pack_mhsa(r->q.weight.data(), r->q.bias.data(),
+                a.fusedQk ? nullptr : r->k.weight.data(),
+                a.fusedQk ? nullptr : r->k.bias.data(), r->v.weight.data(),
+                r->v.bias.data(), r->o.weight.data(), r->o.bias.data(), r->xZp,
+                r->cZp, e, h, int32_t(a.headsPerStep), a.fusedQk, variant,
+                blob.data());
+  // mult then shift, in order q, k (unless fused), v, o.
+  std::vector<int32_t> rq;
+  for (const ConvRules *c : {&r->q, &r->k, &r->v, &r->o}) {
+    if (c == &r->k && a.fusedQk)
+      continue;
+    std::vector<int32_t> m = multsOf(c->requant), sh = shiftsOf(c->requant);
+    rq.insert(rq.end(), m.begin(), m.end());
+    rq.insert(rq.end(), sh.begin(), sh.end());
+  }
+  Value packed = em.global("packed", ArrayRef<int8_t>(blob));
+  Value rqTable = em.global("rq", ArrayRef<int32_t>(rq));
+  Value expTable = em.global("exp", ArrayRef<int32_t>(r->softmax.expTable));
+  SmallVector<Value> args = {em.ptrTo(op, op.getInput()), em.ptrTo(op, op.getOutput()),
+                             packed, rqTable, expTable, em.scratch(op)};
+  for (int64_t v :
+       {int64_t(s), int64_t(e), int64_t(h), a.headsPerStep, a.rowsPerStep,
+        int64_t(a.fusedQk), int64_t(r->xZp), int64_t(r->qZp), int64_t(r->kZp),
+        int64_t(r->vZp), int64_t(r->sZp), int64_t(r->score.mult),
+        int64_t(r->score.shift), int64_t(r->softmax.out.mult),
+        int64_t(r->softmax.out.shift), int64_t(r->cZp),
+        int64_t(r->context.mult), int64_t(r->context.shift),
+        int64_t(r->outZp), int64_t(r->act.min), int64_t(r->act.max),
+        int64_t(variant)})
+    args.push_back(em.i32(v));
+  em.call("tfk_mhsa_s8", args);
+  return success();
+}
+
+LogicalResult lowerMhsa(LayerEmitter &e, Operation *op) {
+  return lowerAttentionOp(e, cast<MultiHeadAttentionOp>(op));
+}
+
+LogicalResult lowerBatchMatmul(LayerEmitter &e, Operation *op) {
+  auto m = cast<MatMulOp>(op);
+  FailureOr<MatMulRules> r = getMatMulRules(op);
+  if (failed(r))
+    return failure();
+  ArrayRef<int64_t> l = m.getLhs().getType().getShape(),
+                    rs = m.getRhs().getType().getShape();
+  int64_t mm = l[l.size() - 2], k = l.back(), n = rs.back();
+  int64_t batch = elementsOf(m.getOutput()) / (mm * n);
+  int64_t rhsBatch = elementsOf(m.getRhs()) / (k * n);
+  int64_t lhsBatch = elementsOf(m.getLhs()) / (mm * k);
+  if (lhsBatch != batch || (rhsBatch != batch && rhsBatch != 1))
+    return op->emitOpError("batch matmul broadcasting other than one rhs "
+                           "for every batch has no kernel");
+  SmallVector<Value> args = {e.ptrTo(op, m.getLhs()), e.ptrTo(op, m.getRhs()),
+                             e.ptrTo(op, m.getOutput()), e.scratch(op)};
+  for (int64_t v : {batch, rhsBatch, mm, k, n, int64_t(r->lhsZp),
+                    int64_t(r->rhsZp), int64_t(r->outZp),
+                    int64_t(r->requant.mult), int64_t(r->requant.shift),
+                    int64_t(r->act.min), int64_t(r->act.max)})
+    args.push_back(e.i32(v));
+  e.call("tfk_batch_matmul_s8", args);
+  return success();
+}
+
+LogicalResult lowerSoftmax(LayerEmitter &e, Operation *op) {
+  FailureOr<SoftmaxRules> r = getSoftmaxRules(op);
+  if (failed(r))
+    return failure();
+  auto type = cast<ShapedType>(op->getOperand(0).getType());
+  int64_t cols = type.getShape().back();
+  Value table = e.global("exp", ArrayRef<int32_t>(r->expTable));
+  SmallVector<Value> args = {e.ptrTo(op, op->getOperand(0)),
+                             e.ptrTo(op, op->getResult(0)), table};
+  for (int64_t v : {type.getNumElements() / cols, cols, int64_t(r->out.mult),
+                    int64_t(r->out.shift), int64_t(r->outZp)})
+    args.push_back(e.i32(v));
+  e.call("tfk_softmax_s8", args);
+  return success();
+}
+
+LogicalResult lowerLayerNorm(LayerEmitter &e, Operation *op) {
+  FailureOr<LayerNormRules> r = getLayerNormRules(op);
+  if (failed(r))
+    return failure();
+  int64_t c = int64_t(r->gamma.size());
+  std::vector<int64_t> params = {r->epsTerm};
+  params.insert(params.end(), r->beta.begin(), r->beta.end());
+  Value gamma = e.global("gamma", ArrayRef<int32_t>(r->gamma));
+  Value p = e.global("params", ArrayRef<int64_t>(params));
+  SmallVector<Value> args = {e.ptrTo(op, op->getOperand(0)),
+                             e.ptrTo(op, op->getResult(0)), gamma, p};
+  for (int64_t v : {elementsOf(op->getResult(0)) / c, c, int64_t(r->inZp),
+                    int64_t(r->outZp)})
+    args.push_back(e.i32(v));
+  e.call("tfk_layer_norm_s8", args);
+  return success();
+}
+
+} // namespace tinyformer
