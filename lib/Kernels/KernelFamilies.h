@@ -63,6 +63,11 @@ mlir::LogicalResult lowerTranspose(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerConcat(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerSlice(LayerEmitter &e, mlir::Operation *op);
 
+// Sparse layers as code (SparseKernels.cpp).
+bool servesSparseCode(mlir::Operation *op);
+void sizesSparseCode(mlir::Operation *op, WeightStorage, LayerCost &cost);
+mlir::LogicalResult lowerSparseCode(LayerEmitter &e, mlir::Operation *op);
+
 // Transformer family (TransformerKernels.cpp).
 bool servesMhsa(mlir::Operation *op);
 bool servesBatchMatmul(mlir::Operation *op);

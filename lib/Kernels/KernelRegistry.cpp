@@ -64,6 +64,11 @@ static const KernelInfo kRegistry[] = {
      false, false, lowerConcat},
     {KernelKind::slice, servesSlice, {both(0, 0, 2), both(0, 0, 2)}, nullptr,
      false, false, lowerSlice},
+    // Nonzeros as code; α per MAC it performs (two positions per SMLAL),
+    // β per output (sum recovery and requantization), packing in sizes.
+    {KernelKind::sparse_code, servesSparseCode,
+     {both(1.17, 1.17, 15), both(1.17, 1.17, 15)}, sizesSparseCode, false,
+     false, lowerSparseCode},
 };
 
 ArrayRef<KernelInfo> kernelRegistry() { return kRegistry; }
@@ -86,15 +91,15 @@ SmallVector<const KernelInfo *> kernelsFor(Operation *op) {
 LayerCost estimateCost(Operation *op, const KernelInfo &kernel,
                        WeightStorage storage, TargetCpu cpu) {
   LayerCost cost;
-  cost.macs = workOf(op);
+  cost.macs = cost.kernelMacs = workOf(op);
   if (!kernel.lower)
     return cost;
   const Rates &r = kernel.rates[cpu == TargetCpu::cortex_m7 ? 1 : 0];
   double alpha = storage == WeightStorage::int16 ? r.alpha16 : r.alpha8;
   int64_t outputs = cast<ShapedType>(op->getResult(0).getType()).getNumElements();
-  cost.instructions = int64_t(alpha * double(cost.macs) + r.beta * outputs);
   if (kernel.sizes)
     kernel.sizes(op, storage, cost);
+  cost.instructions += int64_t(alpha * double(cost.kernelMacs) + r.beta * outputs);
   return cost;
 }
 

@@ -18,10 +18,14 @@ void addQuantizePipeline(mlir::OpPassManager &pm, const CompileOptions &options)
   quantize.percentile = options.percentile;
   pm.addPass(createQuantize(quantize));
   pm.addPass(createFuseAttention());
+  // After quantization: weights that round to zero are zeros too.
+  pm.addPass(createPruningAwareLayout());
   SelectKernelsOptions select;
   select.flashBudget = options.flashBudget;
   select.weightStorage = options.weightStorage;
   select.cpu = options.cpu;
+  select.sparse = options.sparse;
+  select.sramBudget = options.sramLimit;
   pm.addPass(createSelectKernels(select));
   PlanMemoryOptions plan;
   plan.sramBudget = options.sramBudget;

@@ -57,6 +57,11 @@ struct SelectKernelsPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (sparse != "auto" && sparse != "off" && sparse != "force") {
+      module.emitError() << "sparse must be auto, off or force, got '" << sparse
+                         << "'";
+      return signalPassFailure();
+    }
     if (weightStorage != "auto" && weightStorage != "int8" &&
         weightStorage != "int16") {
       module.emitError() << "weight-storage must be auto, int8 or int16, got '"
@@ -72,19 +77,20 @@ struct SelectKernelsPass
     MLIRContext *ctx = &getContext();
     module->setAttr(attr::kTargetCpu, TargetCpuAttr::get(ctx, *target));
 
-    auto decide = [&](Operation *op, const KernelInfo &k, WeightStorage s) {
-      LayerCost c = estimateCost(op, k, s, *target);
-      op->setAttr(attr::kKernel, KernelAttr::get(ctx, k.kind, s, c.instructions,
-                                                 c.flashBytes));
-      return c;
-    };
-    struct Upgrade {
-      Operation *op;
+    // Every op's candidates (kernel, weight storage) with their cost; each
+    // starts at its smallest flash, then the upgrade that saves the most
+    // instructions per extra flash byte is taken while the budget allows.
+    struct Candidate {
       const KernelInfo *kernel;
-      int64_t saved, extraBytes;
+      WeightStorage storage;
+      LayerCost cost;
     };
-    SmallVector<Upgrade> upgrades;
-    int64_t flash = 0;
+    struct Layer {
+      Operation *op;
+      SmallVector<Candidate> candidates;
+      size_t chosen = 0;
+    };
+    SmallVector<Layer> layers;
     bool failedAny = false;
     module.walk([&](Operation *op) {
       if (isa<ConstantOp, func::FuncOp, func::ReturnOp, ModuleOp>(op) ||
@@ -96,40 +102,111 @@ struct SelectKernelsPass
         failedAny = true;
         return;
       }
-      const KernelInfo &k = *kernels.front();
-      LayerCost c8 = decide(op, k, WeightStorage::int8);
-      flash += c8.flashBytes;
-      if (k.hasWeights() && weightStorage != "int8") {
-        LayerCost c16 = estimateCost(op, k, WeightStorage::int16, *target);
-        if (c16.flashBytes > c8.flashBytes && c16.instructions < c8.instructions)
-          upgrades.push_back({op, &k, c8.instructions - c16.instructions,
-                              c16.flashBytes - c8.flashBytes});
+      Layer layer{op, {}};
+      for (const KernelInfo *k : kernels) {
+        bool sparseKernel = k->kind == KernelKind::sparse_code;
+        if (sparseKernel && sparse == "off")
+          continue;
+        SmallVector<WeightStorage> storages = {WeightStorage::int8};
+        if (k->hasWeights() && !sparseKernel) {
+          if (weightStorage == "int16")
+            storages = {WeightStorage::int16};
+          else if (weightStorage == "auto")
+            storages.push_back(WeightStorage::int16);
+        }
+        for (WeightStorage s : storages) {
+          LayerCost c = estimateCost(op, *k, s, *target);
+          // A kernel whose scratch alone exceeds the SRAM budget is out.
+          if (sparseKernel && sramBudget > 0 && c.scratchBytes > sramBudget)
+            continue;
+          layer.candidates.push_back({k, s, c});
+        }
       }
+      // force: the sparse kernel wherever one serves (tests, benchmarks).
+      if (sparse == "force" &&
+          llvm::any_of(layer.candidates, [](const Candidate &c) {
+            return c.kernel->kind == KernelKind::sparse_code;
+          }))
+        llvm::erase_if(layer.candidates, [](const Candidate &c) {
+          return c.kernel->kind != KernelKind::sparse_code;
+        });
+      if (layer.candidates.empty()) {
+        op->emitOpError() << "has no kernel within the SRAM budget of "
+                          << int64_t(sramBudget) << " bytes";
+        failedAny = true;
+        return;
+      }
+      // Start from the smallest flash (fewest instructions among equals).
+      auto smaller = [](const Candidate &a, const Candidate &b) {
+        return std::make_pair(a.cost.flashBytes, a.cost.instructions) <
+               std::make_pair(b.cost.flashBytes, b.cost.instructions);
+      };
+      layer.chosen = std::min_element(layer.candidates.begin(),
+                                      layer.candidates.end(), smaller) -
+                     layer.candidates.begin();
+      layers.push_back(std::move(layer));
     });
     if (failedAny)
       return signalPassFailure();
+    int64_t flash = 0;
+    for (const Layer &l : layers)
+      flash += l.candidates[l.chosen].cost.flashBytes;
     if (flash > flashBudget) {
-      module.emitError() << "the model's constants need " << flash
-                         << " bytes of flash with int8 weights, over the "
-                            "budget of "
-                         << int64_t(flashBudget) << " bytes";
+      if (weightStorage == "int16")
+        module.emitError() << "int16 weights need " << flash
+                           << " bytes of flash, over the budget of "
+                           << int64_t(flashBudget) << " bytes";
+      else
+        module.emitError() << "the model's constants need " << flash
+                           << " bytes of flash with int8 weights, over the "
+                              "budget of "
+                           << int64_t(flashBudget) << " bytes";
       return signalPassFailure();
     }
-    llvm::stable_sort(upgrades, [](const Upgrade &a, const Upgrade &b) {
-      return double(a.saved) / a.extraBytes > double(b.saved) / b.extraBytes;
-    });
-    for (const Upgrade &u : upgrades) {
-      if (weightStorage == "auto" && flash + u.extraBytes > flashBudget)
-        continue;
-      flash += u.extraBytes;
-      decide(u.op, *u.kernel, WeightStorage::int16);
-      ++numInt16;
+    while (true) {
+      Layer *bestLayer = nullptr;
+      size_t best = 0;
+      double bestRatio = 0;
+      for (Layer &l : layers) {
+        const LayerCost &now = l.candidates[l.chosen].cost;
+        for (auto [i, c] : llvm::enumerate(l.candidates)) {
+          int64_t saved = now.instructions - c.cost.instructions;
+          int64_t extra = c.cost.flashBytes - now.flashBytes;
+          if (saved <= 0 || flash + extra > flashBudget)
+            continue;
+          double ratio = extra <= 0 ? 1e18 + double(saved)
+                                    : double(saved) / double(extra);
+          if (ratio > bestRatio) {
+            bestRatio = ratio;
+            bestLayer = &l;
+            best = i;
+          }
+        }
+      }
+      if (!bestLayer)
+        break;
+      flash += bestLayer->candidates[best].cost.flashBytes -
+               bestLayer->candidates[bestLayer->chosen].cost.flashBytes;
+      bestLayer->chosen = best;
     }
-    if (weightStorage == "int16" && flash > flashBudget) {
-      module.emitError() << "int16 weights need " << flash
-                         << " bytes of flash, over the budget of "
-                         << int64_t(flashBudget) << " bytes";
-      return signalPassFailure();
+    auto kernelAttr = [&](const Candidate &c) {
+      return KernelAttr::get(ctx, c.kernel->kind, c.storage, c.cost.instructions,
+                             c.cost.flashBytes);
+    };
+    for (const Layer &l : layers) {
+      const Candidate &c = l.candidates[l.chosen];
+      l.op->setAttr(attr::kKernel, kernelAttr(c));
+      if (c.storage == WeightStorage::int16)
+        ++numInt16;
+      if (c.kernel->kind == KernelKind::sparse_code)
+        ++numSparse;
+      // The alternatives weighed, so the choice can be read from the IR.
+      SmallVector<Attribute> others;
+      for (auto [i, o] : llvm::enumerate(l.candidates))
+        if (i != l.chosen)
+          others.push_back(kernelAttr(o));
+      if (!others.empty())
+        l.op->setAttr(attr::kAlternatives, ArrayAttr::get(ctx, others));
     }
     module.walk([&](Operation *op) {
       if (KernelAttr k = chosenKernel(op))

@@ -1,4 +1,5 @@
-// Kernel and weight-storage selection on an INT8 conv2d -> max_pool2d ->
+// Dense kernel and weight-storage selection (sparse=off; the sparse kernel
+// is in select-kernels-sparse.mlir) on an INT8 conv2d -> max_pool2d ->
 // reshape -> fully_connected -> softmax model.
 //
 // Cost model (the rates of lib/Kernels/KernelRegistry.cpp), per op, int8 weights / int16 weights:
@@ -12,34 +13,34 @@
 // int8 flash: 48 + 72 + 1024 = 1144. int16 costs the conv 24 more bytes
 // (saving 72 instructions: 3 per byte) and the fc 32 more (saving 6).
 //
-// RUN: tf-opt %s --sparse-tiny-select-kernels | FileCheck %s --check-prefixes=CHECK,BOTH16
-// RUN: tf-opt %s --sparse-tiny-select-kernels=flash-budget=1200 | FileCheck %s --check-prefixes=CHECK,BOTH16
-// RUN: tf-opt %s --sparse-tiny-select-kernels="flash-budget=1100000 weight-storage=int16" | FileCheck %s --check-prefixes=CHECK,BOTH16
+// RUN: tf-opt %s --sparse-tiny-select-kernels=sparse=off | FileCheck %s --check-prefixes=CHECK,BOTH16
+// RUN: tf-opt %s --sparse-tiny-select-kernels="sparse=off flash-budget=1200" | FileCheck %s --check-prefixes=CHECK,BOTH16
+// RUN: tf-opt %s --sparse-tiny-select-kernels="sparse=off flash-budget=1100000 weight-storage=int16" | FileCheck %s --check-prefixes=CHECK,BOTH16
 //
 // Exactly the int8 flash: no room for int16.
-// RUN: tf-opt %s --sparse-tiny-select-kernels=flash-budget=1144 | FileCheck %s --check-prefixes=CHECK,BOTH8
-// RUN: tf-opt %s --sparse-tiny-select-kernels=flash-budget=1167 | FileCheck %s --check-prefixes=CHECK,BOTH8
-// RUN: tf-opt %s --sparse-tiny-select-kernels=weight-storage=int8 | FileCheck %s --check-prefixes=CHECK,BOTH8
+// RUN: tf-opt %s --sparse-tiny-select-kernels="sparse=off flash-budget=1144" | FileCheck %s --check-prefixes=CHECK,BOTH8
+// RUN: tf-opt %s --sparse-tiny-select-kernels="sparse=off flash-budget=1167" | FileCheck %s --check-prefixes=CHECK,BOTH8
+// RUN: tf-opt %s --sparse-tiny-select-kernels="sparse=off weight-storage=int8" | FileCheck %s --check-prefixes=CHECK,BOTH8
 //
 // Room for one upgrade: the conv, which saves the most per byte, goes first
 // (1144 + 24 = 1168); the fc would then need 1200. With 1176 the fc alone
 // would fit too, but the conv is the better use of the bytes.
-// RUN: tf-opt %s --sparse-tiny-select-kernels=flash-budget=1168 | FileCheck %s --check-prefixes=CHECK,CONV16
-// RUN: tf-opt %s --sparse-tiny-select-kernels=flash-budget=1176 | FileCheck %s --check-prefixes=CHECK,CONV16
-// RUN: tf-opt %s --sparse-tiny-select-kernels=flash-budget=1199 | FileCheck %s --check-prefixes=CHECK,CONV16
+// RUN: tf-opt %s --sparse-tiny-select-kernels="sparse=off flash-budget=1168" | FileCheck %s --check-prefixes=CHECK,CONV16
+// RUN: tf-opt %s --sparse-tiny-select-kernels="sparse=off flash-budget=1176" | FileCheck %s --check-prefixes=CHECK,CONV16
+// RUN: tf-opt %s --sparse-tiny-select-kernels="sparse=off flash-budget=1199" | FileCheck %s --check-prefixes=CHECK,CONV16
 //
 // Over budget even with int8 weights, and int16 forced over budget.
-// RUN: not tf-opt %s --sparse-tiny-select-kernels=flash-budget=1143 2>&1 | FileCheck %s --check-prefix=OVER8
+// RUN: not tf-opt %s --sparse-tiny-select-kernels="sparse=off flash-budget=1143" 2>&1 | FileCheck %s --check-prefix=OVER8
 // OVER8: error: the model's constants need 1144 bytes of flash with int8 weights, over the budget of 1143 bytes
-// RUN: not tf-opt %s --sparse-tiny-select-kernels="flash-budget=1199 weight-storage=int16" 2>&1 | FileCheck %s --check-prefix=OVER16
+// RUN: not tf-opt %s --sparse-tiny-select-kernels="sparse=off flash-budget=1199 weight-storage=int16" 2>&1 | FileCheck %s --check-prefix=OVER16
 // OVER16: error: int16 weights need 1200 bytes of flash, over the budget of 1199 bytes
-// RUN: not tf-opt %s --sparse-tiny-select-kernels=weight-storage=int4 2>&1 | FileCheck %s --check-prefix=FORMAT
+// RUN: not tf-opt %s --sparse-tiny-select-kernels="sparse=off weight-storage=int4" 2>&1 | FileCheck %s --check-prefix=FORMAT
 // FORMAT: error: weight-storage must be auto, int8 or int16, got 'int4'
-// RUN: not tf-opt %s --sparse-tiny-select-kernels=cpu=cortex-m0 2>&1 | FileCheck %s --check-prefix=CPU
+// RUN: not tf-opt %s --sparse-tiny-select-kernels="sparse=off cpu=cortex-m0" 2>&1 | FileCheck %s --check-prefix=CPU
 // CPU: error: cpu must be cortex-m4 or cortex-m7, got 'cortex-m0'
 //
 // The target CPU is recorded on the module; the M7 rates price the same.
-// RUN: tf-opt %s --sparse-tiny-select-kernels=cpu=cortex-m7 | FileCheck %s --check-prefixes=CHECK,BOTH16,M7
+// RUN: tf-opt %s --sparse-tiny-select-kernels="sparse=off cpu=cortex-m7" | FileCheck %s --check-prefixes=CHECK,BOTH16,M7
 // M7: module attributes {sparse_tiny.target_cpu = #sparse_tiny<cpu cortex_m7>}
 
 // CHECK-LABEL: func.func @net
@@ -54,9 +55,9 @@
 // CHECK: sparse_tiny.reshape
 // CHECK-SAME: {sparse_tiny.kernel = #sparse_tiny.kernel<alias>}
 // CHECK: sparse_tiny.fully_connected
-// BOTH16-SAME: {sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, storage = int16, est = 46, flash = 104>}
-// CONV16-SAME: {sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, est = 52, flash = 72>}
-// BOTH8-SAME:  {sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, est = 52, flash = 72>}
+// BOTH16-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, storage = int16, est = 46, flash = 104>}
+// CONV16-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, est = 52, flash = 72>}
+// BOTH8-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, est = 52, flash = 72>}
 // CHECK: sparse_tiny.softmax
 // CHECK-SAME: {axis = 1 : i64, sparse_tiny.kernel = #sparse_tiny.kernel<softmax, est = 48, flash = 1024>}
 func.func @net(%arg0: tensor<1x1x4x4x!quant.uniform<i8:f32, 2.000000e-02>>) -> tensor<1x3x!quant.uniform<i8:f32, 3.906250e-03:-128>> {

@@ -68,10 +68,16 @@ static cl::opt<std::string> weightStorage(
     cl::desc("How weight values are stored: auto (int16 where the flash "
              "budget allows and it pays) | int8 | int16"),
     cl::init("auto"), cl::sub(compileCmd));
+static cl::opt<std::string> sparseKernels(
+    "sparse",
+    cl::desc("auto: sparse kernels for pruned conv / linear layers where the "
+             "cost model says they pay | off: dense kernels only | force: the "
+             "sparse kernel wherever one serves"),
+    cl::init("auto"), cl::sub(compileCmd));
 // The flag's earlier name.
 static cl::alias weightFormat("weight-format",
                               cl::desc("Alias for --weight-storage"),
-                              cl::aliasopt(weightStorage), cl::sub(compileCmd));
+                              cl::aliasopt(weightStorage));
 static cl::opt<std::string>
     name("name", cl::desc("Model name: symbols tf_<name>_invoke (default: "
                           "from the file name)"),
@@ -124,6 +130,8 @@ int compile(mlir::MLIRContext &context) {
   options.flashBudget = flash;
   options.weightStorage = weightStorage;
   options.cpu = cpu;
+  options.sparse = sparseKernels;
+  options.sramLimit = sram;
   options.fuseQkWeights = fwsa;
   // Attention tiles: the planner keeps the arena at its smallest unless
   // told otherwise. Larger tiles measure no faster with today's kernel (1-3%

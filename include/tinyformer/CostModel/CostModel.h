@@ -20,6 +20,7 @@ namespace tinyformer {
 
 struct LayerCost {
   int64_t macs = 0;         ///< multiply-accumulates (or elements moved)
+  int64_t kernelMacs = 0;   ///< those the kernel performs (sparse: fewer)
   int64_t instructions = 0; ///< estimate
   int64_t flashBytes = 0;   ///< packed weights and tables
   int64_t scratchBytes = 0; ///< kernel scratch in the arena

@@ -102,6 +102,38 @@ def FuseAttention : Pass<"sparse-tiny-fuse-attention", "mlir::ModuleOp"> {
   ];
 }
 
+def PruningAwareLayout : Pass<"sparse-tiny-pruning-aware-layout", "mlir::ModuleOp"> {
+  let summary = "Find the zero structure of each INT8 conv / linear weight";
+  let description = [{
+    For every constant weight of a conv2d or fully_connected (after
+    quantization, so that weights rounded to zero count), looks at the
+    [rows, columns] view the kernels use (rows: output channels; columns:
+    the OHWI reduction) and records what it finds as the constant's
+    `encoding`: the nonzero count, the rows without a nonzero (their
+    outputs are bias only) and the columns without one (inputs nothing
+    reads), and the most specific pattern that holds: `block [4, 1]` /
+    `[1, 4]` when every nonzero lies in aligned blocks that are at least
+    75% full, `n_m [1, 4]` / `[2, 4]` when every aligned group of 4 columns
+    of a row has at most N nonzeros, else `unstructured` (or `dense` when
+    there is no zero). Kernel selection reads the nonzero count; the sparse
+    kernels skip empty rows and columns by construction.
+
+    ```mlir
+    // before
+    %w = sparse_tiny.constant dense<...> : tensor<256x256xi8> : tensor<256x256x!quant...>
+    // after
+    %w = sparse_tiny.constant dense<...> : tensor<256x256xi8>
+           {encoding = #sparse_tiny.encoding<unstructured, nnz = 6554, empty_cols = 3>}
+           : tensor<256x256x!quant...>
+    ```
+  }];
+  let dependentDialects = ["mlir::sparse_tiny::SparseTinyDialect"];
+  let statistics = [
+    Statistic<"numSparseWeights", "sparse-weights", "weights with zeros">,
+    Statistic<"numZeros", "zeros", "zero weight elements found">,
+  ];
+}
+
 def SelectKernels : Pass<"sparse-tiny-select-kernels", "mlir::ModuleOp"> {
   let summary = "Choose each INT8 op's kernel and weight storage by cost";
   let description = [{
@@ -114,6 +146,14 @@ def SelectKernels : Pass<"sparse-tiny-select-kernels", "mlir::ModuleOp"> {
     fewer instructions, twice the weight flash), granted greedily by
     instructions saved per extra flash byte while the model's estimated
     flash stays within `flash-budget`.
+
+    Conv2d and fully_connected layers whose constant weight has zeros also
+    have the `sparse_code` kernel (nonzeros as immediates, no index data)
+    as a candidate. Every layer starts at its smallest-flash candidate; then
+    the candidate that saves the most instructions per extra flash byte is
+    taken, repeatedly, while the model fits `flash-budget`: dense where
+    sparse loses (low sparsity), sparse where it pays most. The candidates
+    not taken are recorded in `sparse_tiny.alternatives`.
 
     ```mlir
     // before
@@ -131,9 +171,15 @@ def SelectKernels : Pass<"sparse-tiny-select-kernels", "mlir::ModuleOp"> {
            "auto | int8 | int16">,
     Option<"cpu", "cpu", "std::string", /*default=*/"\"cortex-m4\"",
            "cortex-m4 | cortex-m7: whose fitted rates price the kernels">,
+    Option<"sparse", "sparse", "std::string", /*default=*/"\"auto\"",
+           "auto (sparse kernels where they pay) | off (dense only) | "
+           "force (sparse wherever one serves)">,
+    Option<"sramBudget", "sram-budget", "int64_t", /*default=*/"0",
+           "arena bytes; a sparse kernel's scratch must fit (0: no limit)">,
   ];
   let statistics = [
     Statistic<"numInt16", "int16-layers", "layers given int16 weights">,
+    Statistic<"numSparse", "sparse-layers", "layers given a sparse kernel">,
     Statistic<"estInstructions", "estimated-instructions",
               "estimated instructions per inference">,
   ];

@@ -14,7 +14,9 @@ struct CompileOptions {
   double percentile = 99.99;
   int64_t flashBudget = 1 << 20;
   std::string weightStorage = "auto"; ///< auto | int8 | int16
-  std::string cpu = "cortex-m4";      ///< prices the kernels with its rates
+  std::string cpu = "cortex-m4";
+  std::string sparse = "auto";        ///< auto | off: sparse kernels
+  int64_t sramLimit = 0;              ///< bytes a kernel's scratch must fit      ///< prices the kernels with its rates
   int64_t sramBudget = 0; ///< arena bytes; 0: no limit
   bool fuseQkWeights = false; ///< Fused-Weight Self-Attention where it pays
 };

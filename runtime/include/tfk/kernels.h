@@ -208,6 +208,28 @@ void tfk_mhsa_s8(const int8_t *x, int8_t *out, const void *packed,
                  int32_t c_shift, int32_t out_zp, int32_t act_min,
                  int32_t act_max, int32_t variant);
 
+/* ---- sparse layers --------------------------------------------------------
+ * Generated per layer by the compiler (nonzero weights as immediates); these
+ * are the helpers the generated code calls.
+ *
+ * tfk_sparse_pack_pairs_s8: packed[y][x][k] (int32, packed_h x packed_w x c)
+ * holds two input pixels of padded row y that are pair_step apart:
+ *   a = in[y - pad_top][x - pad_left][k] - in_zp
+ *   b = in[y - pad_top][x - pad_left + pair_step][k] - in_zp
+ *   packed = b * 2^23 + a       (0 for a pixel outside the input)
+ * so that one SMLAL by a weight w accumulates w*a + w*b*2^23 in 64 bits; the
+ * compiler splits a row's nonzeros so that |sum w*a| < 2^22, and recovers
+ * both sums exactly.
+ * tfk_sparse_requantize: clamp(out_zp + mbqm(acc, mult, shift)), the dense
+ * kernels' rule. */
+void tfk_sparse_pack_pairs_s8(const int8_t *in, int32_t *packed, int32_t in_h,
+                              int32_t in_w, int32_t c, int32_t pad_top,
+                              int32_t pad_left, int32_t packed_h,
+                              int32_t packed_w, int32_t pair_step,
+                              int32_t in_zp);
+int32_t tfk_sparse_requantize(int32_t acc, int32_t mult, int32_t shift,
+                              int32_t out_zp, int32_t act_min, int32_t act_max);
+
 #ifdef __cplusplus
 }
 #endif

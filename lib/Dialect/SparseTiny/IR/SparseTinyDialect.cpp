@@ -189,6 +189,7 @@ bool KernelAttr::hasWeights(KernelKind kind) {
   case KernelKind::depthwise_conv2d:
   case KernelKind::fully_connected:
   case KernelKind::mhsa:
+  case KernelKind::sparse_code:
     return true;
   default:
     return false;

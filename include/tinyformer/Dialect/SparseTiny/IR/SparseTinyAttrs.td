@@ -99,6 +99,7 @@ def SparseTiny_KernelKind : I32EnumAttr<"KernelKind",
       I32EnumAttrCase<"mhsa", 14>,
       I32EnumAttrCase<"concat", 15>,
       I32EnumAttrCase<"slice", 16>,
+      I32EnumAttrCase<"sparse_code", 17>,
     ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::sparse_tiny";

@@ -1,0 +1,417 @@
+//===- SparseKernels.cpp - sparse layers as code (nonzeros as immediates) -===//
+//
+// `sparse_code` computes a conv2d (groups 1) or a fully_connected whose
+// constant weight has zeros, with code generated for this layer only: every
+// nonzero weight is an immediate and every input offset a constant, so no
+// index is read and no zero is multiplied.
+//
+// Positions (output pixels, or tokens of a linear layer seen as a 1 x T
+// image) are taken two at a time: the input is first packed in pairs
+// (tfk_sparse_pack_pairs_s8: b * 2^23 + a, zero points subtracted, padding
+// as zeros), so that one SMLAL by a weight accumulates both positions into
+// one 64-bit sum w*a + w*b*2^23. A row's nonzeros are split into segments
+// with 255 * sum|w| < 2^22, which keeps the low sum exact in 23 bits, and
+// both sums are recovered after each segment. Three pairs share each
+// weight's immediate. Per layer: the pack, then one function per chunk of
+// output channels (bounded code per function), each looping over output
+// rows and pair groups, ending in the dense kernels' requantization.
+//
+//===----------------------------------------------------------------------===//
+#include "KernelFamilies.h"
+
+#include "tinyformer/CostModel/Layout.h"
+#include "tinyformer/Kernels/LayerEmitter.h"
+
+using namespace mlir;
+using namespace mlir::sparse_tiny;
+
+namespace tinyformer {
+
+namespace {
+
+/// Pairs of positions sharing a weight's immediate in one pass.
+constexpr int64_t kPairsPerPass = 3;
+/// Nonzeros per chunk function (bounds the size of one function).
+constexpr int64_t kNonzerosPerChunk = 1536;
+/// 255 * sum|w| of one segment stays below 2^22.
+constexpr int64_t kSegmentAbsSum = ((int64_t(1) << 22) - 1) / 255;
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<ShapedType>(v.getType()).getShape();
+}
+
+/// The layer as a convolution over an NHWC input (a linear layer over T
+/// tokens is a 1x1 convolution over a 1 x T image).
+struct Geometry {
+  int64_t inH, inW, c, outH, outW, outC, kh, kw, sh, sw, padT, padL;
+  /// Pairs per output row, and the packed input's padded extent.
+  int64_t pairs() const { return (outW + 1) / 2; }
+  int64_t packedH() const { return (outH - 1) * sh + kh; }
+  int64_t packedW() const { return 2 * (pairs() - 1) * sw + kw; }
+  int64_t packedBytes() const { return packedH() * packedW() * c * 4; }
+};
+
+std::optional<Geometry> geometryOf(Operation *op) {
+  if (auto conv = dyn_cast<Conv2DOp>(op)) {
+    if (conv.getGroups() != 1 ||
+        llvm::any_of(conv.getDilations(), [](int64_t d) { return d != 1; }))
+      return std::nullopt;
+    ArrayRef<int64_t> in = shapeOf(conv.getInput()), out = shapeOf(conv.getOutput()),
+                      w = shapeOf(conv.getWeight());
+    ArrayRef<int64_t> s = conv.getStrides(), p = conv.getPadding();
+    return Geometry{in[2], in[3], in[1], out[2], out[3], out[1],
+                    w[2],  w[3],  s[0],  s[1],  p[0],   p[1]};
+  }
+  if (auto fc = dyn_cast<FullyConnectedOp>(op)) {
+    if (!storedInLogicalOrder(fc.getInput().getType()) ||
+        !storedInLogicalOrder(fc.getOutput().getType()))
+      return std::nullopt;
+    ArrayRef<int64_t> w = shapeOf(fc.getWeight());
+    int64_t tokens = fc.getInput().getType().getNumElements() / w[1];
+    return Geometry{1, tokens, w[1], 1, tokens, w[0], 1, 1, 1, 1, 0, 0};
+  }
+  return std::nullopt;
+}
+
+/// Pairs per pass, full passes per output row and the pairs of the tail
+/// pass (which holds an odd row's phantom position). Up to 4 pairs share a
+/// weight's register; a count that divides the row's pairs avoids the tail
+/// pass's second copy of the code.
+struct Passes {
+  int64_t perPass, full, tail;
+};
+Passes passesOf(const Geometry &g) {
+  int64_t pairs = g.pairs();
+  bool odd = g.outW % 2 == 1;
+  int64_t even = odd ? pairs - 1 : pairs;
+  for (int64_t per : {4, 3, 2})
+    if (even >= per && even % per == 0)
+      return {per, even / per, pairs - even};
+  int64_t per = std::min(kPairsPerPass, pairs);
+  int64_t full = even / per;
+  return {per, full, pairs - full * per};
+}
+
+/// One nonzero of a row: its byte offset in the packed input (relative to
+/// the pair's first tap) and its value.
+struct Nonzero {
+  int64_t offset;
+  int32_t weight;
+};
+
+/// Each row's nonzeros in packed-input order, from the op's int8 weight.
+std::vector<std::vector<Nonzero>> nonzerosOf(Operation *op, const ConvRules &r,
+                                             const Geometry &g) {
+  std::vector<std::vector<Nonzero>> rows(g.outC);
+  int64_t k = g.kh * g.kw * g.c;
+  std::vector<int64_t> order;
+  if (auto fc = dyn_cast<FullyConnectedOp>(op))
+    order = storedFeatureOrder(fc);
+  for (int64_t n = 0; n < g.outC; ++n)
+    for (int64_t y = 0; y < g.kh; ++y)
+      for (int64_t x = 0; x < g.kw; ++x)
+        for (int64_t c = 0; c < g.c; ++c) {
+          int32_t w;
+          if (isa<Conv2DOp>(op))
+            w = r.weight[((n * g.c + c) * g.kh + y) * g.kw + x];
+          else
+            w = r.weight[n * k + (order.empty() ? c : order[c])];
+          if (w != 0)
+            rows[n].push_back({((y * g.packedW() + x) * g.c + c) * 4, w});
+        }
+  return rows;
+}
+
+/// Nonzero count of the op's weight (the encoding's when recorded).
+int64_t nonzeroCount(Operation *op) {
+  Value weight = op->getOperand(1);
+  if (auto cst = weight.getDefiningOp<ConstantOp>())
+    if (WeightEncodingAttr enc = cst.getEncodingAttr())
+      if (enc.getNnz() >= 0)
+        return enc.getNnz();
+  std::optional<std::vector<int64_t>> ints = getConstantInts(weight);
+  if (!ints)
+    return -1;
+  return llvm::count_if(*ints, [](int64_t v) { return v != 0; });
+}
+
+/// Emits `for (i = 0; i < n; ++i) body(i)` at the builder's position; the
+/// builder continues after the loop.
+void emitLoop(OpBuilder &b, Location loc, int64_t n,
+              function_ref<void(Value)> body) {
+  if (n == 1) {
+    body(b.create<LLVM::ConstantOp>(loc, b.getI32Type(), b.getI32IntegerAttr(0)));
+    return;
+  }
+  Block *before = b.getInsertionBlock();
+  Region *region = before->getParent();
+  Block *header = new Block(), *bodyBlock = new Block(), *exit = new Block();
+  region->push_back(header);
+  region->push_back(bodyBlock);
+  region->push_back(exit);
+  Value i = header->addArgument(b.getI32Type(), loc);
+  Value zero = b.create<LLVM::ConstantOp>(loc, b.getI32Type(), b.getI32IntegerAttr(0));
+  b.create<LLVM::BrOp>(loc, ValueRange{zero}, header);
+  b.setInsertionPointToStart(header);
+  Value limit = b.create<LLVM::ConstantOp>(loc, b.getI32Type(), b.getI32IntegerAttr(int32_t(n)));
+  Value more = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::slt, i, limit);
+  b.create<LLVM::CondBrOp>(loc, more, bodyBlock, exit);
+  b.setInsertionPointToStart(bodyBlock);
+  body(i);
+  Value one = b.create<LLVM::ConstantOp>(loc, b.getI32Type(), b.getI32IntegerAttr(1));
+  Value next = b.create<LLVM::AddOp>(loc, i, one);
+  b.create<LLVM::BrOp>(loc, ValueRange{next}, header);
+  b.setInsertionPointToStart(exit);
+}
+
+class SparseCodeEmitter {
+public:
+  SparseCodeEmitter(LayerEmitter &e, Operation *op, const ConvRules &r,
+                    const Geometry &g)
+      : e(e), b(e.builder()), loc(e.location()), op(op), r(r), g(g),
+        rows(nonzerosOf(op, r, g)) {}
+
+  LogicalResult emit();
+
+private:
+  Value i32(int64_t v) {
+    return b.create<LLVM::ConstantOp>(loc, b.getI32Type(), b.getI32IntegerAttr(int32_t(v)));
+  }
+  Value gep(Value base, Value bytes) {
+    return b.create<LLVM::GEPOp>(loc, ptrTy(), b.getI8Type(), base,
+                                 ArrayRef<LLVM::GEPArg>{bytes});
+  }
+  Value gep(Value base, int64_t bytes) {
+    if (bytes == 0)
+      return base;
+    return b.create<LLVM::GEPOp>(loc, ptrTy(), b.getI8Type(), base,
+                                 ArrayRef<LLVM::GEPArg>{int32_t(bytes)});
+  }
+  Type ptrTy() { return LLVM::LLVMPointerType::get(b.getContext()); }
+  LLVM::LLVMFuncOp requantizeFn();
+  /// `pairs` pairs of positions of one output row, starting at packed
+  /// input `in` and output `out`; the last pair's second position is
+  /// missing when `lastIsSingle`.
+  void emitPass(int64_t firstRow, int64_t endRow, int64_t pairs, Value in,
+                Value out, bool lastIsSingle);
+  LLVM::LLVMFuncOp emitChunk(int64_t index, int64_t firstRow, int64_t endRow);
+  /// One nonzero for `pairs` pairs: per pair a load of the packed word and
+  /// an SMLAL into lo:hi, in inline assembly so that the weight stays one
+  /// register and nothing is spilled.
+  void emitSmlal(const Nonzero &z, int64_t pairs, int64_t pairStride, Value in,
+                 SmallVectorImpl<Value> &lo, SmallVectorImpl<Value> &hi);
+
+  LayerEmitter &e;
+  OpBuilder &b;
+  Location loc;
+  Operation *op;
+  const ConvRules &r;
+  Geometry g;
+  std::vector<std::vector<Nonzero>> rows;
+};
+
+LLVM::LLVMFuncOp SparseCodeEmitter::requantizeFn() {
+  ModuleOp module = e.getModule();
+  StringRef name = "tfk_sparse_requantize";
+  if (auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+    return fn;
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToEnd(module.getBody());
+  Type i32 = b.getI32Type();
+  return b.create<LLVM::LLVMFuncOp>(
+      loc, name,
+      LLVM::LLVMFunctionType::get(i32, {i32, i32, i32, i32, i32, i32}));
+}
+
+void SparseCodeEmitter::emitPass(int64_t firstRow, int64_t endRow,
+                                 int64_t pairs, Value in, Value out,
+                                 bool lastIsSingle) {
+  Type i64 = b.getI64Type(), i32Ty = b.getI32Type(), i8 = b.getI8Type();
+  LLVM::LLVMFuncOp requantize = requantizeFn();
+  int64_t pairStride = 2 * g.sw * g.c * 4;
+  Value zero32 = i32(0), c9 = i32(9);
+  Value c32 = b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(32));
+  Value c23 = b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(23));
+  for (int64_t n = firstRow; n < endRow; ++n) {
+    // Sums of the first and second position of each pair.
+    SmallVector<Value> sumA(pairs, i32(r.bias[n])), sumB(pairs, i32(r.bias[n]));
+    ArrayRef<Nonzero> nz = rows[n];
+    while (!nz.empty()) {
+      // One segment: 255 * sum|w| < 2^22.
+      size_t len = 0;
+      int64_t abs = 0;
+      while (len < nz.size() && abs + std::abs(nz[len].weight) <= kSegmentAbsSum)
+        abs += std::abs(nz[len++].weight);
+      SmallVector<Value> lo(pairs, zero32), hi(pairs, zero32);
+      for (const Nonzero &z : nz.take_front(len))
+        emitSmlal(z, pairs, pairStride, in, lo, hi);
+      // lo:hi = A + B * 2^23 with |A| < 2^22: A is the low 23 bits, signed.
+      for (int64_t p = 0; p < pairs; ++p) {
+        Value v = b.create<LLVM::OrOp>(
+            loc, b.create<LLVM::ZExtOp>(loc, i64, lo[p]),
+            b.create<LLVM::ShlOp>(loc, b.create<LLVM::ZExtOp>(loc, i64, hi[p]), c32));
+        Value a = b.create<LLVM::AShrOp>(loc, b.create<LLVM::ShlOp>(loc, lo[p], c9), c9);
+        Value rest = b.create<LLVM::SubOp>(loc, v, b.create<LLVM::SExtOp>(loc, i64, a));
+        Value bb = b.create<LLVM::TruncOp>(loc, i32Ty, b.create<LLVM::AShrOp>(loc, rest, c23));
+        sumA[p] = b.create<LLVM::AddOp>(loc, sumA[p], a);
+        sumB[p] = b.create<LLVM::AddOp>(loc, sumB[p], bb);
+      }
+      nz = nz.drop_front(len);
+    }
+    auto store = [&](Value sum, int64_t position) {
+      SmallVector<Value> args = {sum, i32(r.requant[n].mult), i32(r.requant[n].shift),
+                                 i32(r.outZp), i32(r.act.min), i32(r.act.max)};
+      Value q = b.create<LLVM::CallOp>(loc, requantize, args).getResult();
+      b.create<LLVM::StoreOp>(loc, b.create<LLVM::TruncOp>(loc, i8, q),
+                              gep(out, position * g.outC + n));
+    };
+    for (int64_t p = 0; p < pairs; ++p) {
+      store(sumA[p], 2 * p);
+      if (!(lastIsSingle && p == pairs - 1))
+        store(sumB[p], 2 * p + 1);
+    }
+  }
+}
+
+void SparseCodeEmitter::emitSmlal(const Nonzero &z, int64_t pairs,
+                                  int64_t pairStride, Value in,
+                                  SmallVectorImpl<Value> &lo,
+                                  SmallVectorImpl<Value> &hi) {
+  // Operands: $0..$(2p-1) lo/hi (tied), $(2p) the loaded word, $(2p+1) the
+  // packed input, $(2p+2) the weight.
+  std::string text, constraints;
+  int64_t t = 2 * pairs, base = t + 1, w = t + 2;
+  for (int64_t p = 0; p < pairs; ++p) {
+    int64_t offset = z.offset + p * pairStride;
+    if (offset <= 4095)
+      text += "ldr $" + std::to_string(t) + ", [$" + std::to_string(base) +
+              ", #" + std::to_string(offset) + "]\n\t";
+    else
+      text += "movw $" + std::to_string(t) + ", #" + std::to_string(offset) +
+              "\n\tldr.w $" + std::to_string(t) + ", [$" +
+              std::to_string(base) + ", $" + std::to_string(t) + "]\n\t";
+    text += "smlal $" + std::to_string(2 * p) + ", $" + std::to_string(2 * p + 1) +
+            ", $" + std::to_string(t) + ", $" + std::to_string(w) + "\n\t";
+  }
+  for (int64_t i = 0; i < 2 * pairs; ++i)
+    constraints += "=r,";
+  constraints += "=&r,r,r";
+  for (int64_t i = 0; i < 2 * pairs; ++i)
+    constraints += "," + std::to_string(i);
+  SmallVector<Value> operands = {in, i32(z.weight)};
+  for (int64_t p = 0; p < pairs; ++p) {
+    operands.push_back(lo[p]);
+    operands.push_back(hi[p]);
+  }
+  SmallVector<Type> fields(2 * pairs + 1, b.getI32Type());
+  auto resultTy = LLVM::LLVMStructType::getLiteral(b.getContext(), fields);
+  auto asmOp = b.create<LLVM::InlineAsmOp>(
+      loc, resultTy, operands, text, constraints, /*has_side_effects=*/false,
+      /*is_align_stack=*/false, LLVM::AsmDialectAttr(), ArrayAttr());
+  for (int64_t p = 0; p < pairs; ++p) {
+    lo[p] = b.create<LLVM::ExtractValueOp>(loc, asmOp.getResult(0), 2 * p);
+    hi[p] = b.create<LLVM::ExtractValueOp>(loc, asmOp.getResult(0), 2 * p + 1);
+  }
+}
+
+LLVM::LLVMFuncOp SparseCodeEmitter::emitChunk(int64_t index, int64_t firstRow,
+                                             int64_t endRow) {
+  OpBuilder::InsertionGuard guard(b);
+  ModuleOp module = e.getModule();
+  b.setInsertionPointToEnd(module.getBody());
+  auto voidTy = LLVM::LLVMVoidType::get(b.getContext());
+  auto fn = b.create<LLVM::LLVMFuncOp>(
+      loc, e.symbolPrefix() + "_sparse" + std::to_string(index),
+      LLVM::LLVMFunctionType::get(voidTy, {ptrTy(), ptrTy()}),
+      LLVM::Linkage::Internal);
+  Block *entry = fn.addEntryBlock(b);
+  b.setInsertionPointToStart(entry);
+  Value packed = entry->getArgument(0), out = entry->getArgument(1);
+  // The phantom second position of an odd row stays in the tail pass.
+  auto [perPass, full, tail] = passesOf(g);
+  bool odd = g.outW % 2 == 1;
+  int64_t inRowBytes = g.sh * g.packedW() * g.c * 4;
+  int64_t passInBytes = perPass * 2 * g.sw * g.c * 4;
+  int64_t passOutBytes = perPass * 2 * g.outC;
+  emitLoop(b, loc, g.outH, [&](Value oy) {
+    Value inRow = gep(packed, b.create<LLVM::MulOp>(loc, oy, i32(inRowBytes)));
+    Value outRow = gep(out, b.create<LLVM::MulOp>(loc, oy, i32(g.outW * g.outC)));
+    if (full > 0)
+      emitLoop(b, loc, full, [&](Value j) {
+        emitPass(firstRow, endRow, perPass,
+                 gep(inRow, b.create<LLVM::MulOp>(loc, j, i32(passInBytes))),
+                 gep(outRow, b.create<LLVM::MulOp>(loc, j, i32(passOutBytes))),
+                 /*lastIsSingle=*/false);
+      });
+    if (tail > 0)
+      emitPass(firstRow, endRow, tail, gep(inRow, full * passInBytes),
+               gep(outRow, full * passOutBytes), odd);
+  });
+  b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  return fn;
+}
+
+LogicalResult SparseCodeEmitter::emit() {
+  Value in = e.ptrTo(op, op->getOperand(0));
+  Value out = e.ptrTo(op, op->getResult(0));
+  Value packed = e.scratch(op);
+  SmallVector<Value> args = {in, packed};
+  for (int64_t v : {g.inH, g.inW, g.c, g.padT, g.padL, g.packedH(), g.packedW(),
+                    g.sw, int64_t(r.inZp)})
+    args.push_back(i32(v));
+  e.call("tfk_sparse_pack_pairs_s8", args);
+  int64_t first = 0, index = 0, count = 0;
+  for (int64_t n = 0; n < g.outC; ++n) {
+    count += int64_t(rows[n].size()) + 8;
+    if (count >= kNonzerosPerChunk || n + 1 == g.outC) {
+      LLVM::LLVMFuncOp chunk = emitChunk(index++, first, n + 1);
+      b.create<LLVM::CallOp>(loc, chunk, ValueRange{packed, out});
+      first = n + 1;
+      count = 0;
+    }
+  }
+  return success();
+}
+
+} // namespace
+
+bool servesSparseCode(Operation *op) {
+  std::optional<Geometry> g = geometryOf(op);
+  // Worth it only with zeros to skip; a weight that is not a constant has
+  // none known.
+  return g && isa<ConstantOp>(op->getOperand(1).getDefiningOp()) &&
+         nonzeroCount(op) >= 0 &&
+         nonzeroCount(op) < cast<ShapedType>(op->getOperand(1).getType()).getNumElements();
+}
+
+void sizesSparseCode(Operation *op, WeightStorage, LayerCost &cost) {
+  Geometry g = *geometryOf(op);
+  int64_t nnz = nonzeroCount(op);
+  int64_t pairs = g.pairs();
+  auto [perPass, full, tail] = passesOf(g);
+  // Work: every nonzero for every pair of positions (an odd row's phantom
+  // position included), replacing the dense rate's MACs.
+  int64_t pairMacs = nnz * g.outH * pairs * 2;
+  cost.kernelMacs = pairMacs;
+  // Packing the input: per packed word.
+  cost.instructions += 6 * g.packedH() * g.packedW() * g.c;
+  // Code: per nonzero an immediate and per pair a load and an SMLAL, for
+  // the full and the tail pass; per output of each pass its requantization.
+  cost.flashBytes = nnz * ((4 + 8 * perPass) * (full > 0) + (4 + 8 * tail) * (tail > 0)) +
+                    g.outC * 2 * (perPass * (full > 0) + tail) * 36 +
+                    64 * (nnz / kNonzerosPerChunk + 1);
+  cost.scratchBytes = g.packedBytes();
+}
+
+LogicalResult lowerSparseCode(LayerEmitter &e, Operation *op) {
+  FailureOr<ConvRules> r = getConvRules(op);
+  if (failed(r))
+    return failure();
+  std::optional<Geometry> g = geometryOf(op);
+  if (!g)
+    return op->emitOpError("sparse_code needs a conv2d (groups 1, no "
+                           "dilation) or a fully_connected in logical order");
+  return SparseCodeEmitter(e, op, *r, *g).emit();
+}
+
+} // namespace tinyformer
