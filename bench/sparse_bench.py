@@ -66,7 +66,7 @@ def prune(w, sparsity, block):
 
 
 def pruned_model(key, seed, sparsity, block):
-    _, build, work, _, _, _ = run_bench.LAYERS[key]
+    _, build, _, _, _, _ = run_bench.LAYERS[key]
     rng = np.random.default_rng([seed, ord(key)])
     model = build(rng)
     for init in model.graph.initializer:
@@ -76,7 +76,7 @@ def pruned_model(key, seed, sparsity, block):
             tr = key == "e"
             p = prune(w.T if tr else w, sparsity, block)
             init.CopyFrom(numpy_helper.from_array(p.T if tr else p, "W"))
-    return model, rng, work
+    return model, rng
 
 
 def main(argv=None):
@@ -110,14 +110,14 @@ def main(argv=None):
         for name, flags in (("dense_int8", ["--sparse", "off", "--weight-storage", "int8"]),
                             ("dense", ["--sparse", "off"]),
                             ("sparse", [])):
-            model, rng, work = pruned_model(key, args.seed, sparsity, block)
+            model, rng = pruned_model(key, args.seed, sparsity, block)
             r = dict(errors=[])
             d = os.path.join(args.work, "%s_%s_%s_%s" % (key, label.split()[1], row["block"], name))
             run_bench.measure(args, r, d, model, rng, ["conv2d", "fully_connected", "Conv", "Gemm", "MatMul"], flags)
             builds[name] = r
         cap = builds["dense_int8"].get("flash_bytes")
         if cap:
-            model, rng, work = pruned_model(key, args.seed, sparsity, block)
+            model, rng = pruned_model(key, args.seed, sparsity, block)
             r = dict(errors=[])
             d = os.path.join(args.work, "%s_%s_%s_capped" % (key, label.split()[1], row["block"]))
             run_bench.measure(args, r, d, model, rng, ["conv2d", "fully_connected"], ["--flash", str(cap)])

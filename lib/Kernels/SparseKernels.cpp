@@ -379,9 +379,11 @@ bool servesSparseCode(Operation *op) {
   std::optional<Geometry> g = geometryOf(op);
   // Worth it only with zeros to skip; a weight that is not a constant has
   // none known.
-  return g && isa<ConstantOp>(op->getOperand(1).getDefiningOp()) &&
-         nonzeroCount(op) >= 0 &&
-         nonzeroCount(op) < cast<ShapedType>(op->getOperand(1).getType()).getNumElements();
+  if (!g || !op->getOperand(1).getDefiningOp<ConstantOp>())
+    return false;
+  int64_t nnz = nonzeroCount(op);
+  return nnz >= 0 &&
+         nnz < cast<ShapedType>(op->getOperand(1).getType()).getNumElements();
 }
 
 void sizesSparseCode(Operation *op, WeightStorage, LayerCost &cost) {
