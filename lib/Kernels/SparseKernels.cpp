@@ -298,6 +298,10 @@ void SparseCodeEmitter::emitSmlal(const Nonzero &z, int64_t pairs,
   constraints += "=&r,r,r";
   for (int64_t i = 0; i < 2 * pairs; ++i)
     constraints += "," + std::to_string(i);
+  // The loads read the packed input, which LLVM cannot see through the
+  // register operands: without the clobber the asm is `memory(none)` and
+  // may be scheduled before the pack's stores.
+  constraints += ",~{memory}";
   SmallVector<Value> operands = {in, i32(z.weight)};
   for (int64_t p = 0; p < pairs; ++p) {
     operands.push_back(lo[p]);

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Randomized sparse layers, bit-exact on the emulator against the host reference.
 
-  python/tools/random_sparse_layers.py [--cases 40] [--seed 0] [--boards m7,m4]
+  python/tools/random_sparse_layers.py [--cases 40] [--seed 0] [--first 0] [--boards m7,m4]
       [--tinyformer build/bin/tinyformer] [--work DIR]
 
 Each case draws a layer (conv kxk with k in {1, 3, 5}, stride 1 or 2, padding
@@ -68,6 +68,7 @@ def main(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--cases", type=int, default=40)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--first", type=int, default=0, help="first case's number (to rerun one case)")
     p.add_argument("--boards", default="m7,m4")
     p.add_argument("--tinyformer", default=os.path.join(REPO, "build", "bin", "tinyformer"))
     p.add_argument("--work")
@@ -75,7 +76,7 @@ def main(argv=None):
     work = args.work or tempfile.mkdtemp(prefix="tf-random-sparse-")
     boards = args.boards.split(",")
     failed, sparse_kernels = 0, 0
-    for i in range(args.cases):
+    for i in range(args.first, args.first + args.cases):
         rng = np.random.default_rng([args.seed, i])
         model, what, transposed = draw(rng)
         sparsity = float(rng.choice([0.0, 0.3, 0.5, 0.75, 0.9, 0.95, 0.99, rng.uniform(0, 0.99)]))
