@@ -63,10 +63,13 @@ mlir::LogicalResult lowerTranspose(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerConcat(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerSlice(LayerEmitter &e, mlir::Operation *op);
 
-// Sparse layers as code (SparseKernels.cpp).
+// Sparse layers (SparseKernels.cpp): nonzeros as code.
 bool servesSparseCode(mlir::Operation *op);
 void sizesSparseCode(mlir::Operation *op, WeightStorage, LayerCost &cost);
 mlir::LogicalResult lowerSparseCode(LayerEmitter &e, mlir::Operation *op);
+// Its compact twin: a loop over a nonzero stream (serves the same ops).
+void sizesSparseCsr(mlir::Operation *op, WeightStorage, LayerCost &cost);
+mlir::LogicalResult lowerSparseCsr(LayerEmitter &e, mlir::Operation *op);
 
 // Transformer family (TransformerKernels.cpp).
 bool servesMhsa(mlir::Operation *op);

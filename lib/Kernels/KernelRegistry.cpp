@@ -69,6 +69,11 @@ static const KernelInfo kRegistry[] = {
     {KernelKind::sparse_code, servesSparseCode,
      {both(1.17, 1.17, 15), both(1.17, 1.17, 15)}, sizesSparseCode, false,
      false, lowerSparseCode},
+    // A loop over a stream of 4 bytes per nonzero; α per MAC (a load and
+    // an SMLAL per pair), the loop and segments in sizes, β per output.
+    {KernelKind::sparse_csr, servesSparseCode,
+     {both(1.0, 1.0, 22), both(1.0, 1.0, 22)}, sizesSparseCsr, false, false,
+     lowerSparseCsr},
 };
 
 ArrayRef<KernelInfo> kernelRegistry() { return kRegistry; }

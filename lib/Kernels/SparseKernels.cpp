@@ -80,14 +80,14 @@ std::optional<Geometry> geometryOf(Operation *op) {
 struct Passes {
   int64_t perPass, full, tail;
 };
-Passes passesOf(const Geometry &g) {
+Passes passesOf(const Geometry &g, int64_t maxPerPass = 4) {
   int64_t pairs = g.pairs();
   bool odd = g.outW % 2 == 1;
   int64_t even = odd ? pairs - 1 : pairs;
   for (int64_t per : {4, 3, 2})
-    if (even >= per && even % per == 0)
+    if (per <= maxPerPass && even >= per && even % per == 0)
       return {per, even / per, pairs - even};
-  int64_t per = std::min(kPairsPerPass, pairs);
+  int64_t per = std::min({kPairsPerPass, maxPerPass, pairs});
   int64_t full = even / per;
   return {per, full, pairs - full * per};
 }
@@ -120,6 +120,45 @@ std::vector<std::vector<Nonzero>> nonzerosOf(Operation *op, const ConvRules &r,
             rows[n].push_back({((y * g.packedW() + x) * g.c + c) * 4, w});
         }
   return rows;
+}
+
+/// How many of `nz`'s first nonzeros form one segment: 255 * sum|w| < 2^22,
+/// so that the low position's sum is exact in 23 bits.
+size_t segmentLength(ArrayRef<Nonzero> nz) {
+  size_t len = 0;
+  int64_t abs = 0;
+  while (len < nz.size() && abs + std::abs(nz[len].weight) <= kSegmentAbsSum)
+    abs += std::abs(nz[len++].weight);
+  return len;
+}
+
+/// lo:hi = A + B * 2^23 with |A| < 2^22: A is the low 23 bits of lo,
+/// signed, and B the rest shifted down. Returns (A, B).
+std::pair<Value, Value> recoverPair(OpBuilder &b, Location loc, Value lo,
+                                    Value hi) {
+  Type i64 = b.getI64Type(), i32 = b.getI32Type();
+  Value c9 = b.create<LLVM::ConstantOp>(loc, i32, b.getI32IntegerAttr(9));
+  Value c23 = b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(23));
+  Value c32 = b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(32));
+  Value v = b.create<LLVM::OrOp>(
+      loc, b.create<LLVM::ZExtOp>(loc, i64, lo),
+      b.create<LLVM::ShlOp>(loc, b.create<LLVM::ZExtOp>(loc, i64, hi), c32));
+  Value a = b.create<LLVM::AShrOp>(loc, b.create<LLVM::ShlOp>(loc, lo, c9), c9);
+  Value rest = b.create<LLVM::SubOp>(loc, v, b.create<LLVM::SExtOp>(loc, i64, a));
+  Value bb = b.create<LLVM::TruncOp>(loc, i32, b.create<LLVM::AShrOp>(loc, rest, c23));
+  return {a, bb};
+}
+
+/// The input packed in pairs into the op's scratch (its address).
+Value emitPackPairs(LayerEmitter &e, Operation *op, const ConvRules &r,
+                    const Geometry &g) {
+  Value packed = e.scratch(op);
+  SmallVector<Value> args = {e.ptrTo(op, op->getOperand(0)), packed};
+  for (int64_t v : {g.inH, g.inW, g.c, g.padT, g.padL, g.packedH(), g.packedW(),
+                    g.sw, int64_t(r.inZp)})
+    args.push_back(e.i32(v));
+  e.call("tfk_sparse_pack_pairs_s8", args);
+  return packed;
 }
 
 /// Nonzero count of the op's weight (the encoding's when recorded).
@@ -188,7 +227,6 @@ private:
                                  ArrayRef<LLVM::GEPArg>{int32_t(bytes)});
   }
   Type ptrTy() { return LLVM::LLVMPointerType::get(b.getContext()); }
-  LLVM::LLVMFuncOp requantizeFn();
   /// `pairs` pairs of positions of one output row, starting at packed
   /// input `in` and output `out`; the last pair's second position is
   /// missing when `lastIsSingle`.
@@ -210,7 +248,10 @@ private:
   std::vector<std::vector<Nonzero>> rows;
 };
 
-LLVM::LLVMFuncOp SparseCodeEmitter::requantizeFn() {
+/// The runtime's tfk_sparse_requantize (declared on first use).
+LLVM::LLVMFuncOp requantizeFn(LayerEmitter &e) {
+  OpBuilder &b = e.builder();
+  Location loc = e.location();
   ModuleOp module = e.getModule();
   StringRef name = "tfk_sparse_requantize";
   if (auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
@@ -226,33 +267,21 @@ LLVM::LLVMFuncOp SparseCodeEmitter::requantizeFn() {
 void SparseCodeEmitter::emitPass(int64_t firstRow, int64_t endRow,
                                  int64_t pairs, Value in, Value out,
                                  bool lastIsSingle) {
-  Type i64 = b.getI64Type(), i32Ty = b.getI32Type(), i8 = b.getI8Type();
-  LLVM::LLVMFuncOp requantize = requantizeFn();
+  Type i8 = b.getI8Type();
+  LLVM::LLVMFuncOp requantize = requantizeFn(e);
   int64_t pairStride = 2 * g.sw * g.c * 4;
-  Value zero32 = i32(0), c9 = i32(9);
-  Value c32 = b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(32));
-  Value c23 = b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(23));
+  Value zero32 = i32(0);
   for (int64_t n = firstRow; n < endRow; ++n) {
     // Sums of the first and second position of each pair.
     SmallVector<Value> sumA(pairs, i32(r.bias[n])), sumB(pairs, i32(r.bias[n]));
     ArrayRef<Nonzero> nz = rows[n];
     while (!nz.empty()) {
-      // One segment: 255 * sum|w| < 2^22.
-      size_t len = 0;
-      int64_t abs = 0;
-      while (len < nz.size() && abs + std::abs(nz[len].weight) <= kSegmentAbsSum)
-        abs += std::abs(nz[len++].weight);
+      size_t len = segmentLength(nz);
       SmallVector<Value> lo(pairs, zero32), hi(pairs, zero32);
       for (const Nonzero &z : nz.take_front(len))
         emitSmlal(z, pairs, pairStride, in, lo, hi);
-      // lo:hi = A + B * 2^23 with |A| < 2^22: A is the low 23 bits, signed.
       for (int64_t p = 0; p < pairs; ++p) {
-        Value v = b.create<LLVM::OrOp>(
-            loc, b.create<LLVM::ZExtOp>(loc, i64, lo[p]),
-            b.create<LLVM::ShlOp>(loc, b.create<LLVM::ZExtOp>(loc, i64, hi[p]), c32));
-        Value a = b.create<LLVM::AShrOp>(loc, b.create<LLVM::ShlOp>(loc, lo[p], c9), c9);
-        Value rest = b.create<LLVM::SubOp>(loc, v, b.create<LLVM::SExtOp>(loc, i64, a));
-        Value bb = b.create<LLVM::TruncOp>(loc, i32Ty, b.create<LLVM::AShrOp>(loc, rest, c23));
+        auto [a, bb] = recoverPair(b, loc, lo[p], hi[p]);
         sumA[p] = b.create<LLVM::AddOp>(loc, sumA[p], a);
         sumB[p] = b.create<LLVM::AddOp>(loc, sumB[p], bb);
       }
@@ -356,14 +385,8 @@ LLVM::LLVMFuncOp SparseCodeEmitter::emitChunk(int64_t index, int64_t firstRow,
 }
 
 LogicalResult SparseCodeEmitter::emit() {
-  Value in = e.ptrTo(op, op->getOperand(0));
   Value out = e.ptrTo(op, op->getResult(0));
-  Value packed = e.scratch(op);
-  SmallVector<Value> args = {in, packed};
-  for (int64_t v : {g.inH, g.inW, g.c, g.padT, g.padL, g.packedH(), g.packedW(),
-                    g.sw, int64_t(r.inZp)})
-    args.push_back(i32(v));
-  e.call("tfk_sparse_pack_pairs_s8", args);
+  Value packed = emitPackPairs(e, op, r, g);
   int64_t first = 0, index = 0, count = 0;
   for (int64_t n = 0; n < g.outC; ++n) {
     count += int64_t(rows[n].size()) + 8;
@@ -374,6 +397,214 @@ LogicalResult SparseCodeEmitter::emit() {
       count = 0;
     }
   }
+  return success();
+}
+
+
+//===----------------------------------------------------------------------===//
+// sparse_csr: one generated loop over a compressed nonzero stream
+//===----------------------------------------------------------------------===//
+
+/// Pairs per pass of the CSR loop: at most 3 (its registers: 2 per pair and
+/// 5 more), with every pair's load offset an immediate (<= 4095).
+int64_t csrPairsPerPass(const Geometry &g) {
+  int64_t stride = 2 * g.sw * g.c * 4, per = 3;
+  while (per > 1 && (per - 1) * stride > 4095)
+    --per;
+  return per;
+}
+
+/// The nonzero stream of `sparse_csr`: per output channel its nonzeros as
+/// words `offset << 8 | weight byte` (offset in the packed input), each
+/// segment ended by a word whose weight byte is zero: `1 << 8` when another
+/// segment of the channel follows, 0 at the channel's end (an empty channel
+/// is that one word: bias only).
+std::vector<int32_t> csrStream(ArrayRef<std::vector<Nonzero>> rows) {
+  std::vector<int32_t> words;
+  for (const std::vector<Nonzero> &row : rows) {
+    ArrayRef<Nonzero> nz = row;
+    do {
+      size_t len = segmentLength(nz);
+      for (const Nonzero &z : nz.take_front(len))
+        words.push_back(int32_t(uint32_t(z.offset) << 8 | uint8_t(z.weight)));
+      nz = nz.drop_front(len);
+      words.push_back(nz.empty() ? 0 : 1 << 8);
+    } while (!nz.empty());
+  }
+  return words;
+}
+
+class SparseCsrEmitter {
+public:
+  SparseCsrEmitter(LayerEmitter &e, Operation *op, const ConvRules &r,
+                   const Geometry &g)
+      : e(e), b(e.builder()), loc(e.location()), op(op), r(r), g(g) {}
+
+  LogicalResult emit();
+
+private:
+  Value i32(int64_t v) { return e.i32(v); }
+  Type ptrTy() { return LLVM::LLVMPointerType::get(b.getContext()); }
+  Value gep(Value base, Value index, Type element) {
+    return b.create<LLVM::GEPOp>(loc, ptrTy(), element, base,
+                                 ArrayRef<LLVM::GEPArg>{index});
+  }
+  /// `pairs` pairs of positions from packed input `in`, output `out`: a
+  /// loop over the output channels, each a loop over its segments.
+  void emitPass(int64_t pairs, Value in, Value out, bool lastIsSingle);
+  /// The inner loop over one segment's nonzeros, in assembly: per nonzero
+  /// one load of its word, the weight's sign extension, a zero test (the
+  /// segment's end) and its address, then per pair a load and an SMLAL.
+  /// Returns lo/hi per pair, the stream pointer after the segment's end
+  /// word, and that word.
+  SmallVector<Value> emitSegment(int64_t pairs, Value in, Value nz);
+
+  LayerEmitter &e;
+  OpBuilder &b;
+  Location loc;
+  Operation *op;
+  const ConvRules &r;
+  Geometry g;
+  Value stream, params;
+};
+
+SmallVector<Value> SparseCsrEmitter::emitSegment(int64_t pairs, Value in,
+                                                 Value nz) {
+  // Operands: $0..$(2p-1) lo/hi, $(2p) the stream pointer (tied), $(2p+1)
+  // the word, $(2p+2) the weight (a low register, for CBZ), $(2p+3) the
+  // address; inputs $(2p+4) the packed input, then the tied ones.
+  int64_t stride = 2 * g.sw * g.c * 4;
+  std::string nzR = "$" + std::to_string(2 * pairs),
+              word = "$" + std::to_string(2 * pairs + 1),
+              weight = "$" + std::to_string(2 * pairs + 2),
+              addr = "$" + std::to_string(2 * pairs + 3),
+              base = "$" + std::to_string(2 * pairs + 4);
+  std::string text = "1:\n\tldr " + word + ", [" + nzR + "], #4\n\tsxtb " +
+                     weight + ", " + word + "\n\tcbz " + weight +
+                     ", 2f\n\tadd.w " + addr + ", " + base + ", " + word +
+                     ", asr #8\n\t";
+  for (int64_t p = 0; p < pairs; ++p)
+    text += "ldr " + word + ", [" + addr + ", #" + std::to_string(p * stride) +
+            "]\n\tsmlal $" + std::to_string(2 * p) + ", $" +
+            std::to_string(2 * p + 1) + ", " + word + ", " + weight + "\n\t";
+  text += "b 1b\n2:";
+  std::string constraints;
+  for (int64_t i = 0; i < 2 * pairs + 1; ++i)
+    constraints += "=r,";
+  constraints += "=&r,=&l,=&r,r";
+  for (int64_t i = 0; i < 2 * pairs + 1; ++i)
+    constraints += "," + std::to_string(i);
+  constraints += ",~{memory}";
+  Value zero = i32(0);
+  SmallVector<Value> operands = {in};
+  operands.append(2 * pairs, zero);
+  operands.push_back(nz);
+  SmallVector<Type> fields(2 * pairs, b.getI32Type());
+  fields.push_back(ptrTy());
+  fields.append(3, b.getI32Type());
+  auto resultTy = LLVM::LLVMStructType::getLiteral(b.getContext(), fields);
+  auto asmOp = b.create<LLVM::InlineAsmOp>(
+      loc, resultTy, operands, text, constraints, /*has_side_effects=*/false,
+      /*is_align_stack=*/false, LLVM::AsmDialectAttr(), ArrayAttr());
+  SmallVector<Value> results;
+  for (int64_t i = 0; i < 2 * pairs + 2; ++i)
+    results.push_back(b.create<LLVM::ExtractValueOp>(loc, asmOp.getResult(0), i));
+  return results;
+}
+
+void SparseCsrEmitter::emitPass(int64_t pairs, Value in, Value out,
+                                bool lastIsSingle) {
+  Type i32Ty = b.getI32Type(), i8 = b.getI8Type();
+  Region *region = b.getInsertionBlock()->getParent();
+  int64_t sums = 2 * pairs;
+  // channel(n, nz) -> segment(nz, sums) ... -> store(nz, sums) -> channel.
+  Block *channel = new Block(), *segment = new Block(), *store = new Block(),
+        *exit = new Block();
+  for (Block *block : {channel, segment, store, exit})
+    region->push_back(block);
+  Value n = channel->addArgument(i32Ty, loc);
+  Value nzAtChannel = channel->addArgument(ptrTy(), loc);
+  SmallVector<Type> carried(sums, i32Ty);
+  carried.insert(carried.begin(), ptrTy());
+  for (Block *block : {segment, store})
+    for (Type t : carried)
+      block->addArgument(t, loc);
+  b.create<LLVM::BrOp>(loc, ValueRange{i32(0), stream}, channel);
+
+  b.setInsertionPointToStart(channel);
+  Value more = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::slt, n, i32(g.outC));
+  Block *start = new Block();
+  region->push_back(start);
+  b.create<LLVM::CondBrOp>(loc, more, start, exit);
+  b.setInsertionPointToStart(start);
+  // Per channel: bias, multiplier, shift.
+  Value param = gep(params, b.create<LLVM::MulOp>(loc, n, i32(3)), i32Ty);
+  Value bias = b.create<LLVM::LoadOp>(loc, i32Ty, param);
+  SmallVector<Value> init = {nzAtChannel};
+  init.append(sums, bias);
+  b.create<LLVM::BrOp>(loc, init, segment);
+
+  b.setInsertionPointToStart(segment);
+  SmallVector<Value> seg = emitSegment(pairs, in, segment->getArgument(0));
+  SmallVector<Value> next = {seg[sums]};
+  for (int64_t p = 0; p < pairs; ++p) {
+    auto [a, bb] = recoverPair(b, loc, seg[2 * p], seg[2 * p + 1]);
+    next.push_back(b.create<LLVM::AddOp>(loc, segment->getArgument(1 + 2 * p), a));
+    next.push_back(b.create<LLVM::AddOp>(loc, segment->getArgument(2 + 2 * p), bb));
+  }
+  Value another = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ne,
+                                         seg[sums + 1], i32(0));
+  b.create<LLVM::CondBrOp>(loc, another, segment, next, store, next);
+
+  b.setInsertionPointToStart(store);
+  LLVM::LLVMFuncOp requantize = requantizeFn(e);
+  Value at = gep(params, b.create<LLVM::MulOp>(loc, n, i32(3)), i32Ty);
+  Value mult = b.create<LLVM::LoadOp>(loc, i32Ty, gep(at, i32(1), i32Ty));
+  Value shift = b.create<LLVM::LoadOp>(loc, i32Ty, gep(at, i32(2), i32Ty));
+  for (int64_t pos = 0; pos < sums; ++pos) {
+    if (lastIsSingle && pos == sums - 1)
+      break;
+    // Sums are (A, B) per pair: positions 2p and 2p + 1.
+    Value sum = store->getArgument(1 + pos);
+    SmallVector<Value> args = {sum, mult, shift, i32(r.outZp), i32(r.act.min),
+                               i32(r.act.max)};
+    Value q = b.create<LLVM::CallOp>(loc, requantize, args).getResult();
+    Value dst = gep(gep(out, i32(pos * g.outC), i8), n, i8);
+    b.create<LLVM::StoreOp>(loc, b.create<LLVM::TruncOp>(loc, i8, q), dst);
+  }
+  Value nextN = b.create<LLVM::AddOp>(loc, n, i32(1));
+  b.create<LLVM::BrOp>(loc, ValueRange{nextN, store->getArgument(0)}, channel);
+  b.setInsertionPointToStart(exit);
+}
+
+LogicalResult SparseCsrEmitter::emit() {
+  std::vector<std::vector<Nonzero>> rows = nonzerosOf(op, r, g);
+  stream = e.global("csr", ArrayRef<int32_t>(csrStream(rows)));
+  std::vector<int32_t> table;
+  for (int64_t n = 0; n < g.outC; ++n)
+    table.insert(table.end(), {r.bias[n], r.requant[n].mult, r.requant[n].shift});
+  params = e.global("params", ArrayRef<int32_t>(table));
+  Value out = e.ptrTo(op, op->getResult(0));
+  Value packed = emitPackPairs(e, op, r, g);
+  auto [perPass, full, tail] = passesOf(g, csrPairsPerPass(g));
+  bool odd = g.outW % 2 == 1;
+  int64_t inRowBytes = g.sh * g.packedW() * g.c * 4;
+  int64_t passInBytes = perPass * 2 * g.sw * g.c * 4;
+  int64_t passOutBytes = perPass * 2 * g.outC;
+  Type i8 = b.getI8Type();
+  emitLoop(b, loc, g.outH, [&](Value oy) {
+    Value inRow = gep(packed, b.create<LLVM::MulOp>(loc, oy, i32(inRowBytes)), i8);
+    Value outRow = gep(out, b.create<LLVM::MulOp>(loc, oy, i32(g.outW * g.outC)), i8);
+    if (full > 0)
+      emitLoop(b, loc, full, [&](Value j) {
+        emitPass(perPass, gep(inRow, b.create<LLVM::MulOp>(loc, j, i32(passInBytes)), i8),
+                 gep(outRow, b.create<LLVM::MulOp>(loc, j, i32(passOutBytes)), i8),
+                 /*lastIsSingle=*/false);
+      });
+    if (tail > 0)
+      emitPass(tail, gep(inRow, i32(full * passInBytes), i8),
+               gep(outRow, i32(full * passOutBytes), i8), odd);
+  });
   return success();
 }
 
@@ -418,6 +649,37 @@ LogicalResult lowerSparseCode(LayerEmitter &e, Operation *op) {
     return op->emitOpError("sparse_code needs a conv2d (groups 1, no "
                            "dilation) or a fully_connected in logical order");
   return SparseCodeEmitter(e, op, *r, *g).emit();
+}
+
+void sizesSparseCsr(Operation *op, WeightStorage, LayerCost &cost) {
+  Geometry g = *geometryOf(op);
+  int64_t nnz = nonzeroCount(op);
+  auto [perPass, full, tail] = passesOf(g, csrPairsPerPass(g));
+  int64_t passes = g.outH * (full + (tail > 0));
+  // Segments: one per channel, more in channels of many large weights.
+  int64_t segments = g.outC + nnz / 160;
+  // α covers a load and an SMLAL per pair; per nonzero and pass the loop's
+  // own five instructions; per segment and pass its end and the recovery;
+  // per channel and pass its parameters and loop.
+  cost.kernelMacs = nnz * g.outH * g.pairs() * 2;
+  cost.instructions += 6 * g.packedH() * g.packedW() * g.c +
+                       passes * (5 * (nnz + segments) +
+                                 segments * (7 * perPass + 4) + 10 * g.outC);
+  // The stream (a word per nonzero and per segment end), the channel
+  // parameters, and the code of the passes.
+  cost.flashBytes = 4 * (nnz + segments) + 12 * g.outC + 400;
+  cost.scratchBytes = g.packedBytes();
+}
+
+LogicalResult lowerSparseCsr(LayerEmitter &e, Operation *op) {
+  FailureOr<ConvRules> r = getConvRules(op);
+  if (failed(r))
+    return failure();
+  std::optional<Geometry> g = geometryOf(op);
+  if (!g)
+    return op->emitOpError("sparse_csr needs a conv2d (groups 1, no "
+                           "dilation) or a fully_connected in logical order");
+  return SparseCsrEmitter(e, op, *r, *g).emit();
 }
 
 } // namespace tinyformer

@@ -25,6 +25,7 @@ void addQuantizePipeline(mlir::OpPassManager &pm, const CompileOptions &options)
   select.weightStorage = options.weightStorage;
   select.cpu = options.cpu;
   select.sparse = options.sparse;
+  select.sparseFormat = options.sparseFormat;
   select.sramBudget = options.sramLimit;
   pm.addPass(createSelectKernels(select));
   PlanMemoryOptions plan;

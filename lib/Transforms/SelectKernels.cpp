@@ -62,6 +62,12 @@ struct SelectKernelsPass
                          << "'";
       return signalPassFailure();
     }
+    if (sparseFormat != "auto" && sparseFormat != "code" &&
+        sparseFormat != "csr") {
+      module.emitError() << "sparse-format must be auto, code or csr, got '"
+                         << sparseFormat << "'";
+      return signalPassFailure();
+    }
     if (weightStorage != "auto" && weightStorage != "int8" &&
         weightStorage != "int16") {
       module.emitError() << "weight-storage must be auto, int8 or int16, got '"
@@ -104,8 +110,11 @@ struct SelectKernelsPass
       }
       Layer layer{op, {}};
       for (const KernelInfo *k : kernels) {
-        bool sparseKernel = k->kind == KernelKind::sparse_code;
-        if (sparseKernel && sparse == "off")
+        bool sparseKernel = KernelAttr::isSparse(k->kind);
+        if (sparseKernel &&
+            (sparse == "off" ||
+             (sparseFormat == "code" && k->kind != KernelKind::sparse_code) ||
+             (sparseFormat == "csr" && k->kind != KernelKind::sparse_csr)))
           continue;
         SmallVector<WeightStorage> storages = {WeightStorage::int8};
         if (k->hasWeights() && !sparseKernel) {
@@ -125,10 +134,10 @@ struct SelectKernelsPass
       // force: the sparse kernel wherever one serves (tests, benchmarks).
       if (sparse == "force" &&
           llvm::any_of(layer.candidates, [](const Candidate &c) {
-            return c.kernel->kind == KernelKind::sparse_code;
+            return KernelAttr::isSparse(c.kernel->kind);
           }))
         llvm::erase_if(layer.candidates, [](const Candidate &c) {
-          return c.kernel->kind != KernelKind::sparse_code;
+          return !KernelAttr::isSparse(c.kernel->kind);
         });
       if (layer.candidates.empty()) {
         op->emitOpError() << "has no kernel within the SRAM budget of "
@@ -198,7 +207,7 @@ struct SelectKernelsPass
       l.op->setAttr(attr::kKernel, kernelAttr(c));
       if (c.storage == WeightStorage::int16)
         ++numInt16;
-      if (c.kernel->kind == KernelKind::sparse_code)
+      if (KernelAttr::isSparse(c.kernel->kind))
         ++numSparse;
       // The alternatives weighed, so the choice can be read from the IR.
       SmallVector<Attribute> others;

@@ -8,8 +8,8 @@ Each case draws a layer (conv kxk with k in {1, 3, 5}, stride 1 or 2, padding
 or none, odd or even widths; a linear layer over 1..19 tokens), a sparsity in
 [0, 0.99] and a pattern (unstructured, 4x1 or 1x4 blocks), prunes a seeded
 random float ONNX model by magnitude, compiles it with plain `tinyformer
-compile` (every other case with --sparse force, so that the sparse kernel
-runs at every sparsity) and runs one random input on the emulator and on the
+compile` (every other case with --sparse force, sparse_code and sparse_csr
+in turn, so that both sparse kernels run at every sparsity) and runs one random input on the emulator and on the
 host INT8 reference: the outputs must be identical. Prints one line per case
 and a summary; exits 1 on any mismatch or failure.
 """
@@ -85,12 +85,14 @@ def main(argv=None):
         board = boards[i % len(boards)]
         row = dict(errors=[])
         ns = argparse.Namespace(tinyformer=args.tinyformer, board=board)
-        force = i % 2 == 1
+        # Odd cases force a sparse kernel, sparse_code and sparse_csr in turn.
+        flags = [] if i % 2 == 0 else [
+            "--sparse", "force", "--sparse-format", "code" if i % 4 == 1 else "csr"]
         run_bench.measure(ns, row, os.path.join(work, "case%03d" % i), model, rng,
-                          ["conv2d", "fully_connected"], ["--sparse", "force"] if force else [])
+                          ["conv2d", "fully_connected"], flags)
         ok = row.get("bit_exact") is True and not row["errors"]
         failed += not ok
-        sparse_kernels += row.get("kernel") == "sparse_code"
+        sparse_kernels += row.get("kernel") in ("sparse_code", "sparse_csr")
         print("case %3d %-3s %-34s sparsity %.2f %-5s kernel %-16s %s" % (
             i, board, what, sparsity, "%dx%d" % blk if blk else "-", row.get("kernel"),
             "bit-exact" if ok else "FAIL %s" % row["errors"]), flush=True)

@@ -74,6 +74,13 @@ static cl::opt<std::string> sparseKernels(
              "cost model says they pay | off: dense kernels only | force: the "
              "sparse kernel wherever one serves"),
     cl::init("auto"), cl::sub(compileCmd));
+static cl::opt<std::string> sparseFormat(
+    "sparse-format",
+    cl::desc("Which sparse kernels are candidates: auto (both, chosen by "
+             "the cost model under --flash) | code (nonzeros as code: "
+             "fastest, most flash) | csr (compressed nonzero stream: "
+             "smallest flash)"),
+    cl::init("auto"), cl::sub(compileCmd));
 // The flag's earlier name.
 static cl::alias weightFormat("weight-format",
                               cl::desc("Alias for --weight-storage"),
@@ -131,6 +138,7 @@ int compile(mlir::MLIRContext &context) {
   options.weightStorage = weightStorage;
   options.cpu = cpu;
   options.sparse = sparseKernels;
+  options.sparseFormat = sparseFormat;
   options.sramLimit = sram;
   options.fuseQkWeights = fwsa;
   // Attention tiles: the planner keeps the arena at its smallest unless

@@ -148,8 +148,10 @@ def SelectKernels : Pass<"sparse-tiny-select-kernels", "mlir::ModuleOp"> {
     flash stays within `flash-budget`.
 
     Conv2d and fully_connected layers whose constant weight has zeros also
-    have the `sparse_code` kernel (nonzeros as immediates, no index data)
-    as a candidate. Every layer starts at its smallest-flash candidate; then
+    have two sparse candidates: `sparse_code` (nonzeros as immediates, no
+    index data: fastest, most flash) and `sparse_csr` (a generated loop
+    over a compressed nonzero stream of 4 bytes per nonzero: smallest
+    flash, about 1.5x slower). Every layer starts at its smallest-flash candidate; then
     the candidate that saves the most instructions per extra flash byte is
     taken, repeatedly, while the model fits `flash-budget`: dense where
     sparse loses (low sparsity), sparse where it pays most. The candidates
@@ -174,6 +176,9 @@ def SelectKernels : Pass<"sparse-tiny-select-kernels", "mlir::ModuleOp"> {
     Option<"sparse", "sparse", "std::string", /*default=*/"\"auto\"",
            "auto (sparse kernels where they pay) | off (dense only) | "
            "force (sparse wherever one serves)">,
+    Option<"sparseFormat", "sparse-format", "std::string", /*default=*/"\"auto\"",
+           "auto (any sparse kernel) | code (sparse_code only) | csr "
+           "(sparse_csr only)">,
     Option<"sramBudget", "sram-budget", "int64_t", /*default=*/"0",
            "arena bytes; a sparse kernel's scratch must fit (0: no limit)">,
   ];

@@ -190,10 +190,15 @@ bool KernelAttr::hasWeights(KernelKind kind) {
   case KernelKind::fully_connected:
   case KernelKind::mhsa:
   case KernelKind::sparse_code:
+  case KernelKind::sparse_csr:
     return true;
   default:
     return false;
   }
+}
+
+bool KernelAttr::isSparse(KernelKind kind) {
+  return kind == KernelKind::sparse_code || kind == KernelKind::sparse_csr;
 }
 
 LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError,

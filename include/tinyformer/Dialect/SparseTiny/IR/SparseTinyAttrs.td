@@ -100,6 +100,7 @@ def SparseTiny_KernelKind : I32EnumAttr<"KernelKind",
       I32EnumAttrCase<"concat", 15>,
       I32EnumAttrCase<"slice", 16>,
       I32EnumAttrCase<"sparse_code", 17>,
+      I32EnumAttrCase<"sparse_csr", 18>,
     ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::sparse_tiny";
@@ -135,6 +136,8 @@ def SparseTiny_KernelAttr : AttrDef<SparseTiny_Dialect, "Kernel"> {
     /// Whether kernels of `kind` read a constant weight (and so have a
     /// weight storage).
     static bool hasWeights(KernelKind kind);
+    /// Whether kernels of `kind` skip zero weights (sparse kernels).
+    static bool isSparse(KernelKind kind);
   }];
 }
 
