@@ -75,19 +75,22 @@ std::optional<Geometry> geometryOf(Operation *op) {
 
 /// Pairs per pass, full passes per output row and the pairs of the tail
 /// pass (which holds an odd row's phantom position). Up to 4 pairs share a
-/// weight's register; a count that divides the row's pairs avoids the tail
-/// pass's second copy of the code.
+/// weight's register. For code, a count that divides the row's pairs avoids
+/// the tail pass's second copy of the code; a loop (`fewestPasses`) takes
+/// the most pairs per pass instead.
 struct Passes {
   int64_t perPass, full, tail;
 };
-Passes passesOf(const Geometry &g, int64_t maxPerPass = 4) {
+Passes passesOf(const Geometry &g, int64_t maxPerPass = 4,
+                bool fewestPasses = false) {
   int64_t pairs = g.pairs();
   bool odd = g.outW % 2 == 1;
   int64_t even = odd ? pairs - 1 : pairs;
   for (int64_t per : {4, 3, 2})
-    if (per <= maxPerPass && even >= per && even % per == 0)
+    if (!fewestPasses && per <= maxPerPass && even >= per && even % per == 0)
       return {per, even / per, pairs - even};
-  int64_t per = std::min({kPairsPerPass, maxPerPass, pairs});
+  int64_t per = std::min({fewestPasses ? maxPerPass : kPairsPerPass,
+                          maxPerPass, pairs});
   int64_t full = even / per;
   return {per, full, pairs - full * per};
 }
@@ -405,10 +408,10 @@ LogicalResult SparseCodeEmitter::emit() {
 // sparse_csr: one generated loop over a compressed nonzero stream
 //===----------------------------------------------------------------------===//
 
-/// Pairs per pass of the CSR loop: at most 3 (its registers: 2 per pair and
+/// Pairs per pass of the CSR loop: at most 4 (its registers: 2 per pair and
 /// 5 more), with every pair's load offset an immediate (<= 4095).
 int64_t csrPairsPerPass(const Geometry &g) {
-  int64_t stride = 2 * g.sw * g.c * 4, per = 3;
+  int64_t stride = 2 * g.sw * g.c * 4, per = 4;
   while (per > 1 && (per - 1) * stride > 4095)
     --per;
   return per;
@@ -586,7 +589,7 @@ LogicalResult SparseCsrEmitter::emit() {
   params = e.global("params", ArrayRef<int32_t>(table));
   Value out = e.ptrTo(op, op->getResult(0));
   Value packed = emitPackPairs(e, op, r, g);
-  auto [perPass, full, tail] = passesOf(g, csrPairsPerPass(g));
+  auto [perPass, full, tail] = passesOf(g, csrPairsPerPass(g), /*fewestPasses=*/true);
   bool odd = g.outW % 2 == 1;
   int64_t inRowBytes = g.sh * g.packedW() * g.c * 4;
   int64_t passInBytes = perPass * 2 * g.sw * g.c * 4;
@@ -654,7 +657,7 @@ LogicalResult lowerSparseCode(LayerEmitter &e, Operation *op) {
 void sizesSparseCsr(Operation *op, WeightStorage, LayerCost &cost) {
   Geometry g = *geometryOf(op);
   int64_t nnz = nonzeroCount(op);
-  auto [perPass, full, tail] = passesOf(g, csrPairsPerPass(g));
+  auto [perPass, full, tail] = passesOf(g, csrPairsPerPass(g), /*fewestPasses=*/true);
   int64_t passes = g.outH * (full + (tail > 0));
   // Segments: one per channel, more in channels of many large weights.
   int64_t segments = g.outC + nnz / 160;
