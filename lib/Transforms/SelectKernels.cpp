@@ -167,7 +167,8 @@ struct SelectKernelsPass
                            << int64_t(flashBudget) << " bytes";
       else
         module.emitError() << "the model's constants need " << flash
-                           << " bytes of flash with int8 weights, over the "
+                           << " bytes of flash with int8 weights (and the "
+                              "smallest sparse kernels), over the "
                               "budget of "
                            << int64_t(flashBudget) << " bytes";
       return signalPassFailure();

@@ -3,23 +3,38 @@
 // zeros.
 //
 // RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels | FileCheck %s
-// Dense only, and a flash budget that only the dense int8 weights fit.
+// Dense only; a flash budget that sparse_code does not fit (sparse_csr,
+// 4 bytes per nonzero, does: smaller than the dense int8 weights); one that
+// only the smallest kernels fit; sparse_csr only.
 // RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=sparse=off | FileCheck %s --check-prefix=OFF
 // RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=flash-budget=9800 | FileCheck %s --check-prefix=CAP
+// RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=flash-budget=8000 | FileCheck %s --check-prefix=MIN
+// RUN: not tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=flash-budget=7999 2>&1 | FileCheck %s --check-prefix=OVER
+// RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=sparse-format=csr | FileCheck %s --check-prefix=CSR
 // An SRAM budget smaller than the packed input: no sparse kernel.
 // RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=sram-budget=2048 | FileCheck %s --check-prefix=SRAM
 // RUN: not tf-opt %s --sparse-tiny-select-kernels=sparse=maybe 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: error: sparse must be auto, off or force, got 'maybe'
+// RUN: not tf-opt %s --sparse-tiny-select-kernels=sparse-format=rle 2>&1 | FileCheck %s --check-prefix=BADFORMAT
+// BADFORMAT: error: sparse-format must be auto, code or csr, got 'rle'
+// OVER: error: the model's constants need 8000 bytes of flash with int8 weights (and the smallest sparse kernels), over the budget of 7999 bytes
 
 // 90% zeros: the sparse kernel wins; the alternatives weighed are kept.
 // CHECK-LABEL: func.func @pruned
 // CHECK: sparse_tiny.fully_connected
-// CHECK-SAME: sparse_tiny.alternatives = [#sparse_tiny.kernel<fully_connected, est = {{[0-9]+}}, flash = {{[0-9]+}}>, #sparse_tiny.kernel<fully_connected, storage = int16, est = {{[0-9]+}}, flash = {{[0-9]+}}>]
+// CHECK-SAME: sparse_tiny.alternatives = [#sparse_tiny.kernel<fully_connected, est = {{[0-9]+}}, flash = {{[0-9]+}}>, #sparse_tiny.kernel<fully_connected, storage = int16, est = {{[0-9]+}}, flash = {{[0-9]+}}>, #sparse_tiny.kernel<sparse_csr, est = {{[0-9]+}}, flash = {{[0-9]+}}>]
 // CHECK-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<sparse_code, est = {{[0-9]+}}, flash = {{[0-9]+}}>
 // OFF-LABEL: func.func @pruned
 // OFF: sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, storage = int16
 // CAP-LABEL: func.func @pruned
-// CAP: sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, est
+// CAP: sparse_tiny.kernel = #sparse_tiny.kernel<sparse_csr, est
+// MIN-LABEL: func.func @pruned
+// MIN: sparse_tiny.kernel = #sparse_tiny.kernel<sparse_csr, est
+// MIN-LABEL: func.func @barely_pruned
+// MIN: sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, est
+// CSR-LABEL: func.func @pruned
+// CSR: sparse_tiny.alternatives = [#sparse_tiny.kernel<fully_connected, est = {{[0-9]+}}, flash = {{[0-9]+}}>, #sparse_tiny.kernel<fully_connected, storage = int16, est = {{[0-9]+}}, flash = {{[0-9]+}}>]
+// CSR-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<sparse_csr, est
 // SRAM-LABEL: func.func @pruned
 // SRAM: sparse_tiny.alternatives = [#sparse_tiny.kernel<fully_connected, est = {{[0-9]+}}, flash = {{[0-9]+}}>]
 // SRAM-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, storage = int16

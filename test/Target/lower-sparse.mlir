@@ -1,0 +1,40 @@
+// Lowering of the two sparse kernels for a linear layer over 2 tokens whose
+// 3x4 weight has 3 nonzeros (row 1 empty: bias only).
+//
+// RUN: tf-opt %s --sparse-tiny-pruning-aware-layout "--sparse-tiny-select-kernels=sparse=force sparse-format=csr" --sparse-tiny-plan-memory --sparse-tiny-lower-to-llvm | FileCheck %s --check-prefix=CSR
+// RUN: tf-opt %s --sparse-tiny-pruning-aware-layout "--sparse-tiny-select-kernels=sparse=force sparse-format=code" --sparse-tiny-plan-memory --sparse-tiny-lower-to-llvm | FileCheck %s --check-prefix=CODE
+
+// sparse_csr: per channel (bias, multiplier, shift); the stream has a word
+// `byte offset << 8 | weight byte` per nonzero (offsets 4 * column in the
+// packed input) and 0 at each channel's end: (4 << 8) | 3, (12 << 8) | 0xFE,
+// end; end (the empty row); (0 << 8) | 5, end.
+// CSR-DAG: llvm.mlir.global internal constant @tf_model_l0_params(dense<[0, {{-?[0-9]+}}, {{-?[0-9]+}}, 0, {{-?[0-9]+}}, {{-?[0-9]+}}, 0, {{-?[0-9]+}}, {{-?[0-9]+}}]> : tensor<9xi32>)
+// CSR-DAG: llvm.mlir.global internal constant @tf_model_l0_csr(dense<[1027, 3326, 0, 0, 5, 0]> : tensor<6xi32>)
+// CSR-LABEL: llvm.func internal @tf_model_layer0
+// CSR: llvm.call @tfk_sparse_pack_pairs_s8
+// The segment loop: load a word, stop at a zero weight, one SMLAL per pair
+// (one pair: the two tokens); the asm reads memory.
+// CSR: llvm.inline_asm "1:\0A\09ldr $3, [$2], #4\0A\09sxtb $4, $3\0A\09cbz $4, 2f\0A\09add.w $5, $6, $3, asr #8\0A\09ldr $3, [$5, #0]\0A\09smlal $0, $1, $3, $4\0A\09b 1b\0A2:", "=r,=r,=r,=&r,=&l,=&r,r,0,1,2,~{memory}"
+// CSR: llvm.call @tfk_sparse_requantize
+// CSR-NOT: llvm.inline_asm
+
+// sparse_code: no stream; each nonzero is an immediate operand of its SMLAL
+// and its offset an immediate of the load.
+// CODE-NOT: tf_model_l0_csr
+// CODE-LABEL: llvm.func internal @tf_model_layer0
+// CODE: llvm.call @tfk_sparse_pack_pairs_s8
+// CODE: llvm.call @tf_model_l0_sparse0
+// CODE-LABEL: llvm.func internal @tf_model_l0_sparse0
+// CODE: %[[W1:.*]] = llvm.mlir.constant(3 : i32)
+// CODE-NEXT: llvm.inline_asm "ldr $2, [$3, #4]\0A\09smlal $0, $1, $2, $4\0A\09", "=r,=r,=&r,r,r,0,1,~{memory}" %{{.*}}, %[[W1]],
+// CODE: %[[W2:.*]] = llvm.mlir.constant(-2 : i32)
+// CODE-NEXT: llvm.inline_asm "ldr $2, [$3, #12]\0A\09smlal $0, $1, $2, $4\0A\09", "=r,=r,=&r,r,r,0,1,~{memory}" %{{.*}}, %[[W2]],
+// CODE: %[[W3:.*]] = llvm.mlir.constant(5 : i32)
+// CODE-NEXT: llvm.inline_asm "ldr $2, [$3, #0]\0A\09smlal $0, $1, $2, $4\0A\09", "=r,=r,=&r,r,r,0,1,~{memory}" %{{.*}}, %[[W3]],
+!x = tensor<1x2x4x!quant.uniform<i8:f32, 0.1:-3>>
+!o = tensor<1x2x3x!quant.uniform<i8:f32, 0.2:5>>
+func.func @main(%x: !x) -> !o {
+  %w = sparse_tiny.constant dense<[[0, 3, 0, -2], [0, 0, 0, 0], [5, 0, 0, 0]]> : tensor<3x4xi8> : tensor<3x4x!quant.uniform<i8:f32, 0.01>>
+  %y = sparse_tiny.fully_connected %x, %w : (!x, tensor<3x4x!quant.uniform<i8:f32, 0.01>>) -> !o
+  return %y : !o
+}
