@@ -29,6 +29,8 @@
 // CODE-NEXT: llvm.inline_asm "ldr $2, [$3, #4]\0A\09smlal $0, $1, $2, $4\0A\09", "=r,=r,=&r,r,r,0,1,~{memory}" %{{.*}}, %[[W1]],
 // CODE: %[[W2:.*]] = llvm.mlir.constant(-2 : i32)
 // CODE-NEXT: llvm.inline_asm "ldr $2, [$3, #12]\0A\09smlal $0, $1, $2, $4\0A\09", "=r,=r,=&r,r,r,0,1,~{memory}" %{{.*}}, %[[W2]],
+// Rows 0 and 1 (bias only) requantized for both tokens, then row 2.
+// CODE-COUNT-4: llvm.call @tfk_sparse_requantize
 // CODE: %[[W3:.*]] = llvm.mlir.constant(5 : i32)
 // CODE-NEXT: llvm.inline_asm "ldr $2, [$3, #0]\0A\09smlal $0, $1, $2, $4\0A\09", "=r,=r,=&r,r,r,0,1,~{memory}" %{{.*}}, %[[W3]],
 !x = tensor<1x2x4x!quant.uniform<i8:f32, 0.1:-3>>
