@@ -185,6 +185,9 @@ int compile(mlir::MLIRContext &context) {
         // The earlier name of weight_storage, kept for existing readers.
         {"weight_format", storage},
         {"macs", cost.macs},
+        // The multiply-accumulates the kernel performs (a sparse kernel's
+        // nonzero MACs, with an odd row's phantom position).
+        {"kernel_macs", cost.kernelMacs},
         {"estimated_instructions", cost.instructions},
         {"weight_bytes", cost.flashBytes},
         {"scratch_bytes", cost.scratchBytes},
