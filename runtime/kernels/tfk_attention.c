@@ -119,15 +119,30 @@ TFK_INLINE void tfk__mhsa_head(const int8_t *qh, int32_t qld,
   }
 }
 
-void tfk_mhsa_s8(const int8_t *x, int8_t *out, const void *packed,
-                 const int32_t *rq, const int32_t *exp_table, void *scratch,
-                 int32_t S, int32_t E, int32_t H, int32_t heads_per_step,
-                 int32_t rows_per_step, int32_t fused_qk, int32_t x_zp,
-                 int32_t q_zp, int32_t k_zp, int32_t v_zp, int32_t s_zp,
-                 int32_t s_mult, int32_t s_shift, int32_t p_mult,
-                 int32_t p_shift, int32_t c_zp, int32_t c_mult,
-                 int32_t c_shift, int32_t out_zp, int32_t act_min,
-                 int32_t act_max, int32_t variant) {
+/* The projections: the dense FC kernel on the packed blob (at byte
+ * offset blob, its mult / shift at word offsets m / sh of rq), or (proj) the
+ * compiler's sparse code, which has its own; packed and rq are then unused. */
+#define TFK__PROJECT(which, g, in, o, blob, m, sh, n, in_zp, o_zp, lo, hi)    \
+  do {                                                                        \
+    if (proj)                                                                 \
+      proj(which, g, in, o, proj_scratch);                                    \
+    else                                                                      \
+      tfk_fully_connected_s8(in, o, (const char *)packed + (blob), rq + (m),  \
+                             rq + (sh), fcs, S, E, n, in_zp, o_zp, lo, hi,    \
+                             variant);                                        \
+  } while (0)
+
+TFK_INLINE void tfk__mhsa(const int8_t *x, int8_t *out, const void *packed,
+                          const int32_t *rq, const int32_t *exp_table,
+                          void *scratch, int32_t S, int32_t E, int32_t H,
+                          int32_t heads_per_step, int32_t rows_per_step,
+                          int32_t fused_qk, int32_t x_zp, int32_t q_zp,
+                          int32_t k_zp, int32_t v_zp, int32_t s_zp,
+                          int32_t s_mult, int32_t s_shift, int32_t p_mult,
+                          int32_t p_shift, int32_t c_zp, int32_t c_mult,
+                          int32_t c_shift, int32_t out_zp, int32_t act_min,
+                          int32_t act_max, int32_t variant,
+                          tfk_mhsa_proj_fn proj, void *proj_scratch) {
   const int32_t P = E / H, D = fused_qk ? E : P, hs = heads_per_step;
   const int32_t i16 = variant == TFK_W_INT16;
   const int32_t R = rows_per_step < S ? rows_per_step : S;
@@ -153,10 +168,10 @@ void tfk_mhsa_s8(const int8_t *x, int8_t *out, const void *packed,
   const int32_t bkv = tfk_l_fc_packed(E, nkv, i16);
   const int32_t gbytes = bq + (fused_qk ? 0 : bkv) + bkv;
   /* rq: per projection q, k, v, o its mult array then its shift array */
-  const int32_t *mq = rq, *sq = rq + H * D;
-  const int32_t *mk = rq + 2 * H * D, *sk = mk + E;
-  const int32_t *mv = mk + (fused_qk ? 0 : 2 * E), *sv = mv + E;
-  const int32_t *mo = mv + 2 * E, *so = mo + E;
+  const int32_t mq = 0, sq = H * D;
+  const int32_t mk = 2 * H * D, sk = mk + E;
+  const int32_t mv = mk + (fused_qk ? 0 : 2 * E), sv = mv + E;
+  const int32_t mo = mv + 2 * E, so = mo + E;
   const tfk__rq_t qs = tfk__rq_prep(s_mult, s_shift, s_zp);
   const tfk__rq_t qp = tfk__rq_prep(p_mult, p_shift, 0);
   const tfk__rq_t qc = tfk__rq_prep(c_mult, c_shift, c_zp);
@@ -165,23 +180,22 @@ void tfk_mhsa_s8(const int8_t *x, int8_t *out, const void *packed,
       tfk__to_s16_zp(k16 + (j >> 1) * GD * 8 + (j & 1) * 4, x + j * E, E, 8,
                      x_zp);
   for (int32_t g = 0; g < H / hs; ++g) {
-    const char *pg = (const char *)packed + g * gbytes;
+    const int32_t pg = g * gbytes;
     /* K and V land in q8 first (free until Q), then go to int16 */
     if (!fused_qk) {
-      tfk_fully_connected_s8(x, q8, pg + bq, mk + g * nkv, sk + g * nkv, fcs,
-                             S, E, nkv, x_zp, k_zp, -128, 127, variant);
+      TFK__PROJECT(1, g, x, q8, pg + bq, mk + g * nkv, sk + g * nkv, nkv,
+                   x_zp, k_zp, -128, 127);
       for (int32_t h = 0; h < hs; ++h)
         for (int32_t j = 0; j < S; ++j)
           tfk__to_s16_zp(k16 + h * S2 * D4 + (j >> 1) * GD * 8 + (j & 1) * 4,
                          q8 + j * nkv + h * P, P, 8, k_zp);
     }
-    tfk_fully_connected_s8(x, q8, pg + gbytes - bkv, mv + g * nkv,
-                           sv + g * nkv, fcs, S, E, nkv, x_zp, v_zp, -128, 127,
-                           variant);
+    TFK__PROJECT(2, g, x, q8, pg + gbytes - bkv, mv + g * nkv, sv + g * nkv,
+                 nkv, x_zp, v_zp, -128, 127);
     for (int32_t h = 0; h < hs; ++h)
       tfk__tr16(vt + h * P2 * S4, q8 + h * P, nkv, S, P, v_zp);
-    tfk_fully_connected_s8(x, q8, pg, mq + g * nq, sq + g * nq, fcs, S, E, nq,
-                           x_zp, q_zp, -128, 127, variant);
+    TFK__PROJECT(0, g, x, q8, pg, mq + g * nq, sq + g * nq, nq, x_zp, q_zp,
+                 -128, 127);
     for (int32_t h = 0; h < hs; ++h)
       tfk__mhsa_head(q8 + h * D, nq, fused_qk ? k16 : k16 + h * S2 * D4,
                      vt + h * P2 * S4, out + (g * hs + h) * P, S, E, D, P, R,
@@ -189,7 +203,36 @@ void tfk_mhsa_s8(const int8_t *x, int8_t *out, const void *packed,
   }
   /* output projection in place: the FC kernel converts each token pair to
    * int16 before writing that pair's outputs */
-  tfk_fully_connected_s8(out, out, (const char *)packed + (H / hs) * gbytes,
-                         mo, so, fcs, S, E, E, c_zp, out_zp, act_min, act_max,
-                         variant);
+  TFK__PROJECT(3, 0, out, out, (H / hs) * gbytes, mo, so, E, c_zp, out_zp,
+               act_min, act_max);
+}
+
+void tfk_mhsa_s8(const int8_t *x, int8_t *out, const void *packed,
+                 const int32_t *rq, const int32_t *exp_table, void *scratch,
+                 int32_t S, int32_t E, int32_t H, int32_t heads_per_step,
+                 int32_t rows_per_step, int32_t fused_qk, int32_t x_zp,
+                 int32_t q_zp, int32_t k_zp, int32_t v_zp, int32_t s_zp,
+                 int32_t s_mult, int32_t s_shift, int32_t p_mult,
+                 int32_t p_shift, int32_t c_zp, int32_t c_mult,
+                 int32_t c_shift, int32_t out_zp, int32_t act_min,
+                 int32_t act_max, int32_t variant) {
+  tfk__mhsa(x, out, packed, rq, exp_table, scratch, S, E, H, heads_per_step,
+            rows_per_step, fused_qk, x_zp, q_zp, k_zp, v_zp, s_zp, s_mult,
+            s_shift, p_mult, p_shift, c_zp, c_mult, c_shift, out_zp, act_min,
+            act_max, variant, 0, 0);
+}
+
+void tfk_mhsa_sparse_s8(const int8_t *x, int8_t *out, const int32_t *exp_table, void *scratch, int32_t S,
+                        int32_t E, int32_t H, int32_t heads_per_step,
+                        int32_t rows_per_step, int32_t x_zp, int32_t q_zp,
+                        int32_t k_zp, int32_t v_zp, int32_t s_zp,
+                        int32_t s_mult, int32_t s_shift, int32_t p_mult,
+                        int32_t p_shift, int32_t c_zp, int32_t c_mult,
+                        int32_t c_shift, tfk_mhsa_proj_fn proj,
+                        void *proj_scratch) {
+  /* The output's zero point and clamp are the projection's own. */
+  tfk__mhsa(x, out, 0, 0, exp_table, scratch, S, E, H, heads_per_step,
+            rows_per_step, 0, x_zp, q_zp, k_zp, v_zp, s_zp, s_mult, s_shift,
+            p_mult, p_shift, c_zp, c_mult, c_shift, 0, -128, 127, TFK_W_INT8,
+            proj, proj_scratch);
 }

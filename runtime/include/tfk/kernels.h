@@ -208,6 +208,24 @@ void tfk_mhsa_s8(const int8_t *x, int8_t *out, const void *packed,
                  int32_t c_shift, int32_t out_zp, int32_t act_min,
                  int32_t act_max, int32_t variant);
 
+/* tfk_mhsa_sparse_s8: tfk_mhsa_s8 with its projections computed by
+ * proj(which, group, in, out, proj_scratch) instead of the packed dense
+ * weights: which 0 = Q, 1 = K, 2 = V (group g: the rows of
+ * heads g*heads_per_step onwards, written as [S][rows]) and 3 = the output
+ * projection (group 0, in == out: proj reads all of in before it writes).
+ * The compiler generates proj from the pruned weights (sparse code); the
+ * result is tfk_mhsa_s8's, bit for bit. */
+typedef void (*tfk_mhsa_proj_fn)(int32_t which, int32_t group, const int8_t *in,
+                                 int8_t *out, void *proj_scratch);
+void tfk_mhsa_sparse_s8(const int8_t *x, int8_t *out, const int32_t *exp_table, void *scratch, int32_t S,
+                        int32_t E, int32_t H, int32_t heads_per_step,
+                        int32_t rows_per_step, int32_t x_zp, int32_t q_zp,
+                        int32_t k_zp, int32_t v_zp, int32_t s_zp,
+                        int32_t s_mult, int32_t s_shift, int32_t p_mult,
+                        int32_t p_shift, int32_t c_zp, int32_t c_mult,
+                        int32_t c_shift, tfk_mhsa_proj_fn proj,
+                        void *proj_scratch);
+
 /* ---- sparse layers --------------------------------------------------------
  * Generated per layer by the compiler (nonzero weights as immediates); these
  * are the helpers the generated code calls.
