@@ -102,20 +102,20 @@ struct Nonzero {
   int32_t weight;
 };
 
-/// Each row's nonzeros in packed-input order, from the op's int8 weight.
-std::vector<std::vector<Nonzero>> nonzerosOf(Operation *op, const ConvRules &r,
-                                             const Geometry &g) {
+/// Each row's nonzeros in packed-input order, from an int8 weight: OIHW for
+/// a convolution, else [N][K] with its columns read in `order` (the feature
+/// order of an NHWC flatten; empty: as stored).
+std::vector<std::vector<Nonzero>> nonzerosOf(const ConvRules &r,
+                                             const Geometry &g, bool conv,
+                                             ArrayRef<int64_t> order) {
   std::vector<std::vector<Nonzero>> rows(g.outC);
   int64_t k = g.kh * g.kw * g.c;
-  std::vector<int64_t> order;
-  if (auto fc = dyn_cast<FullyConnectedOp>(op))
-    order = storedFeatureOrder(fc);
   for (int64_t n = 0; n < g.outC; ++n)
     for (int64_t y = 0; y < g.kh; ++y)
       for (int64_t x = 0; x < g.kw; ++x)
         for (int64_t c = 0; c < g.c; ++c) {
           int32_t w;
-          if (isa<Conv2DOp>(op))
+          if (conv)
             w = r.weight[((n * g.c + c) * g.kh + y) * g.kw + x];
           else
             w = r.weight[n * k + (order.empty() ? c : order[c])];
@@ -152,16 +152,14 @@ std::pair<Value, Value> recoverPair(OpBuilder &b, Location loc, Value lo,
   return {a, bb};
 }
 
-/// The input packed in pairs into the op's scratch (its address).
-Value emitPackPairs(LayerEmitter &e, Operation *op, const ConvRules &r,
-                    const Geometry &g) {
-  Value packed = e.scratch(op);
-  SmallVector<Value> args = {e.ptrTo(op, op->getOperand(0)), packed};
+/// Packs input `in` in pairs into `packed`.
+void emitPackPairs(LayerEmitter &e, Value in, Value packed, const ConvRules &r,
+                   const Geometry &g) {
+  SmallVector<Value> args = {in, packed};
   for (int64_t v : {g.inH, g.inW, g.c, g.padT, g.padL, g.packedH(), g.packedW(),
                     g.sw, int64_t(r.inZp)})
     args.push_back(e.i32(v));
   e.call("tfk_sparse_pack_pairs_s8", args);
-  return packed;
 }
 
 /// Nonzero count of the op's weight (the encoding's when recorded).
@@ -206,14 +204,24 @@ void emitLoop(OpBuilder &b, Location loc, int64_t n,
   b.setInsertionPointToStart(exit);
 }
 
+/// A sparse matrix product to emit: its rules (bias, requantization, zero
+/// points), geometry and nonzeros, and `tag`, which keeps the names of its
+/// symbols apart from other products of the same layer.
+struct SparseProduct {
+  const ConvRules &r;
+  Geometry g;
+  std::vector<std::vector<Nonzero>> rows;
+  std::string tag;
+};
+
 class SparseCodeEmitter {
 public:
-  SparseCodeEmitter(LayerEmitter &e, Operation *op, const ConvRules &r,
-                    const Geometry &g)
-      : e(e), b(e.builder()), loc(e.location()), op(op), r(r), g(g),
-        rows(nonzerosOf(op, r, g)) {}
+  SparseCodeEmitter(LayerEmitter &e, const SparseProduct &p)
+      : e(e), b(e.builder()), loc(e.location()), r(p.r), g(p.g), rows(p.rows),
+        tag(p.tag) {}
 
-  LogicalResult emit();
+  /// At the builder's position: pack `in` into `packed`, compute `out`.
+  void emit(Value in, Value out, Value packed);
 
 private:
   Value i32(int64_t v) {
@@ -245,10 +253,10 @@ private:
   LayerEmitter &e;
   OpBuilder &b;
   Location loc;
-  Operation *op;
   const ConvRules &r;
   Geometry g;
-  std::vector<std::vector<Nonzero>> rows;
+  const std::vector<std::vector<Nonzero>> &rows;
+  std::string tag;
 };
 
 /// The runtime's tfk_sparse_requantize (declared on first use).
@@ -357,7 +365,7 @@ LLVM::LLVMFuncOp SparseCodeEmitter::emitChunk(int64_t index, int64_t firstRow,
   b.setInsertionPointToEnd(module.getBody());
   auto voidTy = LLVM::LLVMVoidType::get(b.getContext());
   auto fn = b.create<LLVM::LLVMFuncOp>(
-      loc, e.symbolPrefix() + "_sparse" + std::to_string(index),
+      loc, e.symbolPrefix() + "_" + tag + "sparse" + std::to_string(index),
       LLVM::LLVMFunctionType::get(voidTy, {ptrTy(), ptrTy()}),
       LLVM::Linkage::Internal);
   Block *entry = fn.addEntryBlock(b);
@@ -387,9 +395,8 @@ LLVM::LLVMFuncOp SparseCodeEmitter::emitChunk(int64_t index, int64_t firstRow,
   return fn;
 }
 
-LogicalResult SparseCodeEmitter::emit() {
-  Value out = e.ptrTo(op, op->getResult(0));
-  Value packed = emitPackPairs(e, op, r, g);
+void SparseCodeEmitter::emit(Value in, Value out, Value packed) {
+  emitPackPairs(e, in, packed, r, g);
   int64_t first = 0, index = 0, count = 0;
   for (int64_t n = 0; n < g.outC; ++n) {
     count += int64_t(rows[n].size()) + 8;
@@ -400,7 +407,6 @@ LogicalResult SparseCodeEmitter::emit() {
       count = 0;
     }
   }
-  return success();
 }
 
 
@@ -439,11 +445,12 @@ std::vector<int32_t> csrStream(ArrayRef<std::vector<Nonzero>> rows) {
 
 class SparseCsrEmitter {
 public:
-  SparseCsrEmitter(LayerEmitter &e, Operation *op, const ConvRules &r,
-                   const Geometry &g)
-      : e(e), b(e.builder()), loc(e.location()), op(op), r(r), g(g) {}
+  SparseCsrEmitter(LayerEmitter &e, const SparseProduct &p)
+      : e(e), b(e.builder()), loc(e.location()), r(p.r), g(p.g), rows(p.rows),
+        tag(p.tag) {}
 
-  LogicalResult emit();
+  /// At the builder's position: pack `in` into `packed`, compute `out`.
+  void emit(Value in, Value out, Value packed);
 
 private:
   Value i32(int64_t v) { return e.i32(v); }
@@ -465,9 +472,10 @@ private:
   LayerEmitter &e;
   OpBuilder &b;
   Location loc;
-  Operation *op;
   const ConvRules &r;
   Geometry g;
+  const std::vector<std::vector<Nonzero>> &rows;
+  std::string tag;
   Value stream, params;
 };
 
@@ -580,15 +588,13 @@ void SparseCsrEmitter::emitPass(int64_t pairs, Value in, Value out,
   b.setInsertionPointToStart(exit);
 }
 
-LogicalResult SparseCsrEmitter::emit() {
-  std::vector<std::vector<Nonzero>> rows = nonzerosOf(op, r, g);
-  stream = e.global("csr", ArrayRef<int32_t>(csrStream(rows)));
+void SparseCsrEmitter::emit(Value in, Value out, Value packed) {
+  stream = e.global(tag + "csr", ArrayRef<int32_t>(csrStream(rows)));
   std::vector<int32_t> table;
   for (int64_t n = 0; n < g.outC; ++n)
     table.insert(table.end(), {r.bias[n], r.requant[n].mult, r.requant[n].shift});
-  params = e.global("params", ArrayRef<int32_t>(table));
-  Value out = e.ptrTo(op, op->getResult(0));
-  Value packed = emitPackPairs(e, op, r, g);
+  params = e.global(tag + "params", ArrayRef<int32_t>(table));
+  emitPackPairs(e, in, packed, r, g);
   auto [perPass, full, tail] = passesOf(g, csrPairsPerPass(g), /*fewestPasses=*/true);
   bool odd = g.outW % 2 == 1;
   int64_t inRowBytes = g.sh * g.packedW() * g.c * 4;
@@ -608,7 +614,14 @@ LogicalResult SparseCsrEmitter::emit() {
       emitPass(tail, gep(inRow, i32(full * passInBytes), i8),
                gep(outRow, i32(full * passOutBytes), i8), odd);
   });
-  return success();
+}
+
+/// A conv2d's or fully_connected's product.
+SparseProduct productOf(Operation *op, const ConvRules &r, const Geometry &g) {
+  std::vector<int64_t> order;
+  if (auto fc = dyn_cast<FullyConnectedOp>(op))
+    order = storedFeatureOrder(fc);
+  return {r, g, nonzerosOf(r, g, isa<Conv2DOp>(op), order), ""};
 }
 
 } // namespace
@@ -651,7 +664,10 @@ LogicalResult lowerSparseCode(LayerEmitter &e, Operation *op) {
   if (!g)
     return op->emitOpError("sparse_code needs a conv2d (groups 1, no "
                            "dilation) or a fully_connected in logical order");
-  return SparseCodeEmitter(e, op, *r, *g).emit();
+  SparseProduct p = productOf(op, *r, *g);
+  SparseCodeEmitter(e, p).emit(e.ptrTo(op, op->getOperand(0)),
+                               e.ptrTo(op, op->getResult(0)), e.scratch(op));
+  return success();
 }
 
 void sizesSparseCsr(Operation *op, WeightStorage, LayerCost &cost) {
@@ -682,7 +698,10 @@ LogicalResult lowerSparseCsr(LayerEmitter &e, Operation *op) {
   if (!g)
     return op->emitOpError("sparse_csr needs a conv2d (groups 1, no "
                            "dilation) or a fully_connected in logical order");
-  return SparseCsrEmitter(e, op, *r, *g).emit();
+  SparseProduct p = productOf(op, *r, *g);
+  SparseCsrEmitter(e, p).emit(e.ptrTo(op, op->getOperand(0)),
+                              e.ptrTo(op, op->getResult(0)), e.scratch(op));
+  return success();
 }
 
 } // namespace tinyformer
