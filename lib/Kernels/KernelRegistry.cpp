@@ -74,6 +74,11 @@ static const KernelInfo kRegistry[] = {
     {KernelKind::sparse_csr, servesSparseCode,
      {both(1.0, 1.0, 22), both(1.0, 1.0, 22)}, sizesSparseCsr, false, false,
      lowerSparseCsr},
+    // Attention with pruned projections as sparse code: α per MAC of the
+    // attention and of the projections' nonzeros, β per output of each.
+    {KernelKind::sparse_mhsa, servesSparseMhsa,
+     {both(1.15, 1.15, 15), both(1.15, 1.15, 15)}, sizesSparseMhsa, false,
+     false, lowerSparseMhsa},
 };
 
 ArrayRef<KernelInfo> kernelRegistry() { return kRegistry; }

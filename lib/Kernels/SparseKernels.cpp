@@ -220,8 +220,9 @@ public:
       : e(e), b(e.builder()), loc(e.location()), r(p.r), g(p.g), rows(p.rows),
         tag(p.tag) {}
 
-  /// At the builder's position: pack `in` into `packed`, compute `out`.
-  void emit(Value in, Value out, Value packed);
+  /// At the builder's position: pack `in` into `packed` (unless it holds
+  /// `in` packed already), compute `out`.
+  void emit(Value in, Value out, Value packed, bool pack = true);
 
 private:
   Value i32(int64_t v) {
@@ -395,8 +396,9 @@ LLVM::LLVMFuncOp SparseCodeEmitter::emitChunk(int64_t index, int64_t firstRow,
   return fn;
 }
 
-void SparseCodeEmitter::emit(Value in, Value out, Value packed) {
-  emitPackPairs(e, in, packed, r, g);
+void SparseCodeEmitter::emit(Value in, Value out, Value packed, bool pack) {
+  if (pack)
+    emitPackPairs(e, in, packed, r, g);
   int64_t first = 0, index = 0, count = 0;
   for (int64_t n = 0; n < g.outC; ++n) {
     count += int64_t(rows[n].size()) + 8;
@@ -449,8 +451,9 @@ public:
       : e(e), b(e.builder()), loc(e.location()), r(p.r), g(p.g), rows(p.rows),
         tag(p.tag) {}
 
-  /// At the builder's position: pack `in` into `packed`, compute `out`.
-  void emit(Value in, Value out, Value packed);
+  /// At the builder's position: pack `in` into `packed` (unless it holds
+  /// `in` packed already), compute `out`.
+  void emit(Value in, Value out, Value packed, bool pack = true);
 
 private:
   Value i32(int64_t v) { return e.i32(v); }
@@ -588,13 +591,14 @@ void SparseCsrEmitter::emitPass(int64_t pairs, Value in, Value out,
   b.setInsertionPointToStart(exit);
 }
 
-void SparseCsrEmitter::emit(Value in, Value out, Value packed) {
+void SparseCsrEmitter::emit(Value in, Value out, Value packed, bool pack) {
   stream = e.global(tag + "csr", ArrayRef<int32_t>(csrStream(rows)));
   std::vector<int32_t> table;
   for (int64_t n = 0; n < g.outC; ++n)
     table.insert(table.end(), {r.bias[n], r.requant[n].mult, r.requant[n].shift});
   params = e.global(tag + "params", ArrayRef<int32_t>(table));
-  emitPackPairs(e, in, packed, r, g);
+  if (pack)
+    emitPackPairs(e, in, packed, r, g);
   auto [perPass, full, tail] = passesOf(g, csrPairsPerPass(g), /*fewestPasses=*/true);
   bool odd = g.outW % 2 == 1;
   int64_t inRowBytes = g.sh * g.packedW() * g.c * 4;
@@ -637,23 +641,74 @@ bool servesSparseCode(Operation *op) {
          nnz < cast<ShapedType>(op->getOperand(1).getType()).getNumElements();
 }
 
-void sizesSparseCode(Operation *op, WeightStorage, LayerCost &cost) {
-  Geometry g = *geometryOf(op);
-  int64_t nnz = nonzeroCount(op);
+namespace {
+/// sparse_code's cost for geometry `g` with `nnz` nonzeros, added to `cost`
+/// (its scratch: the larger).
+void addSparseCodeCost(const Geometry &g, int64_t nnz, LayerCost &cost) {
   int64_t pairs = g.pairs();
   auto [perPass, full, tail] = passesOf(g);
   // Work: every nonzero for every pair of positions (an odd row's phantom
-  // position included), replacing the dense rate's MACs.
-  int64_t pairMacs = nnz * g.outH * pairs * 2;
-  cost.kernelMacs = pairMacs;
+  // position included).
+  cost.kernelMacs += nnz * g.outH * pairs * 2;
   // Packing the input: per packed word.
   cost.instructions += 6 * g.packedH() * g.packedW() * g.c;
   // Code: per nonzero an immediate and per pair a load and an SMLAL, for
   // the full and the tail pass; per output of each pass its requantization.
-  cost.flashBytes = nnz * ((4 + 8 * perPass) * (full > 0) + (4 + 8 * tail) * (tail > 0)) +
-                    g.outC * 2 * (perPass * (full > 0) + tail) * 36 +
-                    64 * (nnz / kNonzerosPerChunk + 1);
-  cost.scratchBytes = g.packedBytes();
+  cost.flashBytes += nnz * ((4 + 8 * perPass) * (full > 0) + (4 + 8 * tail) * (tail > 0)) +
+                     g.outC * 2 * (perPass * (full > 0) + tail) * 36 +
+                     64 * (nnz / kNonzerosPerChunk + 1);
+  cost.scratchBytes = std::max(cost.scratchBytes, g.packedBytes());
+}
+
+/// A linear layer over `tokens` tokens, K inputs and N outputs as a 1 x T
+/// image.
+Geometry linearGeometry(int64_t tokens, int64_t k, int64_t n) {
+  return Geometry{1, tokens, k, 1, tokens, n, 1, 1, 1, 1, 0, 0};
+}
+} // namespace
+
+void sizesSparseCode(Operation *op, WeightStorage, LayerCost &cost) {
+  // The nonzero MACs replace the dense rate's.
+  cost.kernelMacs = 0;
+  addSparseCodeCost(*geometryOf(op), nonzeroCount(op), cost);
+}
+
+void addSparseLinearCost(int64_t tokens, int64_t k, int64_t n, int64_t nnz,
+                         LayerCost &cost) {
+  addSparseCodeCost(linearGeometry(tokens, k, n), nnz, cost);
+}
+
+int64_t sparseLinearPackedBytes(int64_t tokens, int64_t k) {
+  return linearGeometry(tokens, k, 1).packedBytes();
+}
+
+void emitSparseLinearPack(LayerEmitter &e, Value in, Value packed,
+                          const ConvRules &r, int64_t tokens, int64_t k) {
+  emitPackPairs(e, in, packed, r, linearGeometry(tokens, k, 1));
+}
+
+LLVM::LLVMFuncOp emitSparseLinearFn(LayerEmitter &e, StringRef tag,
+                                    const ConvRules &r, int64_t tokens,
+                                    bool packs) {
+  OpBuilder &b = e.builder();
+  OpBuilder::InsertionGuard guard(b);
+  Location loc = e.location();
+  b.setInsertionPointToEnd(e.getModule().getBody());
+  auto ptrTy = LLVM::LLVMPointerType::get(b.getContext());
+  auto fn = b.create<LLVM::LLVMFuncOp>(
+      loc, e.symbolPrefix() + "_" + tag.str(),
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(b.getContext()),
+                                  {ptrTy, ptrTy, ptrTy}),
+      LLVM::Linkage::Internal);
+  Block *entry = fn.addEntryBlock(b);
+  b.setInsertionPointToStart(entry);
+  int64_t n = int64_t(r.bias.size()), k = int64_t(r.weight.size()) / n;
+  Geometry g = linearGeometry(tokens, k, n);
+  SparseProduct p{r, g, nonzerosOf(r, g, /*conv=*/false, {}), tag.str() + "_"};
+  SparseCodeEmitter(e, p).emit(entry->getArgument(0), entry->getArgument(1),
+                               entry->getArgument(2), packs);
+  b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  return fn;
 }
 
 LogicalResult lowerSparseCode(LayerEmitter &e, Operation *op) {

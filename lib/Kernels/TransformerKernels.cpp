@@ -115,6 +115,164 @@ LogicalResult lowerMhsa(LayerEmitter &e, Operation *op) {
   return lowerAttentionOp(e, cast<MultiHeadAttentionOp>(op));
 }
 
+//===----------------------------------------------------------------------===//
+// sparse_mhsa: the attention kernel with pruned projections as sparse code
+//===----------------------------------------------------------------------===//
+
+/// The projection weights of an mhsa, in the order q, k, v, o.
+static SmallVector<Value> projectionWeights(MultiHeadAttentionOp op) {
+  return {op.getQWeight(), op.getKWeight(), op.getVWeight(), op.getOWeight()};
+}
+
+/// Nonzeros of a constant weight (its encoding's count when recorded); -1
+/// when it is not a constant.
+static int64_t nonzerosOf(Value weight) {
+  auto cst = weight.getDefiningOp<ConstantOp>();
+  if (!cst)
+    return -1;
+  if (WeightEncodingAttr enc = cst.getEncodingAttr())
+    if (enc.getNnz() >= 0)
+      return enc.getNnz();
+  std::optional<std::vector<int64_t>> ints = getConstantInts(weight);
+  return ints ? llvm::count_if(*ints, [](int64_t v) { return v != 0; }) : -1;
+}
+
+bool servesSparseMhsa(Operation *op) {
+  auto m = dyn_cast<MultiHeadAttentionOp>(op);
+  // Fused-weight attention's query projection is not a linear layer of x.
+  if (!m || m.getFusedQk())
+    return false;
+  bool zeros = false;
+  for (Value w : projectionWeights(m)) {
+    int64_t nnz = nonzerosOf(w);
+    if (nnz < 0)
+      return false;
+    zeros |= nnz < cast<ShapedType>(w.getType()).getNumElements();
+  }
+  return zeros;
+}
+
+/// Scratch: the attention kernel's, then (8-byte aligned) the packed input
+/// of the projections.
+static int64_t projectionPackOffset(const AttentionShape &a) {
+  return (attentionScratchBytes(a) + 7) / 8 * 8;
+}
+
+void sizesSparseMhsa(Operation *op, WeightStorage, LayerCost &cost) {
+  auto m = cast<MultiHeadAttentionOp>(op);
+  AttentionShape a = attentionShape(op);
+  // The dense kernel's attention between the projections (Q.K^T and P.V),
+  // its softmax, and per projection the sparse code's work (x is packed
+  // once for Q, K and V; the context once for the output projection).
+  cost.kernelMacs = 2 * a.tokens * a.tokens * a.embed;
+  cost.instructions += 15 * a.heads * a.tokens * a.tokens;
+  LayerCost projections;
+  for (Value w : projectionWeights(m))
+    addSparseLinearCost(a.tokens, a.embed, a.embed, nonzerosOf(w), projections);
+  // Two packs of the four: x once, the context once; the registry's β
+  // prices the output projection's outputs, here those of Q, K and V.
+  cost.kernelMacs += projections.kernelMacs;
+  cost.instructions += projections.instructions / 2 + 15 * 3 * a.tokens * a.embed;
+  cost.flashBytes = projections.flashBytes + 256 * 4 + 64 * (3 * a.heads + 1);
+  cost.scratchBytes = projectionPackOffset(a) +
+                      sparseLinearPackedBytes(a.tokens, a.embed);
+}
+
+LogicalResult lowerSparseMhsa(LayerEmitter &em, Operation *op) {
+  auto m = cast<MultiHeadAttentionOp>(op);
+  FailureOr<AttentionRules> r = getAttentionRules(op);
+  if (failed(r))
+    return failure();
+  AttentionShape a = attentionShape(op);
+  int64_t s = a.tokens, e = a.embed, h = a.heads, hs = a.headsPerStep;
+  int64_t p = e / h, groups = h / hs;
+  // One function per projection and group of heads: Q, K, V read x (packed
+  // once, below), the output projection packs the context itself.
+  auto slice = [&](const ConvRules &full, int64_t first, int64_t rows,
+                   int32_t inZp, int32_t outZp, ActRange act) {
+    ConvRules part;
+    part.inZp = inZp;
+    part.outZp = outZp;
+    part.act = act;
+    int64_t k = int64_t(full.weight.size()) / int64_t(full.bias.size());
+    part.weight.assign(full.weight.begin() + first * k,
+                       full.weight.begin() + (first + rows) * k);
+    part.bias.assign(full.bias.begin() + first, full.bias.begin() + first + rows);
+    part.requant.assign(full.requant.begin() + first,
+                        full.requant.begin() + first + rows);
+    return part;
+  };
+  ActRange any{-128, 127};
+  SmallVector<LLVM::LLVMFuncOp> fns; // index: which * groups + group
+  const char *names[] = {"q", "k", "v"};
+  const ConvRules *rules[] = {&r->q, &r->k, &r->v};
+  int32_t zps[] = {r->qZp, r->kZp, r->vZp};
+  for (int which = 0; which < 3; ++which)
+    for (int64_t g = 0; g < groups; ++g) {
+      ConvRules part = slice(*rules[which], g * hs * p, hs * p, r->xZp,
+                             zps[which], any);
+      fns.push_back(emitSparseLinearFn(
+          em, std::string(names[which]) + std::to_string(g), part, s,
+          /*packs=*/false));
+    }
+  ConvRules o = slice(r->o, 0, e, r->cZp, r->outZp, r->act);
+  fns.push_back(emitSparseLinearFn(em, "o", o, s, /*packs=*/true));
+
+  // The dispatcher tfk_mhsa_sparse_s8 calls: proj(which, group, in, out,
+  // packed).
+  OpBuilder &b = em.builder();
+  Location loc = em.location();
+  auto ptrTy = LLVM::LLVMPointerType::get(b.getContext());
+  Type i32 = b.getI32Type();
+  LLVM::LLVMFuncOp dispatch;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToEnd(em.getModule().getBody());
+    dispatch = b.create<LLVM::LLVMFuncOp>(
+        loc, em.symbolPrefix() + "_projections",
+        LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(b.getContext()),
+                                    {i32, i32, ptrTy, ptrTy, ptrTy}),
+        LLVM::Linkage::Internal);
+    Block *entry = dispatch.addEntryBlock(b);
+    b.setInsertionPointToStart(entry);
+    Value index = b.create<LLVM::AddOp>(
+        loc, b.create<LLVM::MulOp>(loc, entry->getArgument(0), em.i32(groups)),
+        entry->getArgument(1));
+    ValueRange args = entry->getArguments().drop_front(2);
+    for (auto [i, fn] : llvm::enumerate(fns)) {
+      Block *call = dispatch.addBlock(), *next = dispatch.addBlock();
+      Value is = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, index,
+                                        em.i32(int64_t(i)));
+      b.create<LLVM::CondBrOp>(loc, is, call, next);
+      b.setInsertionPointToStart(call);
+      b.create<LLVM::CallOp>(loc, fn, args);
+      b.create<LLVM::ReturnOp>(loc, ValueRange{});
+      b.setInsertionPointToStart(next);
+    }
+    b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  }
+
+  Value x = em.ptrTo(op, m.getInput());
+  Value scratch = em.scratch(op);
+  Value packed = em.at(scratch, projectionPackOffset(a));
+  ConvRules xRules;
+  xRules.inZp = r->xZp;
+  emitSparseLinearPack(em, x, packed, xRules, s, e);
+  Value expTable = em.global("exp", ArrayRef<int32_t>(r->softmax.expTable));
+  SmallVector<Value> args = {x, em.ptrTo(op, m.getOutput()), expTable, scratch};
+  for (int64_t v : {s, e, h, hs, a.rowsPerStep, int64_t(r->xZp),
+                    int64_t(r->qZp), int64_t(r->kZp), int64_t(r->vZp),
+                    int64_t(r->sZp), int64_t(r->score.mult),
+                    int64_t(r->score.shift), int64_t(r->softmax.out.mult),
+                    int64_t(r->softmax.out.shift), int64_t(r->cZp),
+                    int64_t(r->context.mult), int64_t(r->context.shift)})
+    args.push_back(em.i32(v));
+  args.push_back(b.create<LLVM::AddressOfOp>(loc, dispatch));
+  args.push_back(packed);
+  em.call("tfk_mhsa_sparse_s8", args);
+  return success();
+}
+
 LogicalResult lowerBatchMatmul(LayerEmitter &e, Operation *op) {
   auto m = cast<MatMulOp>(op);
   FailureOr<MatMulRules> r = getMatMulRules(op);

@@ -84,17 +84,28 @@ struct PruningAwareLayoutPass
     : tinyformer::impl::PruningAwareLayoutBase<PruningAwareLayoutPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    // The weights the kernels read: a conv's or linear layer's, and the
+    // four projections of an attention block.
+    SmallVector<Value> weights;
     getOperation().walk([&](Operation *op) {
-      if (!isa<Conv2DOp, FullyConnectedOp>(op))
-        return;
-      auto cst = op->getOperand(1).getDefiningOp<ConstantOp>();
-      auto type = cast<ShapedType>(op->getOperand(1).getType());
+      if (isa<Conv2DOp, FullyConnectedOp>(op))
+        weights.push_back(op->getOperand(1));
+      if (auto mhsa = dyn_cast<MultiHeadAttentionOp>(op))
+        for (Value w : {mhsa.getQWeight(), mhsa.getKWeight(), mhsa.getVWeight(),
+                        mhsa.getOWeight()})
+          if (w)
+            weights.push_back(w);
+    });
+    for (Value weight : weights) {
+      auto cst = weight.getDefiningOp<ConstantOp>();
+      auto type = cast<ShapedType>(weight.getType());
       // Only quantized weights: the integers the kernels store.
-      if (!cst || !isa<quant::QuantizedType>(type.getElementType()))
-        return;
+      if (!cst || !isa<quant::QuantizedType>(type.getElementType()) ||
+          cst.getEncodingAttr())
+        continue;
       std::optional<std::vector<int64_t>> ints = getConstantInts(cst);
       if (!ints || type.getRank() < 2)
-        return;
+        continue;
       RowsView v = rowsView(type.getShape(), *ints);
       int64_t nnz = llvm::count_if(v.values, [](int64_t x) { return x != 0; });
       int64_t emptyRows = 0, emptyCols = 0;
@@ -133,7 +144,7 @@ struct PruningAwareLayoutPass
       }
       cst.setEncodingAttr(WeightEncodingAttr::get(ctx, pattern, shape, nnz,
                                                   emptyRows, emptyCols));
-    });
+    }
   }
 };
 

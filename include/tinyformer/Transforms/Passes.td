@@ -103,10 +103,11 @@ def FuseAttention : Pass<"sparse-tiny-fuse-attention", "mlir::ModuleOp"> {
 }
 
 def PruningAwareLayout : Pass<"sparse-tiny-pruning-aware-layout", "mlir::ModuleOp"> {
-  let summary = "Find the zero structure of each INT8 conv / linear weight";
+  let summary = "Find the zero structure of each INT8 conv / linear / attention weight";
   let description = [{
-    For every constant weight of a conv2d or fully_connected (after
-    quantization, so that weights rounded to zero count), looks at the
+    For every constant weight of a conv2d or fully_connected and the
+    projection weights of an mhsa (after quantization, so that weights
+    rounded to zero count), looks at the
     [rows, columns] view the kernels use (rows: output channels; columns:
     the OHWI reduction) and records what it finds as the constant's
     `encoding`: the nonzero count, the rows without a nonzero (their

@@ -191,6 +191,7 @@ bool KernelAttr::hasWeights(KernelKind kind) {
   case KernelKind::mhsa:
   case KernelKind::sparse_code:
   case KernelKind::sparse_csr:
+  case KernelKind::sparse_mhsa:
     return true;
   default:
     return false;
@@ -198,7 +199,8 @@ bool KernelAttr::hasWeights(KernelKind kind) {
 }
 
 bool KernelAttr::isSparse(KernelKind kind) {
-  return kind == KernelKind::sparse_code || kind == KernelKind::sparse_csr;
+  return kind == KernelKind::sparse_code || kind == KernelKind::sparse_csr ||
+         kind == KernelKind::sparse_mhsa;
 }
 
 LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError,

@@ -101,6 +101,7 @@ def SparseTiny_KernelKind : I32EnumAttr<"KernelKind",
       I32EnumAttrCase<"slice", 16>,
       I32EnumAttrCase<"sparse_code", 17>,
       I32EnumAttrCase<"sparse_csr", 18>,
+      I32EnumAttrCase<"sparse_mhsa", 19>,
     ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::sparse_tiny";
