@@ -5,7 +5,8 @@
       [--tinyformer build/bin/tinyformer] [--work DIR]
 
 Each case draws a layer (conv kxk with k in {1, 3, 5}, stride 1 or 2, padding
-or none, odd or even widths; a linear layer over 1..19 tokens), a sparsity in
+or none, odd or even widths; a linear layer over 1..19 tokens; a whole
+self-attention block, its four projections pruned), a sparsity in
 [0, 0.99] and a pattern (unstructured, 4x1 or 1x4 blocks), prunes a seeded
 random float ONNX model by magnitude, compiles it with plain `tinyformer
 compile` (every other case with --sparse force, sparse_code and sparse_csr
@@ -25,11 +26,19 @@ from onnx import helper
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "bench"))
+import random_layers  # noqa: E402
 import run_bench  # noqa: E402
 import sparse_bench  # noqa: E402
 
 
 def draw(rng):
+    """(model, description, ops of the layer measured)."""
+    if rng.random() < 0.12:
+        # A self-attention block (random_layers' spellings); its Q/K/V and
+        # output projections are pruned.
+        b = random_layers.Builder(rng)
+        x_shape, y, out_shape, desc, _ = random_layers.gen_mhsa(rng, b)
+        return b.model(x_shape, y, out_shape), desc, ["mhsa"]
     if rng.random() < 0.6:
         k = int(rng.choice([1, 3, 5]))
         s = int(rng.choice([1, 2]))
@@ -42,25 +51,37 @@ def draw(rng):
                                 pads=[p, p, p, p], strides=[s, s])
         oh, ow = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
         m = run_bench._model([node], [("W", wt), ("B", b)], (1, cin, h, w), "y", (1, cout, oh, ow))
-        return m, "conv%dx%d s%d p%d %dx%dx%d->%d" % (k, k, s, p, cin, h, w, cout), False
+        return m, "conv%dx%d s%d p%d %dx%dx%d->%d" % (k, k, s, p, cin, h, w, cout), CONV_FC
     t, k, n = int(rng.integers(1, 20)), int(rng.integers(1, 40)), int(rng.integers(1, 40))
     if t == 1:
-        return run_bench.gemm_model(rng, k, n), "fc %d->%d" % (k, n), False
-    return run_bench.tokens_fc_model(rng, t, k, n), "fc %d tokens %d->%d" % (t, k, n), True
+        return run_bench.gemm_model(rng, k, n), "fc %d->%d" % (k, n), CONV_FC
+    return run_bench.tokens_fc_model(rng, t, k, n), "fc %d tokens %d->%d" % (t, k, n), CONV_FC
 
 
-def prune_model(model, rng, sparsity, block, transposed):
+CONV_FC = ["conv2d", "fully_connected"]
+
+
+def prune_model(model, sparsity, block):
+    """Prunes every weight (initializers named W..., 2-D or more) by
+    magnitude; returns the block shape used (None: unstructured, also where
+    the shape does not divide)."""
     from onnx import numpy_helper
+    matmul_weights = {n.input[1] for n in model.graph.node if n.op_type == "MatMul"}
+    used = None
     for init in model.graph.initializer:
-        if init.name == "W":
-            w = numpy_helper.to_array(init)
-            v = w.T if transposed else w
-            r = sparse_bench.rows_view(v)
-            blk = block if block and r.shape[0] % block[0] == 0 and r.shape[1] % block[1] == 0 else None
-            p = sparse_bench.prune(v, sparsity, blk)
-            init.CopyFrom(numpy_helper.from_array(p.T if transposed else p, "W"))
-            return blk
-    return None
+        w = numpy_helper.to_array(init)
+        if not init.name.startswith("W") or w.ndim < 2:
+            continue
+        # MatMul weights are [in, out]: prune the [out, in] view.
+        transposed = init.name in matmul_weights
+        v = w.T if transposed else w
+        r = sparse_bench.rows_view(v)
+        blk = block if block and r.shape[0] % block[0] == 0 and r.shape[1] % block[1] == 0 else None
+        p = sparse_bench.prune(v, sparsity, blk)
+        init.CopyFrom(numpy_helper.from_array(np.ascontiguousarray(p.T if transposed else p),
+                                              init.name))
+        used = used or blk
+    return used
 
 
 def main(argv=None):
@@ -78,10 +99,10 @@ def main(argv=None):
     failed, sparse_kernels = 0, 0
     for i in range(args.first, args.first + args.cases):
         rng = np.random.default_rng([args.seed, i])
-        model, what, transposed = draw(rng)
+        model, what, ops = draw(rng)
         sparsity = float(rng.choice([0.0, 0.3, 0.5, 0.75, 0.9, 0.95, 0.99, rng.uniform(0, 0.99)]))
         block = [None, None, (4, 1), (1, 4)][int(rng.integers(0, 4))]
-        blk = prune_model(model, rng, sparsity, block, transposed)
+        blk = prune_model(model, sparsity, block)
         # Boards alternate every two cases, so that each board gets both the
         # cost model's choice and the forced sparse kernels.
         board = boards[(i // 2) % len(boards)]
@@ -91,10 +112,10 @@ def main(argv=None):
         flags = [] if i % 2 == 0 else [
             "--sparse", "force", "--sparse-format", "code" if i % 8 in (1, 3) else "csr"]
         run_bench.measure(ns, row, os.path.join(work, "case%03d" % i), model, rng,
-                          ["conv2d", "fully_connected"], flags)
+                          ops, flags)
         ok = row.get("bit_exact") is True and not row["errors"]
         failed += not ok
-        sparse_kernels += row.get("kernel") in ("sparse_code", "sparse_csr")
+        sparse_kernels += row.get("kernel") in ("sparse_code", "sparse_csr", "sparse_mhsa")
         print("case %3d %-3s %-34s sparsity %.2f %-5s kernel %-16s %s" % (
             i, board, what, sparsity, "%dx%d" % blk if blk else "-", row.get("kernel"),
             "bit-exact" if ok else "FAIL %s" % row["errors"]), flush=True)
