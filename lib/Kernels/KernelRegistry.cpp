@@ -65,9 +65,10 @@ static const KernelInfo kRegistry[] = {
     {KernelKind::slice, servesSlice, {both(0, 0, 2), both(0, 0, 2)}, nullptr,
      false, false, lowerSlice},
     // Nonzeros as code; α per MAC it performs (two positions per SMLAL),
-    // β per output (sum recovery and requantization), packing in sizes.
+    // β per output (requantization), γ per call; weights, recovery and
+    // packing in sizes.
     {KernelKind::sparse_code, servesSparseCode,
-     {both(1.17, 1.17, 15), both(1.17, 1.17, 15)}, sizesSparseCode, false,
+     {both(1.0, 1.0, 10), both(1.0, 1.0, 10)}, sizesSparseCode, false,
      false, lowerSparseCode},
     // A loop over a stream of 4 bytes per nonzero; α per MAC (a load and
     // an SMLAL per pair), the loop and segments in sizes, β per output.
@@ -109,7 +110,9 @@ LayerCost estimateCost(Operation *op, const KernelInfo &kernel,
   int64_t outputs = cast<ShapedType>(op->getResult(0).getType()).getNumElements();
   if (kernel.sizes)
     kernel.sizes(op, storage, cost);
-  cost.instructions += int64_t(alpha * double(cost.kernelMacs) + r.beta * outputs);
+  cost.sizedInstructions = cost.instructions;
+  cost.instructions +=
+      int64_t(alpha * double(cost.kernelMacs) + r.beta * outputs + r.gamma);
   return cost;
 }
 

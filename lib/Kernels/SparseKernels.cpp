@@ -648,10 +648,14 @@ void addSparseCodeCost(const Geometry &g, int64_t nnz, LayerCost &cost) {
   int64_t pairs = g.pairs();
   auto [perPass, full, tail] = passesOf(g);
   // Work: every nonzero for every pair of positions (an odd row's phantom
-  // position included).
+  // position included): a load and an SMLAL per pair, in α.
   cost.kernelMacs += nnz * g.outH * pairs * 2;
-  // Packing the input: per packed word.
-  cost.instructions += 6 * g.packedH() * g.packedW() * g.c;
+  // Per nonzero and pass its weight into a register; per segment, pair and
+  // pass the sum recovery; packing the input: per packed word.
+  int64_t passes = g.outH * (full + (tail > 0));
+  int64_t segments = g.outC + nnz / 160;
+  cost.instructions += nnz * passes + 7 * segments * g.outH * pairs +
+                       6 * g.packedH() * g.packedW() * g.c;
   // Code: per nonzero an immediate and per pair a load and an SMLAL, for
   // the full and the tail pass; per output of each pass its requantization.
   cost.flashBytes += nnz * ((4 + 8 * perPass) * (full > 0) + (4 + 8 * tail) * (tail > 0)) +

@@ -188,6 +188,7 @@ int compile(mlir::MLIRContext &context) {
         // The multiply-accumulates the kernel performs (a sparse kernel's
         // nonzero MACs, with an odd row's phantom position).
         {"kernel_macs", cost.kernelMacs},
+        {"estimated_sized_instructions", cost.sizedInstructions},
         {"estimated_instructions", cost.instructions},
         {"weight_bytes", cost.flashBytes},
         {"scratch_bytes", cost.scratchBytes},

@@ -22,6 +22,9 @@ struct LayerCost {
   int64_t macs = 0;         ///< multiply-accumulates (or elements moved)
   int64_t kernelMacs = 0;   ///< those the kernel performs (sparse: fewer)
   int64_t instructions = 0; ///< estimate
+  /// The part of the estimate the kernel's sizes function adds (packing,
+  /// loop overheads), before the rates: what a fit of the rates subtracts.
+  int64_t sizedInstructions = 0;
   int64_t flashBytes = 0;   ///< packed weights and tables
   int64_t scratchBytes = 0; ///< kernel scratch in the arena
 };

@@ -26,10 +26,10 @@ using mlir::sparse_tiny::KernelKind;
 using mlir::sparse_tiny::TargetCpu;
 using mlir::sparse_tiny::WeightStorage;
 
-/// Instructions per MAC (or element) with int8 / int16 weights, and per
-/// output, fitted to emulator counts of the generated code on one CPU.
+/// Instructions per MAC (or element) with int8 / int16 weights, per output,
+/// and per call, fitted to emulator counts of the generated code on one CPU.
 struct Rates {
-  double alpha8 = 0, alpha16 = 0, beta = 0;
+  double alpha8 = 0, alpha16 = 0, beta = 0, gamma = 0;
 };
 
 struct KernelInfo {

@@ -152,7 +152,9 @@ def SelectKernels : Pass<"sparse-tiny-select-kernels", "mlir::ModuleOp"> {
     have two sparse candidates: `sparse_code` (nonzeros as immediates, no
     index data: fastest, most flash) and `sparse_csr` (a generated loop
     over a compressed nonzero stream of 4 bytes per nonzero: smallest
-    flash, about 1.5x slower). Every layer starts at its smallest-flash candidate; then
+    flash, about 1.5x slower); an mhsa whose projection weights have zeros
+    has `sparse_mhsa` (the attention kernel with its four projections as
+    sparse code). Every layer starts at its smallest-flash candidate; then
     the candidate that saves the most instructions per extra flash byte is
     taken, repeatedly, while the model fits `flash-budget`: dense where
     sparse loses (low sparsity), sparse where it pays most. The candidates
