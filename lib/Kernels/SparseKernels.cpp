@@ -31,6 +31,8 @@ namespace {
 
 /// Pairs of positions sharing a weight's immediate in one pass.
 constexpr int64_t kPairsPerPass = 3;
+/// Most pairs one pass of sparse_code computes.
+constexpr int64_t kCodePairsPerPass = 2;
 /// Nonzeros per chunk function (bounds the size of one function).
 constexpr int64_t kNonzerosPerChunk = 1536;
 /// 255 * sum|w| of one segment stays below 2^22.
@@ -373,7 +375,7 @@ LLVM::LLVMFuncOp SparseCodeEmitter::emitChunk(int64_t index, int64_t firstRow,
   b.setInsertionPointToStart(entry);
   Value packed = entry->getArgument(0), out = entry->getArgument(1);
   // The phantom second position of an odd row stays in the tail pass.
-  auto [perPass, full, tail] = passesOf(g);
+  auto [perPass, full, tail] = passesOf(g, kCodePairsPerPass);
   bool odd = g.outW % 2 == 1;
   int64_t inRowBytes = g.sh * g.packedW() * g.c * 4;
   int64_t passInBytes = perPass * 2 * g.sw * g.c * 4;
@@ -646,7 +648,7 @@ namespace {
 /// (its scratch: the larger).
 void addSparseCodeCost(const Geometry &g, int64_t nnz, LayerCost &cost) {
   int64_t pairs = g.pairs();
-  auto [perPass, full, tail] = passesOf(g);
+  auto [perPass, full, tail] = passesOf(g, kCodePairsPerPass);
   // Work: every nonzero for every pair of positions (an odd row's phantom
   // position included): a load and an SMLAL per pair, in α.
   cost.kernelMacs += nnz * g.outH * pairs * 2;

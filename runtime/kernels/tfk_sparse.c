@@ -37,7 +37,9 @@ void tfk_sparse_pack_pairs_s8(const int8_t *in, int32_t *packed, int32_t in_h,
 int32_t tfk_sparse_requantize(int32_t acc, int32_t mult, int32_t shift,
                               int32_t out_zp, int32_t act_min,
                               int32_t act_max) {
-  /* With constant arguments the choice of the fast (SMMULR) form folds. */
+  /* With constant arguments the choice of the fast (SMMULR) form folds;
+   * tfk__rqv hides the constant multiplier, which LLVM would otherwise
+   * expand into a 64-bit multiply sequence instead of one SMMULR. */
   const tfk__rq_t r = tfk__rq_prep(mult, shift, out_zp);
-  return tfk__clamp(tfk__rq(&r, acc, r.fast), act_min, act_max);
+  return tfk__clamp(tfk__rqv(&r, acc), act_min, act_max);
 }
