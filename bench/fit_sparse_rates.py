@@ -71,6 +71,10 @@ def main(argv=None):
         w = 1.0 / meas
         A = np.stack([km, outs, np.ones_like(km)], axis=1) * w[:, None]
         (alpha, beta, gamma), *_ = np.linalg.lstsq(A, (meas - extra) * w, rcond=None)
+        if gamma < 0 or beta < 0:
+            # A negative cost is no cost: fit without the per-call term.
+            gamma = 0.0
+            (alpha, beta), *_ = np.linalg.lstsq(A[:, :2], (meas - extra) * w, rcond=None)
         fit = extra + alpha * km + beta * outs + gamma
         err = np.abs(fit - meas) / meas
         err0 = np.abs(est - meas) / meas

@@ -64,17 +64,20 @@ static const KernelInfo kRegistry[] = {
      false, false, lowerConcat},
     {KernelKind::slice, servesSlice, {both(0, 0, 2), both(0, 0, 2)}, nullptr,
      false, false, lowerSlice},
-    // Nonzeros as code; α per MAC it performs (two positions per SMLAL),
-    // β per output (requantization), γ per call; weights, recovery and
-    // packing in sizes.
+    // The sparse kernels' rates are fitted per CPU by bench/fit_sparse_rates.py
+    // to 300 random layers and the benchmark layers (docs/sparsity.md).
+    // Nonzeros as code: α per MAC it performs (a load and an SMLAL per pair
+    // of positions), β per output; weights, recovery and packing in sizes
+    // (which the fit finds to cover the requantization too).
     {KernelKind::sparse_code, servesSparseCode,
-     {both(1.0, 1.0, 10), both(1.0, 1.0, 10)}, sizesSparseCode, false,
+     {Rates{1.13, 1.13, 0.7}, Rates{1.18, 1.18, 0}}, sizesSparseCode, false,
      false, lowerSparseCode},
-    // A loop over a stream of 4 bytes per nonzero; α per MAC (a load and
-    // an SMLAL per pair), the loop and segments in sizes, β per output.
+    // A loop over a stream of 4 bytes per nonzero: α per MAC (a load and an
+    // SMLAL per pair), β per output (requantization with loaded
+    // parameters); the loop and segments in sizes.
     {KernelKind::sparse_csr, servesSparseCode,
-     {both(1.0, 1.0, 22), both(1.0, 1.0, 22)}, sizesSparseCsr, false, false,
-     lowerSparseCsr},
+     {Rates{0.92, 0.92, 13.7}, Rates{0.84, 0.84, 15.5}}, sizesSparseCsr, false,
+     false, lowerSparseCsr},
     // Attention with pruned projections as sparse code: α per MAC of the
     // attention and of the projections' nonzeros, β per output of each.
     {KernelKind::sparse_mhsa, servesSparseMhsa,

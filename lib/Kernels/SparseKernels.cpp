@@ -1,9 +1,13 @@
-//===- SparseKernels.cpp - sparse layers as code (nonzeros as immediates) -===//
+//===- SparseKernels.cpp - sparse conv / linear layers, per layer --------===//
 //
-// `sparse_code` computes a conv2d (groups 1) or a fully_connected whose
-// constant weight has zeros, with code generated for this layer only: every
-// nonzero weight is an immediate and every input offset a constant, so no
-// index is read and no zero is multiplied.
+// Two kernels compute a conv2d (groups 1) or a fully_connected whose constant
+// weight has zeros, with code generated for this layer only:
+// - `sparse_code`: every nonzero weight is an immediate and every input
+//   offset a constant, so no index is read and no zero is multiplied;
+// - `sparse_csr`: one loop over a stream of 4-byte words (offset, weight)
+//   per nonzero, for layers whose code would not fit the flash.
+// Both also serve other kernels (sparse_mhsa's projections) through the
+// SparseProduct they emit.
 //
 // Positions (output pixels, or tokens of a linear layer seen as a 1 x T
 // image) are taken two at a time: the input is first packed in pairs
@@ -11,10 +15,11 @@
 // as zeros), so that one SMLAL by a weight accumulates both positions into
 // one 64-bit sum w*a + w*b*2^23. A row's nonzeros are split into segments
 // with 255 * sum|w| < 2^22, which keeps the low sum exact in 23 bits, and
-// both sums are recovered after each segment. Three pairs share each
-// weight's immediate. Per layer: the pack, then one function per chunk of
-// output channels (bounded code per function), each looping over output
-// rows and pair groups, ending in the dense kernels' requantization.
+// both sums are recovered after each segment. In sparse_code two pairs share
+// each weight's immediate (four measured no faster: register pressure);
+// per layer the pack, then one function per chunk of output channels
+// (bounded code per function), each looping over output rows and pair
+// groups, ending in the dense kernels' requantization.
 //
 //===----------------------------------------------------------------------===//
 #include "KernelFamilies.h"
@@ -29,8 +34,6 @@ namespace tinyformer {
 
 namespace {
 
-/// Pairs of positions sharing a weight's immediate in one pass.
-constexpr int64_t kPairsPerPass = 3;
 /// Most pairs one pass of sparse_code computes.
 constexpr int64_t kCodePairsPerPass = 2;
 /// Nonzeros per chunk function (bounds the size of one function).
@@ -76,14 +79,14 @@ std::optional<Geometry> geometryOf(Operation *op) {
 }
 
 /// Pairs per pass, full passes per output row and the pairs of the tail
-/// pass (which holds an odd row's phantom position). Up to 4 pairs share a
-/// weight's register. For code, a count that divides the row's pairs avoids
-/// the tail pass's second copy of the code; a loop (`fewestPasses`) takes
-/// the most pairs per pass instead.
+/// pass (which holds an odd row's phantom position), at most `maxPerPass`
+/// pairs per pass. For code, a count that divides the row's pairs avoids the
+/// tail pass's second copy of the code; a loop (`fewestPasses`) takes the
+/// most pairs per pass instead.
 struct Passes {
   int64_t perPass, full, tail;
 };
-Passes passesOf(const Geometry &g, int64_t maxPerPass = 4,
+Passes passesOf(const Geometry &g, int64_t maxPerPass,
                 bool fewestPasses = false) {
   int64_t pairs = g.pairs();
   bool odd = g.outW % 2 == 1;
@@ -91,8 +94,7 @@ Passes passesOf(const Geometry &g, int64_t maxPerPass = 4,
   for (int64_t per : {4, 3, 2})
     if (!fewestPasses && per <= maxPerPass && even >= per && even % per == 0)
       return {per, even / per, pairs - even};
-  int64_t per = std::min({fewestPasses ? maxPerPass : kPairsPerPass,
-                          maxPerPass, pairs});
+  int64_t per = std::min(maxPerPass, pairs);
   int64_t full = even / per;
   return {per, full, pairs - full * per};
 }
