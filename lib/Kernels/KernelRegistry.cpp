@@ -79,10 +79,10 @@ static const KernelInfo kRegistry[] = {
      {Rates{0.92, 0.92, 13.7}, Rates{0.84, 0.84, 15.5}}, sizesSparseCsr, false,
      false, lowerSparseCsr},
     // Attention with pruned projections as sparse code: α per MAC of the
-    // attention and of the projections' nonzeros, β per output of each.
+    // attention and of the projections' nonzero pairs; the rest in sizes.
     {KernelKind::sparse_mhsa, servesSparseMhsa,
-     {both(1.15, 1.15, 15), both(1.15, 1.15, 15)}, sizesSparseMhsa, false,
-     false, lowerSparseMhsa},
+     {both(1.0, 1.0, 0), both(1.0, 1.0, 0)}, sizesSparseMhsa, false, false,
+     lowerSparseMhsa},
 };
 
 ArrayRef<KernelInfo> kernelRegistry() { return kRegistry; }
