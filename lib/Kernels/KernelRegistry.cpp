@@ -1,11 +1,11 @@
 //===- KernelRegistry.cpp - one entry per kernel --------------------------===//
 //
 // The table of every kernel. Rates are instructions per MAC (α, int8 / int16
-// weights) and per output (β) on the emulated cortex-m4 and cortex-m7,
-// fitted to emulator counts of the generated code (docs/performance.md).
-// The dense kernels' instruction counts on the two CPUs are within 1% of
-// each other (the same code, scheduled per CPU), so their M7 rates are the
-// M4 fit.
+// weights), per output (β) and per call (γ) on the emulated cortex-m4 and
+// cortex-m7, fitted to emulator counts of the generated code
+// (docs/performance.md, docs/sparsity.md: bench/fit_rates.py). Where the
+// counts on the two CPUs are within 1% of each other (the same code,
+// scheduled per CPU) the M7 rates are the M4 fit.
 //
 //===----------------------------------------------------------------------===//
 #include "KernelFamilies.h"
@@ -29,14 +29,18 @@ constexpr Rates both(double alpha8, double alpha16, double beta) {
 static const KernelInfo kRegistry[] = {
     // kind, serves, {m4, m7} rates, sizes, inPlace, overwritesTokens, lower
     {KernelKind::alias, servesAlias, {}, nullptr, false, false, nullptr},
-    {KernelKind::conv2d, servesConv2D, {both(1.05, 0.80, 10), both(1.05, 0.80, 10)},
-     sizesConv, false, false, lowerConv2D},
+    // conv2d and fully_connected: fitted by bench/fit_rates.py (random
+    // layers and the benchmark layers, docs/sparsity.md), since selection
+    // weighs them against the sparse kernels.
+    {KernelKind::conv2d, servesConv2D,
+     {Rates{0.98, 0.88, 16, 550}, Rates{0.96, 0.91, 19, 250}}, sizesConv, false,
+     false, lowerConv2D},
     {KernelKind::depthwise_conv2d, servesDepthwise,
      {both(1.8, 1.8, 8), both(1.8, 1.8, 8)}, sizesConv, false, false,
      lowerDepthwise},
     {KernelKind::fully_connected, servesFullyConnected,
-     {both(0.95, 0.70, 10), both(0.95, 0.70, 10)}, sizesFullyConnected, false,
-     true, lowerFullyConnected},
+     {Rates{1.09, 0.84, 19, 300}, Rates{1.07, 0.85, 21, 120}},
+     sizesFullyConnected, false, true, lowerFullyConnected},
     {KernelKind::add, servesAdd, {both(0, 0, 14), both(0, 0, 14)}, nullptr, true,
      false, lowerAdd},
     {KernelKind::requantize, servesRequantize, {both(0, 0, 8), both(0, 0, 8)},
