@@ -218,20 +218,36 @@ struct SparseProduct {
   std::string tag;
 };
 
-class SparseCodeEmitter {
+/// What both sparse emitters hold: the layer being built, the product, and
+/// the builder's helpers.
+class SparseEmitterBase {
 public:
-  SparseCodeEmitter(LayerEmitter &e, const SparseProduct &p)
+  SparseEmitterBase(LayerEmitter &e, const SparseProduct &p)
       : e(e), b(e.builder()), loc(e.location()), r(p.r), g(p.g), rows(p.rows),
         tag(p.tag) {}
+
+protected:
+  Value i32(int64_t v) { return e.i32(v); }
+  Type ptrTy() { return LLVM::LLVMPointerType::get(b.getContext()); }
+
+  LayerEmitter &e;
+  OpBuilder &b;
+  Location loc;
+  const ConvRules &r;
+  Geometry g;
+  const std::vector<std::vector<Nonzero>> &rows;
+  std::string tag;
+};
+
+class SparseCodeEmitter : public SparseEmitterBase {
+public:
+  using SparseEmitterBase::SparseEmitterBase;
 
   /// At the builder's position: pack `in` into `packed` (unless it holds
   /// `in` packed already), compute `out`.
   void emit(Value in, Value out, Value packed, bool pack = true);
 
 private:
-  Value i32(int64_t v) {
-    return b.create<LLVM::ConstantOp>(loc, b.getI32Type(), b.getI32IntegerAttr(int32_t(v)));
-  }
   Value gep(Value base, Value bytes) {
     return b.create<LLVM::GEPOp>(loc, ptrTy(), b.getI8Type(), base,
                                  ArrayRef<LLVM::GEPArg>{bytes});
@@ -242,7 +258,6 @@ private:
     return b.create<LLVM::GEPOp>(loc, ptrTy(), b.getI8Type(), base,
                                  ArrayRef<LLVM::GEPArg>{int32_t(bytes)});
   }
-  Type ptrTy() { return LLVM::LLVMPointerType::get(b.getContext()); }
   /// `pairs` pairs of positions of one output row, starting at packed
   /// input `in` and output `out`; the last pair's second position is
   /// missing when `lastIsSingle`.
@@ -254,14 +269,6 @@ private:
   /// register and nothing is spilled.
   void emitSmlal(const Nonzero &z, int64_t pairs, int64_t pairStride, Value in,
                  SmallVectorImpl<Value> &lo, SmallVectorImpl<Value> &hi);
-
-  LayerEmitter &e;
-  OpBuilder &b;
-  Location loc;
-  const ConvRules &r;
-  Geometry g;
-  const std::vector<std::vector<Nonzero>> &rows;
-  std::string tag;
 };
 
 /// The runtime's tfk_sparse_requantize (declared on first use).
@@ -449,19 +456,15 @@ std::vector<int32_t> csrStream(ArrayRef<std::vector<Nonzero>> rows) {
   return words;
 }
 
-class SparseCsrEmitter {
+class SparseCsrEmitter : public SparseEmitterBase {
 public:
-  SparseCsrEmitter(LayerEmitter &e, const SparseProduct &p)
-      : e(e), b(e.builder()), loc(e.location()), r(p.r), g(p.g), rows(p.rows),
-        tag(p.tag) {}
+  using SparseEmitterBase::SparseEmitterBase;
 
   /// At the builder's position: pack `in` into `packed` (unless it holds
   /// `in` packed already), compute `out`.
   void emit(Value in, Value out, Value packed, bool pack = true);
 
 private:
-  Value i32(int64_t v) { return e.i32(v); }
-  Type ptrTy() { return LLVM::LLVMPointerType::get(b.getContext()); }
   Value gep(Value base, Value index, Type element) {
     return b.create<LLVM::GEPOp>(loc, ptrTy(), element, base,
                                  ArrayRef<LLVM::GEPArg>{index});
@@ -476,13 +479,6 @@ private:
   /// word, and that word.
   SmallVector<Value> emitSegment(int64_t pairs, Value in, Value nz);
 
-  LayerEmitter &e;
-  OpBuilder &b;
-  Location loc;
-  const ConvRules &r;
-  Geometry g;
-  const std::vector<std::vector<Nonzero>> &rows;
-  std::string tag;
   Value stream, params;
 };
 
@@ -719,18 +715,26 @@ LLVM::LLVMFuncOp emitSparseLinearFn(LayerEmitter &e, StringRef tag,
   return fn;
 }
 
-LogicalResult lowerSparseCode(LayerEmitter &e, Operation *op) {
+/// A conv2d or fully_connected layer computed by `Emitter`.
+template <typename Emitter>
+static LogicalResult lowerSparseLayer(LayerEmitter &e, Operation *op,
+                                      StringRef kernel) {
   FailureOr<ConvRules> r = getConvRules(op);
   if (failed(r))
     return failure();
   std::optional<Geometry> g = geometryOf(op);
   if (!g)
-    return op->emitOpError("sparse_code needs a conv2d (groups 1, no "
-                           "dilation) or a fully_connected in logical order");
+    return op->emitOpError()
+           << kernel << " needs a conv2d (groups 1, no dilation) or a "
+                        "fully_connected in logical order";
   SparseProduct p = productOf(op, *r, *g);
-  SparseCodeEmitter(e, p).emit(e.ptrTo(op, op->getOperand(0)),
-                               e.ptrTo(op, op->getResult(0)), e.scratch(op));
+  Emitter(e, p).emit(e.ptrTo(op, op->getOperand(0)),
+                     e.ptrTo(op, op->getResult(0)), e.scratch(op));
   return success();
+}
+
+LogicalResult lowerSparseCode(LayerEmitter &e, Operation *op) {
+  return lowerSparseLayer<SparseCodeEmitter>(e, op, "sparse_code");
 }
 
 void sizesSparseCsr(Operation *op, WeightStorage, LayerCost &cost) {
@@ -754,17 +758,7 @@ void sizesSparseCsr(Operation *op, WeightStorage, LayerCost &cost) {
 }
 
 LogicalResult lowerSparseCsr(LayerEmitter &e, Operation *op) {
-  FailureOr<ConvRules> r = getConvRules(op);
-  if (failed(r))
-    return failure();
-  std::optional<Geometry> g = geometryOf(op);
-  if (!g)
-    return op->emitOpError("sparse_csr needs a conv2d (groups 1, no "
-                           "dilation) or a fully_connected in logical order");
-  SparseProduct p = productOf(op, *r, *g);
-  SparseCsrEmitter(e, p).emit(e.ptrTo(op, op->getOperand(0)),
-                              e.ptrTo(op, op->getResult(0)), e.scratch(op));
-  return success();
+  return lowerSparseLayer<SparseCsrEmitter>(e, op, "sparse_csr");
 }
 
 } // namespace tinyformer
