@@ -171,17 +171,16 @@ static int64_t projectionPackOffset(const AttentionShape &a) {
 void sizesSparseMhsa(Operation *op, WeightStorage, LayerCost &cost) {
   auto m = cast<MultiHeadAttentionOp>(op);
   AttentionShape a = attentionShape(op);
-  // The dense kernel's attention between the projections (Q.K^T and P.V),
-  // its softmax, and per projection the sparse code's work (x is packed
-  // once for Q, K and V; the context once for the output projection).
-  // The overhead without the dense projections' input conversion and
-  // requantization (about 30 per element of [S, E]).
+  // The attention between the projections (Q.K^T and P.V) and its
+  // overhead, less the dense projections' input conversion and
+  // requantization (about 30 per element of [S, E]); per projection the
+  // sparse code's work, with two packs of the four (x once for Q, K and V,
+  // the context once for the output projection).
   cost.kernelMacs = 2 * a.tokens * a.tokens * a.embed;
   cost.instructions += attentionOverhead(a) - 30 * a.tokens * a.embed;
   LayerCost projections;
   for (Value w : projectionWeights(m))
     addSparseLinearCost(a.tokens, a.embed, a.embed, nonzerosOf(w), projections);
-  // Two packs of the four: x once, the context once.
   cost.kernelMacs += projections.kernelMacs;
   cost.instructions += projections.instructions / 2;
   cost.flashBytes = projections.flashBytes + 256 * 4 + 64 * (3 * a.heads + 1);
