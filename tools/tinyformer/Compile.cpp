@@ -112,6 +112,60 @@ static bool writeFile(StringRef path, StringRef data) {
   return true;
 }
 
+/// The report's fields on `op`'s weight zeros (from
+/// sparse-tiny-pruning-aware-layout) and on the candidates selection weighed;
+/// a note when a pruned layer stays on a slower dense kernel.
+static void describeSparsity(mlir::Operation *op, KernelAttr kernel,
+                             StringRef layerName, json::Object &layer,
+                             std::vector<std::string> &notes) {
+  const KernelInfo &info = kernelInfo(kernel.getKind());
+  auto weight = info.hasWeights() && op->getNumOperands() > 1
+                    ? op->getOperand(1).getDefiningOp<mlir::sparse_tiny::ConstantOp>()
+                    : nullptr;
+  if (weight && weight.getEncodingAttr() && weight.getEncodingAttr().getNnz() >= 0) {
+    mlir::sparse_tiny::WeightEncodingAttr enc = weight.getEncodingAttr();
+    int64_t elements = cast<mlir::ShapedType>(weight.getType()).getNumElements();
+    double sparsity = 1.0 - double(enc.getNnz()) / double(elements);
+    std::string pattern =
+        mlir::sparse_tiny::stringifySparsityPattern(enc.getPattern()).str();
+    if (!enc.getBlockShape().empty())
+      pattern += formatv(" {0}x{1}", enc.getBlockShape()[0], enc.getBlockShape()[1]);
+    layer["encoding"] = pattern;
+    layer["nnz"] = enc.getNnz();
+    layer["weight_elements"] = elements;
+    layer["sparsity"] = std::round(sparsity * 10000) / 10000;
+    layer["empty_rows"] = enc.getEmptyRows();
+    layer["empty_cols"] = enc.getEmptyCols();
+    // A pruned layer left on a slower dense kernel for want of flash is
+    // worth a line: the user pruned it for speed.
+    KernelAttr fastest;
+    if (auto others = op->getAttrOfType<mlir::ArrayAttr>(attr::kAlternatives))
+      for (KernelAttr k : others.getAsRange<KernelAttr>())
+        if (KernelAttr::isSparse(k.getKind()) &&
+            (!fastest || k.getEstInstructions() < fastest.getEstInstructions()))
+          fastest = k;
+    if (!KernelAttr::isSparse(kernel.getKind()) && fastest &&
+        fastest.getEstInstructions() < kernel.getEstInstructions())
+      notes.push_back(formatv(
+          "{0}: {1:P0} zeros, but dense ({2}, est. {3} instructions): {4} "
+          "(est. {5} instructions, {6} bytes) does not fit --flash",
+          layerName, sparsity, stringifyKernelKind(kernel.getKind()),
+          kernel.getEstInstructions(), stringifyKernelKind(fastest.getKind()),
+          fastest.getEstInstructions(), fastest.getFlashBytes()));
+  }
+  if (auto others = op->getAttrOfType<mlir::ArrayAttr>(attr::kAlternatives)) {
+    json::Array alternatives;
+    for (KernelAttr k : others.getAsRange<KernelAttr>())
+      alternatives.push_back(json::Object{
+          {"kernel", mlir::sparse_tiny::stringifyKernelKind(k.getKind()).str()},
+          {"weight_storage",
+           mlir::sparse_tiny::stringifyWeightStorage(k.getStorage()).str()},
+          {"estimated_instructions", k.getEstInstructions()},
+          {"weight_bytes", k.getFlashBytes()}});
+    layer["alternatives"] = std::move(alternatives);
+  }
+}
+
 int compile(mlir::MLIRContext &context) {
   if (!isSupportedCpu(cpu)) {
     errs() << "tinyformer: error: --cpu must be cortex-m4 or cortex-m7, got '"
@@ -194,53 +248,7 @@ int compile(mlir::MLIRContext &context) {
         {"scratch_bytes", cost.scratchBytes},
         {"output_bytes",
          cast<mlir::ShapedType>(op->getResult(0).getType()).getNumElements()}};
-    // The weight's zeros (from sparse-tiny-pruning-aware-layout) and the
-    // candidates selection weighed: why this kernel.
-    auto weight = info.hasWeights() && op->getNumOperands() > 1
-                      ? op->getOperand(1).getDefiningOp<mlir::sparse_tiny::ConstantOp>()
-                      : nullptr;
-    if (weight && weight.getEncodingAttr() && weight.getEncodingAttr().getNnz() >= 0) {
-      mlir::sparse_tiny::WeightEncodingAttr enc = weight.getEncodingAttr();
-      int64_t elements = cast<mlir::ShapedType>(weight.getType()).getNumElements();
-      double sparsity = 1.0 - double(enc.getNnz()) / double(elements);
-      std::string pattern =
-          mlir::sparse_tiny::stringifySparsityPattern(enc.getPattern()).str();
-      if (!enc.getBlockShape().empty())
-        pattern += formatv(" {0}x{1}", enc.getBlockShape()[0], enc.getBlockShape()[1]);
-      layer["encoding"] = pattern;
-      layer["nnz"] = enc.getNnz();
-      layer["weight_elements"] = elements;
-      layer["sparsity"] = std::round(sparsity * 10000) / 10000;
-      layer["empty_rows"] = enc.getEmptyRows();
-      layer["empty_cols"] = enc.getEmptyCols();
-      // A pruned layer left on a slower dense kernel for want of flash is
-      // worth a line: the user pruned it for speed.
-      KernelAttr fastest;
-      if (auto others = op->getAttrOfType<mlir::ArrayAttr>(attr::kAlternatives))
-        for (KernelAttr k : others.getAsRange<KernelAttr>())
-          if (KernelAttr::isSparse(k.getKind()) &&
-              (!fastest || k.getEstInstructions() < fastest.getEstInstructions()))
-            fastest = k;
-      if (!KernelAttr::isSparse(kernel.getKind()) && fastest &&
-          fastest.getEstInstructions() < kernel.getEstInstructions())
-        notes.push_back(formatv(
-            "{0}: {1:P0} zeros, but dense ({2}, est. {3} instructions): {4} "
-            "(est. {5} instructions, {6} bytes) does not fit --flash",
-            layerName, sparsity, stringifyKernelKind(kernel.getKind()),
-            kernel.getEstInstructions(), stringifyKernelKind(fastest.getKind()),
-            fastest.getEstInstructions(), fastest.getFlashBytes()));
-    }
-    if (auto others = op->getAttrOfType<mlir::ArrayAttr>(attr::kAlternatives)) {
-      json::Array alternatives;
-      for (KernelAttr k : others.getAsRange<KernelAttr>())
-        alternatives.push_back(json::Object{
-            {"kernel", mlir::sparse_tiny::stringifyKernelKind(k.getKind()).str()},
-            {"weight_storage",
-             mlir::sparse_tiny::stringifyWeightStorage(k.getStorage()).str()},
-            {"estimated_instructions", k.getEstInstructions()},
-            {"weight_bytes", k.getFlashBytes()}});
-      layer["alternatives"] = std::move(alternatives);
-    }
+    describeSparsity(op, kernel, layerName, layer, notes);
     if (isa<mlir::sparse_tiny::MultiHeadAttentionOp>(op)) {
       AttentionShape a = attentionShape(op);
       layer["heads_per_step"] = a.headsPerStep;
