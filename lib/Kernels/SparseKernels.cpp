@@ -27,6 +27,9 @@
 #include "tinyformer/CostModel/Layout.h"
 #include "tinyformer/Kernels/LayerEmitter.h"
 
+#include <array>
+#include <map>
+
 using namespace mlir;
 using namespace mlir::sparse_tiny;
 
@@ -166,6 +169,17 @@ void emitPackPairs(LayerEmitter &e, Value in, Value packed, const ConvRules &r,
   e.call("tfk_sparse_pack_pairs_s8", args);
 }
 
+/// Whether a layer's nonzeros are best taken rows in pairs: one position
+/// (a batch-1 linear layer), its weight in blocks of 2 or 4 output rows.
+bool takesRowQuads(Operation *op, const Geometry &g) {
+  if (!isa<FullyConnectedOp>(op) || g.outH * g.outW != 1)
+    return false;
+  auto cst = op->getOperand(1).getDefiningOp<ConstantOp>();
+  WeightEncodingAttr enc = cst ? cst.getEncodingAttr() : WeightEncodingAttr();
+  return enc && enc.getPattern() == SparsityPattern::block &&
+         enc.getBlockShape()[0] >= 2 && enc.getBlockShape()[1] == 1;
+}
+
 /// Nonzero count of the op's weight (the encoding's when recorded).
 int64_t nonzeroCount(Operation *op) {
   Value weight = op->getOperand(1);
@@ -216,6 +230,10 @@ struct SparseProduct {
   Geometry g;
   std::vector<std::vector<Nonzero>> rows;
   std::string tag;
+  /// One position (a batch-1 linear layer) whose nonzeros come in blocks
+  /// of output rows: take rows in pairs instead of positions (see
+  /// emitRowQuads).
+  bool rowQuads = false;
 };
 
 /// What both sparse emitters hold: the layer being built, the product, and
@@ -241,7 +259,8 @@ protected:
 
 class SparseCodeEmitter : public SparseEmitterBase {
 public:
-  using SparseEmitterBase::SparseEmitterBase;
+  SparseCodeEmitter(LayerEmitter &e, const SparseProduct &p)
+      : SparseEmitterBase(e, p), rowQuads(p.rowQuads) {}
 
   /// At the builder's position: pack `in` into `packed` (unless it holds
   /// `in` packed already), compute `out`.
@@ -264,11 +283,18 @@ private:
   void emitPass(int64_t firstRow, int64_t endRow, int64_t pairs, Value in,
                 Value out, bool lastIsSingle);
   LLVM::LLVMFuncOp emitChunk(int64_t index, int64_t firstRow, int64_t endRow);
+  /// Rows [firstRow, endRow) of a one-position layer, four at a time: per
+  /// column any of them reads, one load of the raw int8 input, then per
+  /// pair of rows with a nonzero there one SMLAL by both weights packed in
+  /// one register (w_a + w_b * 2^23); the zero point is in the bias.
+  void emitRowQuads(int64_t firstRow, int64_t endRow, Value in, Value out);
   /// One nonzero for `pairs` pairs: per pair a load of the packed word and
   /// an SMLAL into lo:hi, in inline assembly so that the weight stays one
   /// register and nothing is spilled.
   void emitSmlal(const Nonzero &z, int64_t pairs, int64_t pairStride, Value in,
                  SmallVectorImpl<Value> &lo, SmallVectorImpl<Value> &hi);
+
+  bool rowQuads;
 };
 
 /// The runtime's tfk_sparse_requantize (declared on first use).
@@ -383,6 +409,12 @@ LLVM::LLVMFuncOp SparseCodeEmitter::emitChunk(int64_t index, int64_t firstRow,
   Block *entry = fn.addEntryBlock(b);
   b.setInsertionPointToStart(entry);
   Value packed = entry->getArgument(0), out = entry->getArgument(1);
+  if (rowQuads) {
+    // `packed` is the raw input here.
+    emitRowQuads(firstRow, endRow, packed, out);
+    b.create<LLVM::ReturnOp>(loc, ValueRange{});
+    return fn;
+  }
   // The phantom second position of an odd row stays in the tail pass.
   auto [perPass, full, tail] = passesOf(g, kCodePairsPerPass);
   bool odd = g.outW % 2 == 1;
@@ -407,13 +439,156 @@ LLVM::LLVMFuncOp SparseCodeEmitter::emitChunk(int64_t index, int64_t firstRow,
   return fn;
 }
 
+void SparseCodeEmitter::emitRowQuads(int64_t firstRow, int64_t endRow,
+                                     Value in, Value out) {
+  Type i8 = b.getI8Type();
+  LLVM::LLVMFuncOp requantize = requantizeFn(e);
+  // Per quad, per column any of its rows reads, the weights of its rows (0
+  // where none).
+  struct Quad {
+    int64_t first, end, pairs;
+    std::map<int64_t, std::array<int32_t, 4>> columns;
+  };
+  std::vector<Quad> quads;
+  for (int64_t q = firstRow; q < endRow; q += 4) {
+    Quad quad{q, std::min(q + 4, endRow), 0, {}};
+    quad.pairs = (quad.end - q + 1) / 2;
+    for (int64_t n = q; n < quad.end; ++n)
+      for (const Nonzero &z : rows[n])
+        quad.columns.try_emplace(z.offset / 4, std::array<int32_t, 4>{})
+            .first->second[n - q] = z.weight;
+    quads.push_back(std::move(quad));
+  }
+  // The packed weights of a pair of rows, w_a + w_b * 2^23, in the order
+  // the code reads them: a table, so that each is one load.
+  auto packedWeight = [](const std::array<int32_t, 4> &w, int64_t p) {
+    return int32_t(int64_t(w[2 * p]) + int64_t(w[2 * p + 1]) * (1 << 23));
+  };
+  // Loads reach 4095 bytes past a base: one base per 1024 words, and a
+  // column's weights (up to two) never straddle two.
+  auto placeColumn = [](size_t at, int64_t k) {
+    return at % 1024 + size_t(k) > 1024 ? (at / 1024 + 1) * 1024 : at;
+  };
+  auto usedPairs = [](const std::array<int32_t, 4> &w, int64_t pairs) {
+    SmallVector<int64_t> used;
+    for (int64_t p = 0; p < pairs; ++p)
+      if (w[2 * p] != 0 || w[2 * p + 1] != 0)
+        used.push_back(p);
+    return used;
+  };
+  std::vector<int32_t> table;
+  for (const Quad &quad : quads)
+    for (const auto &[col, w] : quad.columns) {
+      SmallVector<int64_t> used = usedPairs(w, quad.pairs);
+      table.resize(placeColumn(table.size(), int64_t(used.size())), 0);
+      for (int64_t p : used)
+        table.push_back(packedWeight(w, p));
+    }
+  Value tableBase =
+      e.global(tag + "pairs" + std::to_string(firstRow), ArrayRef<int32_t>(table));
+  SmallVector<Value> bases;
+  for (size_t i = 0; i < table.size(); i += 1024)
+    bases.push_back(gep(tableBase, int64_t(i) * 4));
+  size_t next = 0;
+
+  for (const Quad &quad : quads) {
+    int64_t q = quad.first, pairs = quad.pairs;
+    SmallVector<Value> sums;
+    for (int64_t n = q; n < q + 2 * pairs; ++n) {
+      // bias - zp * sum(w): the input is read raw.
+      int64_t bias = n < quad.end ? r.bias[n] : 0;
+      if (n < quad.end)
+        for (const Nonzero &z : rows[n])
+          bias -= int64_t(r.inZp) * z.weight;
+      sums.push_back(i32(bias));
+    }
+    // Segments: |A| <= 128 * sum|w_a| < 2^22 for each pair's first row.
+    auto column = quad.columns.begin();
+    while (column != quad.columns.end()) {
+      SmallVector<Value> lo(pairs, i32(0)), hi(pairs, i32(0));
+      SmallVector<int64_t> abs(pairs, 0);
+      for (; column != quad.columns.end(); ++column) {
+        const std::array<int32_t, 4> &w = column->second;
+        bool fits = true;
+        for (int64_t p = 0; p < pairs; ++p)
+          fits &= (abs[p] + std::abs(w[2 * p])) * 128 < (int64_t(1) << 22);
+        if (!fits)
+          break;
+        SmallVector<int64_t> used = usedPairs(w, pairs);
+        for (int64_t p : used)
+          abs[p] += std::abs(w[2 * p]);
+        // $0..$(2k-1) lo/hi of the k pairs with a nonzero here, $(2k) the
+        // input byte, $(2k+1) a packed weight, then the input and table
+        // pointers.
+        int64_t k = int64_t(used.size());
+        std::string x = "$" + std::to_string(2 * k),
+                    wr = "$" + std::to_string(2 * k + 1),
+                    base = "$" + std::to_string(2 * k + 2),
+                    tbl = "$" + std::to_string(2 * k + 3);
+        std::string text;
+        if (column->first <= 4095)
+          text = "ldrsb.w " + x + ", [" + base + ", #" +
+                 std::to_string(column->first) + "]\n\t";
+        else
+          text = "movw " + x + ", #" + std::to_string(column->first) +
+                 "\n\tldrsb.w " + x + ", [" + base + ", " + x + "]\n\t";
+        next = placeColumn(next, k);
+        size_t slice = next / 1024;
+        for (int64_t i = 0; i < k; ++i, ++next) {
+          text += "ldr " + wr + ", [" + tbl + ", #" +
+                  std::to_string((next % 1024) * 4) + "]\n\tsmlal $" +
+                  std::to_string(2 * i) + ", $" + std::to_string(2 * i + 1) +
+                  ", " + x + ", " + wr + "\n\t";
+        }
+        std::string constraints;
+        for (int64_t i = 0; i < 2 * k; ++i)
+          constraints += "=r,";
+        constraints += "=&r,=&r,r,r";
+        for (int64_t i = 0; i < 2 * k; ++i)
+          constraints += "," + std::to_string(i);
+        constraints += ",~{memory}";
+        SmallVector<Value> operands = {in, bases[slice]};
+        for (int64_t p : used) {
+          operands.push_back(lo[p]);
+          operands.push_back(hi[p]);
+        }
+        SmallVector<Type> fields(2 * k + 2, b.getI32Type());
+        auto asmOp = b.create<LLVM::InlineAsmOp>(
+            loc, LLVM::LLVMStructType::getLiteral(b.getContext(), fields),
+            operands, text, constraints, /*has_side_effects=*/false,
+            /*is_align_stack=*/false, LLVM::AsmDialectAttr(), ArrayAttr());
+        for (auto [i, p] : llvm::enumerate(used)) {
+          lo[p] = b.create<LLVM::ExtractValueOp>(loc, asmOp.getResult(0), 2 * i);
+          hi[p] = b.create<LLVM::ExtractValueOp>(loc, asmOp.getResult(0), 2 * i + 1);
+        }
+      }
+      for (int64_t p = 0; p < pairs; ++p) {
+        auto [a, bb] = recoverPair(b, loc, lo[p], hi[p]);
+        sums[2 * p] = b.create<LLVM::AddOp>(loc, sums[2 * p], a);
+        sums[2 * p + 1] = b.create<LLVM::AddOp>(loc, sums[2 * p + 1], bb);
+      }
+    }
+    for (int64_t n = q; n < quad.end; ++n) {
+      SmallVector<Value> args = {sums[n - q], i32(r.requant[n].mult),
+                                 i32(r.requant[n].shift), i32(r.outZp),
+                                 i32(r.act.min), i32(r.act.max)};
+      Value v = b.create<LLVM::CallOp>(loc, requantize, args).getResult();
+      b.create<LLVM::StoreOp>(loc, b.create<LLVM::TruncOp>(loc, i8, v), gep(out, n));
+    }
+  }
+}
+
 void SparseCodeEmitter::emit(Value in, Value out, Value packed, bool pack) {
-  if (pack)
+  if (rowQuads)
+    packed = in;
+  else if (pack)
     emitPackPairs(e, in, packed, r, g);
   int64_t first = 0, index = 0, count = 0;
   for (int64_t n = 0; n < g.outC; ++n) {
     count += int64_t(rows[n].size()) + 8;
-    if (count >= kNonzerosPerChunk || n + 1 == g.outC) {
+    // Row quads stay aligned to the weight's blocks of rows.
+    bool quadEnds = !rowQuads || (n + 1) % 4 == 0;
+    if ((count >= kNonzerosPerChunk && quadEnds) || n + 1 == g.outC) {
       LLVM::LLVMFuncOp chunk = emitChunk(index++, first, n + 1);
       b.create<LLVM::CallOp>(loc, chunk, ValueRange{packed, out});
       first = n + 1;
@@ -625,7 +800,8 @@ SparseProduct productOf(Operation *op, const ConvRules &r, const Geometry &g) {
   std::vector<int64_t> order;
   if (auto fc = dyn_cast<FullyConnectedOp>(op))
     order = storedFeatureOrder(fc);
-  return {r, g, nonzerosOf(r, g, isa<Conv2DOp>(op), order), ""};
+  return {r, g, nonzerosOf(r, g, isa<Conv2DOp>(op), order), "",
+          takesRowQuads(op, g)};
 }
 
 } // namespace
@@ -672,9 +848,20 @@ Geometry linearGeometry(int64_t tokens, int64_t k, int64_t n) {
 } // namespace
 
 void sizesSparseCode(Operation *op, WeightStorage, LayerCost &cost) {
+  Geometry g = *geometryOf(op);
+  int64_t nnz = nonzeroCount(op);
+  if (takesRowQuads(op, g)) {
+    // Per nonzero an SMLAL (α) and half a packed weight (two instructions
+    // per pair of rows); per column of a quad one load; per pair of rows its
+    // recovery. No packed input.
+    cost.kernelMacs = nnz;
+    cost.instructions += nnz + nnz / 4 + 4 * g.outC;
+    cost.flashBytes = 7 * nnz + 40 * g.outC;
+    return;
+  }
   // The nonzero MACs replace the dense rate's.
   cost.kernelMacs = 0;
-  addSparseCodeCost(*geometryOf(op), nonzeroCount(op), cost);
+  addSparseCodeCost(g, nnz, cost);
 }
 
 void addSparseLinearCost(int64_t tokens, int64_t k, int64_t n, int64_t nnz,

@@ -52,7 +52,9 @@ def draw(rng):
         oh, ow = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
         m = run_bench._model([node], [("W", wt), ("B", b)], (1, cin, h, w), "y", (1, cout, oh, ow))
         return m, "conv%dx%d s%d p%d %dx%dx%d->%d" % (k, k, s, p, cin, h, w, cout), CONV_FC
-    t, k, n = int(rng.integers(1, 20)), int(rng.integers(1, 40)), int(rng.integers(1, 40))
+    # One token (batch 1) in a third of the linear layers.
+    t = 1 if rng.random() < 0.33 else int(rng.integers(2, 20))
+    k, n = int(rng.integers(1, 40)), int(rng.integers(1, 40))
     if t == 1:
         return run_bench.gemm_model(rng, k, n), "fc %d->%d" % (k, n), CONV_FC
     return run_bench.tokens_fc_model(rng, t, k, n), "fc %d tokens %d->%d" % (t, k, n), CONV_FC
