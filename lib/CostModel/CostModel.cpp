@@ -49,6 +49,16 @@ int64_t attentionUntiledBytes(const AttentionShape &a) {
   return a.tokens * (qCols + kCols + a.embed) + a.heads * a.tokens * a.tokens;
 }
 
+int64_t activationBytesOf(Operation *op) {
+  int64_t bytes = 0;
+  for (Value v : op->getOperands())
+    if (!v.getDefiningOp<ConstantOp>())
+      bytes += cast<ShapedType>(v.getType()).getNumElements();
+  for (Value v : op->getResults())
+    bytes += cast<ShapedType>(v.getType()).getNumElements();
+  return bytes;
+}
+
 int64_t workOf(Operation *op) {
   int64_t outputs = cast<ShapedType>(op->getResult(0).getType()).getNumElements();
   if (auto conv = dyn_cast<Conv2DOp>(op)) {

@@ -125,8 +125,10 @@ struct SelectKernelsPass
         }
         for (WeightStorage s : storages) {
           LayerCost c = estimateCost(op, *k, s, *target);
-          // A kernel whose scratch alone exceeds the SRAM budget is out.
-          if (sparseKernel && sramBudget > 0 && c.scratchBytes > sramBudget)
+          // A sparse kernel whose packed input does not fit the SRAM budget
+          // beside the op's own input and output is out (dense then).
+          if (sparseKernel && sramBudget > 0 &&
+              c.scratchBytes + activationBytesOf(op) > sramBudget)
             continue;
           layer.candidates.push_back({k, s, c});
         }

@@ -144,6 +144,23 @@ static void describeSparsity(mlir::Operation *op, KernelAttr kernel,
         if (KernelAttr::isSparse(k.getKind()) &&
             (!fastest || k.getEstInstructions() < fastest.getEstInstructions()))
           fastest = k;
+    // A sparse kernel that serves the layer but was no candidate: its
+    // packed input did not fit --sram beside the layer's input and output.
+    int64_t sramNeed = 0;
+    if (!KernelAttr::isSparse(kernel.getKind()) && !fastest && sparsity >= 0.5)
+      for (const KernelInfo *k : kernelsFor(op))
+        if (KernelAttr::isSparse(k->kind)) {
+          LayerCost c = estimateCost(op, *k, WeightStorage::int8, targetCpuOf(op));
+          if (c.instructions < kernel.getEstInstructions() &&
+              c.scratchBytes + activationBytesOf(op) > sram)
+            sramNeed = c.scratchBytes + activationBytesOf(op);
+        }
+    if (sramNeed > 0)
+      notes.push_back(formatv("{0}: {1:P0} zeros, but dense ({2}): its sparse "
+                              "kernel needs {3} bytes of SRAM (packed input, "
+                              "input and output), over --sram",
+                              layerName, sparsity,
+                              stringifyKernelKind(kernel.getKind()), sramNeed));
     if (!KernelAttr::isSparse(kernel.getKind()) && fastest &&
         fastest.getEstInstructions() < kernel.getEstInstructions())
       notes.push_back(formatv(

@@ -32,6 +32,10 @@ struct LayerCost {
 /// Multiply-accumulates of conv / linear ops, elements for the others.
 int64_t workOf(mlir::Operation *op);
 
+/// Bytes of the activations `op` reads and writes (not its constants): all
+/// live in the arena while it runs.
+int64_t activationBytesOf(mlir::Operation *op);
+
 /// An mhsa op's dims and its tile: heads_per_step heads have their Q, K, V
 /// in scratch at once, rows_per_step query rows of one head their scores.
 /// Read from the op (the tile from `sparse_tiny.heads_per_step` /
