@@ -69,20 +69,20 @@ mlir::LogicalResult lowerSlice(LayerEmitter &e, mlir::Operation *op);
 bool servesSparseCode(mlir::Operation *op);
 void sizesSparseCode(mlir::Operation *op, WeightStorage, LayerCost &cost);
 mlir::LogicalResult lowerSparseCode(LayerEmitter &e, mlir::Operation *op);
-// Sparse linear products for other kernels (the projections of sparse_mhsa):
-// the cost of one over `tokens` tokens, K inputs, N outputs and `nnz`
-// nonzeros, added to `cost`; the bytes of its packed input; packing an input
-// for it; and `void <layer>_<tag>(const int8_t *in, int8_t *out, void
-// *packed)`, which packs `in` first when `packs` (else `packed` already
-// holds it).
+// Sparse linear products for other kernels (the projections of sparse_mhsa),
+// as code or (`csr`) as a nonzero stream: the cost of one over `tokens`
+// tokens, K inputs, N outputs and `nnz` nonzeros, added to `cost`; the bytes
+// of its packed input; packing an input for it; and `void <layer>_<tag>(const
+// int8_t *in, int8_t *out, void *packed)`, which packs `in` first when
+// `packs` (else `packed` already holds it).
 void addSparseLinearCost(int64_t tokens, int64_t k, int64_t n, int64_t nnz,
-                         LayerCost &cost);
+                         bool csr, LayerCost &cost);
 int64_t sparseLinearPackedBytes(int64_t tokens, int64_t k);
 void emitSparseLinearPack(LayerEmitter &e, mlir::Value in, mlir::Value packed,
                           const ConvRules &r, int64_t tokens, int64_t k);
 mlir::LLVM::LLVMFuncOp emitSparseLinearFn(LayerEmitter &e, llvm::StringRef tag,
                                           const ConvRules &r, int64_t tokens,
-                                          bool packs);
+                                          bool packs, bool csr);
 // Its compact twin: a loop over a nonzero stream (serves the same ops).
 void sizesSparseCsr(mlir::Operation *op, WeightStorage, LayerCost &cost);
 mlir::LogicalResult lowerSparseCsr(LayerEmitter &e, mlir::Operation *op);
@@ -97,10 +97,13 @@ void sizesBatchMatmul(mlir::Operation *op, WeightStorage, LayerCost &cost);
 void sizesSoftmax(mlir::Operation *op, WeightStorage, LayerCost &cost);
 void sizesLayerNorm(mlir::Operation *op, WeightStorage, LayerCost &cost);
 mlir::LogicalResult lowerMhsa(LayerEmitter &e, mlir::Operation *op);
-// With pruned projections as sparse code (sparse_mhsa).
+// With pruned projections as sparse code (sparse_mhsa) or nonzero streams
+// (sparse_mhsa_csr).
 bool servesSparseMhsa(mlir::Operation *op);
 void sizesSparseMhsa(mlir::Operation *op, WeightStorage, LayerCost &cost);
+void sizesSparseMhsaCsr(mlir::Operation *op, WeightStorage, LayerCost &cost);
 mlir::LogicalResult lowerSparseMhsa(LayerEmitter &e, mlir::Operation *op);
+mlir::LogicalResult lowerSparseMhsaCsr(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerBatchMatmul(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerSoftmax(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerLayerNorm(LayerEmitter &e, mlir::Operation *op);

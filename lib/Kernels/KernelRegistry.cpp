@@ -87,6 +87,10 @@ static const KernelInfo kRegistry[] = {
     {KernelKind::sparse_mhsa, servesSparseMhsa,
      {both(1.0, 1.0, 0), both(1.0, 1.0, 0)}, sizesSparseMhsa, false, false,
      lowerSparseMhsa},
+    // The same with the projections as nonzero streams (little flash).
+    {KernelKind::sparse_mhsa_csr, servesSparseMhsa,
+     {both(1.0, 1.0, 0), both(1.0, 1.0, 0)}, sizesSparseMhsaCsr, false, false,
+     lowerSparseMhsaCsr},
 };
 
 ArrayRef<KernelInfo> kernelRegistry() { return kRegistry; }

@@ -840,6 +840,10 @@ void addSparseCodeCost(const Geometry &g, int64_t nnz, LayerCost &cost) {
   cost.scratchBytes = std::max(cost.scratchBytes, g.packedBytes());
 }
 
+/// sparse_csr's cost for geometry `g` with `nnz` nonzeros, added to `cost`
+/// (its scratch: the larger).
+void addSparseCsrCost(const Geometry &g, int64_t nnz, LayerCost &cost);
+
 /// A linear layer over `tokens` tokens, K inputs and N outputs as a 1 x T
 /// image.
 Geometry linearGeometry(int64_t tokens, int64_t k, int64_t n) {
@@ -866,8 +870,12 @@ void sizesSparseCode(Operation *op, WeightStorage, LayerCost &cost) {
 }
 
 void addSparseLinearCost(int64_t tokens, int64_t k, int64_t n, int64_t nnz,
-                         LayerCost &cost) {
-  addSparseCodeCost(linearGeometry(tokens, k, n), nnz, cost);
+                         bool csr, LayerCost &cost) {
+  Geometry g = linearGeometry(tokens, k, n);
+  if (csr)
+    addSparseCsrCost(g, nnz, cost);
+  else
+    addSparseCodeCost(g, nnz, cost);
 }
 
 int64_t sparseLinearPackedBytes(int64_t tokens, int64_t k) {
@@ -881,7 +889,7 @@ void emitSparseLinearPack(LayerEmitter &e, Value in, Value packed,
 
 LLVM::LLVMFuncOp emitSparseLinearFn(LayerEmitter &e, StringRef tag,
                                     const ConvRules &r, int64_t tokens,
-                                    bool packs) {
+                                    bool packs, bool csr) {
   OpBuilder &b = e.builder();
   OpBuilder::InsertionGuard guard(b);
   Location loc = e.location();
@@ -897,8 +905,12 @@ LLVM::LLVMFuncOp emitSparseLinearFn(LayerEmitter &e, StringRef tag,
   int64_t n = int64_t(r.bias.size()), k = int64_t(r.weight.size()) / n;
   Geometry g = linearGeometry(tokens, k, n);
   SparseProduct p{r, g, nonzerosOf(r, g, /*conv=*/false, {}), tag.str() + "_"};
-  SparseCodeEmitter(e, p).emit(entry->getArgument(0), entry->getArgument(1),
-                               entry->getArgument(2), packs);
+  if (csr)
+    SparseCsrEmitter(e, p).emit(entry->getArgument(0), entry->getArgument(1),
+                                entry->getArgument(2), packs);
+  else
+    SparseCodeEmitter(e, p).emit(entry->getArgument(0), entry->getArgument(1),
+                                 entry->getArgument(2), packs);
   b.create<LLVM::ReturnOp>(loc, ValueRange{});
   return fn;
 }
@@ -926,8 +938,12 @@ LogicalResult lowerSparseCode(LayerEmitter &e, Operation *op) {
 }
 
 void sizesSparseCsr(Operation *op, WeightStorage, LayerCost &cost) {
-  Geometry g = *geometryOf(op);
-  int64_t nnz = nonzeroCount(op);
+  cost.kernelMacs = 0;
+  addSparseCsrCost(*geometryOf(op), nonzeroCount(op), cost);
+}
+
+namespace {
+void addSparseCsrCost(const Geometry &g, int64_t nnz, LayerCost &cost) {
   auto [perPass, full, tail] = passesOf(g, csrPairsPerPass(g), /*fewestPasses=*/true);
   int64_t passes = g.outH * (full + (tail > 0));
   // Segments: one per channel, more in channels of many large weights.
@@ -935,15 +951,16 @@ void sizesSparseCsr(Operation *op, WeightStorage, LayerCost &cost) {
   // α covers a load and an SMLAL per pair; per nonzero and pass the loop's
   // own five instructions; per segment and pass its end and the recovery;
   // per channel and pass its parameters and loop.
-  cost.kernelMacs = nnz * g.outH * g.pairs() * 2;
+  cost.kernelMacs += nnz * g.outH * g.pairs() * 2;
   cost.instructions += 6 * g.packedH() * g.packedW() * g.c +
                        passes * (5 * (nnz + segments) +
                                  segments * (7 * perPass + 4) + 10 * g.outC);
   // The stream (a word per nonzero and per segment end), the channel
   // parameters, and the code of the passes.
-  cost.flashBytes = 4 * (nnz + segments) + 12 * g.outC + 400;
-  cost.scratchBytes = g.packedBytes();
+  cost.flashBytes += 4 * (nnz + segments) + 12 * g.outC + 400;
+  cost.scratchBytes = std::max(cost.scratchBytes, g.packedBytes());
 }
+} // namespace
 
 LogicalResult lowerSparseCsr(LayerEmitter &e, Operation *op) {
   return lowerSparseLayer<SparseCsrEmitter>(e, op, "sparse_csr");

@@ -168,7 +168,8 @@ static int64_t projectionPackOffset(const AttentionShape &a) {
   return (attentionScratchBytes(a) + 7) / 8 * 8;
 }
 
-void sizesSparseMhsa(Operation *op, WeightStorage, LayerCost &cost) {
+/// sparse_mhsa's cost with projections as code, or as streams (`csr`).
+static void sizesSparseAttention(Operation *op, bool csr, LayerCost &cost) {
   auto m = cast<MultiHeadAttentionOp>(op);
   AttentionShape a = attentionShape(op);
   // The attention between the projections (Q.K^T and P.V) and its
@@ -180,15 +181,29 @@ void sizesSparseMhsa(Operation *op, WeightStorage, LayerCost &cost) {
   cost.instructions += attentionOverhead(a) - 30 * a.tokens * a.embed;
   LayerCost projections;
   for (Value w : projectionWeights(m))
-    addSparseLinearCost(a.tokens, a.embed, a.embed, nonzerosOf(w), projections);
+    addSparseLinearCost(a.tokens, a.embed, a.embed, nonzerosOf(w), csr,
+                        projections);
   cost.kernelMacs += projections.kernelMacs;
   cost.instructions += projections.instructions / 2;
+  // A stream's requantization reads its parameters (sparse_csr's β).
+  if (csr)
+    cost.instructions += 14 * 4 * a.tokens * a.embed;
   cost.flashBytes = projections.flashBytes + 256 * 4 + 64 * (3 * a.heads + 1);
   cost.scratchBytes = projectionPackOffset(a) +
                       sparseLinearPackedBytes(a.tokens, a.embed);
 }
 
-LogicalResult lowerSparseMhsa(LayerEmitter &em, Operation *op) {
+void sizesSparseMhsa(Operation *op, WeightStorage, LayerCost &cost) {
+  sizesSparseAttention(op, /*csr=*/false, cost);
+}
+
+void sizesSparseMhsaCsr(Operation *op, WeightStorage, LayerCost &cost) {
+  sizesSparseAttention(op, /*csr=*/true, cost);
+}
+
+/// sparse_mhsa's lowering with projections as code, or as streams (`csr`).
+static LogicalResult lowerSparseAttention(LayerEmitter &em, Operation *op,
+                                          bool csr) {
   auto m = cast<MultiHeadAttentionOp>(op);
   FailureOr<AttentionRules> r = getAttentionRules(op);
   if (failed(r))
@@ -223,10 +238,10 @@ LogicalResult lowerSparseMhsa(LayerEmitter &em, Operation *op) {
                              zps[which], any);
       fns.push_back(emitSparseLinearFn(
           em, std::string(names[which]) + std::to_string(g), part, s,
-          /*packs=*/false));
+          /*packs=*/false, csr));
     }
   ConvRules o = slice(r->o, 0, e, r->cZp, r->outZp, r->act);
-  fns.push_back(emitSparseLinearFn(em, "o", o, s, /*packs=*/true));
+  fns.push_back(emitSparseLinearFn(em, "o", o, s, /*packs=*/true, csr));
 
   // The dispatcher tfk_mhsa_sparse_s8 calls: proj(which, group, in, out,
   // packed).
@@ -281,6 +296,14 @@ LogicalResult lowerSparseMhsa(LayerEmitter &em, Operation *op) {
   args.push_back(packed);
   em.call("tfk_mhsa_sparse_s8", args);
   return success();
+}
+
+LogicalResult lowerSparseMhsa(LayerEmitter &em, Operation *op) {
+  return lowerSparseAttention(em, op, /*csr=*/false);
+}
+
+LogicalResult lowerSparseMhsaCsr(LayerEmitter &em, Operation *op) {
+  return lowerSparseAttention(em, op, /*csr=*/true);
 }
 
 LogicalResult lowerBatchMatmul(LayerEmitter &e, Operation *op) {

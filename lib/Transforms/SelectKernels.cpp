@@ -113,8 +113,8 @@ struct SelectKernelsPass
         bool sparseKernel = KernelAttr::isSparse(k->kind);
         if (sparseKernel &&
             (sparse == "off" ||
-             (sparseFormat == "code" && k->kind != KernelKind::sparse_code) ||
-             (sparseFormat == "csr" && k->kind != KernelKind::sparse_csr)))
+             (sparseFormat != "auto" &&
+              KernelAttr::sparseFormat(k->kind) != sparseFormat)))
           continue;
         SmallVector<WeightStorage> storages = {WeightStorage::int8};
         if (k->hasWeights() && !sparseKernel) {

@@ -192,15 +192,24 @@ bool KernelAttr::hasWeights(KernelKind kind) {
   case KernelKind::sparse_code:
   case KernelKind::sparse_csr:
   case KernelKind::sparse_mhsa:
+  case KernelKind::sparse_mhsa_csr:
     return true;
   default:
     return false;
   }
 }
 
-bool KernelAttr::isSparse(KernelKind kind) {
-  return kind == KernelKind::sparse_code || kind == KernelKind::sparse_csr ||
-         kind == KernelKind::sparse_mhsa;
+StringRef KernelAttr::sparseFormat(KernelKind kind) {
+  switch (kind) {
+  case KernelKind::sparse_code:
+  case KernelKind::sparse_mhsa:
+    return "code";
+  case KernelKind::sparse_csr:
+  case KernelKind::sparse_mhsa_csr:
+    return "csr";
+  default:
+    return "";
+  }
 }
 
 LogicalResult KernelAttr::verify(function_ref<InFlightDiagnostic()> emitError,

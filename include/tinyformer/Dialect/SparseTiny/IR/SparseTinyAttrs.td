@@ -102,6 +102,7 @@ def SparseTiny_KernelKind : I32EnumAttr<"KernelKind",
       I32EnumAttrCase<"sparse_code", 17>,
       I32EnumAttrCase<"sparse_csr", 18>,
       I32EnumAttrCase<"sparse_mhsa", 19>,
+      I32EnumAttrCase<"sparse_mhsa_csr", 20>,
     ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::sparse_tiny";
@@ -138,7 +139,10 @@ def SparseTiny_KernelAttr : AttrDef<SparseTiny_Dialect, "Kernel"> {
     /// weight storage).
     static bool hasWeights(KernelKind kind);
     /// Whether kernels of `kind` skip zero weights (sparse kernels).
-    static bool isSparse(KernelKind kind);
+    static bool isSparse(KernelKind kind) { return !sparseFormat(kind).empty(); }
+    /// A sparse kernel's form: "code" (nonzeros as immediates) or "csr" (a
+    /// stream of nonzeros); empty for dense kernels.
+    static ::llvm::StringRef sparseFormat(KernelKind kind);
   }];
 }
 
