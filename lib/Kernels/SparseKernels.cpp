@@ -28,6 +28,7 @@
 #include "tinyformer/Kernels/LayerEmitter.h"
 
 #include <array>
+#include <cmath>
 #include <map>
 
 using namespace mlir;
@@ -170,27 +171,29 @@ void emitPackPairs(LayerEmitter &e, Value in, Value packed, const ConvRules &r,
 }
 
 /// A one-position layer (a batch-1 linear layer) has no second position to
-/// pair; if its weight comes in blocks, a block shares the input instead:
-/// - rowQuads (blocks of 2 or 4 output rows): rows in pairs, one input
-///   load per four rows (emitRowQuads);
-/// - columnBlocks (blocks of 4 columns): one word of four inputs, two
-///   SMLADs per block (emitColumnBlocks).
-enum class OnePositionForm { pairs, rowQuads, columnBlocks };
+/// pair with; rows share the input instead:
+/// - rowGroups: rows in pairs, one input load per column of a group of 8
+///   rows (emitRowGroups): never more instructions than position pairs
+///   with a phantom, fewer the more the rows share columns;
+/// - columnBlocks (weights in blocks of 4 columns): one word of four
+///   inputs, two SMLADs per block (emitColumnBlocks).
+enum class OnePositionForm { pairs, rowGroups, columnBlocks };
+
+/// Rows sharing an input load in rowGroups (4 pairs: 8 accumulator
+/// registers).
+constexpr int64_t kRowsPerGroup = 8;
 
 OnePositionForm onePositionFormOf(Operation *op, const Geometry &g) {
   if (!isa<FullyConnectedOp>(op) || g.outH * g.outW != 1)
     return OnePositionForm::pairs;
   auto cst = op->getOperand(1).getDefiningOp<ConstantOp>();
   WeightEncodingAttr enc = cst ? cst.getEncodingAttr() : WeightEncodingAttr();
-  if (!enc || enc.getPattern() != SparsityPattern::block)
-    return OnePositionForm::pairs;
-  ArrayRef<int64_t> block = enc.getBlockShape();
-  if (block[0] >= 2 && block[1] == 1)
-    return OnePositionForm::rowQuads;
   // (Whole words of 4 inputs: no load past the input's end.)
-  if (block[0] == 1 && block[1] == 4 && g.c % 4 == 0)
+  if (enc && enc.getPattern() == SparsityPattern::block &&
+      enc.getBlockShape()[0] == 1 && enc.getBlockShape()[1] == 4 &&
+      g.c % 4 == 0)
     return OnePositionForm::columnBlocks;
-  return OnePositionForm::pairs;
+  return OnePositionForm::rowGroups;
 }
 
 /// Nonzero count of the op's weight (the encoding's when recorded).
@@ -295,11 +298,12 @@ private:
   void emitPass(int64_t firstRow, int64_t endRow, int64_t pairs, Value in,
                 Value out, bool lastIsSingle);
   LLVM::LLVMFuncOp emitChunk(int64_t index, int64_t firstRow, int64_t endRow);
-  /// Rows [firstRow, endRow) of a one-position layer, four at a time: per
+  /// Rows [firstRow, endRow) of a one-position layer, eight at a time: per
   /// column any of them reads, one load of the raw int8 input, then per
-  /// pair of rows with a nonzero there one SMLAL by both weights packed in
-  /// one register (w_a + w_b * 2^23); the zero point is in the bias.
-  void emitRowQuads(int64_t firstRow, int64_t endRow, Value in, Value out);
+  /// pair of rows with a nonzero there one load of both weights packed in
+  /// one word (w_a + w_b * 2^23) and one SMLAL; the zero point is in the
+  /// bias.
+  void emitRowGroups(int64_t firstRow, int64_t endRow, Value in, Value out);
   /// Rows [firstRow, endRow) of a one-position layer whose nonzeros come
   /// in blocks of 4 columns: per block one load of the 4 raw int8 inputs,
   /// two SXTB16 and two SMLAD by the block's weights (2 words from a
@@ -428,8 +432,8 @@ LLVM::LLVMFuncOp SparseCodeEmitter::emitChunk(int64_t index, int64_t firstRow,
   Value packed = entry->getArgument(0), out = entry->getArgument(1);
   if (form != OnePositionForm::pairs) {
     // `packed` is the raw input here.
-    if (form == OnePositionForm::rowQuads)
-      emitRowQuads(firstRow, endRow, packed, out);
+    if (form == OnePositionForm::rowGroups)
+      emitRowGroups(firstRow, endRow, packed, out);
     else
       emitColumnBlocks(firstRow, endRow, packed, out);
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
@@ -459,7 +463,7 @@ LLVM::LLVMFuncOp SparseCodeEmitter::emitChunk(int64_t index, int64_t firstRow,
   return fn;
 }
 
-void SparseCodeEmitter::emitRowQuads(int64_t firstRow, int64_t endRow,
+void SparseCodeEmitter::emitRowGroups(int64_t firstRow, int64_t endRow,
                                      Value in, Value out) {
   Type i8 = b.getI8Type();
   LLVM::LLVMFuncOp requantize = requantizeFn(e);
@@ -467,29 +471,29 @@ void SparseCodeEmitter::emitRowQuads(int64_t firstRow, int64_t endRow,
   // where none).
   struct Quad {
     int64_t first, end, pairs;
-    std::map<int64_t, std::array<int32_t, 4>> columns;
+    std::map<int64_t, std::array<int32_t, kRowsPerGroup>> columns;
   };
   std::vector<Quad> quads;
-  for (int64_t q = firstRow; q < endRow; q += 4) {
-    Quad quad{q, std::min(q + 4, endRow), 0, {}};
+  for (int64_t q = firstRow; q < endRow; q += kRowsPerGroup) {
+    Quad quad{q, std::min(q + kRowsPerGroup, endRow), 0, {}};
     quad.pairs = (quad.end - q + 1) / 2;
     for (int64_t n = q; n < quad.end; ++n)
       for (const Nonzero &z : rows[n])
-        quad.columns.try_emplace(z.offset / 4, std::array<int32_t, 4>{})
+        quad.columns.try_emplace(z.offset / 4, std::array<int32_t, kRowsPerGroup>{})
             .first->second[n - q] = z.weight;
     quads.push_back(std::move(quad));
   }
   // The packed weights of a pair of rows, w_a + w_b * 2^23, in the order
   // the code reads them: a table, so that each is one load.
-  auto packedWeight = [](const std::array<int32_t, 4> &w, int64_t p) {
+  auto packedWeight = [](const std::array<int32_t, kRowsPerGroup> &w, int64_t p) {
     return int32_t(int64_t(w[2 * p]) + int64_t(w[2 * p + 1]) * (1 << 23));
   };
   // Loads reach 4095 bytes past a base: one base per 1024 words, and a
-  // column's weights (up to two) never straddle two.
+  // column's weights (up to four) never straddle two.
   auto placeColumn = [](size_t at, int64_t k) {
     return at % 1024 + size_t(k) > 1024 ? (at / 1024 + 1) * 1024 : at;
   };
-  auto usedPairs = [](const std::array<int32_t, 4> &w, int64_t pairs) {
+  auto usedPairs = [](const std::array<int32_t, kRowsPerGroup> &w, int64_t pairs) {
     SmallVector<int64_t> used;
     for (int64_t p = 0; p < pairs; ++p)
       if (w[2 * p] != 0 || w[2 * p + 1] != 0)
@@ -528,7 +532,7 @@ void SparseCodeEmitter::emitRowQuads(int64_t firstRow, int64_t endRow,
       SmallVector<Value> lo(pairs, i32(0)), hi(pairs, i32(0));
       SmallVector<int64_t> abs(pairs, 0);
       for (; column != quad.columns.end(); ++column) {
-        const std::array<int32_t, 4> &w = column->second;
+        const std::array<int32_t, kRowsPerGroup> &w = column->second;
         bool fits = true;
         for (int64_t p = 0; p < pairs; ++p)
           fits &= (abs[p] + std::abs(w[2 * p])) * 128 < (int64_t(1) << 22);
@@ -670,7 +674,8 @@ void SparseCodeEmitter::emit(Value in, Value out, Value packed, bool pack) {
   for (int64_t n = 0; n < g.outC; ++n) {
     count += int64_t(rows[n].size()) + 8;
     // Row quads stay aligned to the weight's blocks of rows.
-    bool quadEnds = form != OnePositionForm::rowQuads || (n + 1) % 4 == 0;
+    bool quadEnds =
+        form != OnePositionForm::rowGroups || (n + 1) % kRowsPerGroup == 0;
     if ((count >= kNonzerosPerChunk && quadEnds) || n + 1 == g.outC) {
       LLVM::LLVMFuncOp chunk = emitChunk(index++, first, n + 1);
       b.create<LLVM::CallOp>(loc, chunk, ValueRange{packed, out});
@@ -948,14 +953,27 @@ void sizesSparseCode(Operation *op, WeightStorage, LayerCost &cost) {
     cost.flashBytes = 32 * blocks + 40 * g.outC;
     return;
   }
-  if (form == OnePositionForm::rowQuads) {
-    // Per pair of rows' nonzeros one SMLAL (α) and one load of their packed
-    // weights; per column of a quad one load of the input; per row its
-    // recovery and requantization. No packed input. (FC 256->256 at 90% in
-    // 4x1 blocks: 11.7k estimated, 11.5k measured.)
-    cost.kernelMacs = nnz / 2;
-    cost.instructions += nnz / 2 + nnz / 4 + 12 * g.outC;
-    cost.flashBytes = 7 * nnz + 40 * g.outC;
+  if (form == OnePositionForm::rowGroups) {
+    // Per column of a group of 8 rows one load of the input; per pair of
+    // rows with a nonzero there a load of the packed weights and an SMLAL
+    // (α); per row its recovery and requantization. No packed input.
+    // Columns shared by the rows: from the weight's blocks of rows, else
+    // as if the nonzeros were spread at random.
+    double k = double(g.c), density = double(nnz) / (double(g.outC) * k);
+    double groupColumns = k * (1 - std::pow(1 - density, 8));
+    double pairColumns = k * (1 - std::pow(1 - density, 2));
+    auto cst = op->getOperand(1).getDefiningOp<ConstantOp>();
+    WeightEncodingAttr enc = cst ? cst.getEncodingAttr() : WeightEncodingAttr();
+    if (enc && enc.getPattern() == SparsityPattern::block &&
+        enc.getBlockShape()[1] == 1) {
+      int64_t rowsPerBlock = std::min<int64_t>(enc.getBlockShape()[0], 8);
+      groupColumns = double(nnz) / double(g.outC) * 8 / double(rowsPerBlock);
+      pairColumns = double(nnz) / double(g.outC) * 2 / double(std::min<int64_t>(rowsPerBlock, 2));
+    }
+    double groups = double(g.outC) / 8, pairEntries = groups * 4 * pairColumns;
+    cost.kernelMacs = int64_t(pairEntries);
+    cost.instructions += int64_t(groups * groupColumns + pairEntries) + 12 * g.outC;
+    cost.flashBytes = int64_t(4 * groups * groupColumns + 12 * pairEntries) + 40 * g.outC;
     return;
   }
   // The nonzero MACs replace the dense rate's.
