@@ -66,6 +66,9 @@ mlir::LogicalResult lowerConcat(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerSlice(LayerEmitter &e, mlir::Operation *op);
 
 // Sparse layers (SparseKernels.cpp): nonzeros as code.
+/// Nonzeros of a constant weight (its encoding's count when recorded); -1
+/// when it is not a constant.
+int64_t weightNonzeros(mlir::Value weight);
 bool servesSparseCode(mlir::Operation *op);
 void sizesSparseCode(mlir::Operation *op, WeightStorage, LayerCost &cost);
 mlir::LogicalResult lowerSparseCode(LayerEmitter &e, mlir::Operation *op);

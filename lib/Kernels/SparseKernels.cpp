@@ -196,18 +196,8 @@ OnePositionForm onePositionFormOf(Operation *op, const Geometry &g) {
   return OnePositionForm::rowGroups;
 }
 
-/// Nonzero count of the op's weight (the encoding's when recorded).
-int64_t nonzeroCount(Operation *op) {
-  Value weight = op->getOperand(1);
-  if (auto cst = weight.getDefiningOp<ConstantOp>())
-    if (WeightEncodingAttr enc = cst.getEncodingAttr())
-      if (enc.getNnz() >= 0)
-        return enc.getNnz();
-  std::optional<std::vector<int64_t>> ints = getConstantInts(weight);
-  if (!ints)
-    return -1;
-  return llvm::count_if(*ints, [](int64_t v) { return v != 0; });
-}
+/// Nonzero count of the op's weight.
+int64_t nonzeroCount(Operation *op) { return weightNonzeros(op->getOperand(1)); }
 
 /// Emits `for (i = 0; i < n; ++i) body(i)` at the builder's position; the
 /// builder continues after the loop.
@@ -882,6 +872,21 @@ void SparseCsrEmitter::emit(Value in, Value out, Value packed, bool pack) {
                gep(outRow, i32(full * passOutBytes), i8), odd);
   });
 }
+
+} // namespace
+
+int64_t weightNonzeros(Value weight) {
+  auto cst = weight.getDefiningOp<ConstantOp>();
+  if (!cst)
+    return -1;
+  if (WeightEncodingAttr enc = cst.getEncodingAttr())
+    if (enc.getNnz() >= 0)
+      return enc.getNnz();
+  std::optional<std::vector<int64_t>> ints = getConstantInts(weight);
+  return ints ? llvm::count_if(*ints, [](int64_t v) { return v != 0; }) : -1;
+}
+
+namespace {
 
 /// A conv2d's or fully_connected's product.
 SparseProduct productOf(Operation *op, const ConvRules &r, const Geometry &g) {

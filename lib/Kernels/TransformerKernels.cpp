@@ -134,19 +134,6 @@ static SmallVector<Value> projectionWeights(MultiHeadAttentionOp op) {
   return {op.getQWeight(), op.getKWeight(), op.getVWeight(), op.getOWeight()};
 }
 
-/// Nonzeros of a constant weight (its encoding's count when recorded); -1
-/// when it is not a constant.
-static int64_t nonzerosOf(Value weight) {
-  auto cst = weight.getDefiningOp<ConstantOp>();
-  if (!cst)
-    return -1;
-  if (WeightEncodingAttr enc = cst.getEncodingAttr())
-    if (enc.getNnz() >= 0)
-      return enc.getNnz();
-  std::optional<std::vector<int64_t>> ints = getConstantInts(weight);
-  return ints ? llvm::count_if(*ints, [](int64_t v) { return v != 0; }) : -1;
-}
-
 bool servesSparseMhsa(Operation *op) {
   auto m = dyn_cast<MultiHeadAttentionOp>(op);
   // Fused-weight attention's query projection is not a linear layer of x.
@@ -154,7 +141,7 @@ bool servesSparseMhsa(Operation *op) {
     return false;
   bool zeros = false;
   for (Value w : projectionWeights(m)) {
-    int64_t nnz = nonzerosOf(w);
+    int64_t nnz = weightNonzeros(w);
     if (nnz < 0)
       return false;
     zeros |= nnz < cast<ShapedType>(w.getType()).getNumElements();
@@ -181,7 +168,7 @@ static void sizesSparseAttention(Operation *op, bool csr, LayerCost &cost) {
   cost.instructions += attentionOverhead(a) - 30 * a.tokens * a.embed;
   LayerCost projections;
   for (Value w : projectionWeights(m))
-    addSparseLinearCost(a.tokens, a.embed, a.embed, nonzerosOf(w), csr,
+    addSparseLinearCost(a.tokens, a.embed, a.embed, weightNonzeros(w), csr,
                         projections);
   cost.kernelMacs += projections.kernelMacs;
   cost.instructions += projections.instructions / 2;

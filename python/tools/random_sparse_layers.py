@@ -117,7 +117,7 @@ def main(argv=None):
                           ops, flags)
         ok = row.get("bit_exact") is True and not row["errors"]
         failed += not ok
-        sparse_kernels += row.get("kernel") in ("sparse_code", "sparse_csr", "sparse_mhsa")
+        sparse_kernels += str(row.get("kernel")).startswith("sparse_")
         print("case %3d %-3s %-34s sparsity %.2f %-5s kernel %-16s %s" % (
             i, board, what, sparsity, "%dx%d" % blk if blk else "-", row.get("kernel"),
             "bit-exact" if ok else "FAIL %s" % row["errors"]), flush=True)
