@@ -68,19 +68,19 @@ static const KernelInfo kRegistry[] = {
      false, false, lowerConcat},
     {KernelKind::slice, servesSlice, {both(0, 0, 2), both(0, 0, 2)}, nullptr,
      false, false, lowerSlice},
-    // The sparse kernels' rates are fitted per CPU by bench/fit_sparse_rates.py
-    // to 300 random layers and the benchmark layers (docs/sparsity.md).
-    // Nonzeros as code: α per MAC it performs (a load and an SMLAL per pair
-    // of positions), β per output; weights, recovery and packing in sizes
-    // (which the fit finds to cover the requantization too).
+    // The sparse kernels' rates are fitted per CPU by bench/fit_rates.py to
+    // 300 random layers and the benchmark layers (docs/sparsity.md).
+    // Nonzeros as code: α per MAC it performs (an SMLAL per pair of
+    // positions), β per output; weights, loads, recovery, packing and the
+    // batch-1 forms in sizes.
     {KernelKind::sparse_code, servesSparseCode,
-     {Rates{1.13, 1.13, 0.7}, Rates{1.18, 1.18, 0}}, sizesSparseCode, false,
+     {Rates{0.73, 0.73, 2.2}, Rates{0.77, 0.77, 1.25}}, sizesSparseCode, false,
      false, lowerSparseCode},
-    // A loop over a stream of 4 bytes per nonzero: α per MAC (a load and an
-    // SMLAL per pair), β per output (requantization with loaded
+    // A loop over a stream of 4 bytes per nonzero: α per MAC (the pairs'
+    // loads and SMLALs), β per output (requantization with loaded
     // parameters); the loop and segments in sizes.
     {KernelKind::sparse_csr, servesSparseCode,
-     {Rates{0.92, 0.92, 13.7}, Rates{0.84, 0.84, 15.5}}, sizesSparseCsr, false,
+     {Rates{0.80, 0.80, 15.6, 60}, Rates{0.86, 0.86, 15.5}}, sizesSparseCsr, false,
      false, lowerSparseCsr},
     // Attention with pruned projections as sparse code: α per MAC of the
     // attention and of the projections' nonzero pairs; the rest in sizes.

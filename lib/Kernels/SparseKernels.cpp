@@ -15,11 +15,13 @@
 // as zeros), so that one SMLAL by a weight accumulates both positions into
 // one 64-bit sum w*a + w*b*2^23. A row's nonzeros are split into segments
 // with 255 * sum|w| < 2^22, which keeps the low sum exact in 23 bits, and
-// both sums are recovered after each segment. In sparse_code two pairs share
-// each weight's immediate (four measured no faster: register pressure);
-// per layer the pack, then one function per chunk of output channels
-// (bounded code per function), each looping over output rows and pair
-// groups, ending in the dense kernels' requantization.
+// both sums are recovered after each segment. A pass computes up to 4 pairs
+// (8 positions) whose words for one tap are consecutive (Geometry): in
+// sparse_code a nonzero is its weight's immediate, one LDRD per two pairs
+// and an SMLAL per pair (0.875 instructions per position); per layer the
+// pack, then one function per chunk of output channels (bounded code per
+// function), each looping over output rows and passes, ending in the dense
+// kernels' requantization.
 //
 //===----------------------------------------------------------------------===//
 #include "KernelFamilies.h"
@@ -38,8 +40,8 @@ namespace tinyformer {
 
 namespace {
 
-/// Most pairs one pass of sparse_code computes.
-constexpr int64_t kCodePairsPerPass = 2;
+/// Most pairs one pass computes (sparse_code: 8 accumulator registers).
+constexpr int64_t kMaxPairsPerPass = 4;
 /// Nonzeros per chunk function (bounds the size of one function).
 constexpr int64_t kNonzerosPerChunk = 1536;
 /// 255 * sum|w| of one segment stays below 2^22.
@@ -50,14 +52,61 @@ ArrayRef<int64_t> shapeOf(Value v) {
 }
 
 /// The layer as a convolution over an NHWC input (a linear layer over T
-/// tokens is a 1x1 convolution over a 1 x T image).
+/// tokens is a 1x1 convolution over a 1 x T image), and how its positions
+/// are paired.
+///
+/// A pass computes 2D consecutive positions of an output row, pair p being
+/// positions p and p + D (D = pairs()); the last pass of a row ends at the
+/// row's end and may overlap the one before it (recomputing the same
+/// values), so no pass has a phantom position unless the row has one
+/// position only. The packed input is [row][block][channel][phase][word]:
+/// word i of phase ph of block k holds padded columns (x0 + i) * sw + ph and
+/// that plus D * sw, so the D pairs of a pass that read one tap are D
+/// consecutive words (one LDRD per two pairs). A layer whose taps share no
+/// columns (1x1, or stride >= kernel width) has a block per pass (x0 its
+/// first position: a pass's words are close together, within the loads'
+/// reach); others one block of a whole row (x0 = 0: taps share words).
 struct Geometry {
   int64_t inH, inW, c, outH, outW, outC, kh, kw, sh, sw, padT, padL;
-  /// Pairs per output row, and the packed input's padded extent.
-  int64_t pairs() const { return (outW + 1) / 2; }
+
+  /// Instructions per nonzero and pass of sparse_code with D pairs: the
+  /// weight's immediate, a load per two pairs, an SMLAL per pair.
+  static int64_t passWork(int64_t d) { return 1 + (d + 1) / 2 + d; }
+  /// D: the fewest instructions over a row (passes * work per pass).
+  int64_t pairs() const {
+    int64_t best = 1;
+    for (int64_t d = 2; d <= std::min(kMaxPairsPerPass, outW / 2); ++d)
+      if (passesWith(d) * passWork(d) <= passesWith(best) * passWork(best))
+        best = d;
+    return best;
+  }
+  int64_t passesWith(int64_t d) const { return (outW + 2 * d - 1) / (2 * d); }
+  /// Passes per output row.
+  int64_t passes() const { return passesWith(pairs()); }
+  /// A row of one position: every pass's last pair lacks its second.
+  bool single() const { return outW == 1; }
+  /// First position of pass j (the last pass ends at the row's end).
+  int64_t passStart(int64_t j) const {
+    return single() ? 0 : std::min(2 * pairs() * j, outW - 2 * pairs());
+  }
+  /// A block of packed words per pass (taps share no columns).
+  bool blockPerPass() const { return (kw - 1) / sw == 0; }
+  int64_t blocks() const { return blockPerPass() ? passes() : 1; }
+  int64_t phases() const { return std::min(sw, kw); }
+  /// Words per phase of a block: its passes' first positions at every tap.
+  int64_t words() const {
+    return blockPerPass() ? pairs()
+                          : passStart(passes() - 1) + pairs() + (kw - 1) / sw;
+  }
+  int64_t blockWords() const { return c * phases() * words(); }
+  int64_t rowWords() const { return blocks() * blockWords(); }
   int64_t packedH() const { return (outH - 1) * sh + kh; }
-  int64_t packedW() const { return 2 * (pairs() - 1) * sw + kw; }
-  int64_t packedBytes() const { return packedH() * packedW() * c * 4; }
+  int64_t packedWords() const { return packedH() * rowWords(); }
+  int64_t packedBytes() const { return packedWords() * 4; }
+  /// Byte offset of tap (y, x) of channel ch from a pass's first word.
+  int64_t tapOffset(int64_t y, int64_t x, int64_t ch) const {
+    return (y * rowWords() + (ch * phases() + x % sw) * words() + x / sw) * 4;
+  }
 };
 
 std::optional<Geometry> geometryOf(Operation *op) {
@@ -82,32 +131,13 @@ std::optional<Geometry> geometryOf(Operation *op) {
   return std::nullopt;
 }
 
-/// Pairs per pass, full passes per output row and the pairs of the tail
-/// pass (which holds an odd row's phantom position), at most `maxPerPass`
-/// pairs per pass. For code, a count that divides the row's pairs avoids the
-/// tail pass's second copy of the code; a loop (`fewestPasses`) takes the
-/// most pairs per pass instead.
-struct Passes {
-  int64_t perPass, full, tail;
-};
-Passes passesOf(const Geometry &g, int64_t maxPerPass,
-                bool fewestPasses = false) {
-  int64_t pairs = g.pairs();
-  bool odd = g.outW % 2 == 1;
-  int64_t even = odd ? pairs - 1 : pairs;
-  for (int64_t per : {4, 3, 2})
-    if (!fewestPasses && per <= maxPerPass && even >= per && even % per == 0)
-      return {per, even / per, pairs - even};
-  int64_t per = std::min(maxPerPass, pairs);
-  int64_t full = even / per;
-  return {per, full, pairs - full * per};
-}
-
 /// One nonzero of a row: its byte offset in the packed input (relative to
-/// the pair's first tap) and its value.
+/// a pass's first word), its value, and its column in the kernels' [rows,
+/// columns] view of the weight (OHWI order).
 struct Nonzero {
   int64_t offset;
   int32_t weight;
+  int64_t column;
 };
 
 /// Each row's nonzeros in packed-input order, from an int8 weight: OIHW for
@@ -118,7 +148,7 @@ std::vector<std::vector<Nonzero>> nonzerosOf(const ConvRules &r,
                                              ArrayRef<int64_t> order) {
   std::vector<std::vector<Nonzero>> rows(g.outC);
   int64_t k = g.kh * g.kw * g.c;
-  for (int64_t n = 0; n < g.outC; ++n)
+  for (int64_t n = 0; n < g.outC; ++n) {
     for (int64_t y = 0; y < g.kh; ++y)
       for (int64_t x = 0; x < g.kw; ++x)
         for (int64_t c = 0; c < g.c; ++c) {
@@ -128,8 +158,12 @@ std::vector<std::vector<Nonzero>> nonzerosOf(const ConvRules &r,
           else
             w = r.weight[n * k + (order.empty() ? c : order[c])];
           if (w != 0)
-            rows[n].push_back({((y * g.packedW() + x) * g.c + c) * 4, w});
+            rows[n].push_back({g.tapOffset(y, x, c), w, (y * g.kw + x) * g.c + c});
         }
+    llvm::sort(rows[n], [](const Nonzero &a, const Nonzero &b) {
+      return a.offset < b.offset;
+    });
+  }
   return rows;
 }
 
@@ -144,19 +178,18 @@ size_t segmentLength(ArrayRef<Nonzero> nz) {
 }
 
 /// lo:hi = A + B * 2^23 with |A| < 2^22: A is the low 23 bits of lo,
-/// signed, and B the rest shifted down. Returns (A, B).
+/// signed; lo:hi >> 23 is B, less 1 when A < 0. Returns (A, B): four
+/// instructions (SBFX; LSR and ORR with a shifted operand; SUB of A >> 31).
 std::pair<Value, Value> recoverPair(OpBuilder &b, Location loc, Value lo,
                                     Value hi) {
-  Type i64 = b.getI64Type(), i32 = b.getI32Type();
-  Value c9 = b.create<LLVM::ConstantOp>(loc, i32, b.getI32IntegerAttr(9));
-  Value c23 = b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(23));
-  Value c32 = b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(32));
-  Value v = b.create<LLVM::OrOp>(
-      loc, b.create<LLVM::ZExtOp>(loc, i64, lo),
-      b.create<LLVM::ShlOp>(loc, b.create<LLVM::ZExtOp>(loc, i64, hi), c32));
-  Value a = b.create<LLVM::AShrOp>(loc, b.create<LLVM::ShlOp>(loc, lo, c9), c9);
-  Value rest = b.create<LLVM::SubOp>(loc, v, b.create<LLVM::SExtOp>(loc, i64, a));
-  Value bb = b.create<LLVM::TruncOp>(loc, i32, b.create<LLVM::AShrOp>(loc, rest, c23));
+  Type i32 = b.getI32Type();
+  auto c = [&](int32_t v) {
+    return b.create<LLVM::ConstantOp>(loc, i32, b.getI32IntegerAttr(v));
+  };
+  Value a = b.create<LLVM::AShrOp>(loc, b.create<LLVM::ShlOp>(loc, lo, c(9)), c(9));
+  Value shifted = b.create<LLVM::OrOp>(loc, b.create<LLVM::LShrOp>(loc, lo, c(23)),
+                                       b.create<LLVM::ShlOp>(loc, hi, c(9)));
+  Value bb = b.create<LLVM::SubOp>(loc, shifted, b.create<LLVM::AShrOp>(loc, a, c(31)));
   return {a, bb};
 }
 
@@ -164,8 +197,10 @@ std::pair<Value, Value> recoverPair(OpBuilder &b, Location loc, Value lo,
 void emitPackPairs(LayerEmitter &e, Value in, Value packed, const ConvRules &r,
                    const Geometry &g) {
   SmallVector<Value> args = {in, packed};
-  for (int64_t v : {g.inH, g.inW, g.c, g.padT, g.padL, g.packedH(), g.packedW(),
-                    g.sw, int64_t(r.inZp)})
+  int64_t blockStep = g.blockPerPass() ? 2 * g.pairs() : 0;
+  for (int64_t v : {g.inH, g.inW, g.c, g.padT, g.padL, g.packedH(), g.blocks(),
+                    blockStep, g.passStart(g.passes() - 1), g.phases(),
+                    g.words(), g.sw, g.pairs(), int64_t(r.inZp)})
     args.push_back(e.i32(v));
   e.call("tfk_sparse_pack_pairs_s8", args);
 }
@@ -252,6 +287,39 @@ public:
 protected:
   Value i32(int64_t v) { return e.i32(v); }
   Type ptrTy() { return LLVM::LLVMPointerType::get(b.getContext()); }
+  Value gep(Value base, Value bytes) {
+    return b.create<LLVM::GEPOp>(loc, ptrTy(), b.getI8Type(), base,
+                                 ArrayRef<LLVM::GEPArg>{bytes});
+  }
+  Value gep(Value base, int64_t bytes) {
+    if (bytes == 0)
+      return base;
+    return b.create<LLVM::GEPOp>(loc, ptrTy(), b.getI8Type(), base,
+                                 ArrayRef<LLVM::GEPArg>{int32_t(bytes)});
+  }
+  /// Loops over the output rows and their passes: `pass(in, out)` with the
+  /// pass's first packed word and first output position.
+  void forEachPass(Value packed, Value out,
+                   function_ref<void(Value, Value)> pass) {
+    int64_t d2 = 2 * g.pairs(), last = g.passStart(g.passes() - 1);
+    emitLoop(b, loc, g.outH, [&](Value oy) {
+      Value inRow = gep(packed, b.create<LLVM::MulOp>(loc, oy, i32(g.sh * g.rowWords() * 4)));
+      Value outRow = gep(out, b.create<LLVM::MulOp>(loc, oy, i32(g.outW * g.outC)));
+      emitLoop(b, loc, g.passes(), [&](Value j) {
+        // x0 = min(2D j, last): the last pass ends at the row's end.
+        Value x0 = b.create<LLVM::MulOp>(loc, j, i32(d2));
+        if (last % d2 != 0) {
+          Value early = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::slt, x0, i32(last));
+          x0 = b.create<LLVM::SelectOp>(loc, early, x0, i32(last));
+        }
+        Value inPass = g.blockPerPass()
+                           ? b.create<LLVM::MulOp>(loc, j, i32(g.blockWords() * 4))
+                           : b.create<LLVM::MulOp>(loc, x0, i32(4));
+        pass(gep(inRow, inPass),
+             gep(outRow, b.create<LLVM::MulOp>(loc, x0, i32(g.outC))));
+      });
+    });
+  }
 
   LayerEmitter &e;
   OpBuilder &b;
@@ -272,21 +340,9 @@ public:
   void emit(Value in, Value out, Value packed, bool pack = true);
 
 private:
-  Value gep(Value base, Value bytes) {
-    return b.create<LLVM::GEPOp>(loc, ptrTy(), b.getI8Type(), base,
-                                 ArrayRef<LLVM::GEPArg>{bytes});
-  }
-  Value gep(Value base, int64_t bytes) {
-    if (bytes == 0)
-      return base;
-    return b.create<LLVM::GEPOp>(loc, ptrTy(), b.getI8Type(), base,
-                                 ArrayRef<LLVM::GEPArg>{int32_t(bytes)});
-  }
-  /// `pairs` pairs of positions of one output row, starting at packed
-  /// input `in` and output `out`; the last pair's second position is
-  /// missing when `lastIsSingle`.
-  void emitPass(int64_t firstRow, int64_t endRow, int64_t pairs, Value in,
-                Value out, bool lastIsSingle);
+  /// Rows [firstRow, endRow) of one pass, from its first packed word `in`
+  /// to its first output position `out`.
+  void emitPass(int64_t firstRow, int64_t endRow, Value in, Value out);
   LLVM::LLVMFuncOp emitChunk(int64_t index, int64_t firstRow, int64_t endRow);
   /// Rows [firstRow, endRow) of a one-position layer, eight at a time: per
   /// column any of them reads, one load of the raw int8 input, then per
@@ -299,11 +355,15 @@ private:
   /// two SXTB16 and two SMLAD by the block's weights (2 words from a
   /// table); the zero point is in the bias.
   void emitColumnBlocks(int64_t firstRow, int64_t endRow, Value in, Value out);
-  /// One nonzero for `pairs` pairs: per pair a load of the packed word and
-  /// an SMLAL into lo:hi, in inline assembly so that the weight stays one
-  /// register and nothing is spilled.
-  void emitSmlal(const Nonzero &z, int64_t pairs, int64_t pairStride, Value in,
-                 SmallVectorImpl<Value> &lo, SmallVectorImpl<Value> &hi);
+  /// One nonzero for the pass's pairs: its words (one LDRD per two pairs,
+  /// at an immediate offset from `window`) and per pair an SMLAL into
+  /// lo:hi, in inline assembly so that the weight stays one register and
+  /// nothing is spilled. Moves `window` (a pointer `windowAt` bytes into
+  /// the pass's words) when the offset is out of the loads' reach.
+  /// The `first` of a segment starts lo:hi by an SMULL instead.
+  void emitSmlal(const Nonzero &z, Value &window, int64_t &windowAt,
+                 bool first, SmallVectorImpl<Value> &lo,
+                 SmallVectorImpl<Value> &hi);
 
   OnePositionForm form;
 };
@@ -324,22 +384,22 @@ LLVM::LLVMFuncOp requantizeFn(LayerEmitter &e) {
       LLVM::LLVMFunctionType::get(i32, {i32, i32, i32, i32, i32, i32}));
 }
 
-void SparseCodeEmitter::emitPass(int64_t firstRow, int64_t endRow,
-                                 int64_t pairs, Value in, Value out,
-                                 bool lastIsSingle) {
+void SparseCodeEmitter::emitPass(int64_t firstRow, int64_t endRow, Value in,
+                                 Value out) {
   Type i8 = b.getI8Type();
   LLVM::LLVMFuncOp requantize = requantizeFn(e);
-  int64_t pairStride = 2 * g.sw * g.c * 4;
-  Value zero32 = i32(0);
+  int64_t pairs = g.pairs();
   for (int64_t n = firstRow; n < endRow; ++n) {
     // Sums of the first and second position of each pair.
     SmallVector<Value> sumA(pairs, i32(r.bias[n])), sumB(pairs, i32(r.bias[n]));
     ArrayRef<Nonzero> nz = rows[n];
+    Value window = in;
+    int64_t windowAt = 0;
     while (!nz.empty()) {
       size_t len = segmentLength(nz);
-      SmallVector<Value> lo(pairs, zero32), hi(pairs, zero32);
+      SmallVector<Value> lo(pairs), hi(pairs);
       for (const Nonzero &z : nz.take_front(len))
-        emitSmlal(z, pairs, pairStride, in, lo, hi);
+        emitSmlal(z, window, windowAt, /*first=*/&z == nz.data(), lo, hi);
       for (int64_t p = 0; p < pairs; ++p) {
         auto [a, bb] = recoverPair(b, loc, lo[p], hi[p]);
         sumA[p] = b.create<LLVM::AddOp>(loc, sumA[p], a);
@@ -355,52 +415,80 @@ void SparseCodeEmitter::emitPass(int64_t firstRow, int64_t endRow,
                               gep(out, position * g.outC + n));
     };
     for (int64_t p = 0; p < pairs; ++p) {
-      store(sumA[p], 2 * p);
-      if (!(lastIsSingle && p == pairs - 1))
-        store(sumB[p], 2 * p + 1);
+      store(sumA[p], p);
+      if (!g.single())
+        store(sumB[p], p + pairs);
     }
   }
 }
 
-void SparseCodeEmitter::emitSmlal(const Nonzero &z, int64_t pairs,
-                                  int64_t pairStride, Value in,
+void SparseCodeEmitter::emitSmlal(const Nonzero &z, Value &window,
+                                  int64_t &windowAt, bool first,
                                   SmallVectorImpl<Value> &lo,
                                   SmallVectorImpl<Value> &hi) {
-  // Operands: $0..$(2p-1) lo/hi (tied), $(2p) the loaded word, $(2p+1) the
-  // packed input, $(2p+2) the weight.
-  std::string text, constraints;
-  int64_t t = 2 * pairs, base = t + 1, w = t + 2;
-  for (int64_t p = 0; p < pairs; ++p) {
-    int64_t offset = z.offset + p * pairStride;
-    if (offset <= 4095)
-      text += "ldr $" + std::to_string(t) + ", [$" + std::to_string(base) +
-              ", #" + std::to_string(offset) + "]\n\t";
-    else
-      text += "movw $" + std::to_string(t) + ", #" + std::to_string(offset) +
-              "\n\tldr.w $" + std::to_string(t) + ", [$" +
-              std::to_string(base) + ", $" + std::to_string(t) + "]\n\t";
-    text += "smlal $" + std::to_string(2 * p) + ", $" + std::to_string(2 * p + 1) +
-            ", $" + std::to_string(t) + ", $" + std::to_string(w) + "\n\t";
+  int64_t pairs = g.pairs();
+  // Reach of the loads from the window: LDRD -1020..1020 (its last at +8
+  // per two pairs more), LDR -255..4095. A new window starts `lead` bytes
+  // past the nonzero, so that the next ones reach further.
+  int64_t lastLdrd = 8 * (pairs / 2 - 1);
+  int64_t minRel = pairs == 1 ? -255 : pairs % 2 ? -263 : -1020;
+  int64_t maxRel = pairs == 1 ? 4095 : 1020 - std::max<int64_t>(lastLdrd, 0);
+  int64_t lead = pairs == 1 ? 0 : pairs % 2 ? 256 : 1008;
+  // Operands: $0..$(2D-1) lo/hi, $(2D), $(2D+1) the loaded words, $(2D+2)
+  // the window (tied), $(2D+3) the weight, then the tied inputs.
+  auto reg = [](int64_t i) { return "$" + std::to_string(i); };
+  std::string t0 = reg(2 * pairs), t1 = reg(2 * pairs + 1),
+              base = reg(2 * pairs + 2), w = reg(2 * pairs + 3), text;
+  // The window moves inside the asm: as an LLVM value it would be shared
+  // by every row that reads there, and spilled.
+  int64_t rel = z.offset - windowAt;
+  if (rel < minRel || rel > maxRel) {
+    int64_t delta = z.offset + lead - windowAt;
+    assert(delta > 0 && "nonzeros in offset order");
+    if (delta <= 4095) {
+      text += "addw " + base + ", " + base + ", #" + std::to_string(delta) + "\n\t";
+    } else {
+      text += "movw " + t0 + ", #" + std::to_string(delta & 0xffff) + "\n\t";
+      if (delta > 0xffff)
+        text += "movt " + t0 + ", #" + std::to_string(delta >> 16) + "\n\t";
+      text += "add " + base + ", " + base + ", " + t0 + "\n\t";
+    }
+    windowAt += delta;
+    rel = -lead;
   }
+  for (int64_t p = 0; p < pairs; p += 2) {
+    std::string at = "[" + base + ", #" + std::to_string(rel + 4 * p) + "]";
+    text += p + 1 < pairs ? "ldrd " + t0 + ", " + t1 + ", " + at + "\n\t"
+                          : "ldr " + t0 + ", " + at + "\n\t";
+    for (int64_t q = p; q < std::min(p + 2, pairs); ++q)
+      text += (first ? "smull " : "smlal ") + reg(2 * q) + ", " +
+              reg(2 * q + 1) + ", " + (q == p ? t0 : t1) + ", " + w + "\n\t";
+  }
+  // A segment's first SMULL writes lo:hi before the later words are read:
+  // early-clobbered, not tied.
+  std::string constraints;
   for (int64_t i = 0; i < 2 * pairs; ++i)
-    constraints += "=r,";
-  constraints += "=&r,r,r";
-  for (int64_t i = 0; i < 2 * pairs; ++i)
-    constraints += "," + std::to_string(i);
+    constraints += first ? "=&r," : "=r,";
+  constraints += "=&r,=&r,=r,r," + std::to_string(2 * pairs + 2);
+  if (!first)
+    for (int64_t i = 0; i < 2 * pairs; ++i)
+      constraints += "," + std::to_string(i);
   // The loads read the packed input, which LLVM cannot see through the
   // register operands: without the clobber the asm is `memory(none)` and
   // may be scheduled before the pack's stores.
   constraints += ",~{memory}";
-  SmallVector<Value> operands = {in, i32(z.weight)};
-  for (int64_t p = 0; p < pairs; ++p) {
+  SmallVector<Value> operands = {i32(z.weight), window};
+  for (int64_t p = 0; p < pairs && !first; ++p) {
     operands.push_back(lo[p]);
     operands.push_back(hi[p]);
   }
-  SmallVector<Type> fields(2 * pairs + 1, b.getI32Type());
+  SmallVector<Type> fields(2 * pairs + 2, b.getI32Type());
+  fields.push_back(ptrTy());
   auto resultTy = LLVM::LLVMStructType::getLiteral(b.getContext(), fields);
   auto asmOp = b.create<LLVM::InlineAsmOp>(
       loc, resultTy, operands, text, constraints, /*has_side_effects=*/false,
       /*is_align_stack=*/false, LLVM::AsmDialectAttr(), ArrayAttr());
+  window = b.create<LLVM::ExtractValueOp>(loc, asmOp.getResult(0), 2 * pairs + 2);
   for (int64_t p = 0; p < pairs; ++p) {
     lo[p] = b.create<LLVM::ExtractValueOp>(loc, asmOp.getResult(0), 2 * p);
     hi[p] = b.create<LLVM::ExtractValueOp>(loc, asmOp.getResult(0), 2 * p + 1);
@@ -426,29 +514,11 @@ LLVM::LLVMFuncOp SparseCodeEmitter::emitChunk(int64_t index, int64_t firstRow,
       emitRowGroups(firstRow, endRow, packed, out);
     else
       emitColumnBlocks(firstRow, endRow, packed, out);
-    b.create<LLVM::ReturnOp>(loc, ValueRange{});
-    return fn;
+  } else {
+    forEachPass(packed, out, [&](Value in, Value outPass) {
+      emitPass(firstRow, endRow, in, outPass);
+    });
   }
-  // The phantom second position of an odd row stays in the tail pass.
-  auto [perPass, full, tail] = passesOf(g, kCodePairsPerPass);
-  bool odd = g.outW % 2 == 1;
-  int64_t inRowBytes = g.sh * g.packedW() * g.c * 4;
-  int64_t passInBytes = perPass * 2 * g.sw * g.c * 4;
-  int64_t passOutBytes = perPass * 2 * g.outC;
-  emitLoop(b, loc, g.outH, [&](Value oy) {
-    Value inRow = gep(packed, b.create<LLVM::MulOp>(loc, oy, i32(inRowBytes)));
-    Value outRow = gep(out, b.create<LLVM::MulOp>(loc, oy, i32(g.outW * g.outC)));
-    if (full > 0)
-      emitLoop(b, loc, full, [&](Value j) {
-        emitPass(firstRow, endRow, perPass,
-                 gep(inRow, b.create<LLVM::MulOp>(loc, j, i32(passInBytes))),
-                 gep(outRow, b.create<LLVM::MulOp>(loc, j, i32(passOutBytes))),
-                 /*lastIsSingle=*/false);
-      });
-    if (tail > 0)
-      emitPass(firstRow, endRow, tail, gep(inRow, full * passInBytes),
-               gep(outRow, full * passOutBytes), odd);
-  });
   b.create<LLVM::ReturnOp>(loc, ValueRange{});
   return fn;
 }
@@ -469,7 +539,7 @@ void SparseCodeEmitter::emitRowGroups(int64_t firstRow, int64_t endRow,
     quad.pairs = (quad.end - q + 1) / 2;
     for (int64_t n = q; n < quad.end; ++n)
       for (const Nonzero &z : rows[n])
-        quad.columns.try_emplace(z.offset / 4, std::array<int32_t, kRowsPerGroup>{})
+        quad.columns.try_emplace(z.column, std::array<int32_t, kRowsPerGroup>{})
             .first->second[n - q] = z.weight;
     quads.push_back(std::move(quad));
   }
@@ -602,7 +672,7 @@ void SparseCodeEmitter::emitColumnBlocks(int64_t firstRow, int64_t endRow,
   for (int64_t n = firstRow; n < endRow; ++n) {
     std::map<int64_t, std::array<int32_t, 4>> byColumn;
     for (const Nonzero &z : rows[n]) {
-      int64_t c = z.offset / 4;
+      int64_t c = z.column;
       byColumn.try_emplace(c / 4 * 4, std::array<int32_t, 4>{})
           .first->second[c % 4] = z.weight;
     }
@@ -680,15 +750,6 @@ void SparseCodeEmitter::emit(Value in, Value out, Value packed, bool pack) {
 // sparse_csr: one generated loop over a compressed nonzero stream
 //===----------------------------------------------------------------------===//
 
-/// Pairs per pass of the CSR loop: at most 4 (its registers: 2 per pair and
-/// 5 more), with every pair's load offset an immediate (<= 4095).
-int64_t csrPairsPerPass(const Geometry &g) {
-  int64_t stride = 2 * g.sw * g.c * 4, per = 4;
-  while (per > 1 && (per - 1) * stride > 4095)
-    --per;
-  return per;
-}
-
 /// The nonzero stream of `sparse_csr`: per output channel its nonzeros as
 /// words `offset << 8 | weight byte` (offset in the packed input), each
 /// segment ended by a word whose weight byte is zero: `1 << 8` when another
@@ -722,25 +783,26 @@ private:
     return b.create<LLVM::GEPOp>(loc, ptrTy(), element, base,
                                  ArrayRef<LLVM::GEPArg>{index});
   }
-  /// `pairs` pairs of positions from packed input `in`, output `out`: a
-  /// loop over the output channels, each a loop over its segments.
-  void emitPass(int64_t pairs, Value in, Value out, bool lastIsSingle);
+  /// One pass, from its first packed word `in` to its first output
+  /// position `out`: a loop over the output channels, each a loop over its
+  /// segments.
+  void emitPass(Value in, Value out);
   /// The inner loop over one segment's nonzeros, in assembly: per nonzero
   /// one load of its word, the weight's sign extension, a zero test (the
-  /// segment's end) and its address, then per pair a load and an SMLAL.
-  /// Returns lo/hi per pair, the stream pointer after the segment's end
-  /// word, and that word.
-  SmallVector<Value> emitSegment(int64_t pairs, Value in, Value nz);
+  /// segment's end) and its address, then the pairs' words (the last two
+  /// by one LDRD into the word and the address registers) and per pair an
+  /// SMLAL. Returns lo/hi per pair, the stream pointer after the segment's
+  /// end word, and that word.
+  SmallVector<Value> emitSegment(Value in, Value nz);
 
   Value stream, params;
 };
 
-SmallVector<Value> SparseCsrEmitter::emitSegment(int64_t pairs, Value in,
-                                                 Value nz) {
+SmallVector<Value> SparseCsrEmitter::emitSegment(Value in, Value nz) {
   // Operands: $0..$(2p-1) lo/hi, $(2p) the stream pointer (tied), $(2p+1)
   // the word, $(2p+2) the weight (a low register, for CBZ), $(2p+3) the
   // address; inputs $(2p+4) the packed input, then the tied ones.
-  int64_t stride = 2 * g.sw * g.c * 4;
+  int64_t pairs = g.pairs();
   std::string nzR = "$" + std::to_string(2 * pairs),
               word = "$" + std::to_string(2 * pairs + 1),
               weight = "$" + std::to_string(2 * pairs + 2),
@@ -750,10 +812,18 @@ SmallVector<Value> SparseCsrEmitter::emitSegment(int64_t pairs, Value in,
                      weight + ", " + word + "\n\tcbz " + weight +
                      ", 2f\n\tadd.w " + addr + ", " + base + ", " + word +
                      ", asr #8\n\t";
-  for (int64_t p = 0; p < pairs; ++p)
-    text += "ldr " + word + ", [" + addr + ", #" + std::to_string(p * stride) +
-            "]\n\tsmlal $" + std::to_string(2 * p) + ", $" +
-            std::to_string(2 * p + 1) + ", " + word + ", " + weight + "\n\t";
+  auto smlal = [&](int64_t p, const std::string &x) {
+    return "smlal $" + std::to_string(2 * p) + ", $" + std::to_string(2 * p + 1) +
+           ", " + x + ", " + weight + "\n\t";
+  };
+  int64_t single = pairs == 1 ? 1 : pairs - 2;
+  for (int64_t p = 0; p < single; ++p)
+    text += "ldr " + word + ", [" + addr + ", #" + std::to_string(4 * p) +
+            "]\n\t" + smlal(p, word);
+  if (pairs > 1)
+    text += "ldrd " + word + ", " + addr + ", [" + addr + ", #" +
+            std::to_string(4 * single) + "]\n\t" + smlal(single, word) +
+            smlal(single + 1, addr);
   text += "b 1b\n2:";
   std::string constraints;
   for (int64_t i = 0; i < 2 * pairs + 1; ++i)
@@ -779,9 +849,9 @@ SmallVector<Value> SparseCsrEmitter::emitSegment(int64_t pairs, Value in,
   return results;
 }
 
-void SparseCsrEmitter::emitPass(int64_t pairs, Value in, Value out,
-                                bool lastIsSingle) {
+void SparseCsrEmitter::emitPass(Value in, Value out) {
   Type i32Ty = b.getI32Type(), i8 = b.getI8Type();
+  int64_t pairs = g.pairs();
   Region *region = b.getInsertionBlock()->getParent();
   int64_t sums = 2 * pairs;
   // channel(n, nz) -> segment(nz, sums) ... -> store(nz, sums) -> channel.
@@ -812,7 +882,7 @@ void SparseCsrEmitter::emitPass(int64_t pairs, Value in, Value out,
   b.create<LLVM::BrOp>(loc, init, segment);
 
   b.setInsertionPointToStart(segment);
-  SmallVector<Value> seg = emitSegment(pairs, in, segment->getArgument(0));
+  SmallVector<Value> seg = emitSegment(in, segment->getArgument(0));
   SmallVector<Value> next = {seg[sums]};
   for (int64_t p = 0; p < pairs; ++p) {
     auto [a, bb] = recoverPair(b, loc, seg[2 * p], seg[2 * p + 1]);
@@ -828,11 +898,12 @@ void SparseCsrEmitter::emitPass(int64_t pairs, Value in, Value out,
   Value at = gep(params, b.create<LLVM::MulOp>(loc, n, i32(3)), i32Ty);
   Value mult = b.create<LLVM::LoadOp>(loc, i32Ty, gep(at, i32(1), i32Ty));
   Value shift = b.create<LLVM::LoadOp>(loc, i32Ty, gep(at, i32(2), i32Ty));
-  for (int64_t pos = 0; pos < sums; ++pos) {
-    if (lastIsSingle && pos == sums - 1)
-      break;
-    // Sums are (A, B) per pair: positions 2p and 2p + 1.
-    Value sum = store->getArgument(1 + pos);
+  for (int64_t i = 0; i < sums; ++i) {
+    // Sums are (A, B) per pair p: positions p and p + D.
+    int64_t pos = i % 2 ? i / 2 + pairs : i / 2;
+    if (g.single() && i % 2)
+      continue;
+    Value sum = store->getArgument(1 + i);
     SmallVector<Value> args = {sum, mult, shift, i32(r.outZp), i32(r.act.min),
                                i32(r.act.max)};
     Value q = b.create<LLVM::CallOp>(loc, requantize, args).getResult();
@@ -852,25 +923,7 @@ void SparseCsrEmitter::emit(Value in, Value out, Value packed, bool pack) {
   params = e.global(tag + "params", ArrayRef<int32_t>(table));
   if (pack)
     emitPackPairs(e, in, packed, r, g);
-  auto [perPass, full, tail] = passesOf(g, csrPairsPerPass(g), /*fewestPasses=*/true);
-  bool odd = g.outW % 2 == 1;
-  int64_t inRowBytes = g.sh * g.packedW() * g.c * 4;
-  int64_t passInBytes = perPass * 2 * g.sw * g.c * 4;
-  int64_t passOutBytes = perPass * 2 * g.outC;
-  Type i8 = b.getI8Type();
-  emitLoop(b, loc, g.outH, [&](Value oy) {
-    Value inRow = gep(packed, b.create<LLVM::MulOp>(loc, oy, i32(inRowBytes)), i8);
-    Value outRow = gep(out, b.create<LLVM::MulOp>(loc, oy, i32(g.outW * g.outC)), i8);
-    if (full > 0)
-      emitLoop(b, loc, full, [&](Value j) {
-        emitPass(perPass, gep(inRow, b.create<LLVM::MulOp>(loc, j, i32(passInBytes)), i8),
-                 gep(outRow, b.create<LLVM::MulOp>(loc, j, i32(passOutBytes)), i8),
-                 /*lastIsSingle=*/false);
-      });
-    if (tail > 0)
-      emitPass(tail, gep(inRow, i32(full * passInBytes), i8),
-               gep(outRow, i32(full * passOutBytes), i8), odd);
-  });
+  forEachPass(packed, out, [&](Value inPass, Value outPass) { emitPass(inPass, outPass); });
 }
 
 } // namespace
@@ -914,21 +967,23 @@ namespace {
 /// sparse_code's cost for geometry `g` with `nnz` nonzeros, added to `cost`
 /// (its scratch: the larger).
 void addSparseCodeCost(const Geometry &g, int64_t nnz, LayerCost &cost) {
-  int64_t pairs = g.pairs();
-  auto [perPass, full, tail] = passesOf(g, kCodePairsPerPass);
-  // Work: every nonzero for every pair of positions (an odd row's phantom
-  // position included): a load and an SMLAL per pair, in α.
-  cost.kernelMacs += nnz * g.outH * pairs * 2;
-  // Per nonzero and pass its weight into a register; per segment, pair and
-  // pass the sum recovery; packing the input: per packed word.
-  int64_t passes = g.outH * (full + (tail > 0));
+  int64_t d = g.pairs(), passes = g.outH * g.passes();
+  // Work: every nonzero for every position of every pass (the overlap of
+  // a row's last pass and a one-position row's phantom included): an
+  // SMLAL per pair, in α.
+  cost.kernelMacs += nnz * passes * 2 * d;
+  // Per nonzero and pass its weight into a register and its loads (an LDRD
+  // per two pairs); per segment, pair and pass the sums' recovery; per pass
+  // its loop; packing the input: per packed word, and per column position
+  // its tests; per chunk its call.
   int64_t segments = g.outC + nnz / 160;
-  cost.instructions += nnz * passes + 7 * segments * g.outH * pairs +
-                       6 * g.packedH() * g.packedW() * g.c;
-  // Code: per nonzero an immediate and per pair a load and an SMLAL, for
-  // the full and the tail pass; per output of each pass its requantization.
-  cost.flashBytes += nnz * ((4 + 8 * perPass) * (full > 0) + (4 + 8 * tail) * (tail > 0)) +
-                     g.outC * 2 * (perPass * (full > 0) + tail) * 36 +
+  cost.instructions += nnz * passes * (1 + (d + 1) / 2) +
+                       4 * segments * passes * d + 12 * passes +
+                       5 * g.packedWords() + 12 * g.packedWords() / g.c +
+                       40 * (nnz / kNonzerosPerChunk + 1);
+  // Code: per nonzero its immediate, loads and SMLALs; per output position
+  // of a pass its recovery and requantization.
+  cost.flashBytes += nnz * 4 * Geometry::passWork(d) + g.outC * 2 * d * 36 +
                      64 * (nnz / kNonzerosPerChunk + 1);
   cost.scratchBytes = std::max(cost.scratchBytes, g.packedBytes());
 }
@@ -960,8 +1015,8 @@ void sizesSparseCode(Operation *op, WeightStorage, LayerCost &cost) {
   }
   if (form == OnePositionForm::rowGroups) {
     // Per column of a group of 8 rows one load of the input; per pair of
-    // rows with a nonzero there a load of the packed weights and an SMLAL
-    // (α); per row its recovery and requantization. No packed input.
+    // rows with a nonzero there a load of the packed weights and an SMLAL;
+    // per row its recovery and requantization. No packed input.
     // Columns shared by the rows: from the weight's blocks of rows, else
     // as if the nonzeros were spread at random.
     double k = double(g.c), density = double(nnz) / (double(g.outC) * k);
@@ -976,8 +1031,8 @@ void sizesSparseCode(Operation *op, WeightStorage, LayerCost &cost) {
       pairColumns = double(nnz) / double(g.outC) * 2 / double(std::min<int64_t>(rowsPerBlock, 2));
     }
     double groups = double(g.outC) / 8, pairEntries = groups * 4 * pairColumns;
-    cost.kernelMacs = int64_t(pairEntries);
-    cost.instructions += int64_t(groups * groupColumns + pairEntries) + 12 * g.outC;
+    cost.kernelMacs = 0;
+    cost.instructions += int64_t(groups * groupColumns + 2 * pairEntries) + 12 * g.outC;
     cost.flashBytes = int64_t(4 * groups * groupColumns + 12 * pairEntries) + 40 * g.outC;
     return;
   }
@@ -1061,17 +1116,16 @@ void sizesSparseCsr(Operation *op, WeightStorage, LayerCost &cost) {
 
 namespace {
 void addSparseCsrCost(const Geometry &g, int64_t nnz, LayerCost &cost) {
-  auto [perPass, full, tail] = passesOf(g, csrPairsPerPass(g), /*fewestPasses=*/true);
-  int64_t passes = g.outH * (full + (tail > 0));
+  int64_t d = g.pairs(), passes = g.outH * g.passes();
   // Segments: one per channel, more in channels of many large weights.
   int64_t segments = g.outC + nnz / 160;
-  // α covers a load and an SMLAL per pair; per nonzero and pass the loop's
+  // α covers the pairs' loads and SMLALs; per nonzero and pass the loop's
   // own five instructions; per segment and pass its end and the recovery;
   // per channel and pass its parameters and loop.
-  cost.kernelMacs += nnz * g.outH * g.pairs() * 2;
-  cost.instructions += 6 * g.packedH() * g.packedW() * g.c +
+  cost.kernelMacs += nnz * passes * 2 * d;
+  cost.instructions += 5 * g.packedWords() +
                        passes * (5 * (nnz + segments) +
-                                 segments * (7 * perPass + 4) + 10 * g.outC);
+                                 segments * (7 * d + 4) + 10 * g.outC);
   // The stream (a word per nonzero and per segment end), the channel
   // parameters, and the code of the passes.
   cost.flashBytes += 4 * (nnz + segments) + 12 * g.outC + 400;

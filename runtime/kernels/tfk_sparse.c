@@ -13,22 +13,52 @@
 void tfk_sparse_pack_pairs_s8(const int8_t *in, int32_t *packed, int32_t in_h,
                               int32_t in_w, int32_t c, int32_t pad_top,
                               int32_t pad_left, int32_t packed_h,
-                              int32_t packed_w, int32_t pair_step,
+                              int32_t blocks, int32_t block_step,
+                              int32_t block_last, int32_t phases,
+                              int32_t words, int32_t stride, int32_t partner,
                               int32_t in_zp) {
+  const int32_t partner_cols = partner * stride;
+  const int32_t k_stride = phases * words; /* between channels' words */
+  const uint32_t zp2 = (uint32_t)in_zp * ((1u << 23) + 1u);
+  /* Per word position (row, block, phase, word) both columns are tested
+   * once, then all channels are packed: the input's channels are
+   * contiguous. Inlined with constant arguments: only the channel loop is
+   * unrolled (a whole unrolled pack would be kilobytes). */
+#pragma clang loop unroll(disable)
   for (int32_t y = 0; y < packed_h; ++y) {
     const int32_t iy = y - pad_top;
     const int row_in = iy >= 0 && iy < in_h;
-    for (int32_t x = 0; x < packed_w; ++x) {
-      const int32_t ix0 = x - pad_left, ix1 = ix0 + pair_step;
-      const int in0 = row_in && ix0 >= 0 && ix0 < in_w;
-      const int in1 = row_in && ix1 >= 0 && ix1 < in_w;
-      const int8_t *p0 = in + ((int64_t)iy * in_w + ix0) * c;
-      const int8_t *p1 = in + ((int64_t)iy * in_w + ix1) * c;
-      int32_t *dst = packed + ((int64_t)y * packed_w + x) * c;
-      for (int32_t k = 0; k < c; ++k) {
-        const int32_t a = in0 ? p0[k] - in_zp : 0;
-        const int32_t b = in1 ? p1[k] - in_zp : 0;
-        dst[k] = (int32_t)((uint32_t)b << 23) + a;
+#pragma clang loop unroll(disable)
+    for (int32_t blk = 0; blk < blocks; ++blk) {
+      const int32_t x0 = blk * block_step < block_last ? blk * block_step : block_last;
+      int32_t *block = packed + ((int64_t)y * blocks + blk) * c * k_stride;
+#pragma clang loop unroll(disable)
+      for (int32_t ph = 0; ph < phases; ++ph) {
+#pragma clang loop unroll(disable)
+        for (int32_t i = 0; i < words; ++i) {
+          const int32_t col0 = (x0 + i) * stride + ph - pad_left;
+          const int32_t col1 = col0 + partner_cols;
+          const int in0 = row_in && col0 >= 0 && col0 < in_w;
+          const int in1 = row_in && col1 >= 0 && col1 < in_w;
+          int32_t *dst = block + ph * words + i;
+          if (in0 && in1) {
+            const int8_t *p0 = in + ((int64_t)iy * in_w + col0) * c;
+            const int8_t *p1 = p0 + (int64_t)partner_cols * c;
+            for (int32_t k = 0; k < c; ++k)
+              dst[k * k_stride] =
+                  (int32_t)(((uint32_t)p1[k] << 23) + (uint32_t)p0[k] - zp2);
+            continue;
+          }
+          /* A column in the padding: its pixel is 0. */
+          const int8_t *p0 = in0 ? in + ((int64_t)iy * in_w + col0) * c : 0;
+          const int8_t *p1 = in1 ? in + ((int64_t)iy * in_w + col1) * c : 0;
+#pragma clang loop unroll(disable)
+          for (int32_t k = 0; k < c; ++k) {
+            const uint32_t a = p0 ? (uint32_t)(p0[k] - in_zp) : 0;
+            const uint32_t b = p1 ? (uint32_t)(p1[k] - in_zp) : 0;
+            dst[k * k_stride] = (int32_t)((b << 23) + a);
+          }
+        }
       }
     }
   }

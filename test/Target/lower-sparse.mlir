@@ -18,21 +18,26 @@
 // CSR: llvm.call @tfk_sparse_requantize
 // CSR-NOT: llvm.inline_asm
 
-// sparse_code: no stream; each nonzero is an immediate operand of its SMLAL
-// and its offset an immediate of the load.
+// sparse_code: no stream; each nonzero is an immediate operand of its
+// SMULL (a row's first) or SMLAL and its offset an immediate of the load
+// from the window pointer (tied: it moves inside the asm when offsets are
+// out of reach).
 // CODE-NOT: tf_model_l0_csr
 // CODE-LABEL: llvm.func internal @tf_model_layer0
 // CODE: llvm.call @tfk_sparse_pack_pairs_s8
 // CODE: llvm.call @tf_model_l0_sparse0
 // CODE-LABEL: llvm.func internal @tf_model_l0_sparse0
+// The pass's first packed word and output position, then row 0.
+// CODE: llvm.getelementptr %{{[0-9]+}}[
+// CODE-NEXT: llvm.getelementptr %{{[0-9]+}}[
 // CODE: %[[W1:.*]] = llvm.mlir.constant(3 : i32)
-// CODE-NEXT: llvm.inline_asm "ldr $2, [$3, #4]\0A\09smlal $0, $1, $2, $4\0A\09", "=r,=r,=&r,r,r,0,1,~{memory}" %{{.*}}, %[[W1]],
+// CODE-NEXT: llvm.inline_asm "ldr $2, [$4, #4]\0A\09smull $0, $1, $2, $5\0A\09", "=&r,=&r,=&r,=&r,=r,r,4,~{memory}" %[[W1]], %{{.*}} :
 // CODE: %[[W2:.*]] = llvm.mlir.constant(-2 : i32)
-// CODE-NEXT: llvm.inline_asm "ldr $2, [$3, #12]\0A\09smlal $0, $1, $2, $4\0A\09", "=r,=r,=&r,r,r,0,1,~{memory}" %{{.*}}, %[[W2]],
+// CODE-NEXT: llvm.inline_asm "ldr $2, [$4, #12]\0A\09smlal $0, $1, $2, $5\0A\09", "=r,=r,=&r,=&r,=r,r,4,0,1,~{memory}" %[[W2]],
 // Rows 0 and 1 (bias only) requantized for both tokens, then row 2.
 // CODE-COUNT-4: llvm.call @tfk_sparse_requantize
 // CODE: %[[W3:.*]] = llvm.mlir.constant(5 : i32)
-// CODE-NEXT: llvm.inline_asm "ldr $2, [$3, #0]\0A\09smlal $0, $1, $2, $4\0A\09", "=r,=r,=&r,r,r,0,1,~{memory}" %{{.*}}, %[[W3]],
+// CODE-NEXT: llvm.inline_asm "ldr $2, [$4, #0]\0A\09smull $0, $1, $2, $5\0A\09", "=&r,=&r,=&r,=&r,=r,r,4,~{memory}" %[[W3]],
 !x = tensor<1x2x4x!quant.uniform<i8:f32, 0.1:-3>>
 !o = tensor<1x2x3x!quant.uniform<i8:f32, 0.2:5>>
 func.func @main(%x: !x) -> !o {

@@ -195,30 +195,84 @@ int compile(mlir::MLIRContext &context) {
     return 1;
   }
   std::string modelName = name.empty() ? defaultName(model) : name.getValue();
-  mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(model, context);
-  if (!module)
-    return 1;
   context.loadDialect<mlir::LLVM::LLVMDialect>();
 
-  mlir::PassManager pm(&context);
-  CompileOptions options;
-  options.calibration = calib;
-  options.method = calibMethod;
-  options.percentile = percentile;
-  options.flashBudget = flash;
-  options.weightStorage = weightStorage;
-  options.cpu = cpu;
-  options.sparse = sparseKernels;
-  options.sparseFormat = sparseFormat;
-  options.sramLimit = sram;
-  options.fuseQkWeights = fwsa;
-  // Attention tiles: the planner keeps the arena at its smallest unless
-  // told otherwise. Larger tiles measure no faster with today's kernel (1-3%
-  // more instructions, docs/performance.md), so --sram only bounds the arena.
-  options.sramBudget = attentionBudget;
-  addQuantizePipeline(pm, options);
-  if (failed(pm.run(*module)))
-    return 1;
+  // Kernels are chosen by estimated flash; when the object comes out larger
+  // than --flash, the choice is made again under a budget smaller by the
+  // excess (twice at most) before giving up.
+  mlir::OwningOpRef<mlir::ModuleOp> module, lowered;
+  mlir::FailureOr<EmittedModel> emitted;
+  int64_t budget = flash;
+  for (int attempt = 0;; ++attempt) {
+    module = loadModel(model, context);
+    if (!module)
+      return 1;
+    mlir::PassManager pm(&context);
+    CompileOptions options;
+    options.calibration = calib;
+    options.method = calibMethod;
+    options.percentile = percentile;
+    options.flashBudget = budget;
+    options.weightStorage = weightStorage;
+    options.cpu = cpu;
+    options.sparse = sparseKernels;
+    options.sparseFormat = sparseFormat;
+    options.sramLimit = sram;
+    options.fuseQkWeights = fwsa;
+    // Attention tiles: the planner keeps the arena at its smallest unless
+    // told otherwise. Larger tiles measure no faster with today's kernel
+    // (1-3% more instructions, docs/performance.md), so --sram only bounds
+    // the arena.
+    options.sramBudget = attentionBudget;
+    addQuantizePipeline(pm, options);
+    // A retry that finds no kernels under the smaller budget: the first
+    // attempt's excess is the error.
+    std::string retryErrors;
+    std::optional<mlir::ScopedDiagnosticHandler> quiet;
+    if (attempt > 0)
+      quiet.emplace(&context, [&](mlir::Diagnostic &d) {
+        retryErrors += d.str();
+        return mlir::success();
+      });
+    if (failed(pm.run(*module))) {
+      if (attempt == 0)
+        return 1;
+      errs() << "tinyformer: error: the model needs " << emitted->flashBytes
+             << " bytes of flash (code + constants), over --flash=" << flash
+             << " (no other choice of kernels fits: " << retryErrors << ")\n";
+      return 1;
+    }
+    quiet.reset();
+
+    // Lower and emit a copy: the planned module stays for the report.
+    lowered = module->clone();
+    mlir::PassManager lower(&context);
+    LowerToLLVMOptions lowerOptions;
+    lowerOptions.modelName = modelName;
+    lower.addPass(createLowerToLLVM(lowerOptions));
+    if (failed(lower.run(*lowered)))
+      return 1;
+    EmitOptions emitOptions;
+    emitOptions.cpu = cpu;
+    emitted = emitObject(*lowered, emitOptions);
+    if (failed(emitted))
+      return 1;
+    int64_t excess = int64_t(emitted->flashBytes) - flash;
+    if (excess <= 0 || attempt == 2)
+      break;
+    // The estimate must stay below --flash less the estimate's error (the
+    // object's code beside the kernels' figures).
+    int64_t estimated = 0;
+    (*module)->walk([&](mlir::Operation *op) {
+      if (KernelAttr k = chosenKernel(op))
+        estimated += k.getFlashBytes();
+    });
+    int64_t next = std::min(flash - (int64_t(emitted->flashBytes) - estimated),
+                            budget - excess) - 16;
+    if (next <= 0)
+      break;
+    budget = next;
+  }
 
   // The planned INT8 model, for host runs and the report.
   std::string planned;
@@ -257,7 +311,7 @@ int compile(mlir::MLIRContext &context) {
         {"weight_format", storage},
         {"macs", cost.macs},
         // The multiply-accumulates the kernel performs (a sparse kernel's
-        // nonzero MACs, with an odd row's phantom position).
+        // nonzero MACs, with the positions its passes recompute).
         {"kernel_macs", cost.kernelMacs},
         {"estimated_sized_instructions", cost.sizedInstructions},
         {"estimated_instructions", cost.instructions},
@@ -278,18 +332,6 @@ int compile(mlir::MLIRContext &context) {
   if (auto u = (*module)->getAttrOfType<mlir::IntegerAttr>(attr::kArenaUntiled))
     untiled = u.getInt();
 
-  // Lower and emit.
-  mlir::PassManager lower(&context);
-  LowerToLLVMOptions lowerOptions;
-  lowerOptions.modelName = modelName;
-  lower.addPass(createLowerToLLVM(lowerOptions));
-  if (failed(lower.run(*module)))
-    return 1;
-  EmitOptions emitOptions;
-  emitOptions.cpu = cpu;
-  mlir::FailureOr<EmittedModel> emitted = emitObject(*module, emitOptions);
-  if (failed(emitted))
-    return 1;
   if (emitted->ramBytes != 0) {
     errs() << "tinyformer: error: the object has " << emitted->ramBytes
            << " bytes of writable data; generated code must have no global "
@@ -309,7 +351,8 @@ int compile(mlir::MLIRContext &context) {
     return 1;
   }
 
-  auto attrOf = [&](StringRef key) { return (*module)->getAttr(key); };
+  // The model's interface, as lowering recorded it.
+  auto attrOf = [&](StringRef key) { return (*lowered)->getAttr(key); };
   json::Object io;
   for (StringRef key : {"input", "output"}) {
     auto shape = cast<mlir::DenseI64ArrayAttr>(attrOf(("tf." + key + "_shape").str()));

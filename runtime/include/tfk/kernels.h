@@ -230,10 +230,14 @@ void tfk_mhsa_sparse_s8(const int8_t *x, int8_t *out, const int32_t *exp_table, 
  * Generated per layer by the compiler (nonzero weights as immediates); these
  * are the helpers the generated code calls.
  *
- * tfk_sparse_pack_pairs_s8: packed[y][x][k] (int32, packed_h x packed_w x c)
- * holds two input pixels of padded row y that are pair_step apart:
- *   a = in[y - pad_top][x - pad_left][k] - in_zp
- *   b = in[y - pad_top][x - pad_left + pair_step][k] - in_zp
+ * tfk_sparse_pack_pairs_s8: packed[y][blk][k][ph][i] (int32, packed_h x
+ * blocks x c x phases x words) holds two pixels of padded row y, channel k,
+ * that are partner * stride columns apart, columns split by phase (col %
+ * stride) so that positions of a pass that read one tap are consecutive
+ * words; block blk starts at position x0 = min(blk * block_step, block_last):
+ *   col = (x0 + i) * stride + ph
+ *   a = in[y - pad_top][col - pad_left][k] - in_zp
+ *   b = in[y - pad_top][col - pad_left + partner * stride][k] - in_zp
  *   packed = b * 2^23 + a       (0 for a pixel outside the input)
  * so that one SMLAL by a weight w accumulates w*a + w*b*2^23 in 64 bits; the
  * compiler splits a row's nonzeros so that |sum w*a| < 2^22, and recovers
@@ -243,7 +247,9 @@ void tfk_mhsa_sparse_s8(const int8_t *x, int8_t *out, const int32_t *exp_table, 
 void tfk_sparse_pack_pairs_s8(const int8_t *in, int32_t *packed, int32_t in_h,
                               int32_t in_w, int32_t c, int32_t pad_top,
                               int32_t pad_left, int32_t packed_h,
-                              int32_t packed_w, int32_t pair_step,
+                              int32_t blocks, int32_t block_step,
+                              int32_t block_last, int32_t phases,
+                              int32_t words, int32_t stride, int32_t partner,
                               int32_t in_zp);
 int32_t tfk_sparse_requantize(int32_t acc, int32_t mult, int32_t shift,
                               int32_t out_zp, int32_t act_min, int32_t act_max);
