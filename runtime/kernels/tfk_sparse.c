@@ -71,5 +71,13 @@ int32_t tfk_sparse_requantize(int32_t acc, int32_t mult, int32_t shift,
    * tfk__rqv hides the constant multiplier, which LLVM would otherwise
    * expand into a 64-bit multiply sequence instead of one SMMULR. */
   const tfk__rq_t r = tfk__rq_prep(mult, shift, out_zp);
+  if (r.fast) {
+    /* The rounding + zero point term too: one register for a row's
+     * outputs, not a MOVW/MOVT pair per output. */
+    int32_t m2 = r.m2, hz = r.hz;
+    TFK_OPAQUE(m2);
+    TFK_OPAQUE(hz);
+    return tfk__clamp(tfk__rq_fast(acc, m2, hz, r.e), act_min, act_max);
+  }
   return tfk__clamp(tfk__rqv(&r, acc), act_min, act_max);
 }
