@@ -5,6 +5,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 using namespace llvm;
@@ -152,4 +154,17 @@ bool tinyformer::writeNpyBytes(StringRef path, StringRef dtype,
      << char(dict.size() >> 8) << dict;
   os << data;
   return true;
+}
+
+bool tinyformer::checkFinite(const NpyArray &array, int64_t sampleSize,
+                             StringRef what, std::string &error) {
+  auto bad = llvm::find_if(array.values, [](float x) { return !std::isfinite(x); });
+  if (bad == array.values.end())
+    return true;
+  error = (what + " has " + (std::isnan(*bad) ? "NaN" : "infinite") +
+           " values (the first in sample " +
+           Twine((bad - array.values.begin()) / std::max<int64_t>(sampleSize, 1)) +
+           "); every value must be finite")
+              .str();
+  return false;
 }

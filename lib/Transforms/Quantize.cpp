@@ -12,6 +12,7 @@
 #include "tinyformer/Dialect/SparseTiny/IR/AttentionPattern.h"
 #include "tinyformer/Quant/IntegerRules.h"
 #include "tinyformer/Reference/Interpreter.h"
+#include "tinyformer/Support/Diagnostics.h"
 #include "tinyformer/Support/Npy.h"
 
 #include "mlir/IR/TypeUtilities.h"
@@ -19,6 +20,7 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
 
@@ -85,6 +87,10 @@ private:
   SmallVector<Value> valuesWithoutScale(func::FuncOp func);
   LogicalResult reportMissingScales(func::FuncOp func);
   LogicalResult calibrate(func::FuncOp func);
+  void warnAboutRanges(func::FuncOp func, ArrayRef<Value> values,
+                       const llvm::DenseMap<Value, RangeStats> &stats,
+                       int64_t samples, ArrayRef<float> batch,
+                       int64_t sampleSize);
   void propagateThroughScaleKeepingOps(func::FuncOp func, bool borrowForPools);
   LogicalResult rewrite(func::FuncOp func);
   LogicalResult quantizeWeights(Operation *op, QParams in);
@@ -174,6 +180,54 @@ LogicalResult QuantizePass::reportMissingScales(func::FuncOp func) {
          << "); pass calibration=<batch.npy>";
 }
 
+/// What a calibration batch can leave a guess: tensors whose range is one
+/// value over all samples (a constant batch, or one that never reaches a
+/// tensor's range) and percentile tails too small to cut.
+void QuantizePass::warnAboutRanges(func::FuncOp func, ArrayRef<Value> values,
+                                   const llvm::DenseMap<Value, RangeStats> &stats,
+                                   int64_t samples, ArrayRef<float> batch,
+                                   int64_t sampleSize) {
+  bool identical = samples > 1;
+  for (int64_t s = 1; s < samples && identical; ++s)
+    identical = std::equal(batch.begin() + s * sampleSize,
+                           batch.begin() + (s + 1) * sampleSize, batch.begin());
+  if (identical)
+    func.emitWarning() << "calibration data " << calibration << ": all "
+                       << samples
+                       << " samples are identical; scales fitted to one "
+                          "input may clip others";
+  SmallVector<std::string> flat;
+  for (Value v : values)
+    if (stats.find(v)->second.max <= stats.find(v)->second.min) {
+      std::string name = tinyformer::describeNodeLocation(v.getLoc());
+      flat.push_back(name.empty() ? "the input" : name);
+    }
+  if (!flat.empty()) {
+    std::string names = llvm::join(ArrayRef<std::string>(flat).take_front(3), ", ");
+    if (flat.size() > 3)
+      names += ", ...";
+    func.emitWarning() << "calibration data " << calibration << ": "
+                       << flat.size()
+                       << " tensors have one value over all samples (" << names
+                       << "); their scales are guesses: calibrate with "
+                          "varied inputs";
+  }
+  if (method == "percentile") {
+    int64_t thin = llvm::count_if(values, [&](Value v) {
+      double elements = double(cast<ShapedType>(v.getType()).getNumElements());
+      return double(samples) * elements * (100.0 - percentile) / 100.0 < 1;
+    });
+    if (thin > 0)
+      func.emitWarning() << "calibration data " << calibration << ": "
+                         << samples << " samples are too few for the "
+                         << llvm::formatv("{0}", double(percentile)).str()
+                         << "th percentile: for " << thin << " of "
+                         << values.size()
+                         << " tensors its tails hold less than one value, "
+                            "so their ranges are min / max";
+  }
+}
+
 LogicalResult QuantizePass::calibrate(func::FuncOp func) {
   SmallVector<Value> missing = valuesWithoutScale(func);
   if (missing.empty())
@@ -206,6 +260,13 @@ LogicalResult QuantizePass::calibrate(func::FuncOp func) {
                          ",")
            << "]";
   int64_t samples = int64_t(batch.values.size()) / sampleSize;
+  // Bad data must not become a plausible-looking model.
+  if (samples == 0)
+    return func.emitError() << "calibration data " << calibration
+                            << " has no samples";
+  if (!tinyformer::checkFinite(batch, sampleSize,
+                               "calibration data " + calibration, error))
+    return func.emitError() << error;
   if (method != "minmax" && method != "percentile")
     return func.emitError() << "unknown calibration method '" << method
                             << "' (minmax | percentile)";
@@ -231,16 +292,24 @@ LogicalResult QuantizePass::calibrate(func::FuncOp func) {
     }
     return success();
   };
+  // The first value the model computes as NaN / Inf from finite data.
+  Value badValue;
   if (failed(runAll([&](Value v, const HostArray &a) {
         auto it = stats.find(v);
         if (it == stats.end())
           return;
         for (float x : a.data) {
+          if (!std::isfinite(x) && !badValue)
+            badValue = v;
           it->second.min = std::min(it->second.min, double(x));
           it->second.max = std::max(it->second.max, double(x));
         }
       })))
     return failure();
+  if (badValue)
+    return emitError(badValue.getLoc())
+           << "computes NaN or infinite values on calibration data "
+           << calibration << ": no INT8 scale can represent them";
   if (method == "percentile") {
     for (auto &entry : stats)
       entry.second.histogram.assign(kBins, 0);
@@ -258,6 +327,7 @@ LogicalResult QuantizePass::calibrate(func::FuncOp func) {
         })))
       return failure();
   }
+  warnAboutRanges(func, missing, stats, samples, batch.values, sampleSize);
   for (auto &[v, r] : stats) {
     double lo = r.min, hi = r.max;
     if (method == "percentile" && r.count) {

@@ -184,6 +184,18 @@ bool readInt8Batch(StringRef path, ArrayRef<int64_t> shape, double scale,
   }
   samples = single ? 1 : got.front();
   batched = !single;
+  // The same checks for the host and the emulator, before either runs.
+  if (samples == 0) {
+    fail("'" + path + "' has no samples (shape " + shapeStr(got) + ")");
+    return false;
+  }
+  if (!checkFinite(npy, sampleSize, "'" + path.str() + "'", error)) {
+    fail(error);
+    return false;
+  }
+  if (npy.dtype == "<f8")
+    errs() << "tinyformer: note: '" << path
+           << "' is float64; its values are converted to float32\n";
   if (npy.dtype == "|i1") {
     data.assign(npy.values.begin(), npy.values.end());
   } else if (npy.dtype == "<f4" || npy.dtype == "<f8") {

@@ -202,9 +202,16 @@ int run(mlir::MLIRContext &context) {
       return 1;
     }
     auto type = cast<mlir::ShapedType>(func.getArgument(i).getType());
-    if (npy.dtype != "<f4") {
+    if (npy.dtype != "<f4" && npy.dtype != "<f8") {
       errs() << "tinyformer: error: '" << path << "' has dtype '" << npy.dtype
              << "'; input " << i << " needs float32 ('<f4')\n";
+      return 1;
+    }
+    if (npy.dtype == "<f8")
+      errs() << "tinyformer: note: '" << path
+             << "' is float64; its values are converted to float32\n";
+    if (!tinyformer::checkFinite(npy, type.getNumElements(), "'" + path + "'", error)) {
+      errs() << "tinyformer: error: " << error << "\n";
       return 1;
     }
     if (ArrayRef<int64_t>(npy.shape) != type.getShape()) {

@@ -22,6 +22,12 @@ struct NpyArray {
 /// Reads `path`; on failure returns false and sets `error` to one line.
 bool readNpy(llvm::StringRef path, NpyArray &array, std::string &error);
 
+/// Model inputs and calibration data must be finite: false, with `error`
+/// naming `what` and the first bad sample (of `sampleSize` values), if any
+/// value of `array` is NaN or infinite.
+bool checkFinite(const NpyArray &array, int64_t sampleSize,
+                 llvm::StringRef what, std::string &error);
+
 /// Writes float32 `values` of `shape` as a version 1.0 .npy file.
 bool writeNpy(llvm::StringRef path, llvm::ArrayRef<int64_t> shape,
               llvm::ArrayRef<float> values, std::string &error);
