@@ -107,6 +107,8 @@ private:
   }
 
   llvm::DenseMap<Value, QParams> params;
+  /// Where calibration met a value the model computes as NaN or Inf.
+  std::optional<Location> nonFiniteAt;
 };
 
 /// Per-tensor parameters of a QDQ type as int8 (uint8 shifts by 128).
@@ -200,7 +202,11 @@ void QuantizePass::warnAboutRanges(func::FuncOp func, ArrayRef<Value> values,
   for (Value v : values)
     if (stats.find(v)->second.max <= stats.find(v)->second.min) {
       std::string name = tinyformer::describeNodeLocation(v.getLoc());
-      flat.push_back(name.empty() ? "the input" : name);
+      if (name.empty())
+        name = isa<BlockArgument>(v)
+                   ? std::string("the input")
+                   : "a '" + v.getDefiningOp()->getName().getStringRef().str() + "'";
+      flat.push_back(name);
     }
   if (!flat.empty()) {
     std::string names = llvm::join(ArrayRef<std::string>(flat).take_front(3), ", ");
@@ -292,24 +298,24 @@ LogicalResult QuantizePass::calibrate(func::FuncOp func) {
     }
     return success();
   };
-  // The first value the model computes as NaN / Inf from finite data.
-  Value badValue;
+  // The first value the model computes as NaN / Inf from finite data: an
+  // error once every op is known to have an INT8 form (that error comes
+  // first); its range is that of its finite values meanwhile.
   if (failed(runAll([&](Value v, const HostArray &a) {
         auto it = stats.find(v);
         if (it == stats.end())
           return;
         for (float x : a.data) {
-          if (!std::isfinite(x) && !badValue)
-            badValue = v;
+          if (!std::isfinite(x)) {
+            if (!nonFiniteAt)
+              nonFiniteAt = v.getLoc();
+            continue;
+          }
           it->second.min = std::min(it->second.min, double(x));
           it->second.max = std::max(it->second.max, double(x));
         }
       })))
     return failure();
-  if (badValue)
-    return emitError(badValue.getLoc())
-           << "computes NaN or infinite values on calibration data "
-           << calibration << ": no INT8 scale can represent them";
   if (method == "percentile") {
     for (auto &entry : stats)
       entry.second.histogram.assign(kBins, 0);
@@ -606,6 +612,11 @@ void QuantizePass::runOnOperation() {
     return signalPassFailure();
   if (failed(rewrite(func)))
     return signalPassFailure();
+  if (nonFiniteAt) {
+    emitError(*nonFiniteAt) << "computes NaN or infinite values on calibration data "
+                            << calibration << ": no INT8 scale can represent them";
+    return signalPassFailure();
+  }
 }
 
 } // namespace
