@@ -33,8 +33,10 @@ using namespace llvm;
 
 namespace tinyformer::cli {
 
-static cl::opt<std::string> board("board", cl::desc("m7 | m4 (emulated board)"),
-                                  cl::init("m7"), cl::sub(runCmd));
+static cl::opt<std::string>
+    board("board",
+          cl::desc("m7 | m4 (emulated board; default: the build's --cpu)"),
+          cl::init("m7"), cl::sub(runCmd));
 static cl::opt<std::string>
     reportFile("report", cl::desc("Write the figures as JSON to this file"),
                cl::sub(runCmd));
@@ -262,7 +264,15 @@ int runBuild(mlir::MLIRContext &context, StringRef dir, bool host) {
       fail("--board must be m7 or m4, got '" + board + "'");
       return 1;
     }
-    bool m7 = board == "m7";
+    // The board the build was compiled for, unless told otherwise; another
+    // runs (same instruction set) but its figures are not the target's.
+    std::string buildBoard = info.cpu == "cortex-m4" ? "m4" : "m7";
+    bool m7 = (board.getNumOccurrences() ? board.getValue() : buildBoard) == "m7";
+    if (board.getNumOccurrences() && board != buildBoard)
+      errs() << "tinyformer: warning: the build is for " << info.cpu
+             << "; running it on the " << (m7 ? "Cortex-M7" : "Cortex-M4")
+             << " board as asked (--board " << board
+             << "): its kernels were chosen for the other CPU\n";
     std::string runtime = TINYFORMER_RUNTIME_DIR;
     if (const char *env = std::getenv("TINYFORMER_RUNTIME_DIR"))
       runtime = env;
