@@ -273,6 +273,21 @@ int runBuild(mlir::MLIRContext &context, StringRef dir, bool host) {
              << "; running it on the " << (m7 ? "Cortex-M7" : "Cortex-M4")
              << " board as asked (--board " << board
              << "): its kernels were chosen for the other CPU\n";
+    // One line for a missing or damaged object, not the linker's output.
+    SmallString<128> object(dir);
+    sys::path::append(object, "model.o");
+    auto objectBuffer = MemoryBuffer::getFile(object);
+    if (!objectBuffer) {
+      fail("'" + object + "' is missing: compile the model again");
+      return 1;
+    }
+    StringRef bytes = (*objectBuffer)->getBuffer();
+    // ELF, 32-bit, little-endian, EM_ARM (40).
+    if (bytes.size() < 20 || !bytes.starts_with("\x7f" "ELF") || bytes[4] != 1 ||
+        bytes[5] != 1 || uint8_t(bytes[18]) != 40) {
+      fail("'" + object + "' is not an ARM object file: compile the model again");
+      return 1;
+    }
     std::string runtime = TINYFORMER_RUNTIME_DIR;
     if (const char *env = std::getenv("TINYFORMER_RUNTIME_DIR"))
       runtime = env;

@@ -171,6 +171,10 @@ int inspect(mlir::MLIRContext &context) {
 }
 
 int run(mlir::MLIRContext &context) {
+  if (!sys::fs::exists(runModel)) {
+    errs() << "tinyformer: error: '" << runModel << "' does not exist\n";
+    return 1;
+  }
   if (sys::fs::is_directory(runModel))
     return tinyformer::cli::runBuild(context, runModel, host);
   if (!host) {
