@@ -23,6 +23,7 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace llvm;
@@ -181,6 +182,57 @@ static void describeSparsity(mlir::Operation *op, KernelAttr kernel,
           {"weight_bytes", k.getFlashBytes()}});
     layer["alternatives"] = std::move(alternatives);
   }
+}
+
+/// Writes the build's files into a sibling of `dir` and renames it into
+/// place: a failure leaves an existing `dir` as it was, a success leaves no
+/// file of an older build in it.
+bool writeBuildAtomically(StringRef dir,
+                          ArrayRef<std::pair<StringRef, StringRef>> files) {
+  auto fail = [](const Twine &what, std::error_code ec) {
+    errs() << "tinyformer: error: " << what << ": " << ec.message() << "\n";
+    return false;
+  };
+  SmallString<128> target(dir);
+  sys::path::remove_dots(target, /*remove_dot_dot=*/true);
+  if (sys::fs::exists(target) && !sys::fs::is_directory(target)) {
+    errs() << "tinyformer: error: '" << dir
+           << "' exists and is not a directory\n";
+    return false;
+  }
+  StringRef parent = sys::path::parent_path(target);
+  if (!parent.empty())
+    if (std::error_code ec = sys::fs::create_directories(parent))
+      return fail("cannot create '" + parent + "'", ec);
+  std::string pid = std::to_string(sys::Process::getProcessId());
+  std::string partial = (target + ".partial-" + pid).str();
+  std::string old = (target + ".old-" + pid).str();
+  sys::fs::remove_directories(partial);
+  if (std::error_code ec = sys::fs::create_directory(partial))
+    return fail("cannot create '" + partial + "'", ec);
+  for (auto [name, data] : files) {
+    SmallString<128> path(partial);
+    sys::path::append(path, name);
+    if (!writeFile(path, data)) {
+      sys::fs::remove_directories(partial);
+      return false;
+    }
+  }
+  bool replacing = sys::fs::exists(target);
+  if (replacing)
+    if (std::error_code ec = sys::fs::rename(target, old)) {
+      sys::fs::remove_directories(partial);
+      return fail("cannot replace '" + dir + "'", ec);
+    }
+  if (std::error_code ec = sys::fs::rename(partial, target)) {
+    if (replacing)
+      sys::fs::rename(old, target);
+    sys::fs::remove_directories(partial);
+    return fail("cannot write '" + dir + "'", ec);
+  }
+  if (replacing)
+    sys::fs::remove_directories(old);
+  return true;
 }
 
 int compile(mlir::MLIRContext &context) {
@@ -384,25 +436,15 @@ int compile(mlir::MLIRContext &context) {
       {"output", io["output"]},
       {"layers", std::move(layers)}};
 
-  if (std::error_code ec = sys::fs::create_directories(outDir)) {
-    errs() << "tinyformer: error: cannot create '" << outDir
-           << "': " << ec.message() << "\n";
-    return 1;
-  }
-  auto at = [&](StringRef file) {
-    SmallString<128> p(outDir);
-    sys::path::append(p, file);
-    return std::string(p);
-  };
   std::string reportText;
   {
     raw_string_ostream os(reportText);
     os << formatv("{0:2}", json::Value(std::move(report))) << "\n";
   }
-  if (!writeFile(at("model.mlir"), planned) ||
-      !writeFile(at("model.o"), emitted->object) ||
-      !writeFile(at("model.h"), emitted->header) ||
-      !writeFile(at("compile_report.json"), reportText))
+  if (!writeBuildAtomically(outDir, {{"model.mlir", planned},
+                                     {"model.o", emitted->object},
+                                     {"model.h", emitted->header},
+                                     {"compile_report.json", reportText}}))
     return 1;
   outs() << "compiled " << sys::path::filename(model) << " for " << cpu
          << " into " << outDir << "/ (model.o, model.h, model.mlir, "
