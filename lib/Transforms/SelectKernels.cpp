@@ -30,6 +30,11 @@ using namespace tinyformer;
 
 namespace {
 
+/// A sparse kernel that needs more flash than a dense one must estimate at
+/// most this fraction of the dense instructions (the estimates' median error
+/// is ~10%).
+constexpr double kSparseSpeedMargin = 0.9;
+
 /// Why no kernel computes `op`, as the user should read it.
 void explainMissingKernel(Operation *op) {
   bool headTensor = llvm::any_of(op->getOperandTypes(), [](Type t) {
@@ -132,6 +137,23 @@ struct SelectKernelsPass
             continue;
           layer.candidates.push_back({k, s, c});
         }
+      }
+      // A sparse kernel larger than the smallest dense one is there for
+      // speed: it must save a margin beyond the estimates' error (a weight
+      // with a few zeros from rounding would otherwise trade kilobytes of
+      // code for nothing).
+      if (sparse == "auto") {
+        int64_t denseInstructions = INT64_MAX, denseFlash = INT64_MAX;
+        for (const Candidate &c : layer.candidates)
+          if (!KernelAttr::isSparse(c.kernel->kind)) {
+            denseInstructions = std::min(denseInstructions, c.cost.instructions);
+            denseFlash = std::min(denseFlash, c.cost.flashBytes);
+          }
+        llvm::erase_if(layer.candidates, [&](const Candidate &c) {
+          return KernelAttr::isSparse(c.kernel->kind) &&
+                 c.cost.flashBytes > denseFlash &&
+                 double(c.cost.instructions) > kSparseSpeedMargin * double(denseInstructions);
+        });
       }
       // force: the sparse kernel wherever one serves (tests, benchmarks).
       if (sparse == "force" &&
