@@ -548,10 +548,13 @@ void SparseCodeEmitter::emitRowGroups(int64_t firstRow, int64_t endRow,
   auto packedWeight = [](const std::array<int32_t, kRowsPerGroup> &w, int64_t p) {
     return int32_t(int64_t(w[2 * p]) + int64_t(w[2 * p + 1]) * (1 << 23));
   };
-  // Loads reach 4095 bytes past a base: one base per 1024 words, and a
+  // LDRD reaches 1020 bytes past a base: one base per 256 words, and a
   // column's weights (up to four) never straddle two.
+  constexpr size_t kWordsPerBase = 256;
   auto placeColumn = [](size_t at, int64_t k) {
-    return at % 1024 + size_t(k) > 1024 ? (at / 1024 + 1) * 1024 : at;
+    return at % kWordsPerBase + size_t(k) > kWordsPerBase
+               ? (at / kWordsPerBase + 1) * kWordsPerBase
+               : at;
   };
   auto usedPairs = [](const std::array<int32_t, kRowsPerGroup> &w, int64_t pairs) {
     SmallVector<int64_t> used;
@@ -571,7 +574,7 @@ void SparseCodeEmitter::emitRowGroups(int64_t firstRow, int64_t endRow,
   Value tableBase =
       e.global(tag + "pairs" + std::to_string(firstRow), ArrayRef<int32_t>(table));
   SmallVector<Value> bases;
-  for (size_t i = 0; i < table.size(); i += 1024)
+  for (size_t i = 0; i < table.size(); i += kWordsPerBase)
     bases.push_back(gep(tableBase, int64_t(i) * 4));
   size_t next = 0;
 
@@ -602,13 +605,14 @@ void SparseCodeEmitter::emitRowGroups(int64_t firstRow, int64_t endRow,
         for (int64_t p : used)
           abs[p] += std::abs(w[2 * p]);
         // $0..$(2k-1) lo/hi of the k pairs with a nonzero here, $(2k) the
-        // input byte, $(2k+1) a packed weight, then the input and table
-        // pointers.
+        // input byte, $(2k+1), $(2k+2) packed weights (two per LDRD), then
+        // the input and table pointers.
         int64_t k = int64_t(used.size());
         std::string x = "$" + std::to_string(2 * k),
                     wr = "$" + std::to_string(2 * k + 1),
-                    base = "$" + std::to_string(2 * k + 2),
-                    tbl = "$" + std::to_string(2 * k + 3);
+                    wr2 = "$" + std::to_string(2 * k + 2),
+                    base = "$" + std::to_string(2 * k + 3),
+                    tbl = "$" + std::to_string(2 * k + 4);
         std::string text;
         if (column->first <= 4095)
           text = "ldrsb.w " + x + ", [" + base + ", #" +
@@ -617,17 +621,25 @@ void SparseCodeEmitter::emitRowGroups(int64_t firstRow, int64_t endRow,
           text = "movw " + x + ", #" + std::to_string(column->first) +
                  "\n\tldrsb.w " + x + ", [" + base + ", " + x + "]\n\t";
         next = placeColumn(next, k);
-        size_t slice = next / 1024;
-        for (int64_t i = 0; i < k; ++i, ++next) {
-          text += "ldr " + wr + ", [" + tbl + ", #" +
-                  std::to_string((next % 1024) * 4) + "]\n\tsmlal $" +
-                  std::to_string(2 * i) + ", $" + std::to_string(2 * i + 1) +
-                  ", " + x + ", " + wr + "\n\t";
+        size_t slice = next / kWordsPerBase;
+        auto smlal = [&](int64_t i, const std::string &w) {
+          return "smlal $" + std::to_string(2 * i) + ", $" +
+                 std::to_string(2 * i + 1) + ", " + x + ", " + w + "\n\t";
+        };
+        for (int64_t i = 0; i < k; i += 2, next += 2) {
+          std::string at = "[" + tbl + ", #" +
+                           std::to_string((next % kWordsPerBase) * 4) + "]";
+          if (i + 1 < k)
+            text += "ldrd " + wr + ", " + wr2 + ", " + at + "\n\t" +
+                    smlal(i, wr) + smlal(i + 1, wr2);
+          else
+            text += "ldr " + wr + ", " + at + "\n\t" + smlal(i, wr);
         }
+        next -= size_t(2 * ((k + 1) / 2) - k);
         std::string constraints;
         for (int64_t i = 0; i < 2 * k; ++i)
           constraints += "=r,";
-        constraints += "=&r,=&r,r,r";
+        constraints += "=&r,=&r,=&r,r,r";
         for (int64_t i = 0; i < 2 * k; ++i)
           constraints += "," + std::to_string(i);
         constraints += ",~{memory}";
@@ -636,7 +648,7 @@ void SparseCodeEmitter::emitRowGroups(int64_t firstRow, int64_t endRow,
           operands.push_back(lo[p]);
           operands.push_back(hi[p]);
         }
-        SmallVector<Type> fields(2 * k + 2, b.getI32Type());
+        SmallVector<Type> fields(2 * k + 3, b.getI32Type());
         auto asmOp = b.create<LLVM::InlineAsmOp>(
             loc, LLVM::LLVMStructType::getLiteral(b.getContext(), fields),
             operands, text, constraints, /*has_side_effects=*/false,
@@ -693,18 +705,17 @@ void SparseCodeEmitter::emitColumnBlocks(int64_t firstRow, int64_t endRow,
       bias -= int64_t(r.inZp) * z.weight;
     Value acc = i32(bias);
     for (const auto &[col, w] : blocks[n - firstRow]) {
-      // Loads reach 4095 bytes past a base: a block's two words at once.
+      // LDRD reaches 1020 bytes past a base: a block's two words at once.
       int64_t word = int64_t(next);
-      Value base = gep(tableBase, word / 1020 * 1020 * 4);
-      int64_t at = (word % 1020) * 4;
+      Value base = gep(tableBase, word / 254 * 254 * 4);
+      int64_t at = (word % 254) * 4;
       next += 2;
       std::string text;
       if (col <= 4095)
         text = "ldr $1, [$5, #" + std::to_string(col) + "]\n\t";
       else
         text = "movw $1, #" + std::to_string(col) + "\n\tldr $1, [$5, $1]\n\t";
-      text += "ldr $2, [$6, #" + std::to_string(at) + "]\n\t" +
-              "ldr $3, [$6, #" + std::to_string(at + 4) + "]\n\t" +
+      text += "ldrd $2, $3, [$6, #" + std::to_string(at) + "]\n\t" +
               "sxtb16 $4, $1\n\t" + "smlad $0, $4, $2, $0\n\t" +
               "sxtb16 $4, $1, ror #8\n\t" + "smlad $0, $4, $3, $0";
       // $0 the sum (tied), $1 the four inputs, $2 $3 the weights, $4 two
@@ -1004,19 +1015,18 @@ void sizesSparseCode(Operation *op, WeightStorage, LayerCost &cost) {
   int64_t nnz = nonzeroCount(op);
   OnePositionForm form = onePositionFormOf(op, g);
   if (form == OnePositionForm::columnBlocks) {
-    // Per block of 4 columns seven instructions and 32 bytes (code and
-    // table); per row its requantization. No packed input. (FC 256->256
-    // at 90% in 1x4 blocks: 14.5k estimated, 13.2k measured.)
+    // Per block of 4 columns six instructions and 28 bytes (code and
+    // table); per row its requantization. No packed input.
     int64_t blocks = nnz / 4;
     cost.kernelMacs = 0;
-    cost.instructions += 7 * blocks + 12 * g.outC;
-    cost.flashBytes = 32 * blocks + 40 * g.outC;
+    cost.instructions += 6 * blocks + 12 * g.outC;
+    cost.flashBytes = 28 * blocks + 40 * g.outC;
     return;
   }
   if (form == OnePositionForm::rowGroups) {
     // Per column of a group of 8 rows one load of the input; per pair of
-    // rows with a nonzero there a load of the packed weights and an SMLAL;
-    // per row its recovery and requantization. No packed input.
+    // rows with a nonzero there its packed weights (two per LDRD) and an
+    // SMLAL; per row its recovery and requantization. No packed input.
     // Columns shared by the rows: from the weight's blocks of rows, else
     // as if the nonzeros were spread at random.
     double k = double(g.c), density = double(nnz) / (double(g.outC) * k);
@@ -1031,8 +1041,10 @@ void sizesSparseCode(Operation *op, WeightStorage, LayerCost &cost) {
       pairColumns = double(nnz) / double(g.outC) * 2 / double(std::min<int64_t>(rowsPerBlock, 2));
     }
     double groups = double(g.outC) / 8, pairEntries = groups * 4 * pairColumns;
+    // Per column its input load and ceil(k/2) loads of its k packed
+    // weights (LDRD), per entry an SMLAL.
     cost.kernelMacs = 0;
-    cost.instructions += int64_t(groups * groupColumns + 2 * pairEntries) + 12 * g.outC;
+    cost.instructions += int64_t(groups * groupColumns * 1.5 + 1.5 * pairEntries) + 12 * g.outC;
     cost.flashBytes = int64_t(4 * groups * groupColumns + 12 * pairEntries) + 40 * g.outC;
     return;
   }
