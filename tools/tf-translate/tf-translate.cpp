@@ -28,34 +28,37 @@
 
 using namespace llvm;
 
+/// The tool's own options: --help shows these, not LLVM's hundreds.
+static cl::OptionCategory translateOptions("tf-translate options");
+
 static cl::opt<std::string> inputFilename(cl::Positional,
                                           cl::desc("<input file>"),
-                                          cl::Required);
+                                          cl::Required, cl::cat(translateOptions));
 static cl::opt<std::string> outputFilename("o", cl::desc("Output file"),
                                            cl::value_desc("filename"),
-                                           cl::init("-"));
+                                           cl::init("-"), cl::cat(translateOptions));
 static cl::opt<bool> importONNX("import-onnx",
-                                cl::desc("Import an ONNX model to sparse_tiny"));
+                                cl::desc("Import an ONNX model to sparse_tiny"), cl::cat(translateOptions));
 static cl::opt<std::string>
     inputShape("input-shape",
                cl::desc("Static shapes of the graph inputs, e.g. 1x3x32x32 "
-                        "(several separated by ',')"));
+                        "(several separated by ',')"), cl::cat(translateOptions));
 static cl::opt<bool> emitObjectFile(
     "emit-object",
     cl::desc("Emit an ARM object (and a C header) from a planned INT8 "
-             "sparse_tiny module (tf-opt ... --sparse-tiny-plan-memory)"));
+             "sparse_tiny module (tf-opt ... --sparse-tiny-plan-memory)"), cl::cat(translateOptions));
 static cl::opt<std::string> cpu("cpu", cl::desc("cortex-m4 | cortex-m7"),
-                                cl::init("cortex-m7"));
+                                cl::init("cortex-m7"), cl::cat(translateOptions));
 static cl::opt<std::string>
     headerFilename("header", cl::desc("Header to write (default: the object "
-                                      "path with .h)"));
+                                      "path with .h)"), cl::cat(translateOptions));
 static cl::opt<std::string>
     modelName("model-name", cl::desc("Symbol prefix: tf_<name>_invoke"),
-              cl::init("model"));
+              cl::init("model"), cl::cat(translateOptions));
 static cl::opt<bool> runCanonicalize(
     "canonicalize",
     cl::desc("Run canonicalization (fusing decomposed LayerNorm, GELU, "
-             "SiLU, biases) after import"));
+             "SiLU, biases) after import"), cl::cat(translateOptions));
 
 /// Writes `data` to `path` through a ToolOutputFile kept only on success.
 static std::unique_ptr<ToolOutputFile> openOutput(StringRef path) {
@@ -121,6 +124,7 @@ static int emitObjectMain() {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(translateOptions);
   cl::ParseCommandLineOptions(argc, argv, "TinyFormer translation driver\n");
   if (importONNX == emitObjectFile) {
     errs() << "tf-translate: error: choose one translation (--import-onnx or "

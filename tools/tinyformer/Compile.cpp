@@ -30,9 +30,6 @@ using namespace llvm;
 
 namespace tinyformer::cli {
 
-cl::SubCommand compileCmd("compile",
-                          "Compile an ONNX model to an INT8 Cortex-M object");
-
 static cl::opt<std::string> model(cl::Positional, cl::Required,
                                   cl::desc("<model.onnx|model.mlir>"),
                                   cl::sub(compileCmd));
@@ -43,16 +40,16 @@ static cl::opt<std::string>
     calib("calib", cl::desc("Calibration batch (.npy, float32, [N, ...input])"),
           cl::sub(compileCmd));
 static cl::opt<std::string>
-    calibMethod("calib-method", cl::desc("minmax | percentile"),
+    calibMethod("calib-method", cl::desc("minmax | percentile (default minmax)"),
                 cl::init("minmax"), cl::sub(compileCmd));
 static cl::opt<double> percentile("percentile",
-                                  cl::desc("For --calib-method=percentile"),
+                                  cl::desc("For --calib-method=percentile (default 99.99)"),
                                   cl::init(99.99), cl::sub(compileCmd));
-static cl::opt<std::string> cpu("cpu", cl::desc("cortex-m4 | cortex-m7"),
+static cl::opt<std::string> cpu("cpu", cl::desc("cortex-m4 | cortex-m7 (default cortex-m7)"),
                                 cl::init("cortex-m7"), cl::sub(compileCmd));
-static cl::opt<int64_t> flash("flash", cl::desc("Flash limit in bytes"),
+static cl::opt<int64_t> flash("flash", cl::desc("Flash limit in bytes, code + constants (default 1048576)"),
                               cl::init(1024 * 1024), cl::sub(compileCmd));
-static cl::opt<int64_t> sram("sram", cl::desc("SRAM limit in bytes (arena)"),
+static cl::opt<int64_t> sram("sram", cl::desc("SRAM limit in bytes, the arena (default 327680)"),
                              cl::init(320 * 1024), cl::sub(compileCmd));
 static cl::opt<int64_t> attentionBudget(
     "attention-budget",
@@ -99,6 +96,20 @@ static std::string defaultName(StringRef path) {
   if (n.empty() || isDigit(n[0]))
     n = "m" + n;
   return n;
+}
+
+/// The limit as the user set it, or as the default they did not pass.
+static std::string flashLimitText() {
+  return flash.getNumOccurrences()
+             ? "--flash=" + std::to_string(flash)
+             : "the default flash limit of " + std::to_string(flash) +
+                   " bytes (--flash)";
+}
+static std::string sramLimitText() {
+  return sram.getNumOccurrences()
+             ? "--sram=" + std::to_string(sram)
+             : "the default SRAM limit of " + std::to_string(sram) +
+                   " bytes (--sram)";
 }
 
 static bool writeFile(StringRef path, StringRef data) {
@@ -159,9 +170,10 @@ static void describeSparsity(mlir::Operation *op, KernelAttr kernel,
     if (sramNeed > 0)
       notes.push_back(formatv("{0}: {1:P0} zeros, but dense ({2}): its sparse "
                               "kernel needs {3} bytes of SRAM (packed input, "
-                              "input and output), over --sram",
+                              "input and output), over {4}",
                               layerName, sparsity,
-                              stringifyKernelKind(kernel.getKind()), sramNeed));
+                              stringifyKernelKind(kernel.getKind()), sramNeed,
+                              sramLimitText()));
     if (!KernelAttr::isSparse(kernel.getKind()) && fastest &&
         fastest.getEstInstructions() < kernel.getEstInstructions())
       notes.push_back(formatv(
@@ -182,6 +194,35 @@ static void describeSparsity(mlir::Operation *op, KernelAttr kernel,
           {"weight_bytes", k.getFlashBytes()}});
     layer["alternatives"] = std::move(alternatives);
   }
+}
+
+/// The least flash the layers' kernels can take (each its smallest
+/// candidate), and the three layers that take the most of it.
+struct FlashFloor {
+  int64_t constants = 0;
+  SmallVector<std::pair<std::string, int64_t>, 3> largest;
+};
+FlashFloor smallestFlashOf(mlir::ModuleOp module) {
+  FlashFloor floor;
+  std::vector<std::pair<std::string, int64_t>> layers;
+  module->walk([&](mlir::Operation *op) {
+    KernelAttr kernel = chosenKernel(op);
+    if (!kernel)
+      return;
+    int64_t least = kernel.getFlashBytes();
+    if (auto others = op->getAttrOfType<mlir::ArrayAttr>(attr::kAlternatives))
+      for (KernelAttr k : others.getAsRange<KernelAttr>())
+        least = std::min(least, k.getFlashBytes());
+    floor.constants += least;
+    std::string name = op->getName().stripDialect().str();
+    if (auto loc = dyn_cast<mlir::NameLoc>(op->getLoc()))
+      name = loc.getName().str();
+    layers.push_back({name, least});
+  });
+  llvm::stable_sort(layers, [](auto &a, auto &b) { return a.second > b.second; });
+  for (size_t i = 0; i < std::min<size_t>(3, layers.size()); ++i)
+    floor.largest.push_back(layers[i]);
+  return floor;
 }
 
 /// Writes the build's files into a sibling of `dir` and renames it into
@@ -254,10 +295,11 @@ int compile(mlir::MLIRContext &context) {
   // excess (twice at most) before giving up.
   mlir::OwningOpRef<mlir::ModuleOp> module, lowered;
   mlir::FailureOr<EmittedModel> emitted;
-  int64_t budget = flash;
+  FlashFloor floor;
+  int64_t budget = flash, codeBeside = 0;
   for (int attempt = 0;; ++attempt) {
-    module = loadModel(model, context);
-    if (!module)
+    mlir::OwningOpRef<mlir::ModuleOp> candidate = loadModel(model, context);
+    if (!candidate)
       return 1;
     mlir::PassManager pm(&context);
     CompileOptions options;
@@ -277,24 +319,45 @@ int compile(mlir::MLIRContext &context) {
     // the arena.
     options.sramBudget = attentionBudget;
     addQuantizePipeline(pm, options);
-    // A retry that finds no kernels under the smaller budget: the first
-    // attempt's excess is the error.
-    std::string retryErrors;
+    // A retry that finds no kernels under the smaller budget (silently):
+    // the previous attempt's excess is the error.
     std::optional<mlir::ScopedDiagnosticHandler> quiet;
     if (attempt > 0)
-      quiet.emplace(&context, [&](mlir::Diagnostic &d) {
-        retryErrors += d.str();
-        return mlir::success();
-      });
-    if (failed(pm.run(*module))) {
+      quiet.emplace(&context, [](mlir::Diagnostic &) { return mlir::success(); });
+    if (failed(pm.run(*candidate))) {
       if (attempt == 0)
         return 1;
-      errs() << "tinyformer: error: the model needs " << emitted->flashBytes
-             << " bytes of flash (code + constants), over --flash=" << flash
-             << " (no other choice of kernels fits: " << retryErrors << ")\n";
-      return 1;
+      break; // The previous attempt's object is the one over --flash.
     }
     quiet.reset();
+    module = std::move(candidate);
+    // The arena is known once planned: refuse a model that cannot fit
+    // before generating its code. The caller's input and output buffers
+    // are SRAM too.
+    int64_t planned =
+        (*module)->getAttrOfType<mlir::IntegerAttr>(attr::kArenaSize).getInt();
+    if (planned > sram) {
+      errs() << "tinyformer: error: the model needs an arena of " << planned
+             << " bytes of SRAM (lower bound "
+             << (*module)->getAttrOfType<mlir::IntegerAttr>(attr::kArenaLowerBound).getInt()
+             << "), over " << sramLimitText() << "\n";
+      return 1;
+    }
+    int64_t io = 0;
+    (*module)->walk([&](mlir::func::FuncOp f) {
+      for (mlir::Type t : llvm::concat<const mlir::Type>(f.getArgumentTypes(),
+                                                         f.getResultTypes()))
+        io += cast<mlir::ShapedType>(t).getNumElements();
+    });
+    if (planned + io > sram) {
+      errs() << "tinyformer: error: the model's input and output buffers ("
+             << io << " bytes) and its arena (" << planned
+             << " bytes) need " << planned + io << " bytes of SRAM, over "
+             << sramLimitText() << "\n";
+      return 1;
+    }
+    if (attempt == 0)
+      floor = smallestFlashOf(*module);
 
     // Lower and emit a copy: the planned module stays for the report.
     lowered = module->clone();
@@ -319,8 +382,8 @@ int compile(mlir::MLIRContext &context) {
       if (KernelAttr k = chosenKernel(op))
         estimated += k.getFlashBytes();
     });
-    int64_t next = std::min(flash - (int64_t(emitted->flashBytes) - estimated),
-                            budget - excess) - 16;
+    codeBeside = int64_t(emitted->flashBytes) - estimated;
+    int64_t next = std::min(flash - codeBeside, budget - excess) - 16;
     if (next <= 0)
       break;
     budget = next;
@@ -392,14 +455,13 @@ int compile(mlir::MLIRContext &context) {
   }
   if (emitted->flashBytes > flash) {
     errs() << "tinyformer: error: the model needs " << emitted->flashBytes
-           << " bytes of flash (code + constants), over --flash=" << flash
-           << "\n";
-    return 1;
-  }
-  if (arena > sram) {
-    errs() << "tinyformer: error: the model needs an arena of " << arena
-           << " bytes of SRAM (lower bound " << bound << "), over --sram="
-           << sram << "\n";
+           << " bytes of flash (code + constants), over " << flashLimitText()
+           << "; its smallest kernels would need about "
+           << floor.constants + codeBeside << " bytes (" << floor.constants
+           << " for the layers; the largest: ";
+    for (auto [i, layer] : llvm::enumerate(floor.largest))
+      errs() << (i ? ", " : "") << layer.first << " " << layer.second;
+    errs() << ")\n";
     return 1;
   }
 

@@ -45,7 +45,7 @@ static cl::opt<bool> dequantizeOutput(
                            "instead of int8"),
     cl::sub(runCmd));
 static cl::opt<unsigned> timeoutSeconds(
-    "timeout", cl::desc("Emulator time limit in seconds"), cl::init(600),
+    "timeout", cl::desc("Emulator time limit in seconds (default 600)"), cl::init(600),
     cl::sub(runCmd));
 extern cl::list<std::string> inputFiles;
 extern cl::list<std::string> outputFiles;

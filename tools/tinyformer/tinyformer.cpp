@@ -37,6 +37,10 @@ using namespace llvm;
 static cl::SubCommand inspectCmd("inspect",
                                  "Per-layer table of shapes, parameters, MACs");
 namespace tinyformer::cli {
+// The subcommands are defined here, before any option names them (the
+// other files' options are constructed after this file's).
+cl::SubCommand compileCmd("compile",
+                          "Compile an ONNX model to an INT8 Cortex-M object");
 cl::SubCommand runCmd("run", "Run a build directory (on the emulator or the "
                              "host) or a model (host) on an input .npy");
 } // namespace tinyformer::cli
@@ -244,6 +248,11 @@ int run(mlir::MLIRContext &context) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  // --help shows the subcommands and their options, not the hundreds of
+  // LLVM's that the libraries register at the top level.
+  for (auto &[name, option] : cl::getRegisteredOptions(cl::SubCommand::getTopLevel()))
+    if (!StringRef(name).starts_with("help") && name != "version")
+      option->setHiddenFlag(cl::ReallyHidden);
   cl::ParseCommandLineOptions(argc, argv,
                               "TinyFormer: compile ONNX models for Cortex-M\n");
   mlir::MLIRContext context;
