@@ -101,8 +101,10 @@ LogicalResult Importer::importConv() {
     bias = *b;
   }
   ArrayRef<int64_t> wShape = shapeOf(*w);
+  if (wShape.size() == 3 && shapeOf(*x).size() == 3)
+    return importConv1D(*x, *w, bias);
   if (wShape.size() != 4 || shapeOf(*x).size() != 4)
-    return nodeError() << "only 2-D convolution is supported (input "
+    return nodeError() << "only 1-D and 2-D convolution are supported (input "
                        << shapeStr(shapeOf(*x)) << ", weight "
                        << shapeStr(wShape) << ")";
   if (std::optional<SmallVector<int64_t>> k = attrInts("kernel_shape"))
@@ -124,6 +126,46 @@ LogicalResult Importer::importConv() {
                         builder.getDenseI64ArrayAttr(pads),
                         builder.getDenseI64ArrayAttr({1, 1}),
                         builder.getI64IntegerAttr(groups));
+}
+
+/// Conv1d ([N, C, L] by [O, C/g, K]) as a 1 x K Conv2D over [N, C, 1, L]
+/// (the input and output reshaped, the weight a 4-D constant).
+LogicalResult Importer::importConv1D(Value x, Value w, Value bias) {
+  ArrayRef<int64_t> xShape = shapeOf(x), wShape = shapeOf(w);
+  if (std::optional<SmallVector<int64_t>> k = attrInts("kernel_shape"))
+    if (k->size() != 1 || (*k)[0] != wShape[2])
+      return nodeError() << "kernel_shape " << shapeStr(*k)
+                         << " differs from the weight's [" << wShape[2] << "]";
+  SmallVector<int64_t> strides1 = attrInts("strides").value_or(SmallVector<int64_t>{1});
+  SmallVector<int64_t> pads1 = attrInts("pads").value_or(SmallVector<int64_t>{0, 0});
+  if (strides1.size() != 1 || pads1.size() != 2)
+    return nodeError() << "a 1-D convolution needs 1 stride and 2 pads, got "
+                       << strides1.size() << " and " << pads1.size();
+  SmallVector<int64_t> strides = {1, strides1[0]};
+  SmallVector<int64_t> pads = {0, pads1[0], 0, pads1[1]};
+  int64_t groups = attrInt("group", 1);
+  SmallVector<int64_t> x4 = {xShape[0], xShape[1], 1, xShape[2]};
+  SmallVector<int64_t> w4 = {wShape[0], wShape[1], 1, wShape[2]};
+  SmallVector<int64_t> shape;
+  if (failed(inferConv2DShape(x4, w4, strides, pads, {1, 1}, groups, shape,
+                              [&] { return nodeError(); })))
+    return failure();
+  // The weight as a [O, C/g, 1, K] constant.
+  auto k = known.find(input(1));
+  if (k == known.end())
+    return nodeError() << "a 1-D convolution's weight must be a constant";
+  HostTensor w2d = k->second;
+  w2d.shape = w4;
+  Value wView = materialize(w2d, (input(1) + ".2d").str());
+  auto xView = builder.create<ReshapeOp>(nodeLoc, f32(x4), x);
+  auto conv = builder.create<Conv2DOp>(
+      nodeLoc, f32(shape), xView.getResult(), wView, bias,
+      builder.getDenseI64ArrayAttr(strides), builder.getDenseI64ArrayAttr(pads),
+      builder.getDenseI64ArrayAttr({1, 1}), builder.getI64IntegerAttr(groups));
+  for (Operation *op : {xView.getOperation(), conv.getOperation()})
+    if (failed(mlir::verify(op)))
+      return failure();
+  return emit<ReshapeOp>({shape[0], shape[1], shape[3]}, conv.getResult());
 }
 
 LogicalResult Importer::importBatchNorm() {
@@ -376,12 +418,30 @@ LogicalResult Importer::importPool() {
   if (failed(x))
     return failure();
   ArrayRef<int64_t> xShape = shapeOf(*x);
-  if (node->op_type() == "GlobalAveragePool") {
-    if (xShape.size() != 4)
-      return nodeError() << "only 2-D pooling (NCHW input) is supported, got "
-                         << shapeStr(xShape);
-    return emit<GlobalAvgPool2DOp>({xShape[0], xShape[1], 1, 1}, *x);
+  // 1-D pooling ([N, C, L]) is 2-D pooling of [N, C, 1, L], reshaped in and
+  // out (a reshape next to a Conv1d's folds away).
+  bool oneD = xShape.size() == 3;
+  if (!oneD && xShape.size() != 4)
+    return nodeError() << "only 1-D and 2-D pooling (NCL or NCHW input) are "
+                          "supported, got "
+                       << shapeStr(xShape);
+  Value x4 = *x;
+  SmallVector<int64_t> shape4(xShape);
+  if (oneD) {
+    shape4 = {xShape[0], xShape[1], 1, xShape[2]};
+    x4 = builder.create<ReshapeOp>(nodeLoc, f32(shape4), *x).getResult();
   }
+  auto finishPool = [&](Operation *pool) -> LogicalResult {
+    if (!oneD)
+      return finish(pool);
+    if (failed(mlir::verify(pool)))
+      return failure();
+    ArrayRef<int64_t> out = shapeOf(pool->getResult(0));
+    return emit<ReshapeOp>({out[0], out[1], out[3]}, pool->getResult(0));
+  };
+  if (node->op_type() == "GlobalAveragePool")
+    return finishPool(builder.create<GlobalAvgPool2DOp>(
+        nodeLoc, f32({shape4[0], shape4[1], 1, 1}), x4));
   if (node->output_size() > 1 && !node->output(1).empty())
     return nodeError() << "the Indices output is not supported";
   if (failed(requireNoAutoPad()) || failed(requireAttrValue("ceil_mode", 0)) ||
@@ -389,25 +449,34 @@ LogicalResult Importer::importPool() {
       failed(requireAttrValue("storage_order", 0)))
     return failure();
   std::optional<SmallVector<int64_t>> kernel = attrInts("kernel_shape");
-  if (!kernel || kernel->size() != 2 || xShape.size() != 4)
-    return nodeError() << "only 2-D pooling with a 2-entry kernel_shape is "
-                          "supported";
+  size_t dims = oneD ? 1 : 2;
+  if (!kernel || kernel->size() != dims)
+    return nodeError() << "kernel_shape must have " << dims << " entries for a "
+                       << dims << "-D pooling";
   SmallVector<int64_t> strides = attrInts("strides").value_or(
-      SmallVector<int64_t>{1, 1});
+      SmallVector<int64_t>(dims, 1));
   SmallVector<int64_t> pads = attrInts("pads").value_or(
-      SmallVector<int64_t>{0, 0, 0, 0});
+      SmallVector<int64_t>(2 * dims, 0));
+  if (strides.size() != dims || pads.size() != 2 * dims)
+    return nodeError() << "a " << dims << "-D pooling needs " << dims
+                       << " strides and " << 2 * dims << " pads";
+  if (oneD) {
+    kernel = SmallVector<int64_t>{1, (*kernel)[0]};
+    strides = {1, strides[0]};
+    pads = {0, pads[0], 0, pads[1]};
+  }
   SmallVector<int64_t> shape;
-  if (failed(inferPool2DShape(xShape, *kernel, strides, pads, shape,
+  if (failed(inferPool2DShape(shape4, *kernel, strides, pads, shape,
                               [&] { return nodeError(); })))
     return failure();
   auto k = builder.getDenseI64ArrayAttr(*kernel);
-  auto s = builder.getDenseI64ArrayAttr(strides);
+  auto st = builder.getDenseI64ArrayAttr(strides);
   auto p = builder.getDenseI64ArrayAttr(pads);
   if (node->op_type() == "MaxPool")
-    return emit<MaxPool2DOp>(shape, *x, k, s, p);
-  return emit<AvgPool2DOp>(
-      shape, *x, k, s, p,
-      builder.getBoolAttr(attrInt("count_include_pad", 0) != 0));
+    return finishPool(builder.create<MaxPool2DOp>(nodeLoc, f32(shape), x4, k, st, p));
+  return finishPool(builder.create<AvgPool2DOp>(
+      nodeLoc, f32(shape), x4, k, st, p,
+      builder.getBoolAttr(attrInt("count_include_pad", 0) != 0)));
 }
 
 LogicalResult Importer::importReduceMean() {

@@ -154,6 +154,7 @@ private:
 
   // --- Op families ------------------------------------------------------------
   LogicalResult importConv();
+  LogicalResult importConv1D(Value x, Value w, Value bias);
   LogicalResult importBatchNorm();
   LogicalResult importGemm();
   LogicalResult importMatMul();

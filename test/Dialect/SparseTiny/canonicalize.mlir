@@ -980,3 +980,79 @@ func.func @gelu_tanh_cube_coefficient_first(%x: tensor<1x4x8xf32>) -> tensor<1x4
   %y = sparse_tiny.mul %hx, %t : (tensor<1x4x8xf32>, tensor<1x4x8xf32>) -> tensor<1x4x8xf32>
   return %y : tensor<1x4x8xf32>
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Global average pool as users write it
+//===----------------------------------------------------------------------===//
+
+// x.mean((2, 3)) -> global_avg_pool2d, then a reshape that drops the 1 x 1.
+// CHECK-LABEL: func.func @spatial_mean
+// CHECK: %[[P:.+]] = sparse_tiny.global_avg_pool2d %{{.+}} : (tensor<1x8x5x5xf32>) -> tensor<1x8x1x1xf32>
+// CHECK: sparse_tiny.reshape %[[P]] : (tensor<1x8x1x1xf32>) -> tensor<1x8xf32>
+// CHECK-NOT: sparse_tiny.mean
+func.func @spatial_mean(%x: tensor<1x8x5x5xf32>) -> tensor<1x8xf32> {
+  %m = sparse_tiny.mean %x {axes = array<i64: 2, 3>, keepdims = false} : (tensor<1x8x5x5xf32>) -> tensor<1x8xf32>
+  return %m : tensor<1x8xf32>
+}
+
+// -----
+
+// keepdims: the pool's own shape.
+// CHECK-LABEL: func.func @spatial_mean_keepdims
+// CHECK: %[[P:.+]] = sparse_tiny.global_avg_pool2d
+// CHECK-NEXT: return %[[P]] : tensor<1x8x1x1xf32>
+func.func @spatial_mean_keepdims(%x: tensor<1x8x5x5xf32>) -> tensor<1x8x1x1xf32> {
+  %m = sparse_tiny.mean %x {axes = array<i64: 2, 3>, keepdims = true} : (tensor<1x8x5x5xf32>) -> tensor<1x8x1x1xf32>
+  return %m : tensor<1x8x1x1xf32>
+}
+
+// -----
+
+// x.flatten(2).mean(2): the map's merged spatial dims -> the same pool.
+// CHECK-LABEL: func.func @flattened_mean
+// CHECK: sparse_tiny.global_avg_pool2d %{{.+}} : (tensor<1x8x1x7xf32>) -> tensor<1x8x1x1xf32>
+// CHECK-NOT: sparse_tiny.mean
+func.func @flattened_mean(%x: tensor<1x8x1x7xf32>) -> tensor<1x8xf32> {
+  %f = sparse_tiny.reshape %x : (tensor<1x8x1x7xf32>) -> tensor<1x8x7xf32>
+  %m = sparse_tiny.mean %f {axes = array<i64: 2>, keepdims = false} : (tensor<1x8x7xf32>) -> tensor<1x8xf32>
+  return %m : tensor<1x8xf32>
+}
+
+// -----
+
+// A mean over the last axis of tokens (a LayerNorm's) stays.
+// CHECK-LABEL: func.func @token_mean_stays
+// CHECK: sparse_tiny.mean
+// CHECK-NOT: global_avg_pool2d
+func.func @token_mean_stays(%x: tensor<1x4x8xf32>) -> tensor<1x4xf32> {
+  %m = sparse_tiny.mean %x {axes = array<i64: 2>, keepdims = false} : (tensor<1x4x8xf32>) -> tensor<1x4xf32>
+  return %m : tensor<1x4xf32>
+}
+
+// -----
+
+// An activation after a reshape moves before it (it meets its producer), and
+// a reshape back and forth folds: two Conv1d's joined by a ReLU.
+// CHECK-LABEL: func.func @activation_above_reshape
+// CHECK: %[[R:.+]] = sparse_tiny.relu %{{.+}} : (tensor<1x8x1x7xf32>) -> tensor<1x8x1x7xf32>
+// CHECK-NEXT: return %[[R]]
+func.func @activation_above_reshape(%x: tensor<1x8x1x7xf32>) -> tensor<1x8x1x7xf32> {
+  %a = sparse_tiny.reshape %x : (tensor<1x8x1x7xf32>) -> tensor<1x8x7xf32>
+  %r = sparse_tiny.relu %a : (tensor<1x8x7xf32>) -> tensor<1x8x7xf32>
+  %b = sparse_tiny.reshape %r : (tensor<1x8x7xf32>) -> tensor<1x8x1x7xf32>
+  return %b : tensor<1x8x1x7xf32>
+}
+
+// -----
+
+// A reshape with other users stays where it is.
+// CHECK-LABEL: func.func @shared_reshape_stays
+// CHECK: %[[A:.+]] = sparse_tiny.reshape
+// CHECK: sparse_tiny.relu %[[A]]
+func.func @shared_reshape_stays(%x: tensor<1x8x1x7xf32>) -> (tensor<1x8x7xf32>, tensor<1x8x7xf32>) {
+  %a = sparse_tiny.reshape %x : (tensor<1x8x1x7xf32>) -> tensor<1x8x7xf32>
+  %r = sparse_tiny.relu %a : (tensor<1x8x7xf32>) -> tensor<1x8x7xf32>
+  return %r, %a : tensor<1x8x7xf32>, tensor<1x8x7xf32>
+}

@@ -542,6 +542,85 @@ struct FuseAttention : OpRewritePattern<SoftmaxOp> {
   }
 };
 
+/// A global average pool as users write it: x.mean((2, 3)) of an
+/// [N, C, H, W] map, or x.flatten(2).mean(2) (also a Conv1d's output
+/// averaged over time, [N, C, 1, L] seen as [N, C, L]):
+/// global_avg_pool2d, then a reshape to the mean's shape.
+struct SpatialMeanToGlobalAvgPool : OpRewritePattern<MeanOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MeanOp mean,
+                                PatternRewriter &rewriter) const override {
+    Value map = mean.getInput();
+    auto in = cast<RankedTensorType>(map.getType());
+    if (in.getRank() == 3 && mean.getAxes() == ArrayRef<int64_t>{2}) {
+      // Only a map's merged spatial dims: a token mean stays (LayerNorm).
+      auto merge = map.getDefiningOp<ReshapeOp>();
+      auto from = merge ? cast<RankedTensorType>(merge.getInput().getType())
+                        : RankedTensorType();
+      if (!from || from.getRank() != 4 ||
+          from.getDimSize(0) != in.getDimSize(0) ||
+          from.getDimSize(1) != in.getDimSize(1))
+        return failure();
+      map = merge.getInput();
+      in = from;
+    } else if (in.getRank() != 4 || mean.getAxes() != ArrayRef<int64_t>{2, 3}) {
+      return failure();
+    }
+    ArrayRef<int64_t> s = in.getShape();
+    auto pooled = rewriter.create<GlobalAvgPool2DOp>(
+        mean.getLoc(),
+        RankedTensorType::get({s[0], s[1], 1, 1}, in.getElementType()), map);
+    if (pooled.getType() == mean.getOutput().getType())
+      rewriter.replaceOp(mean, pooled.getResult());
+    else
+      rewriter.replaceOpWithNewOp<ReshapeOp>(mean, mean.getOutput().getType(),
+                                             pooled.getResult());
+    return success();
+  }
+};
+
+/// act(reshape(x)) -> reshape(act(x)) for an activation: the activation
+/// meets its producer (a conv fuses it), and a reshape back and forth (a
+/// Conv1d's [N, C, 1, L] <-> [N, C, L] between layers) folds away.
+template <typename OpTy>
+struct HoistActivationAboveReshape : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    auto reshape = op->getOperand(0).template getDefiningOp<ReshapeOp>();
+    if (!reshape || !reshape->hasOneUse())
+      return failure();
+    auto inType = cast<RankedTensorType>(reshape.getInput().getType());
+    Operation *moved = rewriter.clone(*op.getOperation());
+    moved->setOperand(0, reshape.getInput());
+    moved->getResult(0).setType(RankedTensorType::get(
+        inType.getShape(), getElementTypeOrSelf(op->getResult(0).getType())));
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op->getResult(0).getType(),
+                                           moved->getResult(0));
+    return success();
+  }
+};
+
+#define TF_HOIST_ACTIVATION(Op)                                                \
+  void Op::getCanonicalizationPatterns(RewritePatternSet &results,             \
+                                       MLIRContext *context) {                 \
+    results.add<HoistActivationAboveReshape<Op>>(context);                     \
+  }
+TF_HOIST_ACTIVATION(ReluOp)
+TF_HOIST_ACTIVATION(ClipOp)
+TF_HOIST_ACTIVATION(SigmoidOp)
+TF_HOIST_ACTIVATION(HardSigmoidOp)
+TF_HOIST_ACTIVATION(HardSwishOp)
+TF_HOIST_ACTIVATION(SiluOp)
+TF_HOIST_ACTIVATION(TanhOp)
+TF_HOIST_ACTIVATION(GeluOp)
+#undef TF_HOIST_ACTIVATION
+
+void MeanOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                         MLIRContext *context) {
+  results.add<SpatialMeanToGlobalAvgPool>(context);
+}
+
 void SoftmaxOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                             MLIRContext *context) {
   results.add<FuseAttention>(context);

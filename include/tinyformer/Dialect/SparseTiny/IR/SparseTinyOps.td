@@ -339,15 +339,25 @@ class SparseTiny_UnaryOp<string mnemonic, string formula,
   }];
 }
 
-def SparseTiny_ReluOp : SparseTiny_UnaryOp<"relu", "max(x, 0)">;
-def SparseTiny_SigmoidOp : SparseTiny_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
-def SparseTiny_TanhOp : SparseTiny_UnaryOp<"tanh", "tanh(x)">;
+def SparseTiny_ReluOp : SparseTiny_UnaryOp<"relu", "max(x, 0)"> {
+  let hasCanonicalizer = 1;
+}
+def SparseTiny_SigmoidOp : SparseTiny_UnaryOp<"sigmoid", "1 / (1 + exp(-x))"> {
+  let hasCanonicalizer = 1;
+}
+def SparseTiny_TanhOp : SparseTiny_UnaryOp<"tanh", "tanh(x)"> {
+  let hasCanonicalizer = 1;
+}
 def SparseTiny_ErfOp : SparseTiny_UnaryOp<"erf", "erf(x)">;
 def SparseTiny_SqrtOp : SparseTiny_UnaryOp<"sqrt", "sqrt(x)">;
 def SparseTiny_ExpOp : SparseTiny_UnaryOp<"exp", "exp(x)">;
-def SparseTiny_SiluOp : SparseTiny_UnaryOp<"silu", "x * sigmoid(x)">;
+def SparseTiny_SiluOp : SparseTiny_UnaryOp<"silu", "x * sigmoid(x)"> {
+  let hasCanonicalizer = 1;
+}
 def SparseTiny_HardSwishOp
-    : SparseTiny_UnaryOp<"hardswish", "x * clamp(x + 3, 0, 6) / 6">;
+    : SparseTiny_UnaryOp<"hardswish", "x * clamp(x + 3, 0, 6) / 6"> {
+  let hasCanonicalizer = 1;
+}
 
 def SparseTiny_GeluOp : SparseTiny_UnaryOp<"gelu",
     "x * Phi(x), erf form or tanh approximation"> {
@@ -357,6 +367,7 @@ def SparseTiny_GeluOp : SparseTiny_UnaryOp<"gelu",
   let assemblyFormat = [{
     $input (`approximate` `=` $approximate^)? attr-dict `:` functional-type(operands, results)
   }];
+  let hasCanonicalizer = 1;
 }
 
 def SparseTiny_ClipOp : SparseTiny_UnaryOp<"clip", "clamp(x, min, max)"> {
@@ -372,11 +383,13 @@ def SparseTiny_ClipOp : SparseTiny_UnaryOp<"clip", "clamp(x, min, max)"> {
   }];
   let arguments = (ins SparseTiny_Tensor:$input, F32Attr:$min, F32Attr:$max);
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def SparseTiny_HardSigmoidOp
     : SparseTiny_UnaryOp<"hard_sigmoid", "clamp(alpha * x + beta, 0, 1)"> {
   let arguments = (ins SparseTiny_Tensor:$input, F32Attr:$alpha, F32Attr:$beta);
+  let hasCanonicalizer = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -459,6 +472,7 @@ def SparseTiny_MeanOp : SparseTiny_Op<"mean", [Pure]> {
     $input attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""Small models written the way PyTorch users write them, end to end.
+
+  python/tools/user_models.py [--work DIR] [--only NAME,...] [--board m7|m4]
+                              [--tinyformer PATH]
+
+Each model is stock torch layers (nn.Conv1d with BatchNorm1d, MaxPool1d /
+AvgPool1d / AdaptiveAvgPool1d, global average pooling written as
+`x.mean((2, 3))` or `x.flatten(2).mean(2)`, a 1x1-conv head on a kept-dims
+mean), exported with torch.onnx.export defaults (opset 13), calibrated on a
+random batch and compiled with plain `tinyformer compile`. Four random
+inputs run on the emulator and on the host INT8 reference: the outputs must
+be equal bit for bit, and close to torch's float outputs (cosine >= 0.99).
+One line per model: cosine, bit-exactness, instructions, the kernels used.
+Exit status 1 if any model fails.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class Conv1dMean(nn.Module):
+    """Keyword spotting as written with Conv1d: time averaged by mean(2)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv1d(40, 32, 3, padding=1)
+        self.c2 = nn.Conv1d(32, 32, 3, padding=1, stride=2)
+        self.fc = nn.Linear(32, 12)
+
+    def forward(self, x):
+        x = torch.relu(self.c2(torch.relu(self.c1(x))))
+        return self.fc(x.mean(2))
+
+
+class DSCNN1d(nn.Module):
+    """A DS-CNN with Conv1d, BatchNorm1d, a depthwise Conv1d, AdaptiveAvgPool1d."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv1d(40, 64, 5, padding=2), nn.BatchNorm1d(64), nn.ReLU(),
+            nn.Conv1d(64, 64, 3, padding=1, groups=64), nn.BatchNorm1d(64), nn.ReLU(),
+            nn.Conv1d(64, 64, 1), nn.BatchNorm1d(64), nn.ReLU(),
+            nn.AdaptiveAvgPool1d(1))
+        self.fc = nn.Linear(64, 12)
+
+    def forward(self, x):
+        return self.fc(self.features(x).flatten(1))
+
+
+class Pool1d(nn.Module):
+    """MaxPool1d and a padded AvgPool1d between Conv1d layers."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv1d(40, 32, 3, padding=1)
+        self.p1 = nn.MaxPool1d(2)
+        self.c2 = nn.Conv1d(32, 32, 3, padding=1)
+        self.p2 = nn.AvgPool1d(3, stride=2, padding=1, count_include_pad=False)
+        self.fc = nn.Linear(32 * 12, 12)
+
+    def forward(self, x):
+        x = self.p1(torch.relu(self.c1(x)))
+        x = self.p2(torch.relu(self.c2(x)))
+        return self.fc(x.flatten(1))
+
+
+class MeanGap(nn.Module):
+    """A CNN whose global average pool is x.mean((2, 3))."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 16, 3, padding=1)
+        self.c2 = nn.Conv2d(16, 32, 3, padding=1, stride=2)
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = torch.relu(self.c2(torch.relu(self.c1(x))))
+        return self.fc(x.mean((2, 3)))
+
+
+class FlattenMeanGap(nn.Module):
+    """The pool written as x.flatten(2).mean(2)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 16, 3, padding=1)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        return self.fc(torch.relu(self.c(x)).flatten(2).mean(2))
+
+
+class KeepdimMeanHead(nn.Module):
+    """mean((2, 3), keepdim=True) into a 1x1-conv classifier."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 16, 3, padding=1)
+        self.head = nn.Conv2d(16, 10, 1)
+
+    def forward(self, x):
+        x = torch.relu(self.c(x))
+        return self.head(x.mean((2, 3), keepdim=True)).flatten(1)
+
+
+MODELS = {
+    "conv1d_mean": (Conv1dMean, (1, 40, 49)),
+    "dscnn_conv1d": (DSCNN1d, (1, 40, 49)),
+    "pool1d": (Pool1d, (1, 40, 49)),
+    "mean_gap": (MeanGap, (1, 3, 32, 32)),
+    "flatten_mean_gap": (FlattenMeanGap, (1, 3, 32, 32)),
+    "keepdim_mean_head": (KeepdimMeanHead, (1, 3, 32, 32)),
+}
+
+
+def kernels_of(mlir_path):
+    text = open(mlir_path).read()
+    parts = text.split("sparse_tiny.kernel = #sparse_tiny.kernel<")[1:]
+    return sorted({p.split(",")[0].split(">")[0] for p in parts})
+
+
+def run_one(name, work, tinyformer, board):
+    cls, shape = MODELS[name]
+    torch.manual_seed(0)
+    model = cls().eval()
+    # BatchNorm with statistics of its own (not the identity it starts as).
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm1d):
+            m.running_mean.uniform_(-0.2, 0.2)
+            m.running_var.uniform_(0.5, 1.5)
+    d = os.path.join(work, name)
+    os.makedirs(d, exist_ok=True)
+    onnx_path = os.path.join(d, "model.onnx")
+    torch.onnx.export(model, torch.randn(*shape), onnx_path, opset_version=13)
+    calib = np.random.RandomState(0).randn(16, *shape).astype(np.float32)
+    xs = np.random.RandomState(1).randn(4, *shape).astype(np.float32)
+    np.save(os.path.join(d, "calib.npy"), calib)
+    np.save(os.path.join(d, "x.npy"), xs)
+    build = os.path.join(d, "build")
+    p = subprocess.run([tinyformer, "compile", onnx_path, "--calib",
+                        os.path.join(d, "calib.npy"), "-o", build],
+                       capture_output=True, text=True)
+    if p.returncode:
+        return False, "compile failed: " + p.stderr.strip().splitlines()[-1]
+    outs = {}
+    for target in ("emu", "host"):
+        args = ["--board", board] if target == "emu" else ["--host"]
+        y = os.path.join(d, "y_%s.npy" % target)
+        p = subprocess.run([tinyformer, "run", build, "--input", os.path.join(d, "x.npy"),
+                            "--output", y, "--dequantize"] + args,
+                           capture_output=True, text=True)
+        if p.returncode:
+            return False, "%s run failed: %s" % (target, p.stderr.strip()[-200:])
+        outs[target] = np.load(y)
+        if target == "emu":
+            instructions = p.stdout.split(":")[1].split(" instructions")[0].strip()
+    exact = np.array_equal(outs["emu"], outs["host"])
+    with torch.no_grad():
+        ref = np.stack([model(torch.from_numpy(x)).numpy() for x in xs]).reshape(4, -1)
+    q = outs["emu"].reshape(4, -1)
+    cos = min(float(ref[i] @ q[i] / (np.linalg.norm(ref[i]) * np.linalg.norm(q[i]) + 1e-30))
+              for i in range(4))
+    ok = exact and cos >= 0.99
+    line = "cosine %.4f  %s  %s instructions  kernels %s" % (
+        cos, "bit-exact" if exact else "NOT BIT-EXACT", instructions,
+        ",".join(kernels_of(os.path.join(build, "model.mlir"))))
+    return ok, line
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--work")
+    p.add_argument("--only", help="comma-separated model names (default: all)")
+    p.add_argument("--board", choices=["m7", "m4"], default="m7")
+    p.add_argument("--tinyformer", default=os.path.join(REPO, "build", "bin", "tinyformer"))
+    a = p.parse_args(argv)
+    names = a.only.split(",") if a.only else list(MODELS)
+    work = a.work or tempfile.mkdtemp(prefix="user-models-")
+    failed = 0
+    for name in names:
+        ok, line = run_one(name, work, a.tinyformer, a.board)
+        failed += not ok
+        print("%-18s %s %s" % (name, "ok  " if ok else "FAIL", line))
+    print("%d models, %d failed" % (len(names), failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
