@@ -13,6 +13,61 @@ namespace tinyformer {
 
 bool servesAdd(Operation *op) { return isa<AddOp>(op); }
 
+namespace {
+/// How tfk_mul_s8 computes a mul of two activations: which operand is x
+/// (the full-size one), rows of `inner` values, the gate's row stride.
+struct MulShape {
+  unsigned x;
+  int64_t outer, inner, gStride;
+};
+std::optional<MulShape> mulShapeOf(Operation *op) {
+  auto mul = dyn_cast<MulOp>(op);
+  if (!mul || constantScaleOf(op))
+    return std::nullopt;
+  auto a = cast<ShapedType>(mul.getLhs().getType());
+  auto b = cast<ShapedType>(mul.getRhs().getType());
+  int64_t n = elementsOf(mul.getOutput());
+  if (a.getShape() == b.getShape())
+    return MulShape{0, 1, n, 0};
+  unsigned xi = a.getNumElements() == n ? 0 : 1;
+  auto x = xi == 0 ? a : b, g = xi == 0 ? b : a;
+  if (x.getNumElements() != n)
+    return std::nullopt;
+  ArrayRef<int64_t> xs = x.getShape(), gs = g.getShape();
+  // A channel gate of an NHWC map: g is [1, C, 1, 1] or [1, C].
+  if (!storedInLogicalOrder(x)) {
+    if (xs[0] != 1 || g.getNumElements() != xs[1] || gs.empty() ||
+        gs.size() > 4 || (gs.size() >= 2 && gs[1] != xs[1]) ||
+        (gs.size() == 4 && (gs[2] != 1 || gs[3] != 1)))
+      return std::nullopt;
+    return MulShape{xi, xs[2] * xs[3], xs[1], 0};
+  }
+  // A row broadcast over the outer dims of a tensor in logical order.
+  if (gs.empty() || gs.back() != xs.back() || g.getNumElements() != xs.back())
+    return std::nullopt;
+  return MulShape{xi, n / xs.back(), xs.back(), 0};
+}
+} // namespace
+
+bool servesMul(Operation *op) { return mulShapeOf(op).has_value(); }
+
+LogicalResult lowerMul(LayerEmitter &e, Operation *op) {
+  FailureOr<MulRules> r = getMulRules(op);
+  if (failed(r))
+    return failure();
+  MulShape m = *mulShapeOf(op);
+  Value x = op->getOperand(m.x), g = op->getOperand(1 - m.x);
+  int64_t xZp = m.x == 0 ? r->lhsZp : r->rhsZp, gZp = m.x == 0 ? r->rhsZp : r->lhsZp;
+  SmallVector<Value> args = {e.ptrTo(op, x), e.ptrTo(op, g),
+                             e.ptrTo(op, op->getResult(0))};
+  for (int64_t v : {m.outer, m.inner, m.gStride, xZp, gZp, int64_t(r->mult.mult),
+                    int64_t(r->mult.shift), int64_t(r->outZp),
+                    int64_t(r->act.min), int64_t(r->act.max)})
+    args.push_back(e.i32(v));
+  e.call("tfk_mul_s8", args);
+  return success();
+}
+
 bool servesRequantize(Operation *op) {
   if (isa<QuantizeOp, ReluOp, ClipOp>(op))
     return true;

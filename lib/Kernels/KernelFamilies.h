@@ -43,6 +43,7 @@ mlir::LogicalResult lowerFullyConnected(LayerEmitter &e, mlir::Operation *op);
 
 // Elementwise family (ElementwiseKernels.cpp).
 bool servesAdd(mlir::Operation *op);
+bool servesMul(mlir::Operation *op);
 bool servesRequantize(mlir::Operation *op);
 bool servesMaxPool(mlir::Operation *op);
 bool servesAvgPool(mlir::Operation *op);
@@ -50,6 +51,7 @@ bool servesLut(mlir::Operation *op);
 void sizesAvgPool(mlir::Operation *op, WeightStorage, LayerCost &cost);
 void sizesLut(mlir::Operation *op, WeightStorage, LayerCost &cost);
 mlir::LogicalResult lowerAdd(LayerEmitter &e, mlir::Operation *op);
+mlir::LogicalResult lowerMul(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerRequantize(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerMaxPool(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerAvgPool(LayerEmitter &e, mlir::Operation *op);

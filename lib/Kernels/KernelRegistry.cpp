@@ -91,6 +91,10 @@ static const KernelInfo kRegistry[] = {
     {KernelKind::sparse_mhsa_csr, servesSparseMhsa,
      {both(1.0, 1.0, 0), both(1.0, 1.0, 0)}, sizesSparseMhsaCsr, false, false,
      lowerSparseMhsaCsr},
+    // A product of two activations (a gate): per output its product and
+    // requantization.
+    {KernelKind::mul, servesMul, {both(0, 0, 12), both(0, 0, 12)}, nullptr, true,
+     false, lowerMul},
 };
 
 ArrayRef<KernelInfo> kernelRegistry() { return kRegistry; }

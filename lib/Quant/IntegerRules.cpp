@@ -185,6 +185,21 @@ FailureOr<AddRules> getAddRules(Operation *op) {
   return r;
 }
 
+FailureOr<MulRules> getMulRules(Operation *op) {
+  FailureOr<QParams> a = qparamsOf(op, op->getOperand(0), "the lhs");
+  FailureOr<QParams> b = qparamsOf(op, op->getOperand(1), "the rhs");
+  FailureOr<QParams> out = qparamsOf(op, op->getResult(0), "the result");
+  if (failed(a) || failed(b) || failed(out))
+    return failure();
+  MulRules r;
+  r.lhsZp = a->zeroPoint;
+  r.rhsZp = b->zeroPoint;
+  r.outZp = out->zeroPoint;
+  r.mult = quantizeMultiplier(a->scale * b->scale / out->scale);
+  r.act = fusedRange(op, *out);
+  return r;
+}
+
 FailureOr<RequantRules> getRequantRules(Operation *op) {
   FailureOr<QParams> in = qparamsOf(op, op->getOperand(0), "the input");
   FailureOr<QParams> out = qparamsOf(op, op->getResult(0), "the result");

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "IntegerOps.h"
 
+#include "tinyformer/Dialect/SparseTiny/IR/AttentionPattern.h"
 #include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
 #include "tinyformer/Quant/IntegerRules.h"
 
@@ -79,6 +80,39 @@ void add(const AddRules &r, const HostArray &a, const HostArray &b,
         (int32_t(b.data[i]) - r.rhsZp) * (1 << r.leftShift), r.rhs);
     int32_t v = r.outZp + multiplyByQuantizedMultiplier(sa + sb, r.out);
     y.data[i] = float(clampTo(v, r.act));
+  }
+}
+
+/// Numpy broadcasting of `a` and `b` (logical order) to `y`'s shape.
+void mul(const MulRules &r, const HostArray &a, const HostArray &b,
+         HostArray &y) {
+  size_t rank = y.shape.size();
+  auto strides = [&](const HostArray &x) {
+    // Stride of each output dim in x (0 where x broadcasts).
+    SmallVector<int64_t> s(rank, 0);
+    int64_t stride = 1;
+    for (size_t i = 0; i < x.shape.size(); ++i) {
+      size_t d = x.shape.size() - 1 - i, o = rank - 1 - i;
+      s[o] = x.shape[d] == 1 ? 0 : stride;
+      stride *= x.shape[d];
+    }
+    return s;
+  };
+  SmallVector<int64_t> sa = strides(a), sb = strides(b), index(rank, 0);
+  for (size_t i = 0; i < y.data.size(); ++i) {
+    int64_t ia = 0, ib = 0;
+    for (size_t d = 0; d < rank; ++d) {
+      ia += index[d] * sa[d];
+      ib += index[d] * sb[d];
+    }
+    int32_t prod = (int32_t(a.data[ia]) - r.lhsZp) * (int32_t(b.data[ib]) - r.rhsZp);
+    int32_t v = r.outZp + multiplyByQuantizedMultiplier(prod, r.mult);
+    y.data[i] = float(clampTo(v, r.act));
+    for (size_t d = rank; d-- > 0;)
+      if (++index[d] < y.shape[d])
+        break;
+      else
+        index[d] = 0;
   }
 }
 
@@ -352,7 +386,21 @@ LogicalResult runIntegerOp(Operation *op, Getter get, Definer define) {
         add(*r, get(a.getLhs()), get(a.getRhs()), define(a.getOutput()));
         return success();
       })
-      .Case<QuantizeOp, ReluOp, ClipOp, MulOp, DivOp>([&](Operation *) {
+      .Case([&](MulOp m) -> LogicalResult {
+        if (tinyformer::constantScaleOf(op)) {
+          FailureOr<RequantRules> r = getRequantRules(op);
+          if (failed(r))
+            return fail();
+          requantize(*r, get(op->getOperand(0)), define(op->getResult(0)));
+          return success();
+        }
+        FailureOr<MulRules> r = getMulRules(op);
+        if (failed(r))
+          return fail();
+        mul(*r, get(m.getLhs()), get(m.getRhs()), define(m.getOutput()));
+        return success();
+      })
+      .Case<QuantizeOp, ReluOp, ClipOp, DivOp>([&](Operation *) {
         FailureOr<RequantRules> r = getRequantRules(op);
         if (failed(r))
           return fail();

@@ -43,6 +43,12 @@ bool keepsScale(Operation *op) {
 
 /// Ops the INT8 form covers; anything else float is an error.
 bool hasIntegerForm(Operation *op) {
+  // mul by a constant scalar (a requantization) or of two activations (a
+  // gate); div by a constant scalar.
+  if (isa<MulOp>(op) && !tinyformer::constantScaleOf(op))
+    return llvm::none_of(op->getOperands(), [](Value v) {
+      return v.getDefiningOp<ConstantOp>() != nullptr;
+    });
   if (isa<MulOp, DivOp>(op))
     return tinyformer::constantScaleOf(op).has_value();
   return tinyformer::hasLutForm(op) ||
@@ -528,7 +534,8 @@ LogicalResult QuantizePass::rewrite(func::FuncOp func) {
     if (!hasIntegerForm(op))
       return op->emitOpError()
              << "has no INT8 form yet (supported: conv2d, fully_connected, "
-                "matmul, add, mul/div by a constant scalar, relu, clip, "
+                "matmul, add, mul of two activations, mul/div by a constant "
+                "scalar, relu, clip, "
                 "gelu, sigmoid, tanh, erf, silu, hardswish, hardsigmoid, exp, "
                 "layer_norm, softmax, max/avg/global_avg pooling, mean, "
                 "reshape, transpose, slice, concat)";

@@ -7,7 +7,8 @@
 Each model is stock torch layers (nn.Conv1d with BatchNorm1d, MaxPool1d /
 AvgPool1d / AdaptiveAvgPool1d, global average pooling written as
 `x.mean((2, 3))` or `x.flatten(2).mean(2)`, a 1x1-conv head on a kept-dims
-mean), exported with torch.onnx.export defaults (opset 13), calibrated on a
+mean, squeeze-excite gates `x * hardsigmoid(...)` / `x * sigmoid(...)`),
+exported with torch.onnx.export defaults (opset 13), calibrated on a
 random batch and compiled with plain `tinyformer compile`. Four random
 inputs run on the emulator and on the host INT8 reference: the outputs must
 be equal bit for bit, and close to torch's float outputs (cosine >= 0.99).
@@ -113,6 +114,44 @@ class KeepdimMeanHead(nn.Module):
         return self.head(x.mean((2, 3), keepdim=True)).flatten(1)
 
 
+class SqueezeExcite(nn.Module):
+    """MobileNetV3-style: conv, then x * hardsigmoid(fc(relu(fc(x.mean(...)))))
+    with 1x1 convs on a kept-dims mean, and hardswish."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 16, 3, padding=1, stride=2)
+        self.se1 = nn.Conv2d(16, 8, 1)
+        self.se2 = nn.Conv2d(8, 16, 1)
+        self.c2 = nn.Conv2d(16, 24, 3, padding=1)
+        self.fc = nn.Linear(24, 10)
+
+    def forward(self, x):
+        x = nn.functional.hardswish(self.c1(x))
+        s = x.mean((2, 3), keepdim=True)
+        s = nn.functional.hardsigmoid(self.se2(torch.relu(self.se1(s))))
+        x = x * s
+        x = torch.relu(self.c2(x))
+        return self.fc(x.mean((2, 3)))
+
+
+class SqueezeExciteLinear(nn.Module):
+    """The gate with nn.Linear and sigmoid, viewed back to [N, C, 1, 1]."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 16, 3, padding=1)
+        self.fc1 = nn.Linear(16, 4)
+        self.fc2 = nn.Linear(4, 16)
+        self.head = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = torch.relu(self.c1(x))
+        s = torch.sigmoid(self.fc2(torch.relu(self.fc1(x.mean((2, 3))))))
+        x = x * s.view(-1, 16, 1, 1)
+        return self.head(x.mean((2, 3)))
+
+
 MODELS = {
     "conv1d_mean": (Conv1dMean, (1, 40, 49)),
     "dscnn_conv1d": (DSCNN1d, (1, 40, 49)),
@@ -120,6 +159,8 @@ MODELS = {
     "mean_gap": (MeanGap, (1, 3, 32, 32)),
     "flatten_mean_gap": (FlattenMeanGap, (1, 3, 32, 32)),
     "keepdim_mean_head": (KeepdimMeanHead, (1, 3, 32, 32)),
+    "squeeze_excite": (SqueezeExcite, (1, 3, 32, 32)),
+    "se_linear": (SqueezeExciteLinear, (1, 3, 32, 32)),
 }
 
 

@@ -1,6 +1,6 @@
 /*===- tfk_elementwise.c - elementwise, pooling, data movement ----*- C -*-===//
  *
- * tfk_add_s8, tfk_max_pool_s8, tfk_avg_pool_s8, tfk_requantize_s8,
+ * tfk_add_s8, tfk_mul_s8, tfk_max_pool_s8, tfk_avg_pool_s8, tfk_requantize_s8,
  * tfk_transpose_s8 and tfk_lut_s8. See tfk/kernels.h.
  *===----------------------------------------------------------------------===*/
 #include "tfk_internal.h"
@@ -21,6 +21,21 @@ void tfk_add_s8(const int8_t *a, const int8_t *b, int8_t *out, int32_t n,
     const int32_t sb = tfk__mbqm(xb, b_mult, b_shift);
     const int32_t r = out_zp + tfk__mbqm(sa + sb, out_mult, out_shift);
     out[i] = (int8_t)tfk__clamp(r, act_min, act_max);
+  }
+}
+
+void tfk_mul_s8(const int8_t *x, const int8_t *g, int8_t *out, int32_t outer,
+                int32_t inner, int32_t g_stride, int32_t x_zp, int32_t g_zp,
+                int32_t mult, int32_t shift, int32_t out_zp, int32_t act_min,
+                int32_t act_max) {
+  for (int32_t o = 0; o < outer; ++o) {
+    const int8_t *xr = x + o * inner, *gr = g + o * g_stride;
+    int8_t *yr = out + o * inner;
+    for (int32_t i = 0; i < inner; ++i) {
+      const int32_t prod = (xr[i] - x_zp) * (gr[i] - g_zp);
+      yr[i] = (int8_t)tfk__clamp(out_zp + tfk__mbqm(prod, mult, shift), act_min,
+                                 act_max);
+    }
   }
 }
 

@@ -5,7 +5,7 @@
 
 // An op without an INT8 form, found after calibration.
 func.func @sqrt(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
-  // expected-error@+1 {{'sparse_tiny.sqrt' op has no INT8 form yet (supported: conv2d, fully_connected, matmul, add, mul/div by a constant scalar, relu, clip, gelu, sigmoid, tanh, erf, silu, hardswish, hardsigmoid, exp, layer_norm, softmax, max/avg/global_avg pooling, mean, reshape, transpose, slice, concat)}}
+  // expected-error@+1 {{'sparse_tiny.sqrt' op has no INT8 form yet (supported: conv2d, fully_connected, matmul, add, mul of two activations, mul/div by a constant scalar, relu, clip, gelu, sigmoid, tanh, erf, silu, hardswish, hardsigmoid, exp, layer_norm, softmax, max/avg/global_avg pooling, mean, reshape, transpose, slice, concat)}}
   %s = sparse_tiny.sqrt %x : (tensor<1x4xf32>) -> tensor<1x4xf32>
   return %s : tensor<1x4xf32>
 }
@@ -85,10 +85,11 @@ module {
 
 // -----
 
-// A product of two activations other than a matmul has no INT8 form: a mul
-// must be by a constant scalar (an attention scale).
-func.func @mul_activations(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+// A mul has an INT8 form by a constant scalar (an attention scale) or of
+// two activations (a gate); by a constant tensor it has none.
+func.func @mul_constant_tensor(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %c = sparse_tiny.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32> : tensor<4xf32>
   // expected-error@+1 {{'sparse_tiny.mul' op has no INT8 form yet}}
-  %0 = sparse_tiny.mul %x, %x : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32>
+  %0 = sparse_tiny.mul %x, %c : (tensor<1x4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
   return %0 : tensor<1x4xf32>
 }

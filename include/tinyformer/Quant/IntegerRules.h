@@ -58,6 +58,14 @@ struct AddRules {
   ActRange act;
 };
 
+/// mul of two activations (a gate: x * sigmoid(...)), TFLite MUL:
+/// out = zp' + mbqm((a - zp_a) * (b - zp_b), s_a * s_b / s').
+struct MulRules {
+  int32_t lhsZp = 0, rhsZp = 0, outZp = 0;
+  Multiplier mult;
+  ActRange act;
+};
+
 /// quantize (q -> q), relu, clip, mul / div by a positive constant c:
 /// out = zp' + mbqm(in - zp, s * c / s').
 struct RequantRules {
@@ -129,6 +137,7 @@ struct AttentionRules {
 mlir::FailureOr<QParams> getQParams(mlir::Value value);
 mlir::FailureOr<ConvRules> getConvRules(mlir::Operation *op);
 mlir::FailureOr<AddRules> getAddRules(mlir::Operation *op);
+mlir::FailureOr<MulRules> getMulRules(mlir::Operation *op);
 mlir::FailureOr<RequantRules> getRequantRules(mlir::Operation *op);
 mlir::FailureOr<AvgPoolRules> getAvgPoolRules(mlir::Operation *op,
                                               int64_t windowSize);

@@ -90,6 +90,15 @@ void tfk_add_s8(const int8_t *a, const int8_t *b, int8_t *out, int32_t n,
                 int32_t out_mult, int32_t out_shift, int32_t out_zp,
                 int32_t act_min, int32_t act_max);
 
+/* Product of two int8 activations (TFLite MUL), x of outer x inner values
+ * and g of inner values per row (g_stride apart: 0 broadcasts one row, a
+ * channel gate over the pixels of an NHWC map):
+ * out = clamp(out_zp + mbqm((x - x_zp) * (g - g_zp), mult, shift)). */
+void tfk_mul_s8(const int8_t *x, const int8_t *g, int8_t *out, int32_t outer,
+                int32_t inner, int32_t g_stride, int32_t x_zp, int32_t g_zp,
+                int32_t mult, int32_t shift, int32_t out_zp, int32_t act_min,
+                int32_t act_max);
+
 /* Max pooling, NHWC, input and output share scale and zero point:
  * out = clamp(max over the taps inside the input, act_min, act_max). */
 void tfk_max_pool_s8(const int8_t *in, int8_t *out, int32_t in_h, int32_t in_w,
