@@ -34,6 +34,9 @@ std::optional<MulShape> mulShapeOf(Operation *op) {
   if (x.getNumElements() != n)
     return std::nullopt;
   ArrayRef<int64_t> xs = x.getShape(), gs = g.getShape();
+  // One value for all (a gate of a one-channel map).
+  if (g.getNumElements() == 1)
+    return MulShape{xi, n, 1, 0};
   // A channel gate of an NHWC map: g is [1, C, 1, 1] or [1, C].
   if (!storedInLogicalOrder(x)) {
     if (xs[0] != 1 || g.getNumElements() != xs[1] || gs.empty() ||

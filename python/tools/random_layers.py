@@ -2,7 +2,7 @@
 """Randomized end-to-end layer tests: emulator vs host reference, bit-exact.
 
   random_layers.py [--count 40] [--seed 1] [--boards m7,m4] [--m4-every 2]
-                   [--only I[,J...]] [--keep] [--work DIR] [--jobs N]
+                   [--only I[,J...]] [--kind KIND] [--keep] [--work DIR] [--jobs N]
                    [--tinyformer build/bin/tinyformer] [--no-float-check]
 
 Generates random single-layer (or small two-layer) float ONNX models with
@@ -22,7 +22,9 @@ activation matmuls (x xT, xT x, two slices of x, x split into a batch) and
 whole self-attention blocks (Q/K/V linear, heads split by reshape and
 transpose, scaled scores, softmax, head merge, output linear; 1-4 heads of
 2-16, 1-40 tokens), which must compile to one mhsa layer (also with --fwsa
-for some: fused_qk for one head, none for more).
+for some: fused_qk for one head, none for more); and, with --kind gate,
+products of two activations (squeeze-excite gates x * sigmoid|hardsigmoid(
+conv1x1(mean x)), and relu(fc(x)) * fc(x) over tokens).
 
 For each case it writes a float32 calibration batch (8 samples, a random,
 often asymmetric range) and a test input (three samples: one inside the
@@ -348,6 +350,25 @@ def gen_gap(rng, b):
     return (1, c, h, w), y, (1, c, 1, 1), "globalavgpool %dx%dx%d" % (h, w, c), False
 
 
+def gen_gate(rng, b):
+    """A product of two activations: a squeeze-excite channel gate of a map,
+    x * sigmoid|hardsigmoid(conv1x1(mean(x))), or a same-shape product of
+    two token batches, relu(fc(x)) * fc(x)."""
+    if rng.random() < 0.6:
+        c = chans(rng)
+        h, w = int(rng.integers(1, 13)), int(rng.integers(1, 13))
+        s = b.node("ReduceMean", ["x"], axes=[2, 3], keepdims=1)
+        s = b.conv(s, c, c, 1)
+        gate = str(rng.choice(["Sigmoid", "HardSigmoid"]))
+        s = b.node(gate, [s])
+        y = b.node("Mul", ["x", s] if rng.random() < 0.5 else [s, "x"])
+        return (1, c, h, w), y, (1, c, h, w), "gate x*%s(conv1x1(mean)) %dx%dx%d" % (
+            gate.lower(), h, w, c), False
+    t, c = int(rng.integers(1, 20)), int(rng.integers(1, 40))
+    y = b.node("Mul", [b.act(b.linear("x", c, c), "relu"), b.linear("x", c, c)])
+    return (1, t, c), y, (1, t, c), "mul relu(fc(x))*fc(x) [1,%d,%d]" % (t, c), False
+
+
 def gen_softmax(rng, b):
     c = int(rng.integers(1, 130))
     if rng.random() < 0.3:
@@ -618,11 +639,16 @@ KINDS = [
     ("layernorm", gen_layernorm), ("gelu", gen_gelu), ("matmul", gen_matmul),
     ("mhsa", gen_mhsa),
 ]
+# Kinds run only when asked for (--kind), so that the cycle above keeps its
+# cases: products of two activations.
+EXTRA_KINDS = [("gate", gen_gate)]
+# The kinds cases cycle through (KINDS, or one kind with --kind).
+CYCLE = KINDS
 
 
 def make_case(seed, index):
     rng = np.random.default_rng([seed, index])
-    kind, gen = KINDS[index % len(KINDS)]
+    kind, gen = CYCLE[index % len(CYCLE)]
     b = Builder(rng)
     x_shape, out, out_shape, desc, weighted = gen(rng, b)
     model = b.model(x_shape, out, out_shape)
@@ -784,6 +810,8 @@ def float_eval(model, x, quantize_weights=False, input_scale=None, taps=None):
             y = np.tanh(ins[0])
         elif op == "Sigmoid":
             y = 1.0 / (1.0 + np.exp(-ins[0]))
+        elif op == "HardSigmoid":
+            y = np.clip(_attr(node, "alpha", 0.2) * ins[0] + _attr(node, "beta", 0.5), 0.0, 1.0)
         elif op == "ReduceMean":
             axes = _attr(node, "axes", None)
             y = ins[0].mean(axis=None if axes is None else tuple(axes),
@@ -1136,8 +1164,8 @@ def boards_for(args, index):
     """The first board runs every case; the others run the 1st, (1+N)th,
     (1+2N)th... case of each kind (N = --m4-every), so that every kind gets
     there even in a short run."""
-    kind = KINDS[index % len(KINDS)][0]
-    occurrence = sum(1 for j in range(index) if KINDS[j % len(KINDS)][0] == kind)
+    kind = CYCLE[index % len(CYCLE)][0]
+    occurrence = sum(1 for j in range(index) if CYCLE[j % len(CYCLE)][0] == kind)
     extra = args.boards[1:] if occurrence % args.m4_every == 0 else []
     return args.boards[:1] + extra
 
@@ -1158,10 +1186,18 @@ def main(argv=None):
                    help="folder for the cases (default: a temporary folder)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--tinyformer", default=os.path.join(REPO, "build", "bin", "tinyformer"))
+    p.add_argument("--kind", default="",
+                   help="cases of this kind only (%s)" % ", ".join(
+                       sorted({k for k, _ in KINDS + EXTRA_KINDS})))
     p.add_argument("--no-float-check", action="store_true",
                    help="skip the loose check of the dequantized output against the "
                         "float model (numpy)")
     args = p.parse_args(argv)
+    global CYCLE
+    if args.kind:
+        CYCLE = [kg for kg in KINDS + EXTRA_KINDS if kg[0] == args.kind][:1]
+        if not CYCLE:
+            p.error("unknown --kind %r" % args.kind)
     args.boards = [b.strip() for b in args.boards.split(",") if b.strip()]
     for b in args.boards:
         if b not in CPU_OF_BOARD:
