@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 #include "ImporterImpl.h"
 
+#include <limits>
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -202,7 +204,14 @@ FailureOr<std::vector<int64_t>> Importer::getKnownInts(StringRef name,
   FailureOr<HostTensor *> t = getKnown(name, role);
   if (failed(t))
     return failure();
-  return std::vector<int64_t>((*t)->data.begin(), (*t)->data.end());
+  // Values are held as doubles: INT64_MAX (torch's "to the end" in a slice)
+  // comes back as 2^63, which does not convert; saturate instead.
+  std::vector<int64_t> ints;
+  for (double d : (*t)->data)
+    ints.push_back(d >= 9.2e18    ? std::numeric_limits<int64_t>::max()
+                   : d <= -9.2e18 ? std::numeric_limits<int64_t>::min()
+                                  : int64_t(d));
+  return ints;
 }
 
 LogicalResult Importer::finish(Operation *op) {

@@ -34,14 +34,46 @@ bool servesRelayout(Operation *op) {
   return r && classifyReshape(r) == ReshapeKind::Relayout;
 }
 
+namespace {
+/// A concat as its storage sees it: dims in stored order (NHWC for a 4-D
+/// map, else logical) and the axis among them.
+struct StoredConcat {
+  SmallVector<int64_t> outDims;
+  int64_t axis;
+  SmallVector<int64_t> storedDims(Value v) const {
+    ArrayRef<int64_t> s = cast<ShapedType>(v.getType()).getShape();
+    return nhwc ? SmallVector<int64_t>{s[0], s[2], s[3], s[1]}
+                : SmallVector<int64_t>(s);
+  }
+  bool nhwc;
+};
+StoredConcat storedConcatOf(ConcatOp op) {
+  ShapedType out = op.getOutput().getType();
+  int64_t axis = int64_t(op.getAxis());
+  StoredConcat c{{}, axis, !storedInLogicalOrder(out)};
+  if (c.nhwc) {
+    static const int64_t kNhwcAxis[4] = {0, 3, 1, 2};
+    c.axis = kNhwcAxis[axis];
+  }
+  c.outDims = c.storedDims(op.getOutput());
+  return c;
+}
+} // namespace
+
 bool servesConcat(Operation *op) {
+  // Any axis of a tensor in logical order or of an NHWC map (channels:
+  // per pixel a run of each input's channels).
   auto c = dyn_cast<ConcatOp>(op);
-  return c && storedInLogicalOrder(c.getOutput().getType());
+  if (!c)
+    return false;
+  ShapedType out = c.getOutput().getType();
+  return storedInLogicalOrder(out) || out.getRank() == 4;
 }
 
 bool servesSlice(Operation *op) {
   auto s = dyn_cast<SliceOp>(op);
-  return s && storedInLogicalOrder(s.getInput().getType());
+  return s && (storedInLogicalOrder(s.getInput().getType()) ||
+               s.getInput().getType().getRank() == 4);
 }
 
 LogicalResult lowerTranspose(LayerEmitter &e, Operation *op) {
@@ -80,41 +112,43 @@ static LogicalResult lowerConcatOp(LayerEmitter &e, ConcatOp op) {
   FailureOr<ConcatRules> r = getConcatRules(op);
   if (failed(r))
     return failure();
-  int64_t axis = int64_t(op.getAxis());
-  ArrayRef<int64_t> shape = op.getOutput().getType().getShape();
+  // Per input: `outer` rows of its run, placed at its column of each
+  // output row.
+  StoredConcat c = storedConcatOf(op);
   int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < axis; ++d)
-    outer *= shape[d];
-  for (int64_t d = axis + 1; d < int64_t(shape.size()); ++d)
-    inner *= shape[d];
-  if (outer > 64)
-    return op.emitOpError() << "concat with " << outer
-                            << " blocks per input has no kernel (at most 64)";
+  for (int64_t d = 0; d < c.axis; ++d)
+    outer *= c.outDims[d];
+  for (int64_t d = c.axis + 1; d < int64_t(c.outDims.size()); ++d)
+    inner *= c.outDims[d];
+  int64_t outRow = c.outDims[c.axis] * inner;
   Value dst = e.ptrTo(op, op.getOutput());
   int64_t atCol = 0;
   for (auto [i, v] : llvm::enumerate(op.getInputs())) {
-    int64_t len = cast<ShapedType>(v.getType()).getDimSize(axis) * inner;
+    int64_t len = c.storedDims(v)[c.axis] * inner;
     const RequantRules &q = r->inputs[i];
-    Value src = e.ptrTo(op, v);
-    for (int64_t o = 0; o < outer; ++o) {
-      SmallVector<Value> args = {e.at(src, o * len),
-                                 e.at(dst, o * shape[axis] * inner + atCol)};
-      for (int64_t x : {len, int64_t(q.inZp), int64_t(q.requant.mult),
-                        int64_t(q.requant.shift), int64_t(q.outZp),
-                        int64_t(-128), int64_t(127)})
-        args.push_back(e.i32(x));
-      e.call("tfk_requantize_s8", args);
-    }
+    SmallVector<Value> args = {e.ptrTo(op, v), e.at(dst, atCol)};
+    for (int64_t x : {outer, len, len, outRow, int64_t(q.inZp),
+                      int64_t(q.requant.mult), int64_t(q.requant.shift),
+                      int64_t(q.outZp)})
+      args.push_back(e.i32(x));
+    e.call("tfk_requantize_rows_s8", args);
     atCol += len;
   }
   return success();
 }
 
 static LogicalResult lowerSliceOp(LayerEmitter &e, SliceOp op) {
-  // Contiguous runs along the last dims, one copy each.
-  ArrayRef<int64_t> in = op.getInput().getType().getShape();
-  ArrayRef<int64_t> off = op.getOffsets(), size = op.getSizes(),
-                    stride = op.getStrides();
+  // Contiguous runs along the last stored dims, one copy each. An NHWC
+  // map is sliced in its stored order (a result with one channel or one
+  // pixel has the same bytes either way).
+  bool nhwc = !storedInLogicalOrder(op.getInput().getType());
+  auto stored = [&](ArrayRef<int64_t> v) {
+    return nhwc ? SmallVector<int64_t>{v[0], v[2], v[3], v[1]}
+                : SmallVector<int64_t>(v);
+  };
+  SmallVector<int64_t> in = stored(op.getInput().getType().getShape());
+  SmallVector<int64_t> off = stored(op.getOffsets()), size = stored(op.getSizes()),
+                       stride = stored(op.getStrides());
   int64_t rank = int64_t(in.size());
   // The innermost run: trailing dims taken whole, then one partial dim.
   int64_t d = rank - 1, run = 1;

@@ -7,7 +7,8 @@
 Each model is stock torch layers (nn.Conv1d with BatchNorm1d, MaxPool1d /
 AvgPool1d / AdaptiveAvgPool1d, global average pooling written as
 `x.mean((2, 3))` or `x.flatten(2).mean(2)`, a 1x1-conv head on a kept-dims
-mean, squeeze-excite gates `x * hardsigmoid(...)` / `x * sigmoid(...)`),
+mean, squeeze-excite gates `x * hardsigmoid(...)` / `x * sigmoid(...)`,
+channel concat of skip connections `torch.cat(dim=1)`),
 exported with torch.onnx.export defaults (opset 13), calibrated on a
 random batch and compiled with plain `tinyformer compile`. Four random
 inputs run on the emulator and on the host INT8 reference: the outputs must
@@ -152,6 +153,26 @@ class SqueezeExciteLinear(nn.Module):
         return self.head(x.mean((2, 3)))
 
 
+class ChannelConcat(nn.Module):
+    """Skip connections joined with torch.cat(dim=1) (DenseNet / U-Net
+    style; one of them a channel slice), and a map cut in two along the
+    height and joined again."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.c2 = nn.Conv2d(8, 12, 3, padding=1)
+        self.c3 = nn.Conv2d(8 + 6 + 3, 16, 1)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        a = torch.relu(self.c1(x))
+        b = torch.relu(self.c2(a))
+        y = torch.relu(self.c3(torch.cat([a, b[:, :6], x], dim=1)))
+        y = torch.cat([y[:, :, :8], y[:, :, 8:]], dim=2)
+        return self.fc(y.mean((2, 3)))
+
+
 MODELS = {
     "conv1d_mean": (Conv1dMean, (1, 40, 49)),
     "dscnn_conv1d": (DSCNN1d, (1, 40, 49)),
@@ -161,6 +182,7 @@ MODELS = {
     "keepdim_mean_head": (KeepdimMeanHead, (1, 3, 32, 32)),
     "squeeze_excite": (SqueezeExcite, (1, 3, 32, 32)),
     "se_linear": (SqueezeExciteLinear, (1, 3, 32, 32)),
+    "channel_concat": (ChannelConcat, (1, 3, 16, 16)),
 }
 
 

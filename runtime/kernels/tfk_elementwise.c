@@ -100,6 +100,15 @@ void tfk_avg_pool_s8(const int8_t *in, int8_t *out, const int32_t *mult,
   }
 }
 
+void tfk_requantize_rows_s8(const int8_t *in, int8_t *out, int32_t rows,
+                            int32_t len, int32_t in_stride, int32_t out_stride,
+                            int32_t in_zp, int32_t mult, int32_t shift,
+                            int32_t out_zp) {
+  for (int32_t r = 0; r < rows; ++r)
+    tfk_requantize_s8(in + r * in_stride, out + r * out_stride, len, in_zp,
+                      mult, shift, out_zp, -128, 127);
+}
+
 void tfk_requantize_s8(const int8_t *in, int8_t *out, int32_t n, int32_t in_zp,
                        int32_t mult, int32_t shift, int32_t out_zp,
                        int32_t act_min, int32_t act_max) {

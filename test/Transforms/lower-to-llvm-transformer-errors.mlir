@@ -16,19 +16,6 @@ module attributes {sparse_tiny.arena_size = 0 : i64} {
 
 // -----
 
-// A concat along the last axis of 65 tokens: 65 blocks per input.
-!i = tensor<1x65x1x!quant.uniform<i8:f32, 0.1>>
-!o = tensor<1x65x2x!quant.uniform<i8:f32, 0.1>>
-module attributes {sparse_tiny.arena_size = 0 : i64} {
-  func.func @concat_blocks(%x: !i) -> !o {
-    // expected-error@+1 {{'sparse_tiny.concat' op concat with 65 blocks per input has no kernel (at most 64)}}
-    %y = sparse_tiny.concat %x, %x {axis = 2 : i64, sparse_tiny.kernel = #sparse_tiny.kernel<concat>, sparse_tiny.buffer = "output"} : (!i, !i) -> !o
-    return %y : !o
-  }
-}
-
-// -----
-
 // A batch matmul whose lhs is broadcast over the batch.
 !a = tensor<1x2x2x!quant.uniform<i8:f32, 0.1>>
 !b = tensor<3x2x2x!quant.uniform<i8:f32, 0.1>>

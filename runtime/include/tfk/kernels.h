@@ -126,6 +126,13 @@ void tfk_requantize_s8(const int8_t *in, int8_t *out, int32_t n, int32_t in_zp,
                        int32_t mult, int32_t shift, int32_t out_zp,
                        int32_t act_min, int32_t act_max);
 
+/* The same for `rows` rows of len elements, in_stride / out_stride apart
+ * (one input of a concat), over the full int8 range. */
+void tfk_requantize_rows_s8(const int8_t *in, int8_t *out, int32_t rows,
+                            int32_t len, int32_t in_stride, int32_t out_stride,
+                            int32_t in_zp, int32_t mult, int32_t shift,
+                            int32_t out_zp);
+
 /* Transpose of a 4-D tensor with dims d0..d3 (leading 1s for lower ranks):
  * out dims are (d[p0], d[p1], d[p2], d[p3]) and
  * out[i0][i1][i2][i3] = in[j] with j[p_k] = i_k. */
