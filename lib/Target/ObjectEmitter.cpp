@@ -138,10 +138,37 @@ std::string makeHeader(ModuleOp module, int64_t arenaBytes,
        << (layout.getValue() == "NHWC" ? "NHWC" : "row-major") << "\"\n";
     os << "#define " << upper << "_" << k << "_SCALE "
        << fmt("%.9gf", scale.getValueAsDouble()) << "\n";
+    os << "#define " << upper << "_" << k << "_SCALE_DOUBLE "
+       << fmt("%.17g", scale.getValueAsDouble()) << " /* exact */\n";
     os << "#define " << upper << "_" << k << "_ZERO_POINT (" << zp.getInt()
        << ")\n\n";
   }
-  os << "/* Runs the model; returns 0. */\n"
+  // Quantize / dequantize helpers with the tools' exact rule.
+  os << "/* The input's quantization as `tinyformer run` does it: x / SCALE in\n"
+        "   double, rounded half to even, plus ZERO_POINT, saturated to int8\n"
+        "   (NaN gives ZERO_POINT). */\n"
+     << "static inline int8_t tf_" << name << "_quantize_input(float x) {\n"
+     << "  double v = (double)x / " << upper << "_INPUT_SCALE_DOUBLE;\n"
+     << "  if (v != v) v = 0.0;\n"
+     << "  if (v > 1e6) v = 1e6;\n"
+     << "  if (v < -1e6) v = -1e6;\n"
+     << "  double r = (double)(long long)(v < 0 ? v - 0.5 : v + 0.5);\n"
+     << "  if ((r - v == 0.5 || v - r == 0.5) && ((long long)r & 1))\n"
+     << "    r += r > v ? -1.0 : 1.0; /* a tie: to even */\n"
+     << "  r += " << upper << "_INPUT_ZERO_POINT;\n"
+     << "  return (int8_t)(r < -128 ? -128 : r > 127 ? 127 : r);\n"
+     << "}\n\n"
+     << "/* An output value as a real number: SCALE * (q - ZERO_POINT). */\n"
+     << "static inline float tf_" << name << "_dequantize_output(int8_t q) {\n"
+     << "  return " << upper << "_OUTPUT_SCALE * (float)((int32_t)q - "
+     << upper << "_OUTPUT_ZERO_POINT);\n"
+     << "}\n\n";
+  os << "/* Runs the model; returns 0. The ABI is the AAPCS with hard float\n"
+        "   (thumbv7em-none-eabihf); the interface has no enums or floats.\n"
+        "   `in` and `out` hold the tensors in their LAYOUT: \"NHWC\" is\n"
+        "   [n][h][w][c] (channels fastest) for an ONNX [N, C, H, W] tensor,\n"
+        "   \"row-major\" is the ONNX order. `arena` is ARENA_BYTES bytes,\n"
+        "   8-byte aligned. */\n"
      << "int tf_" << name
      << "_invoke(const int8_t *in, int8_t *out, void *arena);\n\n"
      << "/* Runs layer `layer` (0 .. NUM_LAYERS-1) alone; running all in order "
