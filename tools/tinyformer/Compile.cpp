@@ -98,6 +98,37 @@ static std::string defaultName(StringRef path) {
   return n;
 }
 
+static cl::list<std::string> fitBoards(
+    "fit",
+    cl::desc("Boards to fit the build on (stm32f746, stm32f429, stm32h743, "
+             "nrf52840; rp2040 is refused): flash and SRAM used vs available, "
+             "an error with advice when it does not fit"),
+    cl::CommaSeparated, cl::sub(compileCmd));
+
+namespace {
+/// Boards users name, with what the build can use of them: the flash, and
+/// the largest contiguous RAM (the arena is one block).
+struct Board {
+  const char *name, *cpu;
+  int64_t flash, sram;
+  const char *ram;
+};
+constexpr Board kBoards[] = {
+    {"stm32f746", "cortex-m7", 1024 * 1024, 320 * 1024, "DTCM + SRAM1 + SRAM2"},
+    {"stm32f429", "cortex-m4", 2048 * 1024, 192 * 1024,
+     "SRAM1-3; the 64 KB CCM is separate"},
+    {"stm32h743", "cortex-m7", 2048 * 1024, 512 * 1024,
+     "AXI SRAM; the other banks are separate"},
+    {"nrf52840", "cortex-m4", 1024 * 1024, 256 * 1024, "RAM"},
+};
+const Board *findBoard(StringRef name) {
+  for (const Board &b : kBoards)
+    if (name.equals_insensitive(b.name))
+      return &b;
+  return nullptr;
+}
+} // namespace
+
 /// The limit as the user set it, or as the default they did not pass.
 static std::string flashLimitText() {
   return flash.getNumOccurrences()
@@ -286,6 +317,25 @@ int compile(mlir::MLIRContext &context) {
     errs() << "tinyformer: error: calibration file '" << calib
            << "' does not exist\n";
     return 1;
+  }
+  for (const std::string &b : fitBoards) {
+    if (StringRef(b).equals_insensitive("rp2040")) {
+      errs() << "tinyformer: error: --fit rp2040: its Cortex-M0+ (armv6-m) has "
+                "no DSP instructions (SMLAD, SSAT) and no Thumb-2; the "
+                "generated code needs thumbv7em (cortex-m4 or cortex-m7)\n";
+      return 1;
+    }
+    const Board *board = findBoard(b);
+    if (!board) {
+      errs() << "tinyformer: error: --fit: unknown board '" << b
+             << "' (stm32f746, stm32f429, stm32h743, nrf52840)\n";
+      return 1;
+    }
+    if (cpu != board->cpu) {
+      errs() << "tinyformer: error: --fit " << board->name << ": its CPU is a "
+             << board->cpu << "; compile with --cpu " << board->cpu << "\n";
+      return 1;
+    }
   }
   std::string modelName = name.empty() ? defaultName(model) : name.getValue();
   context.loadDialect<mlir::LLVM::LLVMDialect>();
@@ -479,6 +529,61 @@ int compile(mlir::MLIRContext &context) {
         {"layout",
          cast<mlir::StringAttr>(attrOf(("tf." + key + "_layout").str())).getValue().str()}};
   }
+  // What the build takes of each board with its CPU: flash, and SRAM for
+  // the arena and the input and output buffers (the stack is measured by
+  // `tinyformer run`).
+  int64_t ioBytes = 0;
+  for (StringRef key : {"input", "output"}) {
+    int64_t n = 1;
+    for (int64_t d : cast<mlir::DenseI64ArrayAttr>(attrOf(("tf." + key + "_shape").str()))
+                         .asArrayRef())
+      n *= d;
+    ioBytes += n;
+  }
+  int64_t sramUsed = arena + ioBytes;
+  json::Array fit;
+  std::vector<std::string> fitLines;
+  bool fitFailed = false;
+  for (const Board &b : kBoards) {
+    if (cpu != b.cpu)
+      continue;
+    bool fits = int64_t(emitted->flashBytes) <= b.flash && sramUsed <= b.sram;
+    fit.push_back(json::Object{{"board", b.name},
+                               {"flash_available", b.flash},
+                               {"flash_used", emitted->flashBytes},
+                               {"sram_available", b.sram},
+                               {"sram_used", sramUsed},
+                               {"fits", fits}});
+    if (llvm::none_of(fitBoards, [&](const std::string &n) {
+          return StringRef(n).equals_insensitive(b.name);
+        }))
+      continue;
+    auto pct = [](int64_t used, int64_t all) { return 100.0 * double(used) / double(all); };
+    std::string line =
+        formatv("{0} ({1}): flash {2} of {3} bytes ({4:F0}%), SRAM {5} of {6} "
+                "bytes ({7:F0}%; arena {8} + input and output {9}, stack not "
+                "counted; {10})",
+                b.name, b.cpu, emitted->flashBytes, b.flash,
+                pct(emitted->flashBytes, b.flash), sramUsed, b.sram,
+                pct(sramUsed, b.sram), arena, ioBytes, b.ram);
+    if (fits)
+      fitLines.push_back(line);
+    else
+      errs() << "tinyformer: error: does not fit " << line << "\n";
+    if (!fits) {
+      fitFailed = true;
+      if (int64_t(emitted->flashBytes) > b.flash)
+        errs() << "  advice: prune the largest layers (docs/sparsity.md) and "
+                  "compile with --flash "
+               << b.flash << ", or --weight-storage int8\n";
+      if (sramUsed > b.sram)
+        errs() << "  advice: the arena is at its lower bound (" << bound
+               << " bytes) for this schedule: a smaller input resolution or "
+                  "narrower early layers\n";
+    }
+  }
+  if (fitFailed)
+    return 1;
   int64_t numLayers = int64_t(layers.size());
   json::Object report{
       {"model", sys::path::filename(model).str()},
@@ -494,6 +599,7 @@ int compile(mlir::MLIRContext &context) {
       {"macs", macs},
       {"estimated_instructions", estimated},
       {"num_layers", numLayers},
+      {"fit", std::move(fit)},
       {"input", io["input"]},
       {"output", io["output"]},
       {"layers", std::move(layers)}};
@@ -517,6 +623,8 @@ int compile(mlir::MLIRContext &context) {
                    "(lower bound %lld)\n",
                    (long long)emitted->flashBytes, (long long)arena,
                    (long long)bound);
+  for (const std::string &line : fitLines)
+    outs() << "  fits " << line << "\n";
   for (const std::string &note : notes)
     outs() << "  note: " << note << "\n";
   return 0;
