@@ -352,10 +352,10 @@ private:
   /// one word (w_a + w_b * 2^23) and one SMLAL; the zero point is in the
   /// bias.
   void emitRowGroups(int64_t firstRow, int64_t endRow, Value in, Value out);
-  /// Rows [firstRow, endRow) in the order emitRowGroups groups them: as
-  /// stored when the weight is in blocks of rows, else greedily eight that
-  /// share the most columns, and in each group pairs that share the most
-  /// (fewer input loads and more LDRDs; the outputs keep their places).
+  /// Rows [firstRow, endRow) in the order emitRowGroups groups them:
+  /// greedily eight that share the most columns, and in each group pairs
+  /// that share the most, unless the stored order needs fewer loads (rows
+  /// in blocks); the outputs keep their places.
   std::vector<int64_t> rowGroupOrder(int64_t firstRow, int64_t endRow);
   /// Rows [firstRow, endRow) of a one-position layer whose nonzeros come
   /// in blocks of 4 columns: per block one load of the 4 raw int8 inputs,

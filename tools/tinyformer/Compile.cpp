@@ -49,7 +49,7 @@ static cl::opt<std::string> cpu("cpu", cl::desc("cortex-m4 | cortex-m7 (default 
                                 cl::init("cortex-m7"), cl::sub(compileCmd));
 static cl::opt<int64_t> flash("flash", cl::desc("Flash limit in bytes, code + constants (default 1048576)"),
                               cl::init(1024 * 1024), cl::sub(compileCmd));
-static cl::opt<int64_t> sram("sram", cl::desc("SRAM limit in bytes, the arena (default 327680)"),
+static cl::opt<int64_t> sram("sram", cl::desc("SRAM limit in bytes: the arena and the input and output buffers (default 327680)"),
                              cl::init(320 * 1024), cl::sub(compileCmd));
 static cl::opt<int64_t> attentionBudget(
     "attention-budget",
@@ -225,6 +225,54 @@ static void describeSparsity(mlir::Operation *op, KernelAttr kernel,
           {"weight_bytes", k.getFlashBytes()}});
     layer["alternatives"] = std::move(alternatives);
   }
+}
+
+/// The build against the boards of its CPU: an entry of `fit` each; for
+/// those --fit names, a line (`lines`) when it fits, else an error with
+/// advice on stderr and false.
+static bool fitBuild(int64_t flashUsed, int64_t arena, int64_t ioBytes,
+                     int64_t bound, json::Array &fit,
+                     std::vector<std::string> &lines) {
+  int64_t sramUsed = arena + ioBytes;
+  bool ok = true;
+  for (const Board &b : kBoards) {
+    if (cpu != b.cpu)
+      continue;
+    bool fits = flashUsed <= b.flash && sramUsed <= b.sram;
+    fit.push_back(json::Object{{"board", b.name},
+                               {"flash_available", b.flash},
+                               {"flash_used", flashUsed},
+                               {"sram_available", b.sram},
+                               {"sram_used", sramUsed},
+                               {"fits", fits}});
+    if (llvm::none_of(fitBoards, [&](const std::string &n) {
+          return StringRef(n).equals_insensitive(b.name);
+        }))
+      continue;
+    auto pct = [](int64_t used, int64_t all) { return 100.0 * double(used) / double(all); };
+    std::string line =
+        formatv("{0} ({1}): flash {2} of {3} bytes ({4:F0}%), SRAM {5} of {6} "
+                "bytes ({7:F0}%; arena {8} + input and output {9}, stack not "
+                "counted; {10})",
+                b.name, b.cpu, flashUsed, b.flash,
+                pct(flashUsed, b.flash), sramUsed, b.sram,
+                pct(sramUsed, b.sram), arena, ioBytes, b.ram);
+    if (fits) {
+      lines.push_back(line);
+    } else {
+      errs() << "tinyformer: error: does not fit " << line << "\n";
+      ok = false;
+      if (flashUsed > b.flash)
+        errs() << "  advice: prune the largest layers (docs/sparsity.md) and "
+                  "compile with --flash "
+               << b.flash << ", or --weight-storage int8\n";
+      if (sramUsed > b.sram)
+        errs() << "  advice: the arena is at its lower bound (" << bound
+               << " bytes) for this schedule: a smaller input resolution or "
+                  "narrower early layers\n";
+    }
+  }
+  return ok;
 }
 
 /// The least flash the layers' kernels can take (each its smallest
@@ -540,49 +588,9 @@ int compile(mlir::MLIRContext &context) {
       n *= d;
     ioBytes += n;
   }
-  int64_t sramUsed = arena + ioBytes;
   json::Array fit;
   std::vector<std::string> fitLines;
-  bool fitFailed = false;
-  for (const Board &b : kBoards) {
-    if (cpu != b.cpu)
-      continue;
-    bool fits = int64_t(emitted->flashBytes) <= b.flash && sramUsed <= b.sram;
-    fit.push_back(json::Object{{"board", b.name},
-                               {"flash_available", b.flash},
-                               {"flash_used", emitted->flashBytes},
-                               {"sram_available", b.sram},
-                               {"sram_used", sramUsed},
-                               {"fits", fits}});
-    if (llvm::none_of(fitBoards, [&](const std::string &n) {
-          return StringRef(n).equals_insensitive(b.name);
-        }))
-      continue;
-    auto pct = [](int64_t used, int64_t all) { return 100.0 * double(used) / double(all); };
-    std::string line =
-        formatv("{0} ({1}): flash {2} of {3} bytes ({4:F0}%), SRAM {5} of {6} "
-                "bytes ({7:F0}%; arena {8} + input and output {9}, stack not "
-                "counted; {10})",
-                b.name, b.cpu, emitted->flashBytes, b.flash,
-                pct(emitted->flashBytes, b.flash), sramUsed, b.sram,
-                pct(sramUsed, b.sram), arena, ioBytes, b.ram);
-    if (fits)
-      fitLines.push_back(line);
-    else
-      errs() << "tinyformer: error: does not fit " << line << "\n";
-    if (!fits) {
-      fitFailed = true;
-      if (int64_t(emitted->flashBytes) > b.flash)
-        errs() << "  advice: prune the largest layers (docs/sparsity.md) and "
-                  "compile with --flash "
-               << b.flash << ", or --weight-storage int8\n";
-      if (sramUsed > b.sram)
-        errs() << "  advice: the arena is at its lower bound (" << bound
-               << " bytes) for this schedule: a smaller input resolution or "
-                  "narrower early layers\n";
-    }
-  }
-  if (fitFailed)
+  if (!fitBuild(emitted->flashBytes, arena, ioBytes, bound, fit, fitLines))
     return 1;
   int64_t numLayers = int64_t(layers.size());
   json::Object report{
