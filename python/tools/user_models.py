@@ -60,14 +60,15 @@ class DSCNN1d(nn.Module):
 
 
 class Pool1d(nn.Module):
-    """MaxPool1d and a padded AvgPool1d between Conv1d layers."""
+    """MaxPool1d and a padded AvgPool1d (torch exports its padding as a Pad
+    node) between Conv1d layers."""
 
     def __init__(self):
         super().__init__()
         self.c1 = nn.Conv1d(40, 32, 3, padding=1)
         self.p1 = nn.MaxPool1d(2)
         self.c2 = nn.Conv1d(32, 32, 3, padding=1)
-        self.p2 = nn.AvgPool1d(3, stride=2, padding=1, count_include_pad=False)
+        self.p2 = nn.AvgPool1d(3, stride=2, padding=1)
         self.fc = nn.Linear(32 * 12, 12)
 
     def forward(self, x):

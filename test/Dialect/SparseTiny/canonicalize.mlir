@@ -1056,3 +1056,18 @@ func.func @shared_reshape_stays(%x: tensor<1x8x1x7xf32>) -> (tensor<1x8x7xf32>, 
   %r = sparse_tiny.relu %a : (tensor<1x8x7xf32>) -> tensor<1x8x7xf32>
   return %r, %a : tensor<1x8x7xf32>, tensor<1x8x7xf32>
 }
+
+// -----
+
+// torch pads a 1-D average pool explicitly: the pad of [N, C, L] before its
+// [N, C, 1, L] view folds into the pool (counting the padding).
+// CHECK-LABEL: func.func @pad_into_pool1d
+// CHECK-NOT: sparse_tiny.pad
+// CHECK: %[[V:.+]] = sparse_tiny.reshape %{{.+}} : (tensor<1x4x9xf32>) -> tensor<1x4x1x9xf32>
+// CHECK: sparse_tiny.avg_pool2d %[[V]] {count_include_pad = true, kernel = array<i64: 1, 3>, padding = array<i64: 0, 1, 0, 1>, strides = array<i64: 1, 2>}
+func.func @pad_into_pool1d(%x: tensor<1x4x9xf32>) -> tensor<1x4x1x5xf32> {
+  %p = sparse_tiny.pad %x {low = array<i64: 0, 0, 1>, high = array<i64: 0, 0, 1>, value = 0.0 : f32} : (tensor<1x4x9xf32>) -> tensor<1x4x11xf32>
+  %v = sparse_tiny.reshape %p : (tensor<1x4x11xf32>) -> tensor<1x4x1x11xf32>
+  %y = sparse_tiny.avg_pool2d %v {count_include_pad = false, kernel = array<i64: 1, 3>, padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 2>} : (tensor<1x4x1x11xf32>) -> tensor<1x4x1x5xf32>
+  return %y : tensor<1x4x1x5xf32>
+}

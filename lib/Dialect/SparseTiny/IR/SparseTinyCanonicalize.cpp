@@ -480,11 +480,31 @@ struct FoldPadIntoWindowOp : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
+    // A zero pad of the [N, C, H, W] input, or of a 1-D op's [N, C, L]
+    // input seen as [N, C, 1, L] (torch pads a 1-D pooling explicitly).
     auto pad = op.getInput().template getDefiningOp<PadOp>();
-    if (!pad || pad.getValue().convertToFloat() != 0.0f ||
-        pad.getInput().getType().getRank() != 4)
+    auto view = op.getInput().template getDefiningOp<ReshapeOp>();
+    bool oneD = !pad && view && view.getInput().template getDefiningOp<PadOp>();
+    if (oneD)
+      pad = view.getInput().template getDefiningOp<PadOp>();
+    if (!pad || pad.getValue().convertToFloat() != 0.0f)
       return failure();
-    ArrayRef<int64_t> low = pad.getLow(), high = pad.getHigh();
+    SmallVector<int64_t> low(pad.getLow()), high(pad.getHigh());
+    RankedTensorType unpadded;
+    if (oneD) {
+      auto in = pad.getInput().getType();
+      ArrayRef<int64_t> v = view.getOutput().getType().getShape();
+      if (in.getRank() != 3 || v.size() != 4 || v[2] != 1 || v[0] != in.getDimSize(0) ||
+          v[1] != in.getDimSize(1))
+        return failure();
+      low = {low[0], low[1], 0, low[2]};
+      high = {high[0], high[1], 0, high[2]};
+      unpadded = RankedTensorType::get(
+          {in.getDimSize(0), in.getDimSize(1), 1, in.getDimSize(2)},
+          in.getElementType());
+    } else if (pad.getInput().getType().getRank() != 4) {
+      return failure();
+    }
     if (low[0] || low[1] || high[0] || high[1])
       return failure();
     if constexpr (std::is_same_v<OpTy, AvgPool2DOp>) {
@@ -506,8 +526,11 @@ struct FoldPadIntoWindowOp : OpRewritePattern<OpTy> {
         if (padding[i] >= k[i % 2])
           return failure();
     }
+    Value source = pad.getInput();
+    if (oneD)
+      source = rewriter.create<ReshapeOp>(view.getLoc(), unpadded, source);
     rewriter.modifyOpInPlace(op, [&] {
-      op.getInputMutable().assign(pad.getInput());
+      op.getInputMutable().assign(source);
       op.setPadding(padding);
       if constexpr (std::is_same_v<OpTy, AvgPool2DOp>)
         op.setCountIncludePad(true);
