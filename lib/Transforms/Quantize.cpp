@@ -185,7 +185,8 @@ LogicalResult QuantizePass::reportMissingScales(func::FuncOp func) {
          << " values have no scale from QDQ pairs (the first is "
          << (def ? "the result of '" + def->getName().getStringRef().str() + "'"
                  : std::string("the function input"))
-         << "); pass calibration=<batch.npy>";
+         << "); give a calibration batch (tinyformer compile --calib "
+            "BATCH.npy; the pass option calibration=BATCH.npy)";
 }
 
 /// What a calibration batch can leave a guess: tensors whose range is one
