@@ -51,3 +51,13 @@ tinyformer::NodeDiagnosticHandler::NodeDiagnosticHandler(MLIRContext *context,
     return success();
   });
 }
+
+#ifdef __SANITIZE_ADDRESS__
+// Debian's LLVM headers poison BumpPtrAllocator slabs when ASan is on while
+// its libraries are not instrumented: reports about those slabs are false.
+// Off in the binaries themselves, whatever the environment passes
+// (scripts/sanitize.sh also sets it).
+extern "C" const char *__asan_default_options() {
+  return "allow_user_poisoning=0";
+}
+#endif
