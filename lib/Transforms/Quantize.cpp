@@ -373,6 +373,10 @@ void QuantizePass::propagateThroughScaleKeepingOps(func::FuncOp func,
   while (changed) {
     changed = false;
     func.walk([&](Operation *op) {
+      // (The function, constants and the return have no operand or no
+      // result to pass a scale through.)
+      if (op->getNumOperands() == 0 || op->getNumResults() == 0)
+        return;
       Value in = op->getOperand(0), out = op->getResult(0);
       // Average pooling rescales freely; a QDQ model that quantizes only
       // after it (ResNet's last ReLU -> AvgPool -> Q) gets the same scale
