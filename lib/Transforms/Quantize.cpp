@@ -333,6 +333,8 @@ LogicalResult QuantizePass::calibrate(func::FuncOp func) {
           RangeStats &r = it->second;
           double width = (r.max - r.min) / kBins;
           for (float x : a.data) {
+            if (!std::isfinite(x))
+              continue; // (an error after the rewrite)
             int bin = width > 0 ? int((x - r.min) / width) : 0;
             ++r.histogram[std::clamp(bin, 0, kBins - 1)];
             ++r.count;
