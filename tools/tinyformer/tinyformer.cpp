@@ -41,6 +41,9 @@ namespace tinyformer::cli {
 // other files' options are constructed after this file's).
 cl::SubCommand compileCmd("compile",
                           "Compile an ONNX model to an INT8 Cortex-M object");
+cl::SubCommand costCmd("cost", "The cost model's estimates per layer "
+                               "(instructions, flash, arena), without "
+                               "generating code");
 cl::SubCommand runCmd("run", "Run a build directory (on the emulator or the "
                              "host) or a model (host) on an input .npy");
 } // namespace tinyformer::cli
@@ -56,7 +59,8 @@ static cl::opt<std::string> runModel(cl::Positional, cl::Required,
 static cl::opt<std::string>
     inputShape("input-shape",
                cl::desc("Static shapes of the graph inputs, e.g. 1x3x32x32"),
-               cl::sub(inspectCmd), cl::sub(runCmd), cl::sub(compileCmd));
+               cl::sub(inspectCmd), cl::sub(runCmd), cl::sub(compileCmd),
+               cl::sub(tinyformer::cli::costCmd));
 static cl::opt<bool> host("host",
                           cl::desc("Run the host reference interpreter"),
                           cl::sub(runCmd));
@@ -263,7 +267,9 @@ int main(int argc, char **argv) {
     return run(context);
   if (compileCmd)
     return tinyformer::cli::compile(context);
-  errs() << "tinyformer: error: choose a command: inspect, compile, run (see "
-            "--help)\n";
+  if (tinyformer::cli::costCmd)
+    return tinyformer::cli::cost(context);
+  errs() << "tinyformer: error: choose a command: inspect, compile, cost, run "
+            "(see --help)\n";
   return 1;
 }
