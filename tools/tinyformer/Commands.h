@@ -19,6 +19,12 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModel(llvm::StringRef path,
 /// "1x3x32x32" ("scalar" for rank 0), as every message of the tool writes it.
 std::string shapeStr(llvm::ArrayRef<int64_t> shape);
 
+/// The --cpu and --calib checks of compile and cost: false after an error.
+bool checkCpuAndCalib(llvm::StringRef cpu, llvm::StringRef calib);
+
+/// A layer's name in reports: its ONNX node's, else its op's.
+std::string layerNameOf(mlir::Operation *op);
+
 /// `tinyformer compile MODEL --calib data.npy --cpu cortex-m7 -o DIR`.
 int compile(mlir::MLIRContext &context);
 

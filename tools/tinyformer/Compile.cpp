@@ -293,10 +293,7 @@ FlashFloor smallestFlashOf(mlir::ModuleOp module) {
       for (KernelAttr k : others.getAsRange<KernelAttr>())
         least = std::min(least, k.getFlashBytes());
     floor.constants += least;
-    std::string name = op->getName().stripDialect().str();
-    if (auto loc = dyn_cast<mlir::NameLoc>(op->getLoc()))
-      name = loc.getName().str();
-    layers.push_back({name, least});
+    layers.push_back({layerNameOf(op), least});
   });
   llvm::stable_sort(layers, [](auto &a, auto &b) { return a.second > b.second; });
   for (size_t i = 0; i < std::min<size_t>(3, layers.size()); ++i)
@@ -355,17 +352,29 @@ bool writeBuildAtomically(StringRef dir,
   return true;
 }
 
-int compile(mlir::MLIRContext &context) {
-  if (!isSupportedCpu(cpu)) {
+bool checkCpuAndCalib(StringRef cpuName, StringRef calibPath) {
+  if (!isSupportedCpu(cpuName)) {
     errs() << "tinyformer: error: --cpu must be cortex-m4 or cortex-m7, got '"
-           << cpu << "'\n";
-    return 1;
+           << cpuName << "'\n";
+    return false;
   }
-  if (!calib.empty() && !sys::fs::exists(calib)) {
-    errs() << "tinyformer: error: calibration file '" << calib
+  if (!calibPath.empty() && !sys::fs::exists(calibPath)) {
+    errs() << "tinyformer: error: calibration file '" << calibPath
            << "' does not exist\n";
-    return 1;
+    return false;
   }
+  return true;
+}
+
+std::string layerNameOf(mlir::Operation *op) {
+  if (auto loc = dyn_cast<mlir::NameLoc>(op->getLoc()))
+    return loc.getName().str();
+  return op->getName().stripDialect().str();
+}
+
+int compile(mlir::MLIRContext &context) {
+  if (!checkCpuAndCalib(cpu, calib))
+    return 1;
   for (const std::string &b : fitBoards) {
     if (StringRef(b).equals_insensitive("rp2040")) {
       errs() << "tinyformer: error: --fit rp2040: its Cortex-M0+ (armv6-m) has "
@@ -510,9 +519,7 @@ int compile(mlir::MLIRContext &context) {
         info.hasWeights()
             ? mlir::sparse_tiny::stringifyWeightStorage(kernel.getStorage()).str()
             : "-";
-    std::string layerName = op->getName().stripDialect().str();
-    if (auto loc = dyn_cast<mlir::NameLoc>(op->getLoc()))
-      layerName = loc.getName().str();
+    std::string layerName = layerNameOf(op);
     macs += cost.macs;
     estimated += cost.instructions;
     json::Object layer{

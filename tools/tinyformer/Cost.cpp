@@ -12,12 +12,10 @@
 
 #include "tinyformer/CostModel/CostModel.h"
 #include "tinyformer/Kernels/KernelRegistry.h"
-#include "tinyformer/Target/ObjectEmitter.h"
 #include "tinyformer/Transforms/Passes.h"
 #include "tinyformer/Transforms/Pipeline.h"
 
 #include "mlir/Pass/PassManager.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -45,16 +43,8 @@ static cl::opt<bool> costJson("json", cl::desc("Print the figures as JSON"),
                               cl::sub(costCmd));
 
 int cost(mlir::MLIRContext &context) {
-  if (!isSupportedCpu(costCpu)) {
-    errs() << "tinyformer: error: --cpu must be cortex-m4 or cortex-m7, got '"
-           << costCpu << "'\n";
+  if (!checkCpuAndCalib(costCpu, costCalib))
     return 1;
-  }
-  if (!costCalib.empty() && !sys::fs::exists(costCalib)) {
-    errs() << "tinyformer: error: calibration file '" << costCalib
-           << "' does not exist\n";
-    return 1;
-  }
   mlir::OwningOpRef<mlir::ModuleOp> module = loadModel(costModel, context);
   if (!module)
     return 1;
@@ -80,9 +70,7 @@ int cost(mlir::MLIRContext &context) {
       return;
     LayerCost c = estimateCost(op, kernelInfo(kernel.getKind()),
                                kernel.getStorage(), target);
-    std::string name = op->getName().stripDialect().str();
-    if (auto loc = dyn_cast<mlir::NameLoc>(op->getLoc()))
-      name = loc.getName().str();
+    std::string name = layerNameOf(op);
     std::string kind = mlir::sparse_tiny::stringifyKernelKind(kernel.getKind()).str();
     instructions += c.instructions;
     flash += c.flashBytes;
