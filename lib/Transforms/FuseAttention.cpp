@@ -28,6 +28,7 @@ namespace tinyformer {
 
 using namespace mlir;
 using namespace mlir::sparse_tiny;
+namespace attr = tinyformer::attr;
 
 namespace {
 
@@ -49,14 +50,26 @@ struct FuseAttentionPass
 };
 
 bool FuseAttentionPass::fuse(SoftmaxOp softmax) {
-  std::optional<tinyformer::AttentionMatch> m = tinyformer::matchAttention(softmax);
-  if (!m)
+  std::string whyNot;
+  std::optional<tinyformer::AttentionMatch> m =
+      tinyformer::matchAttention(softmax, &whyNot);
+  if (!m) {
+    // Silently unfused attention costs the whole score map in the arena.
+    if (whyNot.empty())
+      return false;
+    softmax->setAttr(attr::kUnfusedAttention,
+                     StringAttr::get(&getContext(), whyNot));
+    softmax.emitWarning()
+        << "attention around this softmax is not fused (" << whyNot
+        << "): it runs as separate matmul / softmax layers, with the "
+           "scores of all heads in the arena";
     return false;
+  }
   bool quantized =
       isa<quant::QuantizedType>(getElementTypeOrSelf(m->out.getOutput().getType()));
   OpBuilder b(m->out);
-  MultiHeadAttentionOp mhsa = tinyformer::buildAttention(b, *m, quantized);
-  m->out.getOutput().replaceAllUsesWith(mhsa.getOutput());
+  Value fused = tinyformer::buildAttention(b, *m, quantized);
+  m->out.getOutput().replaceAllUsesWith(fused);
   for (Operation *op : tinyformer::attentionOpsToErase(*m))
     op->erase();
   return true;

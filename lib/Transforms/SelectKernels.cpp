@@ -37,23 +37,35 @@ constexpr double kSparseSpeedMargin = 0.9;
 
 /// Why no kernel computes `op`, as the user should read it.
 void explainMissingKernel(Operation *op) {
+  if (!isIntegerOp(op)) {
+    op->emitOpError() << "has no INT8 form: it was not quantized (run "
+                         "sparse-tiny-quantize first)";
+    return;
+  }
   bool headTensor = llvm::any_of(op->getOperandTypes(), [](Type t) {
     auto s = dyn_cast<ShapedType>(t);
     return s && !storedInLogicalOrder(s);
   });
-  if (isIntegerOp(op) && headTensor &&
-      isa<TransposeOp, SoftmaxOp, MatMulOp, ReshapeOp>(op)) {
+  if (headTensor && isa<TransposeOp, SoftmaxOp, MatMulOp, ReshapeOp>(op)) {
     op->emitOpError()
         << "has no INT8 kernel: 4-D tensors are stored NHWC, and an "
            "attention block's head tensors only run inside a fused mhsa "
-           "(sparse-tiny-fuse-attention did not match this block: it "
-           "needs Q/K/V and output linear layers with biases from one "
-           "[S, E] input and every intermediate value used once)";
+           "(the warning on the block's softmax says why it was not fused)";
     return;
   }
-  op->emitOpError() << "has no INT8 kernel (run sparse-tiny-quantize "
-                       "first; grouped convolutions other than "
-                       "depthwise are not supported)";
+  if (auto conv = dyn_cast<Conv2DOp>(op); conv && conv.getGroups() > 1) {
+    op->emitOpError() << "has no INT8 kernel: a grouped convolution (groups = "
+                      << conv.getGroups()
+                      << ") runs only as depthwise (one input channel per "
+                         "group); write it as separate convolutions joined "
+                         "by a concat";
+    return;
+  }
+  InFlightDiagnostic diag = op->emitOpError() << "has no INT8 kernel for ";
+  llvm::interleaveComma(op->getOperandTypes(), diag);
+  if (auto mean = dyn_cast<MeanOp>(op))
+    diag << " over axes [" << mean.getAxes()
+         << "] (kernels: a spatial mean, as a global average pool)";
 }
 
 struct SelectKernelsPass

@@ -8,15 +8,19 @@ Each model is stock torch layers (nn.Conv1d with BatchNorm1d, MaxPool1d /
 AvgPool1d / AdaptiveAvgPool1d, global average pooling written as
 `x.mean((2, 3))` or `x.flatten(2).mean(2)`, a 1x1-conv head on a kept-dims
 mean, squeeze-excite gates `x * hardsigmoid(...)` / `x * sigmoid(...)`,
-channel concat of skip connections `torch.cat(dim=1)`),
+channel concat of skip connections `torch.cat(dim=1)`,
+nn.TransformerEncoderLayer pre- / post-norm, batch- / seq-first,
+nn.MultiheadAttention with its defaults, a timm-style ViT block),
 exported with torch.onnx.export defaults (opset 13), calibrated on a
 random batch and compiled with plain `tinyformer compile`. Four random
 inputs run on the emulator and on the host INT8 reference: the outputs must
-be equal bit for bit, and close to torch's float outputs (cosine >= 0.99).
+be equal bit for bit, and close to torch's float outputs (cosine >= 0.99),
+and every attention block must be fused.
 One line per model: cosine, bit-exactness, instructions, the kernels used.
 Exit status 1 if any model fails.
 """
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -174,6 +178,58 @@ class ChannelConcat(nn.Module):
         return self.fc(y.mean((2, 3)))
 
 
+class EncoderLayer(nn.Module):
+    """nn.TransformerEncoderLayer on [1, 16, 32] tokens: pre-norm with ReLU
+    and batch_first, or post-norm with GELU taking seq-first [16, 1, 32]
+    (the model transposes its input and output, as seq-first code does)."""
+
+    def __init__(self, norm_first=True, activation="relu", batch_first=True):
+        super().__init__()
+        self.batch_first = batch_first
+        self.layer = nn.TransformerEncoderLayer(
+            32, 4, 64, dropout=0.0, activation=activation,
+            batch_first=batch_first, norm_first=norm_first)
+
+    def forward(self, x):
+        if not self.batch_first:
+            return self.layer(x.transpose(0, 1)).transpose(0, 1)
+        return self.layer(x)
+
+
+class MultiheadAttentionBlock(nn.Module):
+    """nn.MultiheadAttention called with its defaults (need_weights=True,
+    the weights unused), a residual and a LayerNorm."""
+
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(32, 2, batch_first=True)
+        self.norm = nn.LayerNorm(32)
+
+    def forward(self, x):
+        y, _ = self.attn(x, x, x)
+        return self.norm(x + y)
+
+
+class TimmBlock(nn.Module):
+    """A timm-style ViT block: packed qkv Linear, reshape / permute /
+    unbind, q @ k.transpose(-2, -1) * scale, softmax, a GELU MLP."""
+
+    def __init__(self, dim=32, heads=2):
+        super().__init__()
+        self.heads = heads
+        self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
+        self.fc1, self.fc2 = nn.Linear(dim, 2 * dim), nn.Linear(2 * dim, dim)
+
+    def forward(self, x):
+        B, N, C = x.shape
+        qkv = self.qkv(self.norm1(x)).reshape(B, N, 3, self.heads, C // self.heads)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
+        a = ((q @ k.transpose(-2, -1)) * (C // self.heads) ** -0.5).softmax(dim=-1)
+        x = x + self.proj((a @ v).transpose(1, 2).reshape(B, N, C))
+        return x + self.fc2(nn.functional.gelu(self.fc1(self.norm2(x))))
+
+
 MODELS = {
     "conv1d_mean": (Conv1dMean, (1, 40, 49)),
     "dscnn_conv1d": (DSCNN1d, (1, 40, 49)),
@@ -184,6 +240,10 @@ MODELS = {
     "squeeze_excite": (SqueezeExcite, (1, 3, 32, 32)),
     "se_linear": (SqueezeExciteLinear, (1, 3, 32, 32)),
     "channel_concat": (ChannelConcat, (1, 3, 16, 16)),
+    "encoder_pre_relu": (EncoderLayer, (1, 16, 32)),
+    "encoder_post_gelu": (lambda: EncoderLayer(False, "gelu", False), (1, 16, 32)),
+    "mha_defaults": (MultiheadAttentionBlock, (1, 16, 32)),
+    "timm_block": (TimmBlock, (1, 16, 32)),
 }
 
 
@@ -234,10 +294,15 @@ def run_one(name, work, tinyformer, board):
     q = outs["emu"].reshape(4, -1)
     cos = min(float(ref[i] @ q[i] / (np.linalg.norm(ref[i]) * np.linalg.norm(q[i]) + 1e-30))
               for i in range(4))
-    ok = exact and cos >= 0.99
-    line = "cosine %.4f  %s  %s instructions  kernels %s" % (
-        cos, "bit-exact" if exact else "NOT BIT-EXACT", instructions,
-        ",".join(kernels_of(os.path.join(build, "model.mlir"))))
+    report = json.load(open(os.path.join(build, "compile_report.json")))
+    attention = report["attention_blocks"]
+    ok = exact and cos >= 0.99 and not attention["unfused"]
+    line = "cosine %.4f  %s  %s instructions  arena %d (bound %d)  " \
+           "attention %d fused %d unfused  kernels %s" % (
+               cos, "bit-exact" if exact else "NOT BIT-EXACT", instructions,
+               report["arena_bytes"], report["arena_lower_bound"],
+               attention["fused"], attention["unfused"],
+               ",".join(kernels_of(os.path.join(build, "model.mlir"))))
     return ok, line
 
 

@@ -1,4 +1,4 @@
-// RUN: tf-opt %s -split-input-file --sparse-tiny-fuse-attention | FileCheck %s
+// RUN: tf-opt %s -split-input-file -verify-diagnostics --sparse-tiny-fuse-attention | FileCheck %s
 
 // Float attention, S = 4, E = 4, two heads of 2: the projections, head
 // splits, Q·Kᵀ, scale, softmax, A·V, head merge and output projection
@@ -62,6 +62,7 @@ func.func @probs_escape(%x: tensor<1x4x4xf32>) -> (tensor<1x4x4xf32>, tensor<1x2
   %vt = sparse_tiny.transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x4x2xf32>
   %s = sparse_tiny.matmul %qt, %kt : (tensor<1x2x4x2xf32>, tensor<1x2x2x4xf32>) -> tensor<1x2x4x4xf32>
   %ss = sparse_tiny.mul %s, %scale : (tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  // expected-warning@+1 {{attention around this softmax is not fused (the attention probabilities are used outside the block): it runs as separate matmul / softmax layers}}
   %a = sparse_tiny.softmax %ss {axis = 3 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
   %c = sparse_tiny.matmul %a, %vt : (tensor<1x2x4x4xf32>, tensor<1x2x4x2xf32>) -> tensor<1x2x4x2xf32>
   %ct = sparse_tiny.transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x4x2xf32>) -> tensor<1x4x2x2xf32>
@@ -95,6 +96,7 @@ func.func @wrong_split(%x: tensor<1x4x4xf32>) -> tensor<1x4x4xf32> {
   %vt = sparse_tiny.transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x4x2xf32>
   %s = sparse_tiny.matmul %qt, %kt : (tensor<1x2x4x2xf32>, tensor<1x2x2x4xf32>) -> tensor<1x2x4x4xf32>
   %ss = sparse_tiny.mul %s, %scale : (tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  // expected-warning@+1 {{attention around this softmax is not fused (Q's reshapes / transposes are not a head split): it runs as separate matmul / softmax layers}}
   %a = sparse_tiny.softmax %ss {axis = 3 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
   %c = sparse_tiny.matmul %a, %vt : (tensor<1x2x4x4xf32>, tensor<1x2x4x2xf32>) -> tensor<1x2x4x2xf32>
   %ct = sparse_tiny.transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x4x2xf32>) -> tensor<1x4x2x2xf32>
@@ -199,6 +201,7 @@ func.func @v_scaled(%x: tensor<1x4x4xf32>) -> tensor<1x4x4xf32> {
   %qs = sparse_tiny.mul %qt, %half : (tensor<1x2x4x2xf32>, tensor<f32>) -> tensor<1x2x4x2xf32>
   %ks = sparse_tiny.div %kt, %two : (tensor<1x2x2x4xf32>, tensor<f32>) -> tensor<1x2x2x4xf32>
   %s = sparse_tiny.matmul %qs, %ks : (tensor<1x2x4x2xf32>, tensor<1x2x2x4xf32>) -> tensor<1x2x4x4xf32>
+  // expected-warning@+1 {{attention around this softmax is not fused (V does not come from a linear layer through reshapes / transposes / constant scales only): it runs as separate matmul / softmax layers}}
   %a = sparse_tiny.softmax %s {axis = 3 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
   %vs = sparse_tiny.mul %vt, %half : (tensor<1x2x4x2xf32>, tensor<f32>) -> tensor<1x2x4x2xf32>
   %c = sparse_tiny.matmul %a, %vs : (tensor<1x2x4x4xf32>, tensor<1x2x4x2xf32>) -> tensor<1x2x4x2xf32>
@@ -206,4 +209,71 @@ func.func @v_scaled(%x: tensor<1x4x4xf32>) -> tensor<1x4x4xf32> {
   %cr = sparse_tiny.reshape %ct : (tensor<1x4x2x2xf32>) -> tensor<1x4x4xf32>
   %o = sparse_tiny.fully_connected %cr, %wo, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
   return %o : tensor<1x4x4xf32>
+}
+
+// -----
+
+// torch's nn.MultiheadAttention, as exported: tokens first ([S, 1, E]),
+// heads split as [S, H, P] -> [H, S, P], Q divided by sqrt(P), the merge
+// back to [S, E] and the output projection on [S, E]. The block's input
+// and output are reshaped around the op, which takes [S, E].
+// CHECK-LABEL: func.func @seq_first
+// CHECK: %[[X:.+]] = sparse_tiny.reshape %arg0 : (tensor<4x1x4xf32>) -> tensor<4x4xf32>
+// CHECK: %[[Y:.+]] = sparse_tiny.mhsa %[[X]], {{.*}} {num_heads = 2 : i64, scale = 0.707106769 : f32} : {{.*}} -> tensor<4x4xf32>
+// CHECK-NOT: sparse_tiny.softmax
+// CHECK: %[[R:.+]] = sparse_tiny.reshape %[[Y]] : (tensor<4x4xf32>) -> tensor<4x1x4xf32>
+// CHECK: return %[[R]]
+func.func @seq_first(%x: tensor<4x1x4xf32>) -> tensor<4x1x4xf32> {
+  %wq = sparse_tiny.constant dense<[[0.1, 0.2, 0.0, -0.1], [0.3, -0.2, 0.1, 0.0], [0.0, 0.1, 0.2, 0.3], [-0.1, 0.0, 0.1, 0.2]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wk = sparse_tiny.constant dense<[[0.2, 0.1, 0.0, 0.1], [0.0, -0.2, 0.3, 0.0], [0.1, 0.1, 0.1, 0.1], [0.3, 0.0, -0.1, 0.2]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wv = sparse_tiny.constant dense<[[0.5, 0.0, 0.0, 0.1], [0.0, 0.5, 0.1, 0.0], [0.1, 0.0, 0.5, 0.0], [0.0, 0.1, 0.0, 0.5]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %wo = sparse_tiny.constant dense<[[1.0, 0.0, 0.0, 0.2], [0.0, 1.0, 0.2, 0.0], [0.2, 0.0, 1.0, 0.0], [0.0, 0.2, 0.0, 1.0]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %b = sparse_tiny.constant dense<[0.01, -0.02, 0.03, 0.0]> : tensor<4xf32> : tensor<4xf32>
+  %root = sparse_tiny.constant dense<1.41421354> : tensor<f32> : tensor<f32>
+  %q = sparse_tiny.fully_connected %x, %wq, %b : (tensor<4x1x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<4x1x4xf32>
+  %k = sparse_tiny.fully_connected %x, %wk, %b : (tensor<4x1x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<4x1x4xf32>
+  %v = sparse_tiny.fully_connected %x, %wv, %b : (tensor<4x1x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<4x1x4xf32>
+  %q3 = sparse_tiny.reshape %q : (tensor<4x1x4xf32>) -> tensor<4x2x2xf32>
+  %qt = sparse_tiny.transpose %q3 {perm = array<i64: 1, 0, 2>} : (tensor<4x2x2xf32>) -> tensor<2x4x2xf32>
+  %k3 = sparse_tiny.reshape %k : (tensor<4x1x4xf32>) -> tensor<4x2x2xf32>
+  %v3 = sparse_tiny.reshape %v : (tensor<4x1x4xf32>) -> tensor<4x2x2xf32>
+  %vt = sparse_tiny.transpose %v3 {perm = array<i64: 1, 0, 2>} : (tensor<4x2x2xf32>) -> tensor<2x4x2xf32>
+  %qs = sparse_tiny.div %qt, %root : (tensor<2x4x2xf32>, tensor<f32>) -> tensor<2x4x2xf32>
+  %kt = sparse_tiny.transpose %k3 {perm = array<i64: 1, 2, 0>} : (tensor<4x2x2xf32>) -> tensor<2x2x4xf32>
+  %s = sparse_tiny.matmul %qs, %kt : (tensor<2x4x2xf32>, tensor<2x2x4xf32>) -> tensor<2x4x4xf32>
+  %a = sparse_tiny.softmax %s {axis = 2 : i64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
+  %c = sparse_tiny.matmul %a, %vt : (tensor<2x4x4xf32>, tensor<2x4x2xf32>) -> tensor<2x4x2xf32>
+  %ct = sparse_tiny.transpose %c {perm = array<i64: 1, 0, 2>} : (tensor<2x4x2xf32>) -> tensor<4x2x2xf32>
+  %cr = sparse_tiny.reshape %ct : (tensor<4x2x2xf32>) -> tensor<4x4xf32>
+  %o = sparse_tiny.fully_connected %cr, %wo, %b : (tensor<4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<4x4xf32>
+  %y = sparse_tiny.reshape %o : (tensor<4x4xf32>) -> tensor<4x1x4xf32>
+  return %y : tensor<4x1x4xf32>
+}
+
+// -----
+
+// A bias added to the scores (relative position bias, masks) is not fused
+// yet: the warning says so, and the block stays as it was.
+// CHECK-LABEL: func.func @score_bias
+// CHECK-NOT: sparse_tiny.mhsa
+// CHECK: sparse_tiny.softmax %{{.*}} {axis = 2 : i64, sparse_tiny.unfused_attention = "a bias or mask is added to the scores"}
+func.func @score_bias(%q: tensor<2x4x2xf32>, %kt: tensor<2x2x4xf32>, %v: tensor<2x4x2xf32>) -> tensor<2x4x2xf32> {
+  %bias = sparse_tiny.constant dense<0.5> : tensor<2x4x4xf32> : tensor<2x4x4xf32>
+  %s = sparse_tiny.matmul %q, %kt : (tensor<2x4x2xf32>, tensor<2x2x4xf32>) -> tensor<2x4x4xf32>
+  %sb = sparse_tiny.add %s, %bias : (tensor<2x4x4xf32>, tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
+  // expected-warning@+1 {{attention around this softmax is not fused (a bias or mask is added to the scores)}}
+  %a = sparse_tiny.softmax %sb {axis = 2 : i64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
+  %c = sparse_tiny.matmul %a, %v : (tensor<2x4x4xf32>, tensor<2x4x2xf32>) -> tensor<2x4x2xf32>
+  return %c : tensor<2x4x2xf32>
+}
+
+// -----
+
+// A softmax that does not weigh values (a classifier's) is not attention:
+// no warning.
+// CHECK-LABEL: func.func @classifier_softmax
+// CHECK: sparse_tiny.softmax %arg0 {axis = 1 : i64} :
+func.func @classifier_softmax(%x: tensor<1x10xf32>) -> tensor<1x10xf32> {
+  %a = sparse_tiny.softmax %x {axis = 1 : i64} : (tensor<1x10xf32>) -> tensor<1x10xf32>
+  return %a : tensor<1x10xf32>
 }

@@ -600,6 +600,13 @@ int compile(mlir::MLIRContext &context) {
   if (!fitBuild(emitted->flashBytes, arena, ioBytes, bound, fit, fitLines))
     return 1;
   int64_t numLayers = int64_t(layers.size());
+  // Attention blocks run fused (mhsa) or, with the reason on the softmax,
+  // as separate layers.
+  int64_t fusedAttention = 0, unfusedAttention = 0;
+  (*module)->walk([&](mlir::Operation *op) {
+    fusedAttention += isa<mlir::sparse_tiny::MultiHeadAttentionOp>(op);
+    unfusedAttention += op->hasAttr(attr::kUnfusedAttention);
+  });
   json::Object report{
       {"model", sys::path::filename(model).str()},
       {"name", modelName},
@@ -614,6 +621,8 @@ int compile(mlir::MLIRContext &context) {
       {"macs", macs},
       {"estimated_instructions", estimated},
       {"num_layers", numLayers},
+      {"attention_blocks",
+       json::Object{{"fused", fusedAttention}, {"unfused", unfusedAttention}}},
       {"fit", std::move(fit)},
       {"input", io["input"]},
       {"output", io["output"]},

@@ -34,6 +34,9 @@ inline constexpr llvm::StringLiteral kArenaLowerBound =
 /// with scores at once), chosen by memory planning.
 inline constexpr llvm::StringLiteral kHeadsPerStep = "sparse_tiny.heads_per_step";
 inline constexpr llvm::StringLiteral kRowsPerStep = "sparse_tiny.rows_per_step";
+/// On a softmax between two matmuls that fuse-attention left alone: why.
+inline constexpr llvm::StringLiteral kUnfusedAttention =
+    "sparse_tiny.unfused_attention";
 /// On the module: the arena a schedule without attention tiling would need.
 inline constexpr llvm::StringLiteral kArenaUntiled = "sparse_tiny.arena_size_untiled";
 /// On the function: where its input and output live ("input"/"output").

@@ -1071,3 +1071,23 @@ func.func @pad_into_pool1d(%x: tensor<1x4x9xf32>) -> tensor<1x4x1x5xf32> {
   %y = sparse_tiny.avg_pool2d %v {count_include_pad = false, kernel = array<i64: 1, 3>, padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 2>} : (tensor<1x4x1x11xf32>) -> tensor<1x4x1x5xf32>
   return %y : tensor<1x4x1x5xf32>
 }
+
+// -----
+
+// A transpose that only moves size-1 dims moves no element: a reshape
+// (batch-first nn.MultiheadAttention's [1, S, E] -> [S, 1, E]); one that
+// reorders two real dims stays.
+// CHECK-LABEL: func.func @unit_dim_transpose
+// CHECK: %[[R:.+]] = sparse_tiny.reshape %arg0 : (tensor<1x16x8xf32>) -> tensor<16x1x8xf32>
+// CHECK: return %[[R]]
+func.func @unit_dim_transpose(%x: tensor<1x16x8xf32>) -> tensor<16x1x8xf32> {
+  %t = sparse_tiny.transpose %x {perm = array<i64: 1, 0, 2>} : (tensor<1x16x8xf32>) -> tensor<16x1x8xf32>
+  return %t : tensor<16x1x8xf32>
+}
+
+// CHECK-LABEL: func.func @real_transpose
+// CHECK: sparse_tiny.transpose %arg0 {perm = array<i64: 2, 1, 0>} : (tensor<16x1x8xf32>) -> tensor<8x1x16xf32>
+func.func @real_transpose(%x: tensor<16x1x8xf32>) -> tensor<8x1x16xf32> {
+  %u = sparse_tiny.transpose %x {perm = array<i64: 2, 1, 0>} : (tensor<16x1x8xf32>) -> tensor<8x1x16xf32>
+  return %u : tensor<8x1x16xf32>
+}

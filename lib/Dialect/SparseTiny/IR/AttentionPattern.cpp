@@ -119,42 +119,67 @@ bool hasClamp(Operation *op) {
 
 } // namespace
 
-std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax) {
+std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax,
+                                             std::string *whyNot) {
+  // Past the two products around the softmax, a mismatch has a reason.
+  auto fail = [&](const Twine &why) -> std::optional<AttentionMatch> {
+    if (whyNot)
+      *whyNot = why.str();
+    return std::nullopt;
+  };
+  // Attention-shaped: the softmax's result weighs values (A.V).
   auto sType = softmax.getInput().getType();
   int64_t rank = sType.getRank();
-  if (int64_t(softmax.getAxis()) != rank - 1 || rank < 3 ||
-      !softmax.getOutput().hasOneUse())
+  MatMulOp av;
+  for (Operation *user : softmax.getOutput().getUsers())
+    if (auto mm = dyn_cast<MatMulOp>(user); mm && mm.getLhs() == softmax.getOutput())
+      av = mm;
+  if (!av)
     return std::nullopt;
+  if (!softmax.getOutput().hasOneUse())
+    return fail("the attention probabilities are used outside the block");
+  if (int64_t(softmax.getAxis()) != rank - 1 || rank < 3)
+    return fail("the softmax is not over the last axis of per-head scores");
   // Scale: a mul / div by a constant scalar, or none.
   SmallVector<Operation *> dead = {softmax};
   Value scores = softmax.getInput();
   double scale = 1;
+  std::optional<double> scoreScale;
   if (Operation *def = scores.getDefiningOp();
       def && isa<MulOp, DivOp>(def) && scores.hasOneUse()) {
-    std::optional<double> c = constantScaleOf(def);
-    if (!c || !(*c > 0))
-      return std::nullopt;
-    scale = *c;
+    scoreScale = constantScaleOf(def);
     dead.push_back(def);
     scores = def->getOperand(0);
   }
   auto qk = scores.getDefiningOp<MatMulOp>();
-  auto av = dyn_cast<MatMulOp>(*softmax.getOutput().getUsers().begin());
-  if (!qk || !scores.hasOneUse() || !av || av.getLhs() != softmax.getOutput())
-    return std::nullopt;
+  if (!qk)
+    return fail(isa_and_nonnull<AddOp, SubOp>(scores.getDefiningOp())
+                    ? "a bias or mask is added to the scores"
+                    : "the scores are not Q.K^T times a constant");
+  if (!scores.hasOneUse())
+    return fail("the scores are used by more than the softmax");
+  if (dead.size() > 1) {
+    if (!scoreScale || !(*scoreScale > 0))
+      return fail("the scores are scaled by a tensor, not a positive constant");
+    scale = *scoreScale;
+  }
   dead.push_back(qk);
 
   // The output projection, after the head merge.
   SmallVector<Operation *> merge;
   FullyConnectedOp out = chainDownToLinear(av.getOutput(), merge);
-  if (!out || !out.getBias())
-    return std::nullopt;
+  if (!out)
+    return fail("the heads' results do not reach one output projection "
+                "through reshapes / transposes only");
+  if (!out.getBias())
+    return fail("the output projection has no bias");
   auto outType = cast<RankedTensorType>(out.getOutput().getType());
   int64_t e = outType.getShape().back();
   int64_t s = sType.getShape()[rank - 1];
   if (sType.getShape()[rank - 2] != s || outType.getNumElements() != s * e)
-    return std::nullopt;
-
+    return fail("not self-attention over one sequence (scores " +
+                Twine(sType.getShape()[rank - 2]) + "x" + Twine(s) +
+                ", batch > 1 or cross-attention)");
   // Projections (or, for K, the input itself: fused-weight attention).
   // A float Q or K may be scaled on its way (timm's `q * scale`; torch's
   // SDPA export scales both by sqrt(scale)): scaling Q or K scales the
@@ -195,75 +220,84 @@ std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax) {
   FullyConnectedOp qFc = linearAbove(qk.getLhs(), qChain, qSrc, true);
   FullyConnectedOp kFc = linearAbove(qk.getRhs(), kChain, kSrc, true);
   FullyConnectedOp vFc = linearAbove(av.getRhs(), vChain, vSrc, false);
-  if (!qFc || !vFc || !qSrc.hasOneUse() || !vSrc.hasOneUse())
-    return std::nullopt;
+  if (!qFc || !vFc)
+    return fail(Twine(qFc ? "V" : "Q") +
+                " does not come from a linear layer through reshapes / "
+                "transposes / constant scales only");
+  if (!qSrc.hasOneUse() || !vSrc.hasOneUse())
+    return fail("a projection's result is used outside the block");
   Value x = qFc.getInput();
   bool fused = !kFc;
   if (fused) {
     // K is the input: the chain must start at x itself.
     if (kSrc != x)
-      return std::nullopt;
+      return fail("K is neither a linear layer nor the input of Q's");
   } else if (kFc.getInput() != x || !kSrc.hasOneUse()) {
-    return std::nullopt;
+    return fail("Q, K and V are not projections of one input");
   }
-  // One sequence [S, E] or [1, S, E], the shape of the block's result.
+  // One sequence of S tokens of width E, in any token-major shape ([S, E],
+  // [1, S, E], torch's seq-first [S, 1, E]): buildAttention reshapes.
   auto xType = cast<ShapedType>(x.getType());
-  if (vFc.getInput() != x || xType.getShape() != outType.getShape() ||
-      !(xType.getRank() == 2 || (xType.getRank() == 3 && xType.getDimSize(0) == 1)) ||
-      xType.getNumElements() != s * e)
-    return std::nullopt;
-  for (FullyConnectedOp fc : {qFc, vFc, out})
-    if (!fc.getBias() || fc.getBias().getType().getRank() != 1 ||
-        (fc != out && hasClamp(fc)))
-      return std::nullopt;
-  if (kFc && (!kFc.getBias() || hasClamp(kFc)))
-    return std::nullopt;
+  if (vFc.getInput() != x)
+    return fail("Q, K and V are not projections of one input");
+  if (xType.getShape().back() != e || xType.getNumElements() != s * e)
+    return fail("the input is not one sequence of " + Twine(s) +
+                " tokens of width " + Twine(e));
+  for (FullyConnectedOp fc : {qFc, kFc, vFc, out}) {
+    if (!fc)
+      continue;
+    if (!fc.getBias() || fc.getBias().getType().getRank() != 1)
+      return fail("a projection has no bias vector");
+    if (fc != out && hasClamp(fc))
+      return fail("a Q / K / V projection has a fused activation");
+  }
 
   // Heads and head width from the products: [.., H, S, D] x [.., D, S].
   ArrayRef<int64_t> lhsShape = qk.getLhs().getType().getShape();
   int64_t d = lhsShape.back();
   int64_t heads = qk.getOutput().getType().getNumElements() / (s * s);
   if (heads < 1 || e % heads != 0)
-    return std::nullopt;
+    return fail(Twine(heads) + " heads do not divide the width " + Twine(e));
   int64_t p = e / heads;
   if (d != (fused ? e : p) ||
       av.getOutput().getType().getNumElements() != heads * s * p)
-    return std::nullopt;
+    return fail("the head width differs between Q.K^T and A.V");
   int64_t qCols = cast<ShapedType>(qSrc.getType()).getShape().back();
   if (qCols != heads * d)
-    return std::nullopt;
+    return fail("Q's width is not heads x head width");
 
   // Check each chain element by element. Q: [h][i][c] <- q[i][h*D + c].
   if (!chainMatches(qChain, qSrc, {heads, s, d}, [&](int64_t f) {
         int64_t c = f % d, i = (f / d) % s, h = f / (d * s);
         return i * heads * d + h * d + c;
       }))
-    return std::nullopt;
+    return fail("Q's reshapes / transposes are not a head split");
   // K: [h][c][j] <- k[j][h*P + c]; fused: [c][j] <- x[j][c].
   if (fused) {
     if (!chainMatches(kChain, kSrc, {e, s}, [&](int64_t f) {
           int64_t j = f % s, c = f / s;
           return j * e + c;
         }))
-      return std::nullopt;
+      return fail("K's reshapes / transposes are not X^T");
   } else if (!chainMatches(kChain, kSrc, {heads, p, s}, [&](int64_t f) {
                int64_t j = f % s, c = (f / s) % p, h = f / (s * p);
                return j * e + h * p + c;
              })) {
-    return std::nullopt;
+    return fail("K's reshapes / transposes are not a transposed head split");
   }
   // V: [h][j][c] <- v[j][h*P + c].
   if (!chainMatches(vChain, vSrc, {heads, s, p}, [&](int64_t f) {
         int64_t c = f % p, j = (f / p) % s, h = f / (p * s);
         return j * e + h * p + c;
       }))
-    return std::nullopt;
+    return fail("V's reshapes / transposes are not a head split");
   // Merge: out[i][h*P + c] <- ctx[h][i][c].
   if (!chainMatches(merge, av.getOutput(), {s, e}, [&](int64_t f) {
         int64_t col = f % e, i = f / e, h = col / p, c = col % p;
         return (h * s + i) * p + c;
       }))
-    return std::nullopt;
+    return fail("the heads' results are not merged back as [tokens, "
+                "heads x head width]");
 
   AttentionMatch m;
   m.softmax = softmax;
@@ -308,8 +342,7 @@ std::optional<double> constantScaleOf(Operation *op) {
   return isa<DivOp>(op) ? 1.0 / v : v;
 }
 
-MultiHeadAttentionOp buildAttention(OpBuilder &b, AttentionMatch &m,
-                                    bool withTypes) {
+Value buildAttention(OpBuilder &b, AttentionMatch &m, bool withTypes) {
   auto elementOf = [](Value v) { return getElementTypeOrSelf(v.getType()); };
   bool fused = !m.kFc;
   NamedAttrList attrs;
@@ -334,7 +367,18 @@ MultiHeadAttentionOp buildAttention(OpBuilder &b, AttentionMatch &m,
     StringRef n = name.getName().getValue();
     loc = NameLoc::get(b.getStringAttr(n.substr(0, n.rfind('/') + 1) + "mhsa"));
   }
-  SmallVector<Value> operands = {m.x, m.qFc.getWeight(), m.qFc.getBias()};
+  // The op takes [S, E] or [1, S, E]; other token-major shapes (torch's
+  // seq-first [S, 1, E]) are reshaped on the way in and out.
+  auto outType = cast<RankedTensorType>(m.out.getOutput().getType());
+  auto ioType = outType;
+  if (!(outType.getRank() == 2 ||
+        (outType.getRank() == 3 && outType.getDimSize(0) == 1)))
+    ioType = outType.clone({1, m.tokens, m.embed});
+  Value x = m.x;
+  auto xType = cast<RankedTensorType>(x.getType());
+  if (xType.getShape() != ioType.getShape())
+    x = b.create<ReshapeOp>(loc, xType.clone(ioType.getShape()), x);
+  SmallVector<Value> operands = {x, m.qFc.getWeight(), m.qFc.getBias()};
   if (!fused) {
     operands.push_back(m.kFc.getWeight());
     operands.push_back(m.kFc.getBias());
@@ -345,8 +389,11 @@ MultiHeadAttentionOp buildAttention(OpBuilder &b, AttentionMatch &m,
   int32_t k = fused ? 0 : 1;
   attrs.append("operandSegmentSizes",
                b.getDenseI32ArrayAttr({1, 1, 1, k, k, 1, 1, 1, 1}));
-  return b.create<MultiHeadAttentionOp>(loc, TypeRange{m.out.getOutput().getType()},
-                                        operands, attrs.getAttrs());
+  Value y = b.create<MultiHeadAttentionOp>(loc, TypeRange{ioType}, operands,
+                                           attrs.getAttrs());
+  if (ioType != outType)
+    y = b.create<ReshapeOp>(loc, outType, y);
+  return y;
 }
 
 Value expandAttention(OpBuilder &b, MultiHeadAttentionOp op) {

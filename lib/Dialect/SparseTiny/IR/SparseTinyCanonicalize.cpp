@@ -541,6 +541,28 @@ struct FoldPadIntoWindowOp : OpRewritePattern<OpTy> {
 
 } // namespace
 
+/// A transpose that moves only size-1 dims keeps every element in place:
+/// a reshape (torch's batch-first nn.MultiheadAttention transposes
+/// [1, S, E] to [S, 1, E] and back).
+struct UnitDimTransposeToReshape : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    ArrayRef<int64_t> in = op.getInput().getType().getShape();
+    int64_t last = -1;
+    for (int64_t p : op.getPerm()) {
+      if (in[p] == 1)
+        continue;
+      if (p < last)
+        return failure();
+      last = p;
+    }
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getOutput().getType(),
+                                           op.getInput());
+    return success();
+  }
+};
+
 /// A float self-attention block around a softmax -> one mhsa. Quantized
 /// (or QDQ) blocks are left to sparse-tiny-fuse-attention, after their
 /// intermediate values have INT8 types.
@@ -556,9 +578,9 @@ struct FuseAttention : OpRewritePattern<SoftmaxOp> {
       return failure();
     rewriter.setInsertionPoint(m->out);
     // matchAttention checks everything the op's verifier does.
-    MultiHeadAttentionOp mhsa = tinyformer::buildAttention(rewriter, *m, false);
+    Value fused = tinyformer::buildAttention(rewriter, *m, false);
     SmallVector<Operation *> dead = tinyformer::attentionOpsToErase(*m);
-    rewriter.replaceOp(m->out, mhsa.getOutput());
+    rewriter.replaceOp(m->out, fused);
     for (Operation *op : llvm::drop_begin(dead))
       rewriter.eraseOp(op);
     return success();
@@ -638,6 +660,11 @@ TF_HOIST_ACTIVATION(SiluOp)
 TF_HOIST_ACTIVATION(TanhOp)
 TF_HOIST_ACTIVATION(GeluOp)
 #undef TF_HOIST_ACTIVATION
+
+void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                              MLIRContext *context) {
+  results.add<UnitDimTransposeToReshape>(context);
+}
 
 void MeanOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                          MLIRContext *context) {

@@ -38,8 +38,11 @@ struct AttentionMatch {
 
 /// The attention block around `softmax`, verified element by element, with
 /// every intermediate value used once and the shapes the `mhsa` verifier
-/// accepts; nullopt when it is not exactly that.
-std::optional<AttentionMatch> matchAttention(mlir::sparse_tiny::SoftmaxOp softmax);
+/// accepts; nullopt when it is not exactly that. When the softmax sits
+/// between two matmuls (attention-shaped) but the rest does not match,
+/// `whyNot` gets the reason; otherwise it is left alone.
+std::optional<AttentionMatch> matchAttention(mlir::sparse_tiny::SoftmaxOp softmax,
+                                             std::string *whyNot = nullptr);
 
 /// Patterns that split a packed Q/K/V projection (one linear layer whose
 /// output is sliced, directly or after a head-split reshape / transpose)
@@ -47,11 +50,13 @@ std::optional<AttentionMatch> matchAttention(mlir::sparse_tiny::SoftmaxOp softma
 /// (SplitPackedProjection.cpp; also slice canonicalization).
 void populateSplitPackedProjectionPatterns(mlir::RewritePatternSet &patterns);
 
-/// The `mhsa` op replacing `m` (created at `m.out`, not yet replacing it).
-/// With `withTypes`, the intermediate values' element types become its
-/// query_type ... context_type (for quantized blocks).
-mlir::sparse_tiny::MultiHeadAttentionOp
-buildAttention(mlir::OpBuilder &b, AttentionMatch &m, bool withTypes);
+/// The `mhsa` op replacing `m` (created at `m.out`, not yet replacing it),
+/// between reshapes when the block's input / output shape is not the op's;
+/// returns the value that replaces `m.out`. With `withTypes`, the
+/// intermediate values' element types become its query_type ...
+/// context_type (for quantized blocks).
+mlir::Value buildAttention(mlir::OpBuilder &b, AttentionMatch &m,
+                           bool withTypes);
 
 /// The ops of `m` in an order in which each can be erased once the output
 /// projection's uses are replaced (users first).

@@ -543,6 +543,7 @@ def SparseTiny_TransposeOp : SparseTiny_Op<"transpose", [Pure]> {
   }];
   let hasVerifier = 1;
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def SparseTiny_ConcatOp : SparseTiny_Op<"concat", [Pure]> {
