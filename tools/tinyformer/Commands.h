@@ -11,6 +11,7 @@ namespace tinyformer::cli {
 extern llvm::cl::SubCommand compileCmd;
 extern llvm::cl::SubCommand runCmd;
 extern llvm::cl::SubCommand costCmd;
+extern llvm::cl::SubCommand compareCmd;
 
 /// Imports (and canonicalizes) an ONNX model or parses a .mlir file.
 mlir::OwningOpRef<mlir::ModuleOp> loadModel(llvm::StringRef path,
@@ -31,6 +32,8 @@ int compile(mlir::MLIRContext &context);
 /// `tinyformer cost MODEL [--calib data.npy] [--cpu cortex-m7] [--json]`:
 /// the cost model's estimates per layer, without generating code.
 int cost(mlir::MLIRContext &context);
+
+int compare(mlir::MLIRContext &context);
 
 /// `tinyformer run DIR --input x.npy --output y.npy [--board m7|m4] [--host]`
 /// for a build directory.

@@ -496,11 +496,12 @@ int compile(mlir::MLIRContext &context) {
     budget = next;
   }
 
-  // The planned INT8 model, for host runs and the report.
+  // The planned INT8 model, for host runs, the report and `compare` (which
+  // finds each layer's float value by its location: the ONNX node).
   std::string planned;
   {
     raw_string_ostream os(planned);
-    module->print(os);
+    module->print(os, mlir::OpPrintingFlags().enableDebugInfo());
   }
   int64_t arena = (*module)->getAttrOfType<mlir::IntegerAttr>(attr::kArenaSize).getInt();
   int64_t bound =

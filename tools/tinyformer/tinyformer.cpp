@@ -5,6 +5,7 @@
 //   tinyformer run DIR --input x.npy --output y.npy [--board m7|m4]
 //                  [--report r.json] [--host]
 //   tinyformer run --host MODEL --input x.npy --output y.npy
+//   tinyformer compare DIR model.onnx --input batch.npy [--json]
 //
 // MODEL is an .onnx file (imported and canonicalized) or sparse_tiny .mlir;
 // DIR is a build directory written by `compile`.
@@ -46,6 +47,9 @@ cl::SubCommand costCmd("cost", "The cost model's estimates per layer "
                                "generating code");
 cl::SubCommand runCmd("run", "Run a build directory (on the emulator or the "
                              "host) or a model (host) on an input .npy");
+cl::SubCommand compareCmd("compare",
+                          "Quantization report: each INT8 layer of a build "
+                          "against the float model (SQNR, cosine, max error)");
 } // namespace tinyformer::cli
 using tinyformer::cli::compileCmd;
 using tinyformer::cli::runCmd;
@@ -269,7 +273,10 @@ int main(int argc, char **argv) {
     return tinyformer::cli::compile(context);
   if (tinyformer::cli::costCmd)
     return tinyformer::cli::cost(context);
-  errs() << "tinyformer: error: choose a command: inspect, compile, cost, run "
+  if (tinyformer::cli::compareCmd)
+    return tinyformer::cli::compare(context);
+  errs() << "tinyformer: error: choose a command: inspect, compile, cost, run, "
+            "compare "
             "(see --help)\n";
   return 1;
 }
