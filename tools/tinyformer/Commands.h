@@ -2,6 +2,10 @@
 #ifndef TINYFORMER_TOOLS_TINYFORMER_COMMANDS_H
 #define TINYFORMER_TOOLS_TINYFORMER_COMMANDS_H
 
+#include "tinyformer/Reference/Interpreter.h"
+#include "tinyformer/Support/Npy.h"
+
+#include "mlir/Dialect/Quant/QuantTypes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
@@ -12,6 +16,7 @@ extern llvm::cl::SubCommand compileCmd;
 extern llvm::cl::SubCommand runCmd;
 extern llvm::cl::SubCommand costCmd;
 extern llvm::cl::SubCommand compareCmd;
+extern llvm::cl::SubCommand evalCmd;
 
 /// Imports (and canonicalizes) an ONNX model or parses a .mlir file.
 mlir::OwningOpRef<mlir::ModuleOp> loadModel(llvm::StringRef path,
@@ -34,6 +39,30 @@ int compile(mlir::MLIRContext &context);
 int cost(mlir::MLIRContext &context);
 
 int compare(mlir::MLIRContext &context);
+
+int eval(mlir::MLIRContext &context);
+
+/// A build's INT8 model (model.mlir) and the float model it came from, as
+/// quantization saw it (imported at the build's input shape, canonicalized,
+/// activations fused), for host runs of both (HostRuns.cpp).
+struct BuildModels {
+  mlir::OwningOpRef<mlir::ModuleOp> int8, fp;
+  llvm::SmallVector<int64_t> inputShape;
+  mlir::quant::UniformQuantizedType input;
+};
+mlir::FailureOr<BuildModels> loadBuildModels(mlir::MLIRContext &context,
+                                             llvm::StringRef dir,
+                                             llvm::StringRef floatModel);
+
+/// Reads float inputs for a model input of `shape`: one sample or a batch
+/// [N, ...]; finite, not empty. One error line and false otherwise.
+bool readFloatBatch(llvm::StringRef path, llvm::ArrayRef<int64_t> shape,
+                    NpyArray &npy, int64_t &samples);
+
+/// Sample `sample` of `batch`: as float, and as the device quantizes it.
+std::pair<HostArray, HostArray> sampleInputs(const BuildModels &m,
+                                             const NpyArray &batch,
+                                             int64_t sample);
 
 /// `tinyformer run DIR --input x.npy --output y.npy [--board m7|m4] [--host]`
 /// for a build directory.

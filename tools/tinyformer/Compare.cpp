@@ -14,22 +14,13 @@
 //===----------------------------------------------------------------------===//
 #include "Commands.h"
 
-#include "tinyformer/Import/ONNXImporter.h"
 #include "tinyformer/Kernels/KernelRegistry.h"
-#include "tinyformer/Reference/Interpreter.h"
-#include "tinyformer/Support/Npy.h"
-#include "tinyformer/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Quant/QuantTypes.h"
 #include "mlir/IR/TypeUtilities.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Transforms/Passes.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 #include <cmath>
@@ -49,10 +40,6 @@ cl::opt<std::string> batchFile("input", cl::Required,
                                cl::sub(compareCmd));
 cl::opt<bool> asJson("json", cl::desc("Print the report as JSON"),
                      cl::sub(compareCmd));
-
-void fail(const Twine &message) {
-  errs() << "tinyformer: error: " << message << "\n";
-}
 
 /// Float vs dequantized INT8 over all samples of one layer.
 struct LayerError {
@@ -85,94 +72,18 @@ struct LayerError {
   }
 };
 
-mlir::func::FuncOp onlyFunction(mlir::ModuleOp module, const Twine &what) {
-  auto funcs = module.getOps<mlir::func::FuncOp>();
-  if (funcs.empty() || std::next(funcs.begin()) != funcs.end()) {
-    fail(what + " must have exactly one function");
-    return nullptr;
-  }
-  return *funcs.begin();
-}
-
 } // namespace
 
 int compare(mlir::MLIRContext &context) {
-  SmallString<128> mlirPath(buildDir);
-  sys::path::append(mlirPath, "model.mlir");
-  if (!sys::fs::is_directory(buildDir) || !sys::fs::exists(mlirPath)) {
-    fail("'" + buildDir + "' is not a build directory (no model.mlir): run "
-         "`tinyformer compile` first");
+  FailureOr<BuildModels> models = loadBuildModels(context, buildDir, floatModel);
+  if (failed(models))
     return 1;
-  }
-  mlir::OwningOpRef<mlir::ModuleOp> int8 = loadModel(mlirPath, context);
-  if (!int8)
-    return 1;
-  mlir::func::FuncOp int8Func = onlyFunction(*int8, "'" + mlirPath + "'");
-  if (!int8Func || int8Func.getNumArguments() != 1) {
-    if (int8Func)
-      fail("compare takes models with one input");
-    return 1;
-  }
-  auto inType = cast<mlir::ShapedType>(int8Func.getArgument(0).getType());
-  auto inQuant =
-      dyn_cast<mlir::quant::UniformQuantizedType>(inType.getElementType());
-  if (!inQuant) {
-    fail("'" + mlirPath + "' is not an INT8 model (its input is not "
-         "quantized)");
-    return 1;
-  }
-
-  // The float graph quantization saw: imported at the build's input shape,
-  // canonicalized, activations fused into their producers.
-  ONNXImportOptions options;
-  options.inputShapes.emplace_back(inType.getShape());
-  auto file = MemoryBuffer::getFile(floatModel, /*IsText=*/false);
-  if (!file) {
-    fail("cannot read '" + floatModel + "': " + file.getError().message());
-    return 1;
-  }
-  mlir::OwningOpRef<mlir::ModuleOp> fp =
-      importONNXModel((*file)->getBuffer(), floatModel, &context, options);
-  if (!fp)
-    return 1;
-  mlir::PassManager pm(&context);
-  pm.addPass(mlir::createCanonicalizerPass());
-  pm.addPass(createFuseActivations());
-  if (failed(pm.run(*fp)))
-    return 1;
-  mlir::func::FuncOp fpFunc = onlyFunction(*fp, "'" + floatModel + "'");
-  if (!fpFunc)
-    return 1;
-
+  mlir::func::FuncOp int8Func = *models->int8->getOps<mlir::func::FuncOp>().begin();
+  mlir::func::FuncOp fpFunc = *models->fp->getOps<mlir::func::FuncOp>().begin();
   NpyArray npy;
-  std::string error;
-  if (!readNpy(batchFile, npy, error)) {
-    fail(error);
+  int64_t samples = 0;
+  if (!readFloatBatch(batchFile, models->inputShape, npy, samples))
     return 1;
-  }
-  if (npy.dtype != "<f4" && npy.dtype != "<f8") {
-    fail("'" + batchFile + "' has dtype '" + npy.dtype +
-         "': compare needs float inputs (float32)");
-    return 1;
-  }
-  ArrayRef<int64_t> shape = inType.getShape(), got(npy.shape);
-  bool single = got == shape;
-  if (!single && (got.empty() || (got.drop_front() != shape &&
-                                  got.drop_front() != shape.drop_front()))) {
-    fail("'" + batchFile + "' has shape " + shapeStr(got) +
-         "; the model input is " + shapeStr(shape) + " (or a batch [N, ...] of it)");
-    return 1;
-  }
-  int64_t samples = single ? 1 : got.front();
-  int64_t sampleSize = inType.getNumElements();
-  if (samples == 0) {
-    fail("'" + batchFile + "' has no samples (shape " + shapeStr(got) + ")");
-    return 1;
-  }
-  if (!checkFinite(npy, sampleSize, "'" + batchFile + "'", error)) {
-    fail(error);
-    return 1;
-  }
 
   // The INT8 layers to compare, in program order, by location.
   std::vector<LayerError> layers;
@@ -224,22 +135,14 @@ int compare(mlir::MLIRContext &context) {
   unmatched = int64_t(layers.size()) - int64_t(floatOf.size());
 
   for (int64_t s = 0; s < samples; ++s) {
-    HostArray fin{SmallVector<int64_t>(shape), {}}, qin = fin;
-    fin.data.assign(npy.values.begin() + s * sampleSize,
-                    npy.values.begin() + (s + 1) * sampleSize);
-    // The device's input quantization: round half to even, saturate.
-    for (float x : fin.data)
-      qin.data.push_back(float(std::clamp(
-          std::nearbyint(double(x) / inQuant.getScale()) +
-              double(inQuant.getZeroPoint()),
-          -128.0, 127.0)));
+    auto [fin, qin] = sampleInputs(*models, npy, s);
     DenseMap<mlir::Value, HostArray> floats;
-    if (failed(runReference(*fp, {fin}, "", [&](mlir::Value v, const HostArray &a) {
+    if (failed(runReference(*models->fp, {fin}, "", [&](mlir::Value v, const HostArray &a) {
           if (int8Of.count(v))
             floats[int8Of[v]] = a;
         })))
       return 1;
-    if (failed(runReference(*int8, {qin}, "", [&](mlir::Value v, const HostArray &a) {
+    if (failed(runReference(*models->int8, {qin}, "", [&](mlir::Value v, const HostArray &a) {
           auto it = floats.find(v);
           if (it == floats.end())
             return;

@@ -366,6 +366,13 @@ bool checkCpuAndCalib(StringRef cpuName, StringRef calibPath) {
   return true;
 }
 
+static std::string absolutePath(StringRef path) {
+  SmallString<256> abs(path);
+  sys::fs::make_absolute(abs);
+  sys::path::remove_dots(abs, /*remove_dot_dot=*/true);
+  return std::string(abs);
+}
+
 std::string layerNameOf(mlir::Operation *op) {
   if (auto loc = dyn_cast<mlir::NameLoc>(op->getLoc()))
     return loc.getName().str();
@@ -610,6 +617,8 @@ int compile(mlir::MLIRContext &context) {
   });
   json::Object report{
       {"model", sys::path::filename(model).str()},
+      // Where `eval` finds the float model by default.
+      {"model_path", absolutePath(model)},
       {"name", modelName},
       {"cpu", cpu.getValue()},
       {"calibration", calib.empty() ? std::string("(QDQ scales)")

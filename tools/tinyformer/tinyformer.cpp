@@ -6,6 +6,7 @@
 //                  [--report r.json] [--host]
 //   tinyformer run --host MODEL --input x.npy --output y.npy
 //   tinyformer compare DIR model.onnx --input batch.npy [--json]
+//   tinyformer eval DIR --data x.npy --labels y.npy [--board m7] [--json]
 //
 // MODEL is an .onnx file (imported and canonicalized) or sparse_tiny .mlir;
 // DIR is a build directory written by `compile`.
@@ -47,6 +48,8 @@ cl::SubCommand costCmd("cost", "The cost model's estimates per layer "
                                "generating code");
 cl::SubCommand runCmd("run", "Run a build directory (on the emulator or the "
                              "host) or a model (host) on an input .npy");
+cl::SubCommand evalCmd("eval", "Float and INT8 accuracy of a build on a "
+                               "labelled batch (and the emulator on a sample)");
 cl::SubCommand compareCmd("compare",
                           "Quantization report: each INT8 layer of a build "
                           "against the float model (SQNR, cosine, max error)");
@@ -275,8 +278,10 @@ int main(int argc, char **argv) {
     return tinyformer::cli::cost(context);
   if (tinyformer::cli::compareCmd)
     return tinyformer::cli::compare(context);
+  if (tinyformer::cli::evalCmd)
+    return tinyformer::cli::eval(context);
   errs() << "tinyformer: error: choose a command: inspect, compile, cost, run, "
-            "compare "
+            "compare, eval "
             "(see --help)\n";
   return 1;
 }
