@@ -372,6 +372,11 @@ void PlanMemoryPass::runOnOperation() {
       def->setAttr(attr::kBuffer, builder.getStringAttr(
                                       b.kind == Buffer::Input ? "input" : "output"));
   }
+  SmallVector<int64_t> map;
+  for (const Buffer &b : p->buffers)
+    if (b.kind == Buffer::Arena && b.size() > 0)
+      map.append({b.offset, b.size(), b.first, b.last});
+  module->setAttr(attr::kArenaMap, builder.getDenseI64ArrayAttr(map));
   module->setAttr(attr::kArenaSize, builder.getI64IntegerAttr(p->arena));
   module->setAttr(attr::kArenaLowerBound,
                   builder.getI64IntegerAttr(p->lowerBound));

@@ -14,7 +14,8 @@
 // The fc overwrites the pooled tokens it reads (token overwriting: its input
 // dies there and 3 <= 8 features), so fc out -> 112 too. Arena 120. The
 // lower bound is the most bytes alive at one step: step 0, 32 + 80 = 112.
-// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 112 : i64, sparse_tiny.arena_size = 120 : i64}
+// arena_map is that plan: (offset, bytes, first step, last step) per buffer.
+// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 112 : i64, sparse_tiny.arena_map = array<i64: 80, 32, 0, 1, 0, 80, 0, 0, 112, 8, 1, 4, 0, 76, 3, 3>, sparse_tiny.arena_size = 120 : i64}
 // CHECK: sparse_tiny.conv2d
 // CHECK-SAME: sparse_tiny.offset = 80 : i64, sparse_tiny.scratch_bytes = 80 : i64, sparse_tiny.scratch_offset = 0 : i64
 // CHECK: sparse_tiny.max_pool2d
@@ -49,7 +50,7 @@ func.func @net(%arg0: tensor<1x1x4x4x!quant.uniform<i8:f32, 2.000000e-02>>) -> t
 //   y = fc s           the output; scratch 4 * 64 + 12 * 8 + 8 = 360 B at 3
 // Scratch -> 0; a/s -> 360 (alive with the scratch at step 3); b -> 0.
 // Arena 424 = the lower bound (64 + 360 at step 3).
-// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 424 : i64, sparse_tiny.arena_size = 424 : i64}
+// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 424 : i64, sparse_tiny.arena_map = array<i64: 360, 64, 0, 3, 0, 64, 1, 2, 0, 360, 3, 3>, sparse_tiny.arena_size = 424 : i64}
 // CHECK: %[[A:.+]] = sparse_tiny.relu %arg0
 // CHECK-SAME: sparse_tiny.offset = 360 : i64
 // CHECK: %[[B:.+]] = sparse_tiny.relu %[[A]]
@@ -75,7 +76,7 @@ func.func @in_place_add(%x: !a) -> tensor<1x8x!quant.uniform<i8:f32, 0.2:1>> {
 // over its rhs instead, and the second add over the first's result, which
 // is the function's result: b, s and t all live in the caller's output
 // buffer; only a is in the arena.
-// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 64 : i64, sparse_tiny.arena_size = 64 : i64}
+// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 64 : i64, sparse_tiny.arena_map = array<i64: 0, 64, 0, 3>, sparse_tiny.arena_size = 64 : i64}
 // CHECK: %[[A:.+]] = sparse_tiny.relu %arg0
 // CHECK-SAME: sparse_tiny.offset = 0 : i64
 // CHECK: %[[B:.+]] = sparse_tiny.relu %[[A]]
@@ -105,7 +106,7 @@ func.func @in_place_rhs(%x: !a) -> !a {
 //   y = add g, b    in place over f: the output, so a, f, g and y all live
 //                   in the caller's output buffer (the same 64 bytes)
 // Scratch -> 0; b -> 520. Arena 584 = 64 + 520 at step 3.
-// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 584 : i64, sparse_tiny.arena_size = 584 : i64}
+// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 584 : i64, sparse_tiny.arena_map = array<i64: 520, 64, 2, 5, 0, 520, 3, 3>, sparse_tiny.arena_size = 584 : i64}
 // CHECK: sparse_tiny.relu
 // CHECK-SAME: sparse_tiny.buffer = "output"
 // CHECK: sparse_tiny.reshape
@@ -135,7 +136,7 @@ func.func @alias_extends_lifetime(%x: !a) -> !a {
 
 // A chain of elementwise ops runs in place in the caller's output buffer:
 // no arena at all.
-// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 0 : i64, sparse_tiny.arena_size = 0 : i64}
+// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 0 : i64, sparse_tiny.arena_map = array<i64>, sparse_tiny.arena_size = 0 : i64}
 // CHECK-COUNT-3: sparse_tiny.relu {{.*}}sparse_tiny.buffer = "output"
 !a = tensor<1x64x!quant.uniform<i8:f32, 0.1:-3>>
 func.func @chain_in_output(%x: !a) -> !a {
@@ -154,7 +155,7 @@ func.func @chain_in_output(%x: !a) -> !a {
 // Scratches -> 0; a -> 360; the dead result -> 424 (not 0, inside the
 // scratch its kernel uses at the same time). Arena and lower bound
 // 64 + 8 + 360 = 432 at step 1.
-// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 432 : i64, sparse_tiny.arena_size = 432 : i64}
+// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 432 : i64, sparse_tiny.arena_map = array<i64: 360, 64, 0, 2, 424, 8, 1, 1, 0, 360, 1, 1, 0, 360, 2, 2>, sparse_tiny.arena_size = 432 : i64}
 // CHECK: sparse_tiny.relu %arg0
 // CHECK-SAME: sparse_tiny.offset = 360 : i64
 // CHECK: sparse_tiny.fully_connected
@@ -195,7 +196,7 @@ func.func @returns_input(%x: tensor<1x64x!quant.uniform<i8:f32, 0.1:-3>>) -> ten
 // is returned through a reshape, so it is written straight into the output
 // buffer (10 bytes) and not over the relu's 64 bytes. Arena: fc scratch
 // 4 * 64 + 12 * 10 + 8 = 384 at 0, relu 64 at 384.
-// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 448 : i64, sparse_tiny.arena_size = 448 : i64}
+// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 448 : i64, sparse_tiny.arena_map = array<i64: 384, 64, 0, 1, 0, 384, 1, 1>, sparse_tiny.arena_size = 448 : i64}
 // CHECK: sparse_tiny.relu {{.*}}sparse_tiny.offset = 384 : i64
 // CHECK: sparse_tiny.fully_connected {{.*}}sparse_tiny.buffer = "output"
 // CHECK: sparse_tiny.reshape {{.*}}sparse_tiny.buffer = "output"

@@ -42,6 +42,11 @@ int compare(mlir::MLIRContext &context);
 
 int eval(mlir::MLIRContext &context);
 
+/// Draws the build's memory map and layer profile into `dir` (with a run
+/// report: the measured profile); false after an error line.
+bool writePlots(llvm::StringRef compileReport, llvm::StringRef runReport,
+                llvm::StringRef dir);
+
 /// A build's INT8 model (model.mlir) and the float model it came from, as
 /// quantization saw it (imported at the build's input shape, canonicalized,
 /// activations fused), for host runs of both (HostRuns.cpp).

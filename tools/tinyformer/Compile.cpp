@@ -45,6 +45,10 @@ static cl::opt<std::string>
 static cl::opt<double> percentile("percentile",
                                   cl::desc("For --calib-method=percentile (default 99.99)"),
                                   cl::init(99.99), cl::sub(compileCmd));
+static cl::opt<std::string> plotsDir(
+    "plots", cl::desc("Also draw the arena's memory map and the estimated "
+                      "per-layer instructions as PNG into this directory"),
+    cl::sub(compileCmd));
 static cl::opt<std::string> cpu("cpu", cl::desc("cortex-m4 | cortex-m7 (default cortex-m7)"),
                                 cl::init("cortex-m7"), cl::sub(compileCmd));
 static cl::opt<int64_t> flash("flash", cl::desc("Flash limit in bytes, code + constants (default 1048576)"),
@@ -366,6 +370,10 @@ bool checkCpuAndCalib(StringRef cpuName, StringRef calibPath) {
   return true;
 }
 
+static mlir::Block *firstFunctionBody(mlir::ModuleOp module) {
+  return &(*module.getOps<mlir::func::FuncOp>().begin()).getBody().front();
+}
+
 static std::string absolutePath(StringRef path) {
   SmallString<256> abs(path);
   sys::fs::make_absolute(abs);
@@ -608,6 +616,18 @@ int compile(mlir::MLIRContext &context) {
   if (!fitBuild(emitted->flashBytes, arena, ioBytes, bound, fit, fitLines))
     return 1;
   int64_t numLayers = int64_t(layers.size());
+  // The plan's memory map: each arena buffer's place and steps (the ops
+  // that run, in order), as PlanMemory recorded it.
+  json::Array steps, arenaMap;
+  for (mlir::Operation &op : *firstFunctionBody(*module))
+    if (!isa<mlir::sparse_tiny::ConstantOp>(op))
+      steps.push_back(layerNameOf(&op));
+  if (auto map = (*module)->getAttrOfType<mlir::DenseI64ArrayAttr>(attr::kArenaMap))
+    for (size_t i = 0; i + 3 < map.size(); i += 4)
+      arenaMap.push_back(json::Object{{"offset", map[i]},
+                                      {"bytes", map[i + 1]},
+                                      {"first_step", map[i + 2]},
+                                      {"last_step", map[i + 3]}});
   // Attention blocks run fused (mhsa) or, with the reason on the softmax,
   // as separate layers.
   int64_t fusedAttention = 0, unfusedAttention = 0;
@@ -628,6 +648,8 @@ int compile(mlir::MLIRContext &context) {
       {"arena_bytes", arena},
       {"arena_lower_bound", bound},
       {"arena_bytes_untiled", untiled},
+      {"arena_map", std::move(arenaMap)},
+      {"steps", std::move(steps)},
       {"macs", macs},
       {"estimated_instructions", estimated},
       {"num_layers", numLayers},
@@ -661,6 +683,12 @@ int compile(mlir::MLIRContext &context) {
     outs() << "  fits " << line << "\n";
   for (const std::string &note : notes)
     outs() << "  note: " << note << "\n";
+  if (!plotsDir.empty()) {
+    SmallString<128> report(outDir);
+    sys::path::append(report, "compile_report.json");
+    if (!writePlots(report, "", plotsDir))
+      return 1;
+  }
   return 0;
 }
 

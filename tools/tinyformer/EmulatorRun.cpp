@@ -40,6 +40,11 @@ static cl::opt<std::string>
 static cl::opt<std::string>
     reportFile("report", cl::desc("Write the figures as JSON to this file"),
                cl::sub(runCmd));
+static cl::opt<std::string> plotsDir(
+    "plots",
+    cl::desc("Also draw the per-layer instructions (measured beside the "
+             "estimate) as PNG into this directory"),
+    cl::sub(runCmd));
 static cl::opt<bool> dequantizeOutput(
     "dequantize", cl::desc("Write the output as float32 (scale * (q - zp)) "
                            "instead of int8"),
@@ -479,14 +484,36 @@ int runBuild(mlir::MLIRContext &context, StringRef dir, bool host) {
     fail(error);
     return 1;
   }
-  if (!reportFile.empty()) {
+  // --plots without --report: the report goes to a temporary file.
+  std::string reportPath = reportFile;
+  SmallString<128> temporary;
+  auto removeTemporary = make_scope_exit([&] {
+    if (!temporary.empty())
+      sys::fs::remove(temporary);
+  });
+  if (reportPath.empty() && !plotsDir.empty()) {
+    if (std::error_code ec = sys::fs::createTemporaryFile("tinyformer-run", "json",
+                                                          temporary)) {
+      fail("cannot create a temporary file: " + ec.message());
+      return 1;
+    }
+    reportPath = std::string(temporary);
+  }
+  if (!reportPath.empty()) {
     std::error_code ec;
-    raw_fd_ostream os(reportFile, ec, sys::fs::OF_None);
+    raw_fd_ostream os(reportPath, ec, sys::fs::OF_None);
     if (ec) {
-      fail("cannot write '" + reportFile + "': " + ec.message());
+      fail("cannot write '" + reportPath + "': " + ec.message());
       return 1;
     }
     os << formatv("{0:2}", json::Value(std::move(report))) << "\n";
+  }
+  if (!plotsDir.empty()) {
+    SmallString<128> compileReport(dir);
+    sys::path::append(compileReport, "compile_report.json");
+    // The host reference counts nothing: only the estimates to draw.
+    if (!writePlots(compileReport, host ? "" : reportPath, plotsDir))
+      return 1;
   }
   return 0;
 }

@@ -30,6 +30,10 @@ inline constexpr llvm::StringLiteral kScratchBytes = "sparse_tiny.scratch_bytes"
 inline constexpr llvm::StringLiteral kArenaSize = "sparse_tiny.arena_size";
 inline constexpr llvm::StringLiteral kArenaLowerBound =
     "sparse_tiny.arena_lower_bound";
+/// On the module: the plan itself, four integers per arena buffer (offset,
+/// bytes, first and last step, steps counting the function's non-constant
+/// ops in order), for memory maps.
+inline constexpr llvm::StringLiteral kArenaMap = "sparse_tiny.arena_map";
 /// On mhsa: its tile (heads with Q, K, V in scratch at once; query rows
 /// with scores at once), chosen by memory planning.
 inline constexpr llvm::StringLiteral kHeadsPerStep = "sparse_tiny.heads_per_step";
