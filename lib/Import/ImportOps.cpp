@@ -87,12 +87,63 @@ Type Importer::buildQuantType(const QuantParams &p) {
 // Conv family
 //===----------------------------------------------------------------------===//
 
+/// A dilated kernel as the dense one it reads: taps `d` apart with zeros
+/// between them ([O, C, ..., K] -> [O, C, ..., d * (K - 1) + 1]). The zeros
+/// cost nothing once kernel selection sees them (a sparse kernel skips
+/// them), and every kernel and rule stays undilated.
+static HostTensor dilateKernel(const HostTensor &w, ArrayRef<int64_t> dil) {
+  size_t rank = w.shape.size(), spatial = dil.size();
+  HostTensor out = w;
+  for (size_t i = 0; i < spatial; ++i) {
+    int64_t &k = out.shape[rank - spatial + i];
+    k = dil[i] * (k - 1) + 1;
+  }
+  out.data.assign(out.numel(), 0.0);
+  int64_t planes = 1;
+  for (size_t i = 0; i + spatial < rank; ++i)
+    planes *= w.shape[i];
+  int64_t kh = spatial == 2 ? w.shape[rank - 2] : 1, kw = w.shape[rank - 1];
+  int64_t oh = spatial == 2 ? out.shape[rank - 2] : 1, ow = out.shape[rank - 1];
+  int64_t dh = spatial == 2 ? dil[0] : 1, dw = dil[spatial - 1];
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t i = 0; i < kh; ++i)
+      for (int64_t j = 0; j < kw; ++j)
+        out.data[(p * oh + i * dh) * ow + j * dw] = w.data[(p * kh + i) * kw + j];
+  return out;
+}
+
+std::optional<SmallVector<int64_t>> Importer::convKernelShape() const {
+  std::optional<SmallVector<int64_t>> k = attrInts("kernel_shape");
+  std::optional<SmallVector<int64_t>> dil = attrInts("dilations");
+  if (k && dil && dil->size() == k->size())
+    for (size_t i = 0; i < k->size(); ++i)
+      (*k)[i] = (*dil)[i] * ((*k)[i] - 1) + 1;
+  return k;
+}
+
 LogicalResult Importer::importConv() {
-  if (failed(requireNoAutoPad()) || failed(requireAttrValue("dilations", 1)))
+  if (failed(requireNoAutoPad()))
     return failure();
   FailureOr<Value> x = getValue(input(0)), w = getValue(input(1));
   if (failed(x) || failed(w))
     return failure();
+  // The weight's name in `known` (a dilated one is a new tensor).
+  std::string weightName = input(1).str();
+  if (std::optional<SmallVector<int64_t>> dil = attrInts("dilations");
+      dil && llvm::any_of(*dil, [](int64_t d) { return d != 1; })) {
+    auto k = known.find(input(1));
+    size_t spatial = shapeOf(*w).size() - 2;
+    if (k == known.end() || !k->second.isFloat() || k->second.quant)
+      return nodeError() << "a dilated convolution needs a constant float "
+                            "weight (it becomes the dense kernel with zeros "
+                            "between the taps)";
+    if (dil->size() != spatial || llvm::any_of(*dil, [](int64_t d) { return d < 1; }))
+      return nodeError() << "dilations " << shapeStr(*dil) << " do not fit a "
+                         << spatial << "-D kernel";
+    weightName = (input(1) + ".dilated").str();
+    known[weightName] = dilateKernel(k->second, *dil);
+    *w = materialize(known[weightName], weightName);
+  }
   Value bias;
   if (!input(2).empty()) {
     FailureOr<Value> b = getValue(input(2));
@@ -102,12 +153,12 @@ LogicalResult Importer::importConv() {
   }
   ArrayRef<int64_t> wShape = shapeOf(*w);
   if (wShape.size() == 3 && shapeOf(*x).size() == 3)
-    return importConv1D(*x, *w, bias);
+    return importConv1D(*x, *w, bias, weightName);
   if (wShape.size() != 4 || shapeOf(*x).size() != 4)
     return nodeError() << "only 1-D and 2-D convolution are supported (input "
                        << shapeStr(shapeOf(*x)) << ", weight "
                        << shapeStr(wShape) << ")";
-  if (std::optional<SmallVector<int64_t>> k = attrInts("kernel_shape"))
+  if (std::optional<SmallVector<int64_t>> k = convKernelShape())
     if (ArrayRef<int64_t>(*k) != wShape.drop_front(2))
       return nodeError() << "kernel_shape " << shapeStr(*k)
                          << " differs from the weight's "
@@ -130,9 +181,10 @@ LogicalResult Importer::importConv() {
 
 /// Conv1d ([N, C, L] by [O, C/g, K]) as a 1 x K Conv2D over [N, C, 1, L]
 /// (the input and output reshaped, the weight a 4-D constant).
-LogicalResult Importer::importConv1D(Value x, Value w, Value bias) {
+LogicalResult Importer::importConv1D(Value x, Value w, Value bias,
+                                    StringRef weightName) {
   ArrayRef<int64_t> xShape = shapeOf(x), wShape = shapeOf(w);
-  if (std::optional<SmallVector<int64_t>> k = attrInts("kernel_shape"))
+  if (std::optional<SmallVector<int64_t>> k = convKernelShape())
     if (k->size() != 1 || (*k)[0] != wShape[2])
       return nodeError() << "kernel_shape " << shapeStr(*k)
                          << " differs from the weight's [" << wShape[2] << "]";
@@ -151,12 +203,12 @@ LogicalResult Importer::importConv1D(Value x, Value w, Value bias) {
                               [&] { return nodeError(); })))
     return failure();
   // The weight as a [O, C/g, 1, K] constant.
-  auto k = known.find(input(1));
+  auto k = known.find(weightName);
   if (k == known.end())
     return nodeError() << "a 1-D convolution's weight must be a constant";
   HostTensor w2d = k->second;
   w2d.shape = w4;
-  Value wView = materialize(w2d, (input(1) + ".2d").str());
+  Value wView = materialize(w2d, (weightName + ".2d").str());
   auto xView = builder.create<ReshapeOp>(nodeLoc, f32(x4), x);
   auto conv = builder.create<Conv2DOp>(
       nodeLoc, f32(shape), xView.getResult(), wView, bias,

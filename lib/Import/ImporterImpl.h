@@ -150,11 +150,13 @@ private:
   }
   /// Fails unless every listed attribute has the given (default) value.
   LogicalResult requireAttrValue(StringRef name, int64_t expected);
+  /// A Conv's kernel_shape attribute as its weight has it once dilated.
+  std::optional<SmallVector<int64_t>> convKernelShape() const;
   LogicalResult requireNoAutoPad();
 
   // --- Op families ------------------------------------------------------------
   LogicalResult importConv();
-  LogicalResult importConv1D(Value x, Value w, Value bias);
+  LogicalResult importConv1D(Value x, Value w, Value bias, StringRef weightName);
   LogicalResult importBatchNorm();
   LogicalResult importGemm();
   LogicalResult importMatMul();

@@ -9,6 +9,7 @@ AvgPool1d / AdaptiveAvgPool1d, global average pooling written as
 `x.mean((2, 3))` or `x.flatten(2).mean(2)`, a 1x1-conv head on a kept-dims
 mean, squeeze-excite gates `x * hardsigmoid(...)` / `x * sigmoid(...)`,
 channel concat of skip connections `torch.cat(dim=1)`,
+grouped (non-depthwise) and dilated Conv2d, dilated Conv1d,
 nn.TransformerEncoderLayer pre- / post-norm, batch- / seq-first,
 nn.MultiheadAttention with its defaults, a timm-style ViT block),
 exported with torch.onnx.export defaults (opset 13), calibrated on a
@@ -178,6 +179,42 @@ class ChannelConcat(nn.Module):
         return self.fc(y.mean((2, 3)))
 
 
+class GroupedDilated(nn.Module):
+    """ResNeXt / ShuffleNet-style grouped convolutions (groups=2 and 4, not
+    depthwise) and a dilated 3x3 (dilation 2, DeepLab-style)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 16, 3, padding=1)
+        self.g2 = nn.Conv2d(16, 16, 3, padding=1, groups=2)
+        self.g4 = nn.Conv2d(16, 32, 1, groups=4)
+        self.d2 = nn.Conv2d(32, 16, 3, padding=2, dilation=2)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = torch.relu(self.c1(x))
+        x = torch.relu(self.g2(x))
+        x = torch.relu(self.g4(x))
+        x = torch.relu(self.d2(x))
+        return self.fc(x.mean((2, 3)))
+
+
+class DilatedTCN(nn.Module):
+    """A temporal convolution stack on [1, 40, 49] features: Conv1d with
+    dilations 1, 2, 4 (WaveNet / TCN keyword spotting)."""
+
+    def __init__(self):
+        super().__init__()
+        self.convs = nn.ModuleList(
+            nn.Conv1d(40 if d == 1 else 32, 32, 3, padding=d, dilation=d) for d in (1, 2, 4))
+        self.fc = nn.Linear(32, 12)
+
+    def forward(self, x):
+        for c in self.convs:
+            x = torch.relu(c(x))
+        return self.fc(x.mean(2))
+
+
 class EncoderLayer(nn.Module):
     """nn.TransformerEncoderLayer on [1, 16, 32] tokens: pre-norm with ReLU
     and batch_first, or post-norm with GELU taking seq-first [16, 1, 32]
@@ -240,6 +277,8 @@ MODELS = {
     "squeeze_excite": (SqueezeExcite, (1, 3, 32, 32)),
     "se_linear": (SqueezeExciteLinear, (1, 3, 32, 32)),
     "channel_concat": (ChannelConcat, (1, 3, 16, 16)),
+    "grouped_dilated": (GroupedDilated, (1, 3, 16, 16)),
+    "dilated_tcn": (DilatedTCN, (1, 40, 49)),
     "encoder_pre_relu": (EncoderLayer, (1, 16, 32)),
     "encoder_post_gelu": (lambda: EncoderLayer(False, "gelu", False), (1, 16, 32)),
     "mha_defaults": (MultiheadAttentionBlock, (1, 16, 32)),

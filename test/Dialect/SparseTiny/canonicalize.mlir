@@ -1091,3 +1091,33 @@ func.func @real_transpose(%x: tensor<16x1x8xf32>) -> tensor<8x1x16xf32> {
   %u = sparse_tiny.transpose %x {perm = array<i64: 2, 1, 0>} : (tensor<16x1x8xf32>) -> tensor<8x1x16xf32>
   return %u : tensor<8x1x16xf32>
 }
+
+// -----
+
+// A grouped convolution that is not depthwise (2 groups: 4 -> 4 channels)
+// becomes one convolution per group over its channel slice, joined by a
+// concat; each keeps its rows of the weight and bias and the activation.
+// CHECK-LABEL: func.func @grouped_conv
+// CHECK-DAG: %[[W0:.+]] = sparse_tiny.constant dense<{{\[\[\[\[}}1.000000e+00]], {{\[\[}}2.000000e+00]]], {{\[\[\[}}3.000000e+00]], {{\[\[}}4.000000e+00]]]]> : tensor<2x2x1x1xf32>
+// CHECK-DAG: %[[W1:.+]] = sparse_tiny.constant dense<{{\[\[\[\[}}5.000000e+00]], {{\[\[}}6.000000e+00]]], {{\[\[\[}}7.000000e+00]], {{\[\[}}8.000000e+00]]]]> : tensor<2x2x1x1xf32>
+// CHECK-DAG: %[[B1:.+]] = sparse_tiny.constant dense<[3.000000e-01, 4.000000e-01]> : tensor<2xf32>
+// CHECK-DAG: %[[S0:.+]] = sparse_tiny.slice %arg0 {offsets = array<i64: 0, 0, 0, 0>, sizes = array<i64: 1, 2, 3, 3>, strides = array<i64: 1, 1, 1, 1>}
+// CHECK-DAG: %[[S1:.+]] = sparse_tiny.slice %arg0 {offsets = array<i64: 0, 2, 0, 0>, sizes = array<i64: 1, 2, 3, 3>, strides = array<i64: 1, 1, 1, 1>}
+// CHECK-DAG: %[[C0:.+]] = sparse_tiny.conv2d %[[S0]], %[[W0]], %{{.+}} {clamp_min = 0.000000e+00 : f32, padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>}
+// CHECK-DAG: %[[C1:.+]] = sparse_tiny.conv2d %[[S1]], %[[W1]], %[[B1]] {clamp_min = 0.000000e+00 : f32, padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>}
+// CHECK: sparse_tiny.concat %[[C0]], %[[C1]] {axis = 1 : i64} : (tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) -> tensor<1x4x3x3xf32>
+func.func @grouped_conv(%x: tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32> {
+  %w = sparse_tiny.constant dense<[[[[1.0]], [[2.0]]], [[[3.0]], [[4.0]]], [[[5.0]], [[6.0]]], [[[7.0]], [[8.0]]]]> : tensor<4x2x1x1xf32> : tensor<4x2x1x1xf32>
+  %b = sparse_tiny.constant dense<[0.1, 0.2, 0.3, 0.4]> : tensor<4xf32> : tensor<4xf32>
+  %y = sparse_tiny.conv2d %x, %w, %b {strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, groups = 2 : i64, clamp_min = 0.0 : f32} : (tensor<1x4x3x3xf32>, tensor<4x2x1x1xf32>, tensor<4xf32>) -> tensor<1x4x3x3xf32>
+  return %y : tensor<1x4x3x3xf32>
+}
+
+// A depthwise convolution (groups == channels) stays as it is.
+// CHECK-LABEL: func.func @depthwise_stays
+// CHECK: sparse_tiny.conv2d %arg0, {{.*}}groups = 4 : i64
+// CHECK-NOT: sparse_tiny.concat
+func.func @depthwise_stays(%x: tensor<1x4x3x3xf32>, %w: tensor<4x1x1x1xf32>) -> tensor<1x4x3x3xf32> {
+  %y = sparse_tiny.conv2d %x, %w {strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, groups = 4 : i64} : (tensor<1x4x3x3xf32>, tensor<4x1x1x1xf32>) -> tensor<1x4x3x3xf32>
+  return %y : tensor<1x4x3x3xf32>
+}

@@ -563,6 +563,64 @@ struct UnitDimTransposeToReshape : OpRewritePattern<TransposeOp> {
   }
 };
 
+/// A grouped convolution that is not depthwise (ResNeXt, ShuffleNet): one
+/// convolution per group over its channel slice, joined by a concat along
+/// the channels (kernels exist for plain and depthwise convolutions, and
+/// for slices and concats of NHWC maps). Float only, with a constant
+/// weight; at most kMaxGroupsSplit groups (one layer each).
+struct SplitGroupedConv : OpRewritePattern<Conv2DOp> {
+  static constexpr int64_t kMaxGroupsSplit = 32;
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(Conv2DOp conv,
+                                PatternRewriter &rewriter) const override {
+    int64_t groups = int64_t(conv.getGroups());
+    auto in = cast<RankedTensorType>(conv.getInput().getType());
+    auto out = cast<RankedTensorType>(conv.getOutput().getType());
+    auto wType = cast<RankedTensorType>(conv.getWeight().getType());
+    int64_t c = in.getDimSize(1), o = out.getDimSize(1);
+    if (groups <= 1 || (groups == c && o == c) || groups > kMaxGroupsSplit ||
+        !isa<FloatType>(in.getElementType()))
+      return failure();
+    std::optional<std::vector<float>> w = getConstantFloats(conv.getWeight());
+    std::optional<std::vector<float>> b;
+    if (conv.getBias() && !(b = getConstantFloats(conv.getBias())))
+      return failure();
+    if (!w)
+      return failure();
+    Location loc = conv.getLoc();
+    int64_t cg = c / groups, og = o / groups;
+    int64_t wGroup = og * wType.getNumElements() / o;
+    ArrayRef<int64_t> s = in.getShape();
+    SmallVector<Value> parts;
+    for (int64_t g = 0; g < groups; ++g) {
+      auto slice = rewriter.create<SliceOp>(
+          loc, in.clone({s[0], cg, s[2], s[3]}), conv.getInput(),
+          rewriter.getDenseI64ArrayAttr({0, g * cg, 0, 0}),
+          rewriter.getDenseI64ArrayAttr({s[0], cg, s[2], s[3]}),
+          rewriter.getDenseI64ArrayAttr({1, 1, 1, 1}));
+      SmallVector<int64_t> wShape(wType.getShape());
+      wShape[0] = og;
+      Value weight = createFloatConstant(
+          rewriter, loc, wType.clone(wShape),
+          ArrayRef<float>(*w).slice(g * wGroup, wGroup));
+      Value bias;
+      if (b)
+        bias = createFloatConstant(rewriter, loc, RankedTensorType::get({og}, rewriter.getF32Type()),
+                                   ArrayRef<float>(*b).slice(g * og, og));
+      SmallVector<int64_t> oShape(out.getShape());
+      oShape[1] = og;
+      parts.push_back(rewriter.create<Conv2DOp>(
+          loc, out.clone(oShape), slice, weight, bias, conv.getStridesAttr(),
+          conv.getPaddingAttr(), conv.getDilationsAttr(),
+          rewriter.getI64IntegerAttr(1), conv.getClampMinAttr(),
+          conv.getClampMaxAttr()));
+    }
+    rewriter.replaceOpWithNewOp<ConcatOp>(conv, out, parts,
+                                          rewriter.getI64IntegerAttr(1));
+    return success();
+  }
+};
+
 /// A float self-attention block around a softmax -> one mhsa. Quantized
 /// (or QDQ) blocks are left to sparse-tiny-fuse-attention, after their
 /// intermediate values have INT8 types.
@@ -660,6 +718,11 @@ TF_HOIST_ACTIVATION(SiluOp)
 TF_HOIST_ACTIVATION(TanhOp)
 TF_HOIST_ACTIVATION(GeluOp)
 #undef TF_HOIST_ACTIVATION
+
+void Conv2DOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                           MLIRContext *context) {
+  results.add<SplitGroupedConv>(context);
+}
 
 void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                               MLIRContext *context) {

@@ -111,6 +111,7 @@ def SparseTiny_Conv2DOp : SparseTiny_Op<"conv2d", [Pure]> {
     }]>
   ];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 //===----------------------------------------------------------------------===//
