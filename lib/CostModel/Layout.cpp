@@ -35,6 +35,16 @@ static bool mergesSpatialDims(ReshapeOp op) {
          out.getDimSize(2) == in.getDimSize(2) * in.getDimSize(3);
 }
 
+/// The inverse: [N, C, H*W] reshaped to an NCHW [N, C, H, W] stored NHWC.
+static bool splitsSpatialDims(ReshapeOp op) {
+  auto in = op.getInput().getType();
+  auto out = op.getOutput().getType();
+  return in.getRank() == 3 && !storedInLogicalOrder(out) &&
+         out.getDimSize(0) == in.getDimSize(0) &&
+         out.getDimSize(1) == in.getDimSize(1) &&
+         in.getDimSize(2) == out.getDimSize(2) * out.getDimSize(3);
+}
+
 /// Users of `v`, looking through elementwise requantizations (which do not
 /// care about element order).
 static void usersThroughRequantize(Value v, SmallVectorImpl<Operation *> &users) {
@@ -45,6 +55,27 @@ static void usersThroughRequantize(Value v, SmallVectorImpl<Operation *> &users)
     else
       users.push_back(user);
   }
+}
+
+/// The op defining `v`, looking through requantizations.
+static Operation *producerThroughRequantize(Value v) {
+  while (auto q = v.getDefiningOp<QuantizeOp>()) {
+    if (!isa<quant::QuantizedType>(getElementTypeOrSelf(q.getInput())))
+      return q;
+    v = q.getInput();
+  }
+  return v.getDefiningOp();
+}
+
+bool isTokenUnflatten(TransposeOp op) {
+  if (op.getPerm() != ArrayRef<int64_t>{0, 2, 1})
+    return false;
+  SmallVector<Operation *> users;
+  usersThroughRequantize(op.getOutput(), users);
+  return !users.empty() && llvm::all_of(users, [](Operation *u) {
+    auto r = dyn_cast<ReshapeOp>(u);
+    return r && splitsSpatialDims(r);
+  });
 }
 
 bool isTokenFlatten(TransposeOp op) {
@@ -73,6 +104,11 @@ ReshapeKind classifyReshape(ReshapeOp op) {
           auto t = dyn_cast<TransposeOp>(u);
           return t && t.getPerm() == ArrayRef<int64_t>{0, 2, 1};
         }))
+      return ReshapeKind::AliasTokens;
+  }
+  if (splitsSpatialDims(op)) {
+    auto t = dyn_cast_or_null<TransposeOp>(producerThroughRequantize(op.getInput()));
+    if (t && isTokenUnflatten(t))
       return ReshapeKind::AliasTokens;
   }
   if (flattensNHWC(op) && !op->use_empty() &&

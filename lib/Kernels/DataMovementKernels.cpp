@@ -12,7 +12,7 @@ namespace tinyformer {
 
 bool servesAlias(Operation *op) {
   if (auto t = dyn_cast<TransposeOp>(op))
-    return isTokenFlatten(t);
+    return isTokenFlatten(t) || isTokenUnflatten(t);
   if (auto r = dyn_cast<ReshapeOp>(op)) {
     ReshapeKind k = classifyReshape(r);
     return k == ReshapeKind::Alias || k == ReshapeKind::AliasPermutedFeatures ||
@@ -23,7 +23,7 @@ bool servesAlias(Operation *op) {
 
 bool servesTranspose(Operation *op) {
   auto t = dyn_cast<TransposeOp>(op);
-  return t && !isTokenFlatten(t) &&
+  return t && !isTokenFlatten(t) && !isTokenUnflatten(t) &&
          storedInLogicalOrder(t.getInput().getType()) &&
          storedInLogicalOrder(t.getOutput().getType()) &&
          t.getInput().getType().getRank() <= 4;

@@ -9,7 +9,8 @@ AvgPool1d / AdaptiveAvgPool1d, global average pooling written as
 `x.mean((2, 3))` or `x.flatten(2).mean(2)`, a 1x1-conv head on a kept-dims
 mean, squeeze-excite gates `x * hardsigmoid(...)` / `x * sigmoid(...)`,
 channel concat of skip connections `torch.cat(dim=1)`,
-grouped (non-depthwise) and dilated Conv2d, dilated Conv1d,
+grouped (non-depthwise) and dilated Conv2d, dilated Conv1d, LayerNorm
+over channels (permute / LayerNorm / permute), a ConvNeXt block,
 nn.TransformerEncoderLayer pre- / post-norm, batch- / seq-first,
 nn.MultiheadAttention with its defaults, a timm-style ViT block),
 exported with torch.onnx.export defaults (opset 13), calibrated on a
@@ -215,6 +216,45 @@ class DilatedTCN(nn.Module):
         return self.fc(x.mean(2))
 
 
+class ChannelLayerNorm(nn.Module):
+    """LayerNorm over the channels of a map, as ConvNeXt / MobileViT code
+    writes it: x.permute(0, 2, 3, 1) -> nn.LayerNorm(C) -> permute back."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 16, 3, padding=1)
+        self.norm = nn.LayerNorm(16)
+        self.c2 = nn.Conv2d(16, 16, 3, padding=1)
+        self.fc = nn.Linear(16, 10)
+        with torch.no_grad():
+            self.norm.weight.uniform_(0.5, 1.5)
+            self.norm.bias.uniform_(-0.2, 0.2)
+
+    def forward(self, x):
+        x = self.c1(x)
+        x = self.norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+        return self.fc(torch.relu(self.c2(x)).mean((2, 3)))
+
+
+class ConvNeXtBlock(nn.Module):
+    """A ConvNeXt block: depthwise 7x7, then channels last for LayerNorm and
+    a Linear-GELU-Linear MLP, permuted back, residual."""
+
+    def __init__(self, dim=16):
+        super().__init__()
+        self.stem = nn.Conv2d(3, dim, 2, stride=2)
+        self.dw = nn.Conv2d(dim, dim, 7, padding=3, groups=dim)
+        self.norm = nn.LayerNorm(dim)
+        self.fc1, self.fc2 = nn.Linear(dim, 4 * dim), nn.Linear(4 * dim, dim)
+        self.head = nn.Linear(dim, 10)
+
+    def forward(self, x):
+        x = self.stem(x)
+        y = self.norm(self.dw(x).permute(0, 2, 3, 1))
+        y = self.fc2(nn.functional.gelu(self.fc1(y))).permute(0, 3, 1, 2)
+        return self.head((x + y).mean((2, 3)))
+
+
 class EncoderLayer(nn.Module):
     """nn.TransformerEncoderLayer on [1, 16, 32] tokens: pre-norm with ReLU
     and batch_first, or post-norm with GELU taking seq-first [16, 1, 32]
@@ -279,6 +319,8 @@ MODELS = {
     "channel_concat": (ChannelConcat, (1, 3, 16, 16)),
     "grouped_dilated": (GroupedDilated, (1, 3, 16, 16)),
     "dilated_tcn": (DilatedTCN, (1, 40, 49)),
+    "channel_layer_norm": (ChannelLayerNorm, (1, 3, 8, 8)),
+    "convnext_block": (ConvNeXtBlock, (1, 3, 16, 16)),
     "encoder_pre_relu": (EncoderLayer, (1, 16, 32)),
     "encoder_post_gelu": (lambda: EncoderLayer(False, "gelu", False), (1, 16, 32)),
     "mha_defaults": (MultiheadAttentionBlock, (1, 16, 32)),

@@ -22,7 +22,8 @@ bool storedInLogicalOrder(mlir::ShapedType type);
 /// Alias: same bytes; AliasPermutedFeatures: an NHWC flatten into a linear
 /// layer (its weight columns are permuted instead); AliasTokens: an NCHW
 /// [N, C, H, W] stored NHWC reshaped to [N, C, H*W] and only transposed to
-/// [N, H*W, C] (flatten(2).transpose(1, 2)): both are the NHWC bytes;
+/// [N, H*W, C] (flatten(2).transpose(1, 2)), or tokens transposed to
+/// [N, C, H*W] and reshaped to [N, C, H, W] (the way back): the NHWC bytes;
 /// Relayout: a copy between NHWC and logical order.
 enum class ReshapeKind {
   Alias,
@@ -36,6 +37,11 @@ ReshapeKind classifyReshape(mlir::sparse_tiny::ReshapeOp op);
 /// The transpose(0, 2, 1) completing an AliasTokens reshape (possibly
 /// through requantizations): free, the bytes are already tokens.
 bool isTokenFlatten(mlir::sparse_tiny::TransposeOp op);
+
+/// The way back: tokens [N, H*W, C] transposed to [N, C, H*W] and only
+/// reshaped to an NCHW [N, C, H, W] map (possibly through requantizations):
+/// the token bytes are that map's NHWC bytes, so both are free.
+bool isTokenUnflatten(mlir::sparse_tiny::TransposeOp op);
 
 /// For a fully_connected fed by an NHWC flatten: logical feature index of
 /// each stored feature (empty when the input is in logical order).

@@ -1121,3 +1121,47 @@ func.func @depthwise_stays(%x: tensor<1x4x3x3xf32>, %w: tensor<4x1x1x1xf32>) -> 
   %y = sparse_tiny.conv2d %x, %w {strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, groups = 4 : i64} : (tensor<1x4x3x3xf32>, tensor<4x1x1x1xf32>) -> tensor<1x4x3x3xf32>
   return %y : tensor<1x4x3x3xf32>
 }
+
+// -----
+
+// Channels-last code on a map (permute -> ops along the last axis ->
+// permute back) runs over tokens: the map viewed as [N, C, H*W], transposed
+// to tokens (free in NHWC), the ops on [N, H*W, C], and back. First a
+// LayerNorm over the channels alone.
+// CHECK-LABEL: func.func @channel_layer_norm
+// CHECK: %[[F:.+]] = sparse_tiny.reshape %arg0 : (tensor<1x4x2x3xf32>) -> tensor<1x4x6xf32>
+// CHECK: %[[T:.+]] = sparse_tiny.transpose %[[F]] {perm = array<i64: 0, 2, 1>} : (tensor<1x4x6xf32>) -> tensor<1x6x4xf32>
+// CHECK: %[[N:.+]] = sparse_tiny.layer_norm %[[T]], %arg1, %arg2 {axis = 2 : i64, epsilon = 9.99999974E-6 : f32} : (tensor<1x6x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x6x4xf32>
+// CHECK: %[[B:.+]] = sparse_tiny.transpose %[[N]] {perm = array<i64: 0, 2, 1>} : (tensor<1x6x4xf32>) -> tensor<1x4x6xf32>
+// CHECK: %[[Y:.+]] = sparse_tiny.reshape %[[B]] : (tensor<1x4x6xf32>) -> tensor<1x4x2x3xf32>
+// CHECK: return %[[Y]]
+func.func @channel_layer_norm(%x: tensor<1x4x2x3xf32>, %g: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<1x4x2x3xf32> {
+  %t = sparse_tiny.transpose %x {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x4x2x3xf32>) -> tensor<1x2x3x4xf32>
+  %n = sparse_tiny.layer_norm %t, %g, %b {axis = 3 : i64, epsilon = 1.0e-05 : f32} : (tensor<1x2x3x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x2x3x4xf32>
+  %y = sparse_tiny.transpose %n {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x2x3x4xf32>) -> tensor<1x4x2x3xf32>
+  return %y : tensor<1x4x2x3xf32>
+}
+
+// A ConvNeXt block's channels-last MLP: LayerNorm, Linear to 8, GELU,
+// Linear back to 4, a per-channel layer scale.
+// CHECK-LABEL: func.func @convnext_mlp
+// CHECK: %[[T:.+]] = sparse_tiny.transpose %{{.+}} {perm = array<i64: 0, 2, 1>} : (tensor<1x4x6xf32>) -> tensor<1x6x4xf32>
+// CHECK: %[[N:.+]] = sparse_tiny.layer_norm %[[T]], {{.*}}axis = 2 : i64{{.*}} -> tensor<1x6x4xf32>
+// CHECK: %[[U:.+]] = sparse_tiny.fully_connected %[[N]], {{.*}} -> tensor<1x6x8xf32>
+// CHECK: %[[G:.+]] = sparse_tiny.gelu %[[U]] : (tensor<1x6x8xf32>) -> tensor<1x6x8xf32>
+// CHECK: %[[D:.+]] = sparse_tiny.fully_connected %[[G]], {{.*}} -> tensor<1x6x4xf32>
+// CHECK: %[[S:.+]] = sparse_tiny.mul %[[D]], %{{.+}} : (tensor<1x6x4xf32>, tensor<4xf32>) -> tensor<1x6x4xf32>
+// CHECK: %[[B:.+]] = sparse_tiny.transpose %[[S]] {perm = array<i64: 0, 2, 1>} : (tensor<1x6x4xf32>) -> tensor<1x4x6xf32>
+// CHECK: sparse_tiny.reshape %[[B]] : (tensor<1x4x6xf32>) -> tensor<1x4x2x3xf32>
+func.func @convnext_mlp(%x: tensor<1x4x2x3xf32>, %g: tensor<4xf32>, %b: tensor<4xf32>, %w1: tensor<8x4xf32>) -> tensor<1x4x2x3xf32> {
+  %w2 = sparse_tiny.constant dense<0.5> : tensor<4x8xf32> : tensor<4x8xf32>
+  %gamma = sparse_tiny.constant dense<[0.1, 0.2, 0.3, 0.4]> : tensor<4xf32> : tensor<4xf32>
+  %t = sparse_tiny.transpose %x {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x4x2x3xf32>) -> tensor<1x2x3x4xf32>
+  %n = sparse_tiny.layer_norm %t, %g, %b {axis = 3 : i64, epsilon = 1.0e-05 : f32} : (tensor<1x2x3x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x2x3x4xf32>
+  %u = sparse_tiny.fully_connected %n, %w1 : (tensor<1x2x3x4xf32>, tensor<8x4xf32>) -> tensor<1x2x3x8xf32>
+  %a = sparse_tiny.gelu %u : (tensor<1x2x3x8xf32>) -> tensor<1x2x3x8xf32>
+  %d = sparse_tiny.fully_connected %a, %w2 : (tensor<1x2x3x8xf32>, tensor<4x8xf32>) -> tensor<1x2x3x4xf32>
+  %s = sparse_tiny.mul %d, %gamma : (tensor<1x2x3x4xf32>, tensor<4xf32>) -> tensor<1x2x3x4xf32>
+  %y = sparse_tiny.transpose %s {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x2x3x4xf32>) -> tensor<1x4x2x3xf32>
+  return %y : tensor<1x4x2x3xf32>
+}

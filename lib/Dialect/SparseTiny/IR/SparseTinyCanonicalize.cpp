@@ -20,6 +20,7 @@
 #include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
 #include "tinyformer/Dialect/SparseTiny/IR/AttentionPattern.h"
 
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
 
@@ -621,6 +622,83 @@ struct SplitGroupedConv : OpRewritePattern<Conv2DOp> {
   }
 };
 
+/// Channels-last code on a map, as ConvNeXt / MobileViT write it:
+/// x.permute(0, 2, 3, 1), then ops that act along the last axis only
+/// (LayerNorm, Linear, activations, a per-channel scale or shift), then
+/// permute(0, 3, 1, 2). The same ops run over tokens: the map viewed as
+/// [N, C, H*W] and transposed to [N, H*W, C] (the NHWC bytes themselves, no
+/// copy), each op on [N, H*W, C'], and back the same way.
+struct ChannelsLastAsTokens : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  /// Whether `op` (reading `v`) computes along the last axis only.
+  static bool alongLastAxis(Operation *op, Value v) {
+    if (auto ln = dyn_cast<LayerNormOp>(op))
+      return ln.getInput() == v && ln.getAxis() == 3;
+    if (auto fc = dyn_cast<FullyConnectedOp>(op))
+      return fc.getInput() == v;
+    if (isa<ReluOp, ClipOp, SigmoidOp, HardSigmoidOp, HardSwishOp, SiluOp,
+            TanhOp, GeluOp>(op))
+      return true;
+    if (isa<MulOp, AddOp>(op) && op->getOperand(0) == v) {
+      auto c = dyn_cast<RankedTensorType>(op->getOperand(1).getType());
+      return c && op->getOperand(1).getDefiningOp<ConstantOp>() &&
+             (c.getRank() == 0 || (c.getRank() == 1 &&
+                                   c.getDimSize(0) == cast<RankedTensorType>(
+                                       v.getType()).getDimSize(3)));
+    }
+    return false;
+  }
+
+  LogicalResult matchAndRewrite(TransposeOp toLast,
+                                PatternRewriter &rewriter) const override {
+    auto map = cast<RankedTensorType>(toLast.getInput().getType());
+    if (map.getRank() != 4 || toLast.getPerm() != ArrayRef<int64_t>{0, 2, 3, 1})
+      return failure();
+    SmallVector<Operation *> chain;
+    TransposeOp toFirst;
+    Value cur = toLast.getOutput();
+    while (!toFirst && cur.hasOneUse()) {
+      Operation *user = *cur.getUsers().begin();
+      if (auto t = dyn_cast<TransposeOp>(user);
+          t && t.getPerm() == ArrayRef<int64_t>{0, 3, 1, 2}) {
+        toFirst = t;
+        break;
+      }
+      if (user->getNumResults() != 1 || !alongLastAxis(user, cur))
+        return failure();
+      chain.push_back(user);
+      cur = user->getResult(0);
+    }
+    if (!toFirst || chain.empty())
+      return failure();
+    Location loc = toLast.getLoc();
+    int64_t n = map.getDimSize(0), c = map.getDimSize(1),
+            hw = map.getDimSize(2) * map.getDimSize(3);
+    auto perm = rewriter.getDenseI64ArrayAttr({0, 2, 1});
+    Value flat = rewriter.create<ReshapeOp>(loc, map.clone({n, c, hw}),
+                                            toLast.getInput());
+    Value tokens =
+        rewriter.create<TransposeOp>(loc, map.clone({n, hw, c}), flat, perm);
+    IRMapping mapping;
+    mapping.map(toLast.getOutput(), tokens);
+    for (Operation *op : chain) {
+      Operation *copy = rewriter.clone(*op, mapping);
+      auto type = cast<RankedTensorType>(op->getResult(0).getType());
+      copy->getResult(0).setType(type.clone({n, hw, type.getDimSize(3)}));
+      if (auto ln = dyn_cast<LayerNormOp>(copy))
+        ln.setAxis(2);
+      mapping.map(op->getResult(0), copy->getResult(0));
+    }
+    auto outMap = cast<RankedTensorType>(toFirst.getOutput().getType());
+    int64_t co = outMap.getDimSize(1);
+    Value back = rewriter.create<TransposeOp>(
+        loc, outMap.clone({n, co, hw}), mapping.lookup(cur), perm);
+    rewriter.replaceOpWithNewOp<ReshapeOp>(toFirst, outMap, back);
+    return success();
+  }
+};
+
 /// A float self-attention block around a softmax -> one mhsa. Quantized
 /// (or QDQ) blocks are left to sparse-tiny-fuse-attention, after their
 /// intermediate values have INT8 types.
@@ -726,7 +804,7 @@ void Conv2DOp::getCanonicalizationPatterns(RewritePatternSet &results,
 
 void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                               MLIRContext *context) {
-  results.add<UnitDimTransposeToReshape>(context);
+  results.add<UnitDimTransposeToReshape, ChannelsLastAsTokens>(context);
 }
 
 void MeanOp::getCanonicalizationPatterns(RewritePatternSet &results,
