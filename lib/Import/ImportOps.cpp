@@ -440,6 +440,28 @@ LogicalResult Importer::importUnary() {
       builder.getF32FloatAttr(attrFloat("beta", 0.5f)));
 }
 
+/// LeakyRelu, and PRelu with one slope shared by all channels (nn.PReLU()'s
+/// default): x >= 0 ? x : alpha * x.
+LogicalResult Importer::importLeakyRelu() {
+  FailureOr<Value> x = getValue(input(0));
+  if (failed(x))
+    return failure();
+  double alpha = attrFloat("alpha", 0.01f);
+  if (node->op_type() == "PRelu") {
+    auto slope = known.find(input(1));
+    if (slope == known.end())
+      return nodeError() << "a PRelu slope must be a constant";
+    const std::vector<double> &s = slope->second.data;
+    if (s.empty() || llvm::any_of(s, [&](double v) { return v != s.front(); }))
+      return nodeError()
+             << "PRelu with " << s.size()
+             << " different slopes: only one slope shared by all channels "
+                "(nn.PReLU() with num_parameters=1) has an INT8 form";
+    alpha = s.front();
+  }
+  return emit<LeakyReluOp>(shapeOf(*x), *x, builder.getF32FloatAttr(float(alpha)));
+}
+
 LogicalResult Importer::importClip() {
   FailureOr<Value> x = getValue(input(0));
   if (failed(x))

@@ -163,6 +163,7 @@ private:
   LogicalResult importBinary();
   LogicalResult importUnary();
   LogicalResult importClip();
+  LogicalResult importLeakyRelu();
   LogicalResult importPool();
   LogicalResult importReduceMean();
   LogicalResult importReshapeLike();

@@ -789,6 +789,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
     return importUnary();
   if (op == "Clip")
     return importClip();
+  if (op == "LeakyRelu" || op == "PRelu")
+    return importLeakyRelu();
   if (op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool")
     return importPool();
   if (op == "ReduceMean")

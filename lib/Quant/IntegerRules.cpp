@@ -300,7 +300,7 @@ FailureOr<LayerNormRules> getLayerNormRules(Operation *op) {
 
 bool hasLutForm(Operation *op) {
   return isa<GeluOp, SigmoidOp, TanhOp, ErfOp, SiluOp, HardSwishOp,
-             HardSigmoidOp, ExpOp>(op);
+             HardSigmoidOp, ExpOp, LeakyReluOp>(op);
 }
 
 double evaluatePointwise(Operation *op, double x) {
@@ -322,6 +322,9 @@ double evaluatePointwise(Operation *op, double x) {
                           0.0, 1.0);
       })
       .Case([&](ExpOp) { return std::exp(x); })
+      .Case([&](LeakyReluOp l) {
+        return x >= 0 ? x : l.getAlpha().convertToDouble() * x;
+      })
       .Default([](Operation *) { return 0.0; });
 }
 

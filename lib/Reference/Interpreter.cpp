@@ -194,6 +194,13 @@ LogicalResult Interpreter::execute(Operation *op) {
         for (size_t i = 0; i < in.data.size(); ++i)
           out.data[i] = std::min(std::max(in.data[i], lo), hi);
       })
+      .Case([&](LeakyReluOp l) {
+        float alpha = l.getAlpha().convertToFloat();
+        const HostArray &in = get(l.getInput());
+        HostArray &out = define(l.getOutput());
+        for (size_t i = 0; i < in.data.size(); ++i)
+          out.data[i] = in.data[i] >= 0 ? in.data[i] : alpha * in.data[i];
+      })
       .Case([&](HardSigmoidOp h) {
         float alpha = h.getAlpha().convertToFloat();
         float beta = h.getBeta().convertToFloat();

@@ -11,6 +11,7 @@ mean, squeeze-excite gates `x * hardsigmoid(...)` / `x * sigmoid(...)`,
 channel concat of skip connections `torch.cat(dim=1)`,
 grouped (non-depthwise) and dilated Conv2d, dilated Conv1d, LayerNorm
 over channels (permute / LayerNorm / permute), a ConvNeXt block,
+LeakyReLU and PReLU,
 nn.TransformerEncoderLayer pre- / post-norm, batch- / seq-first,
 nn.MultiheadAttention with its defaults, a timm-style ViT block),
 exported with torch.onnx.export defaults (opset 13), calibrated on a
@@ -255,6 +256,25 @@ class ConvNeXtBlock(nn.Module):
         return self.head((x + y).mean((2, 3)))
 
 
+class LeakyPRelu(nn.Module):
+    """nn.LeakyReLU(0.1) and nn.PReLU() (one learned slope) between
+    convolutions."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 16, 3, padding=1)
+        self.act1 = nn.LeakyReLU(0.1)
+        self.c2 = nn.Conv2d(16, 16, 3, padding=1)
+        self.act2 = nn.PReLU()
+        self.fc = nn.Linear(16, 10)
+        with torch.no_grad():
+            self.act2.weight.fill_(0.2)
+
+    def forward(self, x):
+        x = self.act2(self.c2(self.act1(self.c1(x))))
+        return self.fc(x.mean((2, 3)))
+
+
 class EncoderLayer(nn.Module):
     """nn.TransformerEncoderLayer on [1, 16, 32] tokens: pre-norm with ReLU
     and batch_first, or post-norm with GELU taking seq-first [16, 1, 32]
@@ -321,6 +341,7 @@ MODELS = {
     "dilated_tcn": (DilatedTCN, (1, 40, 49)),
     "channel_layer_norm": (ChannelLayerNorm, (1, 3, 8, 8)),
     "convnext_block": (ConvNeXtBlock, (1, 3, 16, 16)),
+    "leaky_prelu": (LeakyPRelu, (1, 3, 16, 16)),
     "encoder_pre_relu": (EncoderLayer, (1, 16, 32)),
     "encoder_post_gelu": (lambda: EncoderLayer(False, "gelu", False), (1, 16, 32)),
     "mha_defaults": (MultiheadAttentionBlock, (1, 16, 32)),

@@ -638,7 +638,7 @@ struct ChannelsLastAsTokens : OpRewritePattern<TransposeOp> {
     if (auto fc = dyn_cast<FullyConnectedOp>(op))
       return fc.getInput() == v;
     if (isa<ReluOp, ClipOp, SigmoidOp, HardSigmoidOp, HardSwishOp, SiluOp,
-            TanhOp, GeluOp>(op))
+            TanhOp, GeluOp, LeakyReluOp>(op))
       return true;
     if (isa<MulOp, AddOp>(op) && op->getOperand(0) == v) {
       auto c = dyn_cast<RankedTensorType>(op->getOperand(1).getType());
@@ -795,6 +795,7 @@ TF_HOIST_ACTIVATION(HardSwishOp)
 TF_HOIST_ACTIVATION(SiluOp)
 TF_HOIST_ACTIVATION(TanhOp)
 TF_HOIST_ACTIVATION(GeluOp)
+TF_HOIST_ACTIVATION(LeakyReluOp)
 #undef TF_HOIST_ACTIVATION
 
 void Conv2DOp::getCanonicalizationPatterns(RewritePatternSet &results,

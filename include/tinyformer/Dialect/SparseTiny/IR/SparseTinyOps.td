@@ -360,6 +360,12 @@ def SparseTiny_HardSwishOp
   let hasCanonicalizer = 1;
 }
 
+def SparseTiny_LeakyReluOp
+    : SparseTiny_UnaryOp<"leaky_relu", "x >= 0 ? x : alpha * x"> {
+  let arguments = (ins SparseTiny_Tensor:$input, F32Attr:$alpha);
+  let hasCanonicalizer = 1;
+}
+
 def SparseTiny_GeluOp : SparseTiny_UnaryOp<"gelu",
     "x * Phi(x), erf form or tanh approximation"> {
   let arguments = (ins SparseTiny_Tensor:$input,
