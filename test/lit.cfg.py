@@ -10,7 +10,7 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tf_obj_root, "test")
-config.excludes = ["fixtures", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["fixtures", "Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 
 llvm_config.use_default_substitutions()
 # `not` at the start of a RUN line is found through PATH.
@@ -24,6 +24,11 @@ config.substitutions.insert(0, ("%python", config.python_executable))
 config.substitutions.append(
     ("%fixtures", os.path.join(config.tf_src_root, "test", "fixtures")))
 config.substitutions.append(("%tf_tools", config.tf_tools_dir))
+# The dialect-and-passes plugin for stock mlir-opt (tools/tinyformer-plugin).
+config.substitutions.append(
+    ("%tf_plugin", os.path.join(config.tf_obj_root, "lib", "TinyFormerPlugin.so")))
+config.substitutions.append(
+    ("%mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))
 config.substitutions.append(
     ("%examples", os.path.join(config.tf_src_root, "examples")))
 config.substitutions.append(
@@ -33,6 +38,12 @@ config.substitutions.append(
 config.substitutions.append(
     ("%ort_run", "node " + os.path.join(config.tf_src_root, "tools", "ort-run",
                                         "ort-run.mjs")))
+
+# Stock mlir-opt loads the plugin only when neither is sanitized (an ASan
+# plugin needs the ASan runtime loaded before the tool).
+if not config.tf_sanitizer and os.path.exists(
+        os.path.join(config.llvm_tools_dir, "mlir-opt")):
+    config.available_features.add("mlir-opt-plugin")
 
 # Accuracy checks need the Fashion-MNIST test set (dataset-fashion-mnist).
 if os.path.isdir("/usr/share/datasets/fashion-mnist"):

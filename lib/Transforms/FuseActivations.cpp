@@ -9,6 +9,9 @@
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/Support/Debug.h"
+
+#define DEBUG_TYPE "sparse-tiny-fuse-activations"
 
 namespace tinyformer {
 #define GEN_PASS_DEF_FUSEACTIVATIONS
@@ -36,6 +39,10 @@ void narrowClamp(Operation *producer, std::optional<double> lo,
     tighten("clamp_min", lo, true);
     tighten("clamp_max", hi, false);
   });
+  LLVM_DEBUG(llvm::dbgs() << "clamp [" << lo.value_or(-INFINITY) << ", "
+                          << hi.value_or(INFINITY) << "] fused into "
+                          << producer->getName() << " at " << producer->getLoc()
+                          << "\n");
 }
 
 template <typename ActOp>

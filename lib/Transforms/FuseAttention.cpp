@@ -20,6 +20,9 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/Support/Debug.h"
+
+#define DEBUG_TYPE "sparse-tiny-fuse-attention"
 
 namespace tinyformer {
 #define GEN_PASS_DEF_FUSEATTENTION
@@ -70,6 +73,9 @@ bool FuseAttentionPass::fuse(SoftmaxOp softmax) {
   OpBuilder b(m->out);
   Value fused = tinyformer::buildAttention(b, *m, quantized);
   m->out.getOutput().replaceAllUsesWith(fused);
+  LLVM_DEBUG(llvm::dbgs() << "fused attention of " << m->heads << " heads, "
+                          << m->tokens << " tokens at " << softmax.getLoc()
+                          << "\n");
   for (Operation *op : tinyformer::attentionOpsToErase(*m))
     op->erase();
   return true;

@@ -15,6 +15,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/Support/Debug.h"
+
+#define DEBUG_TYPE "sparse-tiny-fuse-qk-weights"
 
 namespace tinyformer {
 #define GEN_PASS_DEF_FUSEQKWEIGHTS
@@ -125,6 +128,7 @@ LogicalResult FuseQkWeightsPass::rewrite(MultiHeadAttentionOp op) {
       attrs.getAttrs());
   op.getOutput().replaceAllUsesWith(fusedOp.getOutput());
   report("applied");
+  LLVM_DEBUG(llvm::dbgs() << "fused Q/K weights of " << fusedOp.getLoc() << "\n");
   op.erase();
   ++numFused;
   return success();

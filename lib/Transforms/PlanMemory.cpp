@@ -28,6 +28,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/Debug.h"
 
 #include <functional>
 
@@ -35,6 +36,8 @@ namespace tinyformer {
 #define GEN_PASS_DEF_PLANMEMORY
 #include "tinyformer/Transforms/Passes.h.inc"
 } // namespace tinyformer
+
+#define DEBUG_TYPE "sparse-tiny-plan-memory"
 
 using namespace mlir;
 using namespace mlir::sparse_tiny;
@@ -382,6 +385,9 @@ void PlanMemoryPass::runOnOperation() {
                   builder.getI64IntegerAttr(p->lowerBound));
   if (!attention.empty())
     module->setAttr(attr::kArenaUntiled, builder.getI64IntegerAttr(untiled));
+  LLVM_DEBUG(llvm::dbgs() << "arena " << p->arena << " bytes (lower bound "
+                          << p->lowerBound << "), " << map.size() / 4
+                          << " buffers\n");
   arenaBytes = p->arena;
   lowerBoundBytes = p->lowerBound;
 }

@@ -20,6 +20,7 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Debug.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
@@ -28,6 +29,8 @@ namespace tinyformer {
 #define GEN_PASS_DEF_QUANTIZE
 #include "tinyformer/Transforms/Passes.h.inc"
 } // namespace tinyformer
+
+#define DEBUG_TYPE "sparse-tiny-quantize"
 
 using namespace mlir;
 using namespace mlir::sparse_tiny;
@@ -361,6 +364,9 @@ LogicalResult QuantizePass::calibrate(func::FuncOp func) {
       hi = r.min + (b + 1) * width;
     }
     params[v] = paramsForRange(lo, hi);
+    LLVM_DEBUG(llvm::dbgs() << "calibrated [" << lo << ", " << hi << "] -> scale "
+                            << params[v].scale << " zp " << params[v].zeroPoint
+                            << " for " << v.getLoc() << "\n");
     ++numCalibrated;
   }
   return success();

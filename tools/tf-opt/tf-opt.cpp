@@ -5,6 +5,7 @@
 #include "mlir/Transforms/Passes.h"
 #include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
 #include "tinyformer/Transforms/Passes.h"
+#include "tinyformer/Transforms/Pipeline.h"
 
 int main(int argc, char **argv) {
   // Upstream passes a TinyFormer flow uses: canonicalization (which runs the
@@ -14,6 +15,7 @@ int main(int argc, char **argv) {
   mlir::registerSymbolDCEPass();
   // The TinyFormer pipeline: fuse, quantize, select, plan, lower.
   tinyformer::registerTinyFormerPasses();
+  tinyformer::registerTinyFormerPipelines();
 
   mlir::DialectRegistry registry;
   registry.insert<mlir::sparse_tiny::SparseTinyDialect,

@@ -26,6 +26,10 @@ struct CompileOptions {
 /// the INT8 model the host reference runs and the lowering consumes.
 void addQuantizePipeline(mlir::OpPassManager &pm, const CompileOptions &options);
 
+/// Registers that pipeline by name for tf-opt, mlir-opt's plugin and other
+/// drivers: --sparse-tiny-pipeline="calibration=x.npy cpu=cortex-m7 ...".
+void registerTinyFormerPipelines();
+
 } // namespace tinyformer
 
 #endif // TINYFORMER_TRANSFORMS_PIPELINE_H

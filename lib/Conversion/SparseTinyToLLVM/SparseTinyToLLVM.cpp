@@ -20,11 +20,14 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Debug.h"
 
 namespace tinyformer {
 #define GEN_PASS_DEF_LOWERTOLLVM
 #include "tinyformer/Transforms/Passes.h.inc"
 } // namespace tinyformer
+
+#define DEBUG_TYPE "sparse-tiny-lower-to-llvm"
 
 using namespace mlir;
 using namespace mlir::sparse_tiny;
@@ -102,6 +105,9 @@ struct LowerToLLVMPass : tinyformer::impl::LowerToLLVMBase<LowerToLLVMPass> {
                            entry->getArgument(1), entry->getArgument(2), index);
       if (failed(info.lower(emitter, op)))
         return signalPassFailure();
+      LLVM_DEBUG(llvm::dbgs() << "layer " << index << ": "
+                              << stringifyKernelKind(kernel.getKind()) << " for "
+                              << op->getName() << " at " << op->getLoc() << "\n");
       b.create<LLVM::ReturnOp>(op->getLoc(), ValueRange{});
       layers.push_back(fn);
       names.push_back(b.getStringAttr(layerName(op, index)));
