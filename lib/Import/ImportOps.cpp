@@ -11,6 +11,7 @@
 #include "ImporterImpl.h"
 
 #include "mlir/IR/Verifier.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
 #include <limits>
@@ -739,6 +740,72 @@ LogicalResult Importer::importTranspose() {
   for (int64_t p : perm)
     shape.push_back(xShape[p]);
   return emit<TransposeOp>(shape, *x, builder.getDenseI64ArrayAttr(perm));
+}
+
+/// Resize (opset 11+: X, roi, scales, sizes) and Upsample (X, scales) in
+/// nearest mode by integer factors on H and W: every coordinate mapping
+/// torch exports then reads input pixel (y / sh, x / sw).
+LogicalResult Importer::importResize() {
+  FailureOr<Value> x = getValue(input(0));
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> xShape = shapeOf(*x);
+  std::string mode = attrString("mode", "nearest");
+  if (mode != "nearest")
+    return nodeError() << "mode '" << mode
+                       << "': only nearest upsampling has a kernel (write "
+                          "nn.Upsample(scale_factor=2, mode='nearest'))";
+  bool upsample = node->op_type() == "Upsample";
+  std::string coords = attrString("coordinate_transformation_mode", "half_pixel");
+  std::string rounding = attrString("nearest_mode", "round_prefer_floor");
+  // With integer factors these mappings all read pixel floor(y / s).
+  bool floorMapping =
+      upsample || (coords == "asymmetric" && rounding == "floor") ||
+      ((coords == "half_pixel" || coords == "pytorch_half_pixel") &&
+       (rounding == "round_prefer_floor" || rounding == "floor"));
+  if (!floorMapping)
+    return nodeError() << "coordinate_transformation_mode '" << coords
+                       << "' with nearest_mode '" << rounding
+                       << "' is not supported (torch's nearest export: "
+                          "asymmetric / floor)";
+  if (xShape.size() != 4)
+    return nodeError() << "only 4-D maps are resized (input "
+                       << shapeStr(xShape) << ")";
+  SmallVector<int64_t> factors;
+  StringRef scalesName = upsample ? input(1) : input(2);
+  if (!upsample && !input(3).empty()) {
+    FailureOr<std::vector<int64_t>> sizes = getKnownInts(input(3), "sizes");
+    if (failed(sizes))
+      return failure();
+    if (sizes->size() != 4)
+      return nodeError() << "sizes needs 4 entries, got " << sizes->size();
+    for (int d = 0; d < 4; ++d) {
+      if ((*sizes)[d] % xShape[d] != 0)
+        return nodeError() << "sizes " << shapeStr(*sizes)
+                           << " are not whole multiples of the input "
+                           << shapeStr(xShape);
+      factors.push_back((*sizes)[d] / xShape[d]);
+    }
+  } else {
+    FailureOr<HostTensor *> scales = getKnown(scalesName, "scales");
+    if (failed(scales))
+      return failure();
+    if ((*scales)->data.size() != 4)
+      return nodeError() << "scales needs 4 entries, got "
+                         << (*scales)->data.size();
+    for (double s : (*scales)->data) {
+      if (s < 1 || s != std::floor(s))
+        return nodeError() << "scale " << llvm::formatv("{0}", s).str()
+                           << ": only whole upsampling factors are supported";
+      factors.push_back(int64_t(s));
+    }
+  }
+  if (factors[0] != 1 || factors[1] != 1)
+    return nodeError() << "only H and W are resized (scales " << shapeStr(factors)
+                       << ")";
+  return emit<ResizeNearestOp>(
+      {xShape[0], xShape[1], xShape[2] * factors[2], xShape[3] * factors[3]}, *x,
+      builder.getDenseI64ArrayAttr({factors[2], factors[3]}));
 }
 
 LogicalResult Importer::importPad() {

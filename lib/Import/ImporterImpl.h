@@ -169,6 +169,7 @@ private:
   LogicalResult importReshapeLike();
   LogicalResult importTranspose();
   LogicalResult importPad();
+  LogicalResult importResize();
   LogicalResult importConcat();
   LogicalResult importSlice();
   LogicalResult importSplit();

@@ -800,6 +800,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
     return importReshapeLike();
   if (op == "Transpose")
     return importTranspose();
+  if (op == "Resize" || op == "Upsample")
+    return importResize();
   if (op == "Pad")
     return importPad();
   if (op == "Concat")

@@ -5,6 +5,8 @@
 #include "tinyformer/CostModel/Layout.h"
 #include "tinyformer/Kernels/LayerEmitter.h"
 
+#include "mlir/IR/TypeUtilities.h"
+
 using namespace mlir;
 using namespace mlir::sparse_tiny;
 
@@ -191,6 +193,25 @@ LogicalResult lowerConcat(LayerEmitter &e, Operation *op) {
 
 LogicalResult lowerSlice(LayerEmitter &e, Operation *op) {
   return lowerSliceOp(e, cast<SliceOp>(op));
+}
+
+bool servesResizeNearest(Operation *op) {
+  // The input's scale and zero point carry over (quantization keeps them).
+  auto r = dyn_cast<ResizeNearestOp>(op);
+  return r && getElementTypeOrSelf(r.getInput()) ==
+                  getElementTypeOrSelf(r.getOutput());
+}
+
+LogicalResult lowerResizeNearest(LayerEmitter &e, Operation *op) {
+  // An NHWC map: each pixel's channels repeated along the row, each row
+  // repeated (a map with one channel or one pixel has the same bytes).
+  auto r = cast<ResizeNearestOp>(op);
+  ArrayRef<int64_t> in = r.getInput().getType().getShape();
+  SmallVector<Value> args = {e.ptrTo(op, r.getInput()), e.ptrTo(op, r.getOutput())};
+  for (int64_t v : {in[0] * in[2], in[3], in[1], r.getScales()[0], r.getScales()[1]})
+    args.push_back(e.i32(v));
+  e.call("tfk_resize_nearest_s8", args);
+  return success();
 }
 
 } // namespace tinyformer

@@ -63,9 +63,11 @@ bool servesTranspose(mlir::Operation *op);
 bool servesRelayout(mlir::Operation *op);
 bool servesConcat(mlir::Operation *op);
 bool servesSlice(mlir::Operation *op);
+bool servesResizeNearest(mlir::Operation *op);
 mlir::LogicalResult lowerTranspose(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerConcat(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerSlice(LayerEmitter &e, mlir::Operation *op);
+mlir::LogicalResult lowerResizeNearest(LayerEmitter &e, mlir::Operation *op);
 
 // Sparse layers (SparseKernels.cpp): nonzeros as code.
 /// Nonzeros of a constant weight (its encoding's count when recorded); -1

@@ -90,6 +90,7 @@ private:
             ArrayRef<int64_t> padding, bool isMax, bool countIncludePad);
   void mean(MeanOp op);
   void transpose(TransposeOp op);
+  void resizeNearest(ResizeNearestOp op);
   void concat(ConcatOp op);
   void slice(SliceOp op);
   void pad(PadOp op);
@@ -226,6 +227,7 @@ LogicalResult Interpreter::execute(Operation *op) {
         out.data = get(r.getInput()).data;
       })
       .Case([&](TransposeOp t) { transpose(t); })
+      .Case([&](ResizeNearestOp r) { resizeNearest(r); })
       .Case([&](ConcatOp c) { concat(c); })
       .Case([&](SliceOp s) { slice(s); })
       .Case([&](PadOp p) { pad(p); })
@@ -496,6 +498,18 @@ void Interpreter::mean(MeanOp op) {
   }
   for (size_t i = 0; i < sums.size(); ++i)
     y.data[i] = float(sums[i] / reduced);
+}
+
+void Interpreter::resizeNearest(ResizeNearestOp op) {
+  const HostArray &x = get(op.getInput());
+  HostArray &y = define(op.getOutput());
+  int64_t planes = x.shape[0] * x.shape[1], h = x.shape[2], w = x.shape[3];
+  int64_t sh = op.getScales()[0], sw = op.getScales()[1];
+  int64_t oh = h * sh, ow = w * sw;
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t i = 0; i < oh; ++i)
+      for (int64_t j = 0; j < ow; ++j)
+        y.data[(p * oh + i) * ow + j] = x.data[(p * h + i / sh) * w + j / sw];
 }
 
 void Interpreter::transpose(TransposeOp op) {

@@ -41,7 +41,7 @@ namespace {
 
 /// Ops whose INT8 output keeps the input's scale and zero point.
 bool keepsScale(Operation *op) {
-  return isa<MaxPool2DOp, ReshapeOp, TransposeOp, SliceOp>(op);
+  return isa<MaxPool2DOp, ReshapeOp, TransposeOp, SliceOp, ResizeNearestOp>(op);
 }
 
 /// Ops the INT8 form covers; anything else float is an error.
@@ -57,7 +57,8 @@ bool hasIntegerForm(Operation *op) {
   return tinyformer::hasLutForm(op) ||
          isa<Conv2DOp, FullyConnectedOp, AddOp, ReluOp, ClipOp, MaxPool2DOp,
              AvgPool2DOp, GlobalAvgPool2DOp, MeanOp, ReshapeOp, TransposeOp,
-             SliceOp, ConcatOp, SoftmaxOp, LayerNormOp, MatMulOp>(op);
+             SliceOp, ConcatOp, SoftmaxOp, LayerNormOp, MatMulOp,
+             ResizeNearestOp>(op);
 }
 
 /// Ops whose operands are all activations (a constant among them is

@@ -369,6 +369,26 @@ def gen_gate(rng, b):
     return (1, t, c), y, (1, t, c), "mul relu(fc(x))*fc(x) [1,%d,%d]" % (t, c), False
 
 
+def gen_upsample(rng, b):
+    """Nearest upsampling of a map by whole factors (Resize, as torch's
+    nn.Upsample exports it), after a conv so the input has its own scale;
+    sometimes by sizes instead of scales."""
+    c = chans(rng)
+    h, w = int(rng.integers(1, 9)), int(rng.integers(1, 9))
+    sh, sw = int(rng.choice([1, 2, 2, 3, 4])), int(rng.choice([1, 2, 2, 4]))
+    y = b.conv("x", c, c, 1)
+    if rng.random() < 0.3:
+        sizes = b.ints("sizes", [1, c, h * sh, w * sw])
+        y = b.node("Resize", [y, "", "", sizes], mode="nearest",
+                   coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+    else:
+        scales = b.const("scales", [1.0, 1.0, float(sh), float(sw)])
+        y = b.node("Resize", [y, "", scales], mode="nearest",
+                   coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+    return (1, c, h, w), y, (1, c, h * sh, w * sw), "upsample %dx%dx%d by %dx%d" % (
+        h, w, c, sh, sw), False
+
+
 def gen_softmax(rng, b):
     c = int(rng.integers(1, 130))
     if rng.random() < 0.3:
@@ -641,7 +661,7 @@ KINDS = [
 ]
 # Kinds run only when asked for (--kind), so that the cycle above keeps its
 # cases: products of two activations.
-EXTRA_KINDS = [("gate", gen_gate)]
+EXTRA_KINDS = [("gate", gen_gate), ("upsample", gen_upsample)]
 # The kinds cases cycle through (KINDS, or one kind with --kind).
 CYCLE = KINDS
 
@@ -751,7 +771,7 @@ def float_eval(model, x, quantize_weights=False, input_scale=None, taps=None):
                 fake_quant(node, node.input[1], 0 if _attr(node, "transB", 0) else 1,
                            node.input[2] if len(node.input) > 2 else None)
     for node in model.graph.node:
-        ins = [env[i] for i in node.input]
+        ins = [env[i] if i else None for i in node.input]
         op = node.op_type
         if op == "Conv":
             xx, w = ins[0], ins[1]
@@ -846,6 +866,13 @@ def float_eval(model, x, quantize_weights=False, input_scale=None, taps=None):
             y = e / e.sum(axis=axis, keepdims=True)
         elif op == "Transpose":
             y = np.transpose(ins[0], _attr(node, "perm", None))
+        elif op == "Resize":
+            # Nearest, whole factors: each pixel repeated.
+            if len(ins) > 3 and ins[3] is not None:
+                f = [int(o) // int(i) for o, i in zip(ins[3], ins[0].shape)]
+            else:
+                f = [int(v) for v in ins[2]]
+            y = ins[0].repeat(f[2], axis=2).repeat(f[3], axis=3)
         elif op == "Split":
             cuts = np.cumsum([int(v) for v in ins[1]])[:-1]
             y = np.split(ins[0], cuts, axis=_attr(node, "axis", 0))

@@ -11,7 +11,7 @@ mean, squeeze-excite gates `x * hardsigmoid(...)` / `x * sigmoid(...)`,
 channel concat of skip connections `torch.cat(dim=1)`,
 grouped (non-depthwise) and dilated Conv2d, dilated Conv1d, LayerNorm
 over channels (permute / LayerNorm / permute), a ConvNeXt block,
-LeakyReLU and PReLU,
+LeakyReLU and PReLU, nearest upsampling (nn.Upsample, F.interpolate),
 nn.TransformerEncoderLayer pre- / post-norm, batch- / seq-first,
 nn.MultiheadAttention with its defaults, a timm-style ViT block),
 exported with torch.onnx.export defaults (opset 13), calibrated on a
@@ -275,6 +275,26 @@ class LeakyPRelu(nn.Module):
         return self.fc(x.mean((2, 3)))
 
 
+class UNetUpsample(nn.Module):
+    """A U-Net / FPN stage: downsample, nn.Upsample(scale_factor=2) and
+    F.interpolate(scale_factor=2), skip connection joined by torch.cat."""
+
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Conv2d(3, 8, 3, padding=1)
+        self.down = nn.Conv2d(8, 16, 3, stride=2, padding=1)
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.dec = nn.Conv2d(24, 8, 3, padding=1)
+        self.head = nn.Conv2d(8, 4, 1)
+
+    def forward(self, x):
+        e = torch.relu(self.enc(x))
+        d = torch.relu(self.down(e))
+        y = torch.relu(self.dec(torch.cat([e, self.up(d)], dim=1)))
+        y = nn.functional.interpolate(self.head(y), scale_factor=2, mode="nearest")
+        return y
+
+
 class EncoderLayer(nn.Module):
     """nn.TransformerEncoderLayer on [1, 16, 32] tokens: pre-norm with ReLU
     and batch_first, or post-norm with GELU taking seq-first [16, 1, 32]
@@ -342,6 +362,7 @@ MODELS = {
     "channel_layer_norm": (ChannelLayerNorm, (1, 3, 8, 8)),
     "convnext_block": (ConvNeXtBlock, (1, 3, 16, 16)),
     "leaky_prelu": (LeakyPRelu, (1, 3, 16, 16)),
+    "unet_upsample": (UNetUpsample, (1, 3, 16, 16)),
     "encoder_pre_relu": (EncoderLayer, (1, 16, 32)),
     "encoder_post_gelu": (lambda: EncoderLayer(False, "gelu", False), (1, 16, 32)),
     "mha_defaults": (MultiheadAttentionBlock, (1, 16, 32)),

@@ -1,7 +1,7 @@
 /*===- tfk_elementwise.c - elementwise, pooling, data movement ----*- C -*-===//
  *
  * tfk_add_s8, tfk_mul_s8, tfk_max_pool_s8, tfk_avg_pool_s8, tfk_requantize_s8,
- * tfk_transpose_s8 and tfk_lut_s8. See tfk/kernels.h.
+ * tfk_transpose_s8, tfk_resize_nearest_s8 and tfk_lut_s8. See tfk/kernels.h.
  *===----------------------------------------------------------------------===*/
 #include "tfk_internal.h"
 
@@ -144,6 +144,19 @@ void tfk_transpose_s8(const int8_t *in, int8_t *out, int32_t d0, int32_t d1,
             *o++ = src[i3 * s3];
         }
       }
+}
+
+void tfk_resize_nearest_s8(const int8_t *in, int8_t *out, int32_t rows,
+                           int32_t w, int32_t c, int32_t sh, int32_t sw) {
+  const int32_t row_bytes = w * sw * c;
+  for (int32_t r = 0; r < rows; ++r) {
+    int8_t *first = out;
+    for (int32_t x = 0; x < w; ++x, in += c)
+      for (int32_t j = 0; j < sw; ++j, out += c)
+        __builtin_memcpy(out, in, (uint32_t)c);
+    for (int32_t i = 1; i < sh; ++i, out += row_bytes)
+      __builtin_memcpy(out, first, (uint32_t)row_bytes);
+  }
 }
 
 /* ---- table lookup -------------------------------------------------------- */

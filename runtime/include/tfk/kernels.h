@@ -140,6 +140,11 @@ void tfk_transpose_s8(const int8_t *in, int8_t *out, int32_t d0, int32_t d1,
                       int32_t d2, int32_t d3, int32_t p0, int32_t p1,
                       int32_t p2, int32_t p3);
 
+/* Nearest upsampling of `rows` rows of w pixels of c channels (NHWC, N*H
+ * rows) by sh x sw: out pixel (y, x) = in pixel (y / sh, x / sw). */
+void tfk_resize_nearest_s8(const int8_t *in, int8_t *out, int32_t rows,
+                           int32_t w, int32_t c, int32_t sh, int32_t sw);
+
 /* Softmax over the last axis of [rows][cols] (cols < 32768), LUT based:
  * per row m = max(in); e(x) = exp_table[m - x] (table of 256 int32 values,
  * exp_table[d] = round(65536 * exp(-d * in_scale)), built by the compiler);

@@ -929,3 +929,27 @@ func.func @mhsa_types(%x: tensor<1x4x4x!quant.uniform<i8:f32, 0.1>>, %w: tensor<
   %0 = sparse_tiny.mhsa %x, %w, %b, k(%w, %b), %w, %b, %w, %b {num_heads = 1 : i64, scale = 1.0 : f32} : (tensor<1x4x4x!quant.uniform<i8:f32, 0.1>>, tensor<4x4x!quant.uniform<i8:f32, 0.1>>, tensor<4x!quant.uniform<i32:f32, 0.01>>, tensor<4x4x!quant.uniform<i8:f32, 0.1>>, tensor<4x!quant.uniform<i32:f32, 0.01>>, tensor<4x4x!quant.uniform<i8:f32, 0.1>>, tensor<4x!quant.uniform<i32:f32, 0.01>>, tensor<4x4x!quant.uniform<i8:f32, 0.1>>, tensor<4x!quant.uniform<i32:f32, 0.01>>) -> tensor<1x4x4x!quant.uniform<i8:f32, 0.1>>
   return %0 : tensor<1x4x4x!quant.uniform<i8:f32, 0.1>>
 }
+
+// -----
+
+func.func @resize_rank(%x: tensor<4x4xf32>) -> tensor<8x8xf32> {
+  // expected-error@+1 {{'sparse_tiny.resize_nearest' op C1: the input has rank 2, not 4}}
+  %0 = sparse_tiny.resize_nearest %x {scales = array<i64: 2, 2>} : (tensor<4x4xf32>) -> tensor<8x8xf32>
+  return %0 : tensor<8x8xf32>
+}
+
+// -----
+
+func.func @resize_scales(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  // expected-error@+1 {{'sparse_tiny.resize_nearest' op C2: scales [0,1] need 2 entries >= 1}}
+  %0 = sparse_tiny.resize_nearest %x {scales = array<i64: 0, 1>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  return %0 : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+func.func @resize_shape(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x8x4xf32> {
+  // expected-error@+1 {{'sparse_tiny.resize_nearest' op C3}}
+  %0 = sparse_tiny.resize_nearest %x {scales = array<i64: 2, 2>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x8x4xf32>
+  return %0 : tensor<1x2x8x4xf32>
+}

@@ -330,3 +330,12 @@ func.func @quantization(%x: tensor<2x16xf32>) -> (tensor<2x16xf32>, tensor<2x16x
   %f = sparse_tiny.dequantize %p : (tensor<2x16x!quant.uniform<i8:f32:0, {0.1,0.2}>>) -> tensor<2x16xf32>
   return %d, %e, %f : tensor<2x16xf32>, tensor<2x16xf32>, tensor<2x16xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @resize_nearest
+// CHECK: sparse_tiny.resize_nearest %arg0 {scales = array<i64: 2, 4>} : (tensor<1x8x4x4xf32>) -> tensor<1x8x8x16xf32>
+func.func @resize_nearest(%x: tensor<1x8x4x4xf32>) -> tensor<1x8x8x16xf32> {
+  %y = sparse_tiny.resize_nearest %x {scales = array<i64: 2, 4>} : (tensor<1x8x4x4xf32>) -> tensor<1x8x8x16xf32>
+  return %y : tensor<1x8x8x16xf32>
+}

@@ -506,6 +506,29 @@ def SparseTiny_ReshapeOp : SparseTiny_Op<"reshape", [Pure]> {
   let hasFolder = 1;
 }
 
+def SparseTiny_ResizeNearestOp : SparseTiny_Op<"resize_nearest", [Pure]> {
+  let summary = "nearest-neighbour upsampling of a map by integer factors";
+  let description = [{
+    `output[n, c, y, x] = input[n, c, y / sh, x / sw]` (integer division):
+    ONNX Resize in nearest mode with integer scales, as `nn.Upsample`
+    and `F.interpolate(mode="nearest")` export it.
+
+    Rules: (C1) the input has rank 4; (C2) `scales` has 2 entries >= 1;
+    (C3) the result shape is [N, C, H * sh, W * sw].
+
+    ```mlir
+    %y = sparse_tiny.resize_nearest %x {scales = array<i64: 2, 2>}
+         : (tensor<1x8x4x4xf32>) -> tensor<1x8x8x8xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$input, DenseI64ArrayAttr:$scales);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def SparseTiny_PadOp : SparseTiny_Op<"pad", [Pure]> {
   let summary = "pads every dim with a constant";
   let description = [{
