@@ -24,6 +24,11 @@ config.substitutions.insert(0, ("%python", config.python_executable))
 config.substitutions.append(
     ("%fixtures", os.path.join(config.tf_src_root, "test", "fixtures")))
 config.substitutions.append(("%tf_tools", config.tf_tools_dir))
+config.substitutions.append(("%tf_build", config.tf_obj_root))
+# The Python bindings (python/bindings; not in sanitized builds).
+import glob
+if glob.glob(os.path.join(config.tf_obj_root, "python", "tinyformer", "_tinyformer*.so")):
+    config.available_features.add("python-bindings")
 # The dialect-and-passes plugin for stock mlir-opt (tools/tinyformer-plugin).
 config.substitutions.append(
     ("%tf_plugin", os.path.join(config.tf_obj_root, "lib", "TinyFormerPlugin.so")))
