@@ -12,11 +12,17 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/IR/InstIterator.h"
+#include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Linker/Linker.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Object/ELFObjectFile.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -45,8 +51,47 @@ const unsigned char kKernelBitcode[] = {
 
 constexpr const char *kTriple = "thumbv7em-none-unknown-eabihf";
 
-std::unique_ptr<llvm::TargetMachine> createTargetMachine(StringRef cpu,
-                                                         std::string &error) {
+/// Allowance for the library leaves the object may call (newlib's memcpy /
+/// memset, libgcc's EABI division helpers push at most a few registers).
+constexpr int64_t kLibraryStackBytes = 32;
+
+/// The stack of `root` at most: its frame plus the worst of its callees',
+/// frames from `frames` (per function, as codegen reported them); calls to
+/// functions outside the module (library leaves) add kLibraryStackBytes.
+/// -1 when a frame is unknown or the calls recurse.
+int64_t worstStack(const llvm::Function &root,
+                   const llvm::StringMap<int64_t> &frames,
+                   llvm::DenseMap<const llvm::Function *, int64_t> &memo,
+                   llvm::SmallPtrSetImpl<const llvm::Function *> &active) {
+  if (auto it = memo.find(&root); it != memo.end())
+    return it->second;
+  auto frame = frames.find(root.getName());
+  if (frame == frames.end() || !active.insert(&root).second)
+    return -1;
+  int64_t deepest = 0;
+  for (const llvm::Instruction &inst : llvm::instructions(root)) {
+    auto *call = llvm::dyn_cast<llvm::CallBase>(&inst);
+    if (!call || call->isInlineAsm())
+      continue;
+    const llvm::Function *callee = call->getCalledFunction();
+    if (!callee)
+      return -1;
+    if (callee->isIntrinsic() && !llvm::isa<llvm::MemIntrinsic>(call))
+      continue;
+    int64_t below = callee->isDeclaration()
+                        ? kLibraryStackBytes
+                        : worstStack(*callee, frames, memo, active);
+    if (below < 0)
+      return -1;
+    deepest = std::max(deepest, below);
+  }
+  active.erase(&root);
+  return memo[&root] = frame->second + deepest;
+}
+
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(StringRef cpu, std::string &error,
+                    StringRef stackUsageFile = "") {
   static bool initialized = [] {
     LLVMInitializeARMTargetInfo();
     LLVMInitializeARMTarget();
@@ -62,6 +107,8 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(StringRef cpu,
     return nullptr;
   llvm::TargetOptions options;
   options.FloatABIType = llvm::FloatABI::Hard;
+  // Each function's frame, written as codegen lays it out (-fstack-usage).
+  options.StackUsageOutput = stackUsageFile.str();
   return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
       kTriple, cpu, "", options, llvm::Reloc::Static, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));
@@ -91,7 +138,7 @@ std::string fmt(const char *format, double v) {
 
 /// The header: entry points, arena size, input/output shapes and scales.
 std::string makeHeader(ModuleOp module, int64_t arenaBytes,
-                       int64_t lowerBound, StringRef cpu) {
+                       int64_t lowerBound, int64_t stackBytes, StringRef cpu) {
   std::string name =
       module->getAttrOfType<StringAttr>("tf.model_name").getValue().str();
   std::string upper = "TF_" + StringRef(name).upper();
@@ -119,7 +166,15 @@ std::string makeHeader(ModuleOp module, int64_t arenaBytes,
         "needs less. */\n";
   os << "#define " << upper << "_ARENA_LOWER_BOUND " << lowerBound << "\n";
   os << "#define " << upper << "_NUM_LAYERS " << (layers ? layers.size() : 0)
-     << "\n\n";
+     << "\n";
+  if (stackBytes > 0)
+    os << "/* Stack tf_" << name << "_invoke uses at most: its deepest call "
+          "path's frames as\n   the compiler laid them out, plus "
+       << kLibraryStackBytes
+       << " bytes for memcpy and libgcc helpers (`tinyformer run`\n"
+          "   measures what it really takes). */\n"
+       << "#define " << upper << "_STACK_BYTES " << stackBytes << "\n";
+  os << "\n";
   for (StringRef key : {"input", "output"}) {
     std::string k = StringRef(key).upper();
     auto shape = module->getAttrOfType<DenseI64ArrayAttr>(("tf." + key + "_shape").str());
@@ -200,7 +255,14 @@ FailureOr<EmittedModel> emitObject(ModuleOp module, const EmitOptions &options) 
            << "emitting an object needs a planned, lowered model (run "
               "sparse-tiny-plan-memory and sparse-tiny-lower-to-llvm)";
   std::string error;
-  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(options.cpu, error);
+  llvm::SmallString<128> stackUsage;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("tinyformer-stack", "su", stackUsage))
+    return module.emitError() << "cannot create a temporary file: " << ec.message();
+  auto removeStackUsage =
+      llvm::make_scope_exit([&] { llvm::sys::fs::remove(stackUsage); });
+  std::unique_ptr<llvm::TargetMachine> tm =
+      createTargetMachine(options.cpu, error, stackUsage);
   if (!tm)
     return module.emitError() << "no ARM target: " << error;
 
@@ -250,11 +312,35 @@ FailureOr<EmittedModel> emitObject(ModuleOp module, const EmitOptions &options) 
   EmittedModel result;
   llvm::SmallString<0> object;
   llvm::raw_svector_ostream os(object);
-  llvm::legacy::PassManager pm;
-  if (tm->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile))
-    return module.emitError() << "the ARM target cannot emit an object file";
-  pm.run(*llvmModule);
+  {
+    // Its AsmPrinter writes the stack usage file when it goes away.
+    llvm::legacy::PassManager pm;
+    if (tm->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile))
+      return module.emitError() << "the ARM target cannot emit an object file";
+    pm.run(*llvmModule);
+  }
   result.object.assign(object.begin(), object.end());
+  // "<module>:<function>\t<bytes>\t<static|dynamic...>" per function.
+  llvm::StringMap<int64_t> frames;
+  if (auto text = llvm::MemoryBuffer::getFile(stackUsage)) {
+    llvm::SmallVector<StringRef> lines;
+    (*text)->getBuffer().split(lines, '\n', -1, false);
+    for (StringRef line : lines) {
+      llvm::SmallVector<StringRef> fields;
+      line.split(fields, '\t');
+      int64_t bytes = 0;
+      if (fields.size() >= 3 && fields[2] == "static" &&
+          !fields[1].getAsInteger(10, bytes))
+        frames[fields[0].rsplit(':').second] = bytes;
+    }
+  }
+  llvm::DenseMap<const llvm::Function *, int64_t> memo;
+  llvm::SmallPtrSet<const llvm::Function *, 16> active;
+  std::string invokeName = "tf_" + module->getAttrOfType<StringAttr>("tf.model_name")
+                                       .getValue()
+                                       .str() + "_invoke";
+  if (const llvm::Function *invoke = llvmModule->getFunction(invokeName))
+    result.stackBytes = worstStack(*invoke, frames, memo, active);
   // Flash is every allocated read-only section; writable ones would be
   // global state, which the generated code must not have.
   auto parsed = llvm::object::ObjectFile::createObjectFile(
@@ -271,7 +357,8 @@ FailureOr<EmittedModel> emitObject(ModuleOp module, const EmitOptions &options) 
     else
       result.flashBytes += int64_t(section.getSize());
   }
-  result.header = makeHeader(module, arena.getInt(), bound.getInt(), options.cpu);
+  result.header = makeHeader(module, arena.getInt(), bound.getInt(),
+                             result.stackBytes, options.cpu);
   return result;
 }
 

@@ -645,6 +645,9 @@ int compile(mlir::MLIRContext &context) {
                                     : sys::path::filename(calib).str()},
       {"calibration_method", calibMethod.getValue()},
       {"flash_bytes", emitted->flashBytes},
+      // At most what invoke takes of the stack (the deepest call path's
+      // frames; `run` measures it).
+      {"stack_bytes_bound", emitted->stackBytes},
       {"arena_bytes", arena},
       {"arena_lower_bound", bound},
       {"arena_bytes_untiled", untiled},
@@ -676,9 +679,9 @@ int compile(mlir::MLIRContext &context) {
          << format("  layers %lld, MACs %lld, estimated instructions %lld\n",
                    (long long)numLayers, (long long)macs, (long long)estimated)
          << format("  flash %lld bytes (code + constants), arena %lld bytes "
-                   "(lower bound %lld)\n",
+                   "(lower bound %lld), stack at most %lld bytes\n",
                    (long long)emitted->flashBytes, (long long)arena,
-                   (long long)bound);
+                   (long long)bound, (long long)emitted->stackBytes);
   for (const std::string &line : fitLines)
     outs() << "  fits " << line << "\n";
   for (const std::string &note : notes)

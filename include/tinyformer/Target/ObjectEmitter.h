@@ -18,6 +18,10 @@ struct EmittedModel {
   std::string header; ///< the C header users include
   int64_t flashBytes = 0; ///< code + read-only data of the object
   int64_t ramBytes = 0;   ///< writable sections (0: no global state)
+  /// Stack the invoke call can use at most: the deepest call path of the
+  /// object's functions' frames (as -fstack-usage reports them) plus
+  /// kLibraryStackBytes for memcpy / libgcc helpers.
+  int64_t stackBytes = 0;
 };
 
 /// Whether `cpu` is one emitObject accepts.
