@@ -10,6 +10,9 @@
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace tinyformer::cli {
 
 extern llvm::cl::SubCommand compileCmd;
@@ -59,8 +62,20 @@ mlir::FailureOr<BuildModels> loadBuildModels(mlir::MLIRContext &context,
                                              llvm::StringRef dir,
                                              llvm::StringRef floatModel);
 
-/// Reads float inputs for a model input of `shape`: one sample or a batch
-/// [N, ...]; finite, not empty. One error line and false otherwise.
+/// The device's input quantization: x / scale rounded half to even (the
+/// default rounding mode), plus the zero point, saturated to int8.
+inline int8_t quantizeInput(float x, double scale, int64_t zeroPoint) {
+  return int8_t(std::clamp(std::nearbyint(double(x) / scale) + double(zeroPoint),
+                           -128.0, 127.0));
+}
+
+/// Reads inputs for a model input of `shape`: one sample or a batch [N, ...]
+/// (`batched`), finite, not empty (a float64 file gets a note). One error
+/// line and false otherwise.
+bool readSampleBatch(llvm::StringRef path, llvm::ArrayRef<int64_t> shape,
+                     NpyArray &npy, int64_t &samples, bool &batched);
+
+/// The same, float inputs only.
 bool readFloatBatch(llvm::StringRef path, llvm::ArrayRef<int64_t> shape,
                     NpyArray &npy, int64_t &samples);
 

@@ -623,7 +623,7 @@ int compile(mlir::MLIRContext &context) {
     if (!isa<mlir::sparse_tiny::ConstantOp>(op))
       steps.push_back(layerNameOf(&op));
   if (auto map = (*module)->getAttrOfType<mlir::DenseI64ArrayAttr>(attr::kArenaMap))
-    for (size_t i = 0; i + 3 < map.size(); i += 4)
+    for (int64_t i = 0; i + 3 < map.size(); i += 4)
       arenaMap.push_back(json::Object{{"offset", map[i]},
                                       {"bytes", map[i + 1]},
                                       {"first_step", map[i + 2]},

@@ -172,45 +172,17 @@ bool readInt8Batch(StringRef path, ArrayRef<int64_t> shape, double scale,
                    int64_t zeroPoint, std::vector<int8_t> &data,
                    int64_t &samples, bool &batched) {
   NpyArray npy;
-  std::string error;
-  if (!readNpy(path, npy, error)) {
-    fail(error);
+  if (!readSampleBatch(path, shape, npy, samples, batched))
     return false;
-  }
   int64_t sampleSize = 1;
   for (int64_t d : shape)
     sampleSize *= d;
-  ArrayRef<int64_t> got(npy.shape);
-  bool single = got == shape;
-  bool batch = !got.empty() &&
-               (got.drop_front() == shape || got.drop_front() == shape.drop_front());
-  if (!single && !batch) {
-    fail("'" + path + "' has shape " + shapeStr(got) + "; the model input is " +
-         shapeStr(shape) + " (or a batch [N, ...] of it)");
-    return false;
-  }
-  samples = single ? 1 : got.front();
-  batched = !single;
-  // The same checks for the host and the emulator, before either runs.
-  if (samples == 0) {
-    fail("'" + path + "' has no samples (shape " + shapeStr(got) + ")");
-    return false;
-  }
-  if (!checkFinite(npy, sampleSize, "'" + path.str() + "'", error)) {
-    fail(error);
-    return false;
-  }
-  if (npy.dtype == "<f8")
-    errs() << "tinyformer: note: '" << path
-           << "' is float64; its values are converted to float32\n";
   if (npy.dtype == "|i1") {
     data.assign(npy.values.begin(), npy.values.end());
   } else if (npy.dtype == "<f4" || npy.dtype == "<f8") {
-    // The device's input quantization: round half to even, saturate.
     data.clear();
     for (float x : npy.values)
-      data.push_back(int8_t(std::clamp(
-          std::nearbyint(double(x) / scale) + double(zeroPoint), -128.0, 127.0)));
+      data.push_back(quantizeInput(x, scale, zeroPoint));
   } else {
     fail("'" + path + "' has dtype '" + npy.dtype +
          "'; give float32 (quantized with the model's input scale) or int8");

@@ -74,16 +74,11 @@ FailureOr<BuildModels> loadBuildModels(mlir::MLIRContext &context,
   return m;
 }
 
-bool readFloatBatch(StringRef path, ArrayRef<int64_t> shape, NpyArray &npy,
-                    int64_t &samples) {
+bool readSampleBatch(StringRef path, ArrayRef<int64_t> shape, NpyArray &npy,
+                     int64_t &samples, bool &batched) {
   std::string error;
   if (!readNpy(path, npy, error)) {
     fail(error);
-    return false;
-  }
-  if (npy.dtype != "<f4" && npy.dtype != "<f8") {
-    fail("'" + path + "' has dtype '" + npy.dtype +
-         "': give float inputs (float32)");
     return false;
   }
   ArrayRef<int64_t> got(npy.shape);
@@ -95,9 +90,11 @@ bool readFloatBatch(StringRef path, ArrayRef<int64_t> shape, NpyArray &npy,
     return false;
   }
   samples = single ? 1 : got.front();
+  batched = !single;
   int64_t sampleSize = 1;
   for (int64_t d : shape)
     sampleSize *= d;
+  // The same checks for the host and the emulator, before either runs.
   if (samples == 0) {
     fail("'" + path + "' has no samples (shape " + shapeStr(got) + ")");
     return false;
@@ -112,6 +109,19 @@ bool readFloatBatch(StringRef path, ArrayRef<int64_t> shape, NpyArray &npy,
   return true;
 }
 
+bool readFloatBatch(StringRef path, ArrayRef<int64_t> shape, NpyArray &npy,
+                    int64_t &samples) {
+  bool batched = false;
+  if (!readSampleBatch(path, shape, npy, samples, batched))
+    return false;
+  if (npy.dtype != "<f4" && npy.dtype != "<f8") {
+    fail("'" + path + "' has dtype '" + npy.dtype +
+         "': give float inputs (float32)");
+    return false;
+  }
+  return true;
+}
+
 std::pair<HostArray, HostArray> sampleInputs(const BuildModels &m,
                                              const NpyArray &batch,
                                              int64_t sample) {
@@ -121,12 +131,9 @@ std::pair<HostArray, HostArray> sampleInputs(const BuildModels &m,
   HostArray fin{m.inputShape, {}}, qin{m.inputShape, {}};
   fin.data.assign(batch.values.begin() + sample * size,
                   batch.values.begin() + (sample + 1) * size);
-  // The device's input quantization: round half to even, saturate.
   for (float x : fin.data)
-    qin.data.push_back(float(std::clamp(
-        std::nearbyint(double(x) / m.input.getScale()) +
-            double(m.input.getZeroPoint()),
-        -128.0, 127.0)));
+    qin.data.push_back(
+        quantizeInput(x, m.input.getScale(), m.input.getZeroPoint()));
   return {std::move(fin), std::move(qin)};
 }
 
