@@ -80,17 +80,68 @@ bool servesRequantize(Operation *op) {
 
 bool servesMaxPool(Operation *op) { return isa<MaxPool2DOp>(op); }
 
+namespace {
+/// A mean as an average pool over its stored bytes: [outer, reduce, inner]
+/// with the reduced dims adjacent in memory (NHWC for a 4-D map, else
+/// logical order), and the result's bytes the kept dims in the same order.
+struct MeanAsPool {
+  int64_t outer = 1, reduce = 1, inner = 1;
+};
+
+/// Logical dims of `type` in the order memory holds them, size-1 dims left
+/// out (they do not move bytes).
+SmallVector<int64_t> storedDims(ShapedType type) {
+  SmallVector<int64_t> order;
+  int64_t rank = type.getRank();
+  if (storedInLogicalOrder(type))
+    for (int64_t d = 0; d < rank; ++d)
+      order.push_back(d);
+  else
+    order = {0, 2, 3, 1};
+  llvm::erase_if(order, [&](int64_t d) { return type.getDimSize(d) == 1; });
+  return order;
+}
+
+std::optional<MeanAsPool> meanAsPool(MeanOp m) {
+  ShapedType in = m.getInput().getType(), out = m.getOutput().getType();
+  ArrayRef<int64_t> axes = m.getAxes();
+  bool keepdims = out.getRank() == in.getRank();
+  // Input dims in memory order: kept ones before, reduced ones in a run, kept
+  // ones after.
+  MeanAsPool v;
+  SmallVector<int64_t> kept;
+  int phase = 0; // 0: before the run, 1: in it, 2: after it
+  for (int64_t d : storedDims(in)) {
+    bool reduced = llvm::is_contained(axes, d);
+    if (reduced && phase == 2)
+      return std::nullopt;
+    if (reduced)
+      phase = 1;
+    else if (phase == 1)
+      phase = 2;
+    int64_t size = in.getDimSize(d);
+    (reduced ? v.reduce : phase == 0 ? v.outer : v.inner) *= size;
+    if (!reduced)
+      kept.push_back(d);
+  }
+  // The result's dims in memory order must be the kept ones in that order.
+  SmallVector<int64_t> expected;
+  for (int64_t d : kept) {
+    int64_t before = llvm::count_if(axes, [&](int64_t a) { return a < d; });
+    expected.push_back(keepdims ? d : d - before);
+  }
+  if (storedDims(out) != expected)
+    return std::nullopt;
+  return v;
+}
+} // namespace
+
 bool servesAvgPool(Operation *op) {
   if (isa<AvgPool2DOp, GlobalAvgPool2DOp>(op))
     return true;
-  // The mean over the tokens of [1, S, C] or [S, C]: an average pool.
+  // A mean whose reduced dims are adjacent in memory: an average pool.
   auto m = dyn_cast<MeanOp>(op);
-  if (!m)
-    return false;
-  ArrayRef<int64_t> s = m.getInput().getType().getShape();
-  int64_t rank = int64_t(s.size());
-  return (rank == 2 || (rank == 3 && s[0] == 1)) && m.getAxes().size() == 1 &&
-         m.getAxes()[0] == rank - 2;
+  return m && meanAsPool(m).has_value();
 }
 
 bool servesLut(Operation *op) {
@@ -157,23 +208,25 @@ LogicalResult lowerMaxPool(LayerEmitter &e, Operation *op) {
 }
 
 LogicalResult lowerAvgPool(LayerEmitter &e, Operation *op) {
-  if (isa<MeanOp>(op)) {
-    // Mean over the tokens of [S, C]: an average pool of 1 x S.
+  if (auto mean = dyn_cast<MeanOp>(op)) {
+    // [outer, reduce, inner] in memory: a 1 x reduce pool over an
+    // outer x reduce map of inner channels.
+    std::optional<MeanAsPool> v = meanAsPool(mean);
+    if (!v)
+      return failure();
     Value input = op->getOperand(0);
-    ArrayRef<int64_t> shape = cast<ShapedType>(input.getType()).getShape();
-    int64_t c = shape.back(), tokens = shape[shape.size() - 2];
-    FailureOr<AvgPoolRules> r = getAvgPoolRules(op, tokens);
+    FailureOr<AvgPoolRules> r = getAvgPoolRules(op, v->reduce);
     if (failed(r))
       return failure();
     Value mult = e.global("mult", ArrayRef<int32_t>(multsOf(r->byCount)));
     Value shift = e.global("shift", ArrayRef<int32_t>(shiftsOf(r->byCount)));
     SmallVector<Value> args = {e.ptrTo(op, input), e.ptrTo(op, op->getResult(0)),
                                mult, shift};
-    for (int64_t v : {int64_t(1), tokens, c, int64_t(1), int64_t(1), int64_t(1),
-                      tokens, int64_t(1), int64_t(1), int64_t(0), int64_t(0),
-                      int64_t(0), int64_t(r->inZp), int64_t(r->outZp),
+    for (int64_t x : {v->outer, v->reduce, v->inner, v->outer, int64_t(1),
+                      int64_t(1), v->reduce, int64_t(1), int64_t(1), int64_t(0),
+                      int64_t(0), int64_t(0), int64_t(r->inZp), int64_t(r->outZp),
                       int64_t(r->act.min), int64_t(r->act.max)})
-      args.push_back(e.i32(v));
+      args.push_back(e.i32(x));
     e.call("tfk_avg_pool_s8", args);
     return success();
   }

@@ -280,13 +280,27 @@ void concat(ConcatOp op, const ConcatRules &r, Getter get, HostArray &y) {
 }
 
 /// mean over the token axis of [1, S, C] (or [S, C]).
-void meanOverTokens(const AvgPoolRules &r, const HostArray &x, HostArray &y) {
-  int64_t c = x.shape.back(), s = int64_t(x.data.size()) / c;
-  for (int64_t j = 0; j < c; ++j) {
-    int32_t acc = 0;
-    for (int64_t t = 0; t < s; ++t)
-      acc += int32_t(x.data[t * c + j]) - r.inZp;
-    int32_t v = r.outZp + multiplyByQuantizedMultiplier(acc, r.byCount[s]);
+/// The mean over `axes`: per result element, the sum of its inputs less the
+/// zero point, scaled by the average pool's multiplier for their count.
+void meanOverAxes(const AvgPoolRules &r, const HostArray &x,
+                  ArrayRef<int64_t> axes, int64_t count, HostArray &y) {
+  std::vector<int32_t> acc(y.data.size(), 0);
+  int64_t rank = int64_t(x.shape.size());
+  SmallVector<int64_t> index(rank, 0);
+  for (size_t i = 0; i < x.data.size(); ++i) {
+    int64_t to = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      if (!llvm::is_contained(axes, d))
+        to = to * x.shape[d] + index[d];
+    acc[to] += int32_t(x.data[i]) - r.inZp;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < x.shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  for (size_t j = 0; j < acc.size(); ++j) {
+    int32_t v = r.outZp + multiplyByQuantizedMultiplier(acc[j], r.byCount[count]);
     y.data[j] = float(clampTo(v, r.act));
   }
 }
@@ -465,16 +479,14 @@ LogicalResult runIntegerOp(Operation *op, Getter get, Definer define) {
       })
       .Case([&](MeanOp m) {
         ArrayRef<int64_t> s = m.getInput().getType().getShape();
-        int64_t rank = int64_t(s.size());
-        if (rank < 2 || m.getAxes().size() != 1 || m.getAxes()[0] != rank - 2 ||
-            (rank == 3 && s[0] != 1) || rank > 3)
-          return LogicalResult(m.emitOpError(
-              "in INT8 form: only the mean over the token axis of [1, S, C] "
-              "or [S, C] is supported"));
-        FailureOr<AvgPoolRules> r = getAvgPoolRules(op, s[rank - 2]);
+        int64_t count = 1;
+        for (int64_t a : m.getAxes())
+          count *= s[a];
+        FailureOr<AvgPoolRules> r = getAvgPoolRules(op, count);
         if (failed(r))
           return fail();
-        meanOverTokens(*r, get(m.getInput()), define(m.getOutput()));
+        meanOverAxes(*r, get(m.getInput()), m.getAxes(), count,
+                     define(m.getOutput()));
         return success();
       })
       .Case([&](MultiHeadAttentionOp m) {

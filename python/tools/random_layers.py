@@ -389,6 +389,29 @@ def gen_upsample(rng, b):
         h, w, c, sh, sw), False
 
 
+def gen_mean(rng, b):
+    """ReduceMean over axes whose bytes are adjacent in memory: a map's
+    channels, height, width or several of them (NHWC), a sequence's tokens
+    or features; with or without kept dims, after a conv or a linear layer
+    so the input has its own scale."""
+    if rng.random() < 0.6:
+        c = chans(rng)
+        h, w = int(rng.integers(1, 9)), int(rng.integers(1, 9))
+        axes = [list(a) for a in ([1], [2], [3], [2, 3], [1, 2, 3], [3, 1])][
+            int(rng.integers(0, 6))]
+        x, shape = b.conv("x", c, c, 1), (1, c, h, w)
+    else:
+        t, c = int(rng.integers(1, 20)), int(rng.integers(1, 40))
+        axes = [[1], [2], [1, 2]][int(rng.integers(0, 3))]
+        x, shape = b.linear("x", c, c), (1, t, c)
+    keep = int(rng.integers(0, 2))
+    y = b.node("ReduceMean", [x], axes=axes, keepdims=keep)
+    out = tuple(1 if d in [a % len(shape) for a in axes] else n
+                for d, n in enumerate(shape) if keep or d not in axes)
+    return shape, y, out, "mean %s axes %s keepdims %d" % (
+        "x".join(map(str, shape)), ",".join(map(str, axes)), keep), False
+
+
 def gen_softmax(rng, b):
     c = int(rng.integers(1, 130))
     if rng.random() < 0.3:
@@ -661,7 +684,7 @@ KINDS = [
 ]
 # Kinds run only when asked for (--kind), so that the cycle above keeps its
 # cases: products of two activations.
-EXTRA_KINDS = [("gate", gen_gate), ("upsample", gen_upsample)]
+EXTRA_KINDS = [("gate", gen_gate), ("upsample", gen_upsample), ("mean", gen_mean)]
 # The kinds cases cycle through (KINDS, or one kind with --kind).
 CYCLE = KINDS
 

@@ -1165,3 +1165,17 @@ func.func @convnext_mlp(%x: tensor<1x4x2x3xf32>, %g: tensor<4xf32>, %b: tensor<4
   %y = sparse_tiny.transpose %s {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x2x3x4xf32>) -> tensor<1x4x2x3xf32>
   return %y : tensor<1x4x2x3xf32>
 }
+
+// -----
+
+// A mean of a map that drops dims keeps them, and a reshape drops them
+// (the mean then reads adjacent bytes of the NHWC map); a spatial mean is
+// a global average pool instead.
+// CHECK-LABEL: func.func @map_mean_drops_dims
+// CHECK: %[[M:.+]] = sparse_tiny.mean %arg0 {axes = array<i64: 2>, keepdims = true} : (tensor<1x4x5x6xf32>) -> tensor<1x4x1x6xf32>
+// CHECK: %[[R:.+]] = sparse_tiny.reshape %[[M]] : (tensor<1x4x1x6xf32>) -> tensor<1x4x6xf32>
+// CHECK: return %[[R]]
+func.func @map_mean_drops_dims(%x: tensor<1x4x5x6xf32>) -> tensor<1x4x6xf32> {
+  %m = sparse_tiny.mean %x {axes = array<i64: 2>, keepdims = false} : (tensor<1x4x5x6xf32>) -> tensor<1x4x6xf32>
+  return %m : tensor<1x4x6xf32>
+}

@@ -699,6 +699,30 @@ struct ChannelsLastAsTokens : OpRewritePattern<TransposeOp> {
   }
 };
 
+/// A mean of a map that drops dims (other than a spatial mean, which
+/// becomes a global average pool) keeps them, then a reshape drops them:
+/// the mean then runs over adjacent bytes of the NHWC map, and the reshape
+/// is an alias or one copy.
+struct MapMeanKeepsDims : OpRewritePattern<MeanOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MeanOp mean,
+                                PatternRewriter &rewriter) const override {
+    auto in = cast<RankedTensorType>(mean.getInput().getType());
+    auto out = cast<RankedTensorType>(mean.getOutput().getType());
+    if (in.getRank() != 4 || out.getRank() == 4 ||
+        mean.getAxes() == ArrayRef<int64_t>{2, 3})
+      return failure();
+    SmallVector<int64_t> kept(in.getShape());
+    for (int64_t a : mean.getAxes())
+      kept[a] = 1;
+    auto keep = rewriter.create<MeanOp>(mean.getLoc(), out.clone(kept),
+                                        mean.getInput(), mean.getAxesAttr(),
+                                        rewriter.getBoolAttr(true));
+    rewriter.replaceOpWithNewOp<ReshapeOp>(mean, out, keep.getResult());
+    return success();
+  }
+};
+
 /// A float self-attention block around a softmax -> one mhsa. Quantized
 /// (or QDQ) blocks are left to sparse-tiny-fuse-attention, after their
 /// intermediate values have INT8 types.
@@ -810,7 +834,7 @@ void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
 
 void MeanOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                          MLIRContext *context) {
-  results.add<SpatialMeanToGlobalAvgPool>(context);
+  results.add<SpatialMeanToGlobalAvgPool, MapMeanKeepsDims>(context);
 }
 
 void SoftmaxOp::getCanonicalizationPatterns(RewritePatternSet &results,
