@@ -20,7 +20,9 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/Debug.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
@@ -295,9 +297,22 @@ LogicalResult QuantizePass::calibrate(func::FuncOp func) {
   for (Value v : missing)
     stats[v];
   ModuleOp module = getOperation();
+  // Progress on a terminal: the reference takes milliseconds a sample, and
+  // the percentile method goes over the batch twice.
+  bool progress = llvm::sys::Process::StandardErrIsDisplayed() && samples >= 100;
+  int pass = 0, passes = method == "percentile" ? 2 : 1;
   auto runAll = [&](function_ref<void(Value, const HostArray &)> observe)
       -> LogicalResult {
+    ++pass;
+    auto clearLine = llvm::make_scope_exit([&] {
+      if (progress)
+        llvm::errs() << "\r" << std::string(60, ' ') << "\r";
+    });
     for (int64_t s = 0; s < samples; ++s) {
+      if (progress && s % 20 == 0)
+        llvm::errs() << llvm::formatv("\r  calibrating: pass {0} / {1}, sample "
+                                      "{2} / {3}",
+                                      pass, passes, s, samples);
       HostArray in;
       in.shape.assign(sampleShape.begin(), sampleShape.end());
       in.data.assign(batch.values.begin() + s * sampleSize,
