@@ -120,12 +120,20 @@ int compare(mlir::MLIRContext &context) {
     if (computes(op))
       ++floatCount[op->getLoc()];
   });
+  // Shapes that differ only in size-1 dims ([S, E] and [1, S, E]) hold the
+  // same elements in the same order.
+  auto realDims = [](mlir::Value v) {
+    SmallVector<int64_t> dims;
+    for (int64_t d : cast<mlir::ShapedType>(v.getType()).getShape())
+      if (d != 1)
+        dims.push_back(d);
+    return dims;
+  };
   fpFunc.walk([&](mlir::Operation *op) {
     auto it = int8ByLoc.find(op->getLoc());
     if (!computes(op) || it == int8ByLoc.end() ||
         floatCount[op->getLoc()] != 1 ||
-        cast<mlir::ShapedType>(op->getResult(0).getType()).getShape() !=
-            cast<mlir::ShapedType>(it->second.getType()).getShape())
+        realDims(op->getResult(0)) != realDims(it->second))
       return;
     floatOf[it->second] = op->getResult(0);
   });
