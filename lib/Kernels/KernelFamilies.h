@@ -63,6 +63,7 @@ bool servesTranspose(mlir::Operation *op);
 bool servesRelayout(mlir::Operation *op);
 bool servesConcat(mlir::Operation *op);
 bool servesSlice(mlir::Operation *op);
+void sizesConcat(mlir::Operation *op, WeightStorage, LayerCost &cost);
 bool servesResizeNearest(mlir::Operation *op);
 mlir::LogicalResult lowerTranspose(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerConcat(LayerEmitter &e, mlir::Operation *op);

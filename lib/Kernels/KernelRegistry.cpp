@@ -64,8 +64,8 @@ static const KernelInfo kRegistry[] = {
      true, false, lowerLut},
     {KernelKind::mhsa, servesMhsa, {both(1.1, 0.95, 0), both(1.1, 0.95, 0)},
      sizesMhsa, false, false, lowerMhsa},
-    {KernelKind::concat, servesConcat, {both(0, 0, 2), both(0, 0, 2)}, nullptr,
-     false, false, lowerConcat},
+    {KernelKind::concat, servesConcat, {both(0, 0, 4.9), both(0, 0, 4.9)},
+     sizesConcat, false, false, lowerConcat},
     {KernelKind::slice, servesSlice, {both(0, 0, 2), both(0, 0, 2)}, nullptr,
      false, false, lowerSlice},
     // The sparse kernels' rates are fitted per CPU by bench/fit_rates.py to
