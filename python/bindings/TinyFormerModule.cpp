@@ -119,43 +119,50 @@ py::dict inspect(const std::string &path, const std::vector<int64_t> &inputShape
   return out;
 }
 
-/// The model on `inputs` (one array per graph input, float32 values; the
-/// integers themselves for an INT8 model), its outputs as float32 arrays.
-std::vector<py::array_t<float>>
+using FloatArray =
+    py::array_t<float, py::array::c_style | py::array::forcecast>;
+
+/// The model on each sample of `samples` (per sample, one array per graph
+/// input: float32 values, or the integers themselves for an INT8 model),
+/// loaded once; per sample its outputs as float32 arrays.
+std::vector<std::vector<py::array_t<float>>>
 runReference(const std::string &path,
-             const std::vector<py::array_t<float, py::array::c_style |
-                                                  py::array::forcecast>> &inputs) {
+             const std::vector<std::vector<FloatArray>> &samples) {
   Session s;
   mlir::OwningOpRef<mlir::ModuleOp> module = s.load(path, {});
   mlir::func::FuncOp func = onlyFunction(s, *module);
-  if (inputs.size() != func.getNumArguments())
-    s.fail("the model has " + std::to_string(func.getNumArguments()) +
-           " input(s), got " + std::to_string(inputs.size()));
-  std::vector<tinyformer::HostArray> hostInputs;
-  for (auto [i, array] : llvm::enumerate(inputs)) {
-    auto type = mlir::cast<mlir::ShapedType>(func.getArgument(i).getType());
-    std::vector<int64_t> shape(array.shape(), array.shape() + array.ndim());
-    if (llvm::ArrayRef<int64_t>(shape) != type.getShape())
-      s.fail("input " + std::to_string(i) + " has the wrong shape for the model");
-    for (ssize_t k = 0; k < array.size(); ++k)
-      if (!std::isfinite(array.data()[k]))
-        s.fail("input " + std::to_string(i) + " holds NaN or Inf");
-    tinyformer::HostArray h;
-    h.shape.assign(shape.begin(), shape.end());
-    h.data.assign(array.data(), array.data() + array.size());
-    hostInputs.push_back(std::move(h));
+  std::vector<std::vector<py::array_t<float>>> results;
+  for (const std::vector<FloatArray> &inputs : samples) {
+    if (inputs.size() != func.getNumArguments())
+      s.fail("the model has " + std::to_string(func.getNumArguments()) +
+             " input(s), got " + std::to_string(inputs.size()));
+    std::vector<tinyformer::HostArray> hostInputs;
+    for (auto [i, array] : llvm::enumerate(inputs)) {
+      auto type = mlir::cast<mlir::ShapedType>(func.getArgument(i).getType());
+      std::vector<int64_t> shape(array.shape(), array.shape() + array.ndim());
+      if (llvm::ArrayRef<int64_t>(shape) != type.getShape())
+        s.fail("input " + std::to_string(i) + " has the wrong shape for the model");
+      for (ssize_t k = 0; k < array.size(); ++k)
+        if (!std::isfinite(array.data()[k]))
+          s.fail("input " + std::to_string(i) + " holds NaN or Inf");
+      tinyformer::HostArray h;
+      h.shape.assign(shape.begin(), shape.end());
+      h.data.assign(array.data(), array.data() + array.size());
+      hostInputs.push_back(std::move(h));
+    }
+    mlir::FailureOr<std::vector<tinyformer::HostArray>> outs =
+        tinyformer::runReference(*module, hostInputs);
+    if (failed(outs))
+      s.fail("the reference interpreter failed");
+    std::vector<py::array_t<float>> result;
+    for (const tinyformer::HostArray &o : *outs) {
+      py::array_t<float> a(std::vector<ssize_t>(o.shape.begin(), o.shape.end()));
+      std::copy(o.data.begin(), o.data.end(), a.mutable_data());
+      result.push_back(std::move(a));
+    }
+    results.push_back(std::move(result));
   }
-  mlir::FailureOr<std::vector<tinyformer::HostArray>> outs =
-      tinyformer::runReference(*module, hostInputs);
-  if (failed(outs))
-    s.fail("the reference interpreter failed");
-  std::vector<py::array_t<float>> result;
-  for (const tinyformer::HostArray &o : *outs) {
-    py::array_t<float> a(std::vector<ssize_t>(o.shape.begin(), o.shape.end()));
-    std::copy(o.data.begin(), o.data.end(), a.mutable_data());
-    result.push_back(std::move(a));
-  }
-  return result;
+  return results;
 }
 
 } // namespace
@@ -166,7 +173,8 @@ PYBIND11_MODULE(_tinyformer, m) {
         py::arg("input_shape") = std::vector<int64_t>{},
         "Per-layer table of an .onnx or .mlir model: name, op, output shape, "
         "params, MACs, output bytes; totals.");
-  m.def("run_reference", &runReference, py::arg("path"), py::arg("inputs"),
+  m.def("run_reference", &runReference, py::arg("path"), py::arg("samples"),
         "Runs an .onnx model in float, or a build's model.mlir in INT8 (the "
-        "device's integer arithmetic), on numpy inputs.");
+        "device's integer arithmetic), on numpy inputs: per sample a list "
+        "of arrays, one per graph input; the model is loaded once.");
 }

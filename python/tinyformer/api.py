@@ -164,14 +164,16 @@ def run(target, x, board=None, dequantize=True):
             raise TinyFormerError("a model runs on a board once compiled: api.compile() it")
         shape = tuple(_core().inspect(os.fspath(target), [])["inputs"][0])
         samples, how = _as_samples(x, shape)
-        outs = np.stack([_core().run_reference(os.fspath(target), [s])[0] for s in samples])
+        outs = np.stack([o[0] for o in _core().run_reference(
+            os.fspath(target), [[s] for s in samples])])
         return _from_samples(outs, how)
     shape = tuple(target.report["input"]["shape"])
     samples, how = _as_samples(x, shape)
     if board is None:
         mlir = os.path.join(target.path, "model.mlir")
         q = target.quantize(samples).astype(np.float32)
-        outs = np.stack([_core().run_reference(mlir, [s])[0] for s in q]).astype(np.int8)
+        outs = np.stack([o[0] for o in _core().run_reference(
+            mlir, [[s] for s in q])]).astype(np.int8)
     else:
         with tempfile.TemporaryDirectory() as tmp:
             xin, yout = os.path.join(tmp, "x.npy"), os.path.join(tmp, "y.npy")
