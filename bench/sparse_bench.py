@@ -96,7 +96,7 @@ def main(argv=None):
     cmsis = run_bench.CMSIS_NN
     cases = []
     for key in args.layers.split(","):
-        for s in args.sparsities.split(","):
+        for s in filter(None, args.sparsities.split(",")):
             cases.append((key, float(s), None))
         for b in filter(None, args.blocks.split(",")):
             bh, bw = (int(x) for x in b.split("x"))

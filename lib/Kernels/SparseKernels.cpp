@@ -34,6 +34,7 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <set>
 
 using namespace mlir;
 using namespace mlir::sparse_tiny;
@@ -209,28 +210,52 @@ void emitPackPairs(LayerEmitter &e, Value in, Value packed, const ConvRules &r,
 
 /// A one-position layer (a batch-1 linear layer) has no second position to
 /// pair with; rows share the input instead:
-/// - rowGroups: rows in pairs, one input load per column of a group of 8
-///   rows (emitRowGroups): never more instructions than position pairs
-///   with a phantom, fewer the more the rows share columns;
-/// - columnBlocks (weights in blocks of 4 columns): one word of four
-///   inputs, two SMLADs per block (emitColumnBlocks).
-enum class OnePositionForm { pairs, rowGroups, columnBlocks };
+/// - halfwordGroups: the input extended once to int16 (SXTB16, two per
+///   word), rows six at a time with 32-bit sums: per block of 8 inputs any
+///   of them reads one LDM, per nonzero one SMLA<x><y> by its weight
+///   (halfwords, four per LDRD) (emitHalfwordGroups);
+/// - rowGroups (weights in blocks of rows, e.g. 4x1): rows in pairs, one
+///   input load per column of a group of 8 rows and one SMLAL per pair of
+///   rows by both weights packed in a word (emitRowGroups): a column that
+///   all rows of a pair read costs one SMLAL for two nonzeros.
+enum class OnePositionForm { pairs, halfwordGroups, rowGroups };
 
 /// Rows sharing an input load in rowGroups (4 pairs: 8 accumulator
 /// registers).
 constexpr int64_t kRowsPerGroup = 8;
+/// halfwordGroups' registers: 6 sums (r0-r5), a block of 8 int16 inputs
+/// (r6-r9), 4 weights (r10, r11), the input (r12) and the weights' stream
+/// (lr).
+constexpr int64_t kHalfwordGroupRows = 6;
+constexpr int64_t kHalfwordBlockInputs = 8;
 
 OnePositionForm onePositionFormOf(Operation *op, const Geometry &g) {
   if (!isa<FullyConnectedOp>(op) || g.outH * g.outW != 1)
     return OnePositionForm::pairs;
   auto cst = op->getOperand(1).getDefiningOp<ConstantOp>();
   WeightEncodingAttr enc = cst ? cst.getEncodingAttr() : WeightEncodingAttr();
-  // (Whole words of 4 inputs: no load past the input's end.)
+  // (Rows in blocks of 4: 9,813 instructions against 11,810 on FC 256->256
+  // at 90%; in blocks of 4 columns halfwordGroups beats both.)
   if (enc && enc.getPattern() == SparsityPattern::block &&
-      enc.getBlockShape()[0] == 1 && enc.getBlockShape()[1] == 4 &&
-      g.c % 4 == 0)
-    return OnePositionForm::columnBlocks;
-  return OnePositionForm::rowGroups;
+      enc.getBlockShape()[0] > 1 && enc.getBlockShape()[1] == 1)
+    return OnePositionForm::rowGroups;
+  return OnePositionForm::halfwordGroups;
+}
+
+/// Rows computed together by a one-position form, and how many inputs one
+/// load of it brings.
+int64_t rowsPerGroup(OnePositionForm form) {
+  return form == OnePositionForm::halfwordGroups ? kHalfwordGroupRows
+                                                 : kRowsPerGroup;
+}
+int64_t inputsPerLoad(OnePositionForm form) {
+  return form == OnePositionForm::halfwordGroups ? kHalfwordBlockInputs : 1;
+}
+
+/// Bytes of the int16 input of halfwordGroups: whole blocks of 8.
+int64_t halfwordPackedBytes(int64_t k) {
+  return (k + kHalfwordBlockInputs - 1) / kHalfwordBlockInputs *
+         kHalfwordBlockInputs * 2;
 }
 
 /// Nonzero count of the op's weight.
@@ -263,6 +288,144 @@ void emitLoop(OpBuilder &b, Location loc, int64_t n,
   Value next = b.create<LLVM::AddOp>(loc, i, one);
   b.create<LLVM::BrOp>(loc, ValueRange{next}, header);
   b.setInsertionPointToStart(exit);
+}
+
+/// Rows [firstRow, endRow) in the order a one-position form groups them:
+/// greedily those that share the most input loads, and in each group
+/// (rowGroups) pairs that share the most, unless the stored order needs
+/// fewer loads (rows in blocks); the outputs keep their places.
+std::vector<int64_t> rowGroupOrder(ArrayRef<std::vector<Nonzero>> rows,
+                                   int64_t k, OnePositionForm form,
+                                   int64_t firstRow, int64_t endRow) {
+  int64_t groupSize = rowsPerGroup(form), perLoad = inputsPerLoad(form);
+  bool pairs = form == OnePositionForm::rowGroups;
+  std::vector<int64_t> order;
+  for (int64_t n = firstRow; n < endRow; ++n)
+    order.push_back(n);
+  // Per row the input loads it needs (columns, or blocks of columns).
+  std::vector<llvm::BitVector> used;
+  for (int64_t n = firstRow; n < endRow; ++n) {
+    used.emplace_back((k + perLoad - 1) / perLoad);
+    for (const Nonzero &z : rows[n])
+      used.back().set(z.column / perLoad);
+  }
+  auto shared = [](const llvm::BitVector &a, const llvm::BitVector &b) {
+    llvm::BitVector both = a;
+    both &= b;
+    return both.count();
+  };
+  std::vector<int64_t> grouped;
+  std::vector<bool> taken(order.size(), false);
+  for (size_t seed = 0; seed < order.size(); ++seed) {
+    if (taken[seed])
+      continue;
+    // A group: the seed, then each time the row sharing most with it.
+    SmallVector<size_t, kRowsPerGroup> group = {seed};
+    taken[seed] = true;
+    llvm::BitVector columns = used[seed];
+    while (int64_t(group.size()) < groupSize) {
+      size_t best = order.size();
+      unsigned bestShared = 0;
+      for (size_t j = seed + 1; j < order.size(); ++j)
+        if (!taken[j] && (best == order.size() || shared(columns, used[j]) > bestShared)) {
+          best = j;
+          bestShared = shared(columns, used[j]);
+        }
+      if (best == order.size())
+        break;
+      taken[best] = true;
+      group.push_back(best);
+      columns |= used[best];
+    }
+    // Pairs within the group (rowGroups): each row with the one sharing
+    // most with it.
+    for (size_t i = 0; i < group.size(); i += 2) {
+      size_t best = i + 1;
+      for (size_t j = i + 2; j < group.size() && pairs; ++j)
+        if (shared(used[group[i]], used[group[j]]) >
+            shared(used[group[i]], used[group[best]]))
+          best = j;
+      if (best < group.size())
+        std::swap(group[i + 1], group[best]);
+      grouped.push_back(firstRow + int64_t(group[i]));
+      if (i + 1 < group.size())
+        grouped.push_back(firstRow + int64_t(group[i + 1]));
+    }
+  }
+  // Loads of an order: per group its columns and (rowGroups) per pair its
+  // columns.
+  auto loads = [&](ArrayRef<int64_t> rowsInOrder) {
+    size_t total = 0;
+    for (size_t q = 0; q < rowsInOrder.size(); q += groupSize) {
+      llvm::BitVector columns(used.front().size());
+      for (size_t i = q; i < std::min(rowsInOrder.size(), q + groupSize); i += 2) {
+        llvm::BitVector pair = used[rowsInOrder[i] - firstRow];
+        if (i + 1 < rowsInOrder.size())
+          pair |= used[rowsInOrder[i + 1] - firstRow];
+        total += pairs ? pair.count() : 0;
+        columns |= pair;
+      }
+      total += columns.count();
+    }
+    return total;
+  };
+  // (Rows in blocks are best grouped as stored.)
+  return loads(grouped) < loads(order) ? grouped : order;
+}
+
+/// The rows of each chunk function of sparse_code ([first, end) pairs):
+/// about kNonzerosPerChunk nonzeros each, whole groups of a one-position
+/// form.
+SmallVector<std::pair<int64_t, int64_t>>
+chunksOf(ArrayRef<std::vector<Nonzero>> rows, OnePositionForm form) {
+  SmallVector<std::pair<int64_t, int64_t>> chunks;
+  int64_t first = 0, count = 0, n = int64_t(rows.size());
+  for (int64_t i = 0; i < n; ++i) {
+    count += int64_t(rows[i].size()) + 8;
+    // Row groups stay aligned to the weight's blocks of rows.
+    bool groupEnds = form == OnePositionForm::pairs ||
+                     (i + 1) % rowsPerGroup(form) == 0;
+    if ((count >= kNonzerosPerChunk && groupEnds) || i + 1 == n) {
+      chunks.push_back({first, i + 1});
+      first = i + 1;
+      count = 0;
+    }
+  }
+  return chunks;
+}
+
+/// What halfwordGroups' assembly does on a layer's nonzeros (the emitter's
+/// own chunks and groups): per group an LDM of its biases, per block of 8
+/// inputs that it reads an LDM (and an ADDW or MOVW/ADD when it skips
+/// blocks before), per nonzero an SMLA, per four an LDRD.
+struct HalfwordWork {
+  int64_t groups = 0, loads = 0, skips = 0, nonzeros = 0, weightLoads = 0;
+};
+HalfwordWork halfwordWorkOf(ArrayRef<std::vector<Nonzero>> rows, int64_t k) {
+  HalfwordWork work;
+  OnePositionForm form = OnePositionForm::halfwordGroups;
+  for (auto [first, end] : chunksOf(rows, form)) {
+    std::vector<int64_t> order = rowGroupOrder(rows, k, form, first, end);
+    for (size_t q = 0; q < order.size(); q += kHalfwordGroupRows) {
+      std::set<int64_t> blocks;
+      int64_t nnz = 0;
+      for (size_t i = q; i < std::min(order.size(), q + kHalfwordGroupRows); ++i) {
+        for (const Nonzero &z : rows[order[i]])
+          blocks.insert(z.column / kHalfwordBlockInputs);
+        nnz += int64_t(rows[order[i]].size());
+      }
+      int64_t at = 0;
+      for (int64_t block : blocks) {
+        work.skips += block != at;
+        at = block + 1;
+      }
+      ++work.groups;
+      work.loads += int64_t(blocks.size());
+      work.nonzeros += nnz;
+      work.weightLoads += (nnz + 3) / 4;
+    }
+  }
+  return work;
 }
 
 /// A sparse matrix product to emit: its rules (bias, requantization, zero
@@ -352,16 +515,14 @@ private:
   /// one word (w_a + w_b * 2^23) and one SMLAL; the zero point is in the
   /// bias.
   void emitRowGroups(int64_t firstRow, int64_t endRow, Value in, Value out);
-  /// Rows [firstRow, endRow) in the order emitRowGroups groups them:
-  /// greedily eight that share the most columns, and in each group pairs
-  /// that share the most, unless the stored order needs fewer loads (rows
-  /// in blocks); the outputs keep their places.
-  std::vector<int64_t> rowGroupOrder(int64_t firstRow, int64_t endRow);
-  /// Rows [firstRow, endRow) of a one-position layer whose nonzeros come
-  /// in blocks of 4 columns: per block one load of the 4 raw int8 inputs,
-  /// two SXTB16 and two SMLAD by the block's weights (2 words from a
-  /// table); the zero point is in the bias.
-  void emitColumnBlocks(int64_t firstRow, int64_t endRow, Value in, Value out);
+  /// Rows [firstRow, endRow) of a one-position layer, six at a time, from
+  /// the input extended to int16 in SMLAD order (`in`): in one asm block
+  /// per group the six sums start from their biases (one LDM from the
+  /// stream), then per block of 8 inputs that a row reads one LDM of its 4
+  /// words and per nonzero one SMLA<x><y> by the weight (halfwords of the
+  /// stream, four per LDRD); fixed registers, nothing spills.
+  void emitHalfwordGroups(int64_t firstRow, int64_t endRow, Value in,
+                          Value out);
   /// One nonzero for the pass's pairs: its words (one LDRD per two pairs,
   /// at an immediate offset from `window`) and per pair an SMLAL into
   /// lo:hi, in inline assembly so that the weight stays one register and
@@ -515,12 +676,11 @@ LLVM::LLVMFuncOp SparseCodeEmitter::emitChunk(int64_t index, int64_t firstRow,
   Block *entry = fn.addEntryBlock(b);
   b.setInsertionPointToStart(entry);
   Value packed = entry->getArgument(0), out = entry->getArgument(1);
-  if (form != OnePositionForm::pairs) {
+  if (form == OnePositionForm::halfwordGroups) {
+    emitHalfwordGroups(firstRow, endRow, packed, out);
+  } else if (form == OnePositionForm::rowGroups) {
     // `packed` is the raw input here.
-    if (form == OnePositionForm::rowGroups)
-      emitRowGroups(firstRow, endRow, packed, out);
-    else
-      emitColumnBlocks(firstRow, endRow, packed, out);
+    emitRowGroups(firstRow, endRow, packed, out);
   } else {
     forEachPass(packed, out, [&](Value in, Value outPass) {
       emitPass(firstRow, endRow, in, outPass);
@@ -528,79 +688,6 @@ LLVM::LLVMFuncOp SparseCodeEmitter::emitChunk(int64_t index, int64_t firstRow,
   }
   b.create<LLVM::ReturnOp>(loc, ValueRange{});
   return fn;
-}
-
-std::vector<int64_t> SparseCodeEmitter::rowGroupOrder(int64_t firstRow,
-                                                     int64_t endRow) {
-  std::vector<int64_t> order;
-  for (int64_t n = firstRow; n < endRow; ++n)
-    order.push_back(n);
-  std::vector<llvm::BitVector> used;
-  for (int64_t n = firstRow; n < endRow; ++n) {
-    used.emplace_back(g.c);
-    for (const Nonzero &z : rows[n])
-      used.back().set(z.column);
-  }
-  auto shared = [](const llvm::BitVector &a, const llvm::BitVector &b) {
-    llvm::BitVector both = a;
-    both &= b;
-    return both.count();
-  };
-  std::vector<int64_t> grouped;
-  std::vector<bool> taken(order.size(), false);
-  for (size_t seed = 0; seed < order.size(); ++seed) {
-    if (taken[seed])
-      continue;
-    // A group: the seed, then each time the row sharing most with it.
-    SmallVector<size_t, kRowsPerGroup> group = {seed};
-    taken[seed] = true;
-    llvm::BitVector columns = used[seed];
-    while (int64_t(group.size()) < kRowsPerGroup) {
-      size_t best = order.size();
-      unsigned bestShared = 0;
-      for (size_t j = seed + 1; j < order.size(); ++j)
-        if (!taken[j] && (best == order.size() || shared(columns, used[j]) > bestShared)) {
-          best = j;
-          bestShared = shared(columns, used[j]);
-        }
-      if (best == order.size())
-        break;
-      taken[best] = true;
-      group.push_back(best);
-      columns |= used[best];
-    }
-    // Pairs within the group: each row with the one sharing most with it.
-    for (size_t i = 0; i < group.size(); i += 2) {
-      size_t best = i + 1;
-      for (size_t j = i + 2; j < group.size(); ++j)
-        if (shared(used[group[i]], used[group[j]]) >
-            shared(used[group[i]], used[group[best]]))
-          best = j;
-      if (best < group.size())
-        std::swap(group[i + 1], group[best]);
-      grouped.push_back(firstRow + int64_t(group[i]));
-      if (i + 1 < group.size())
-        grouped.push_back(firstRow + int64_t(group[i + 1]));
-    }
-  }
-  // Loads of an order: per group its columns and per pair its columns.
-  auto loads = [&](ArrayRef<int64_t> rowsInOrder) {
-    size_t total = 0;
-    for (size_t q = 0; q < rowsInOrder.size(); q += kRowsPerGroup) {
-      llvm::BitVector columns(g.c);
-      for (size_t i = q; i < std::min(rowsInOrder.size(), q + kRowsPerGroup); i += 2) {
-        llvm::BitVector pair = used[rowsInOrder[i] - firstRow];
-        if (i + 1 < rowsInOrder.size())
-          pair |= used[rowsInOrder[i + 1] - firstRow];
-        total += pair.count();
-        columns |= pair;
-      }
-      total += columns.count();
-    }
-    return total;
-  };
-  // (Rows in blocks are best grouped as stored.)
-  return loads(grouped) < loads(order) ? grouped : order;
 }
 
 void SparseCodeEmitter::emitRowGroups(int64_t firstRow, int64_t endRow,
@@ -615,7 +702,7 @@ void SparseCodeEmitter::emitRowGroups(int64_t firstRow, int64_t endRow,
     std::map<int64_t, std::array<int32_t, kRowsPerGroup>> columns;
   };
   std::vector<Quad> quads;
-  std::vector<int64_t> order = rowGroupOrder(firstRow, endRow);
+  std::vector<int64_t> order = rowGroupOrder(rows, g.c, form, firstRow, endRow);
   for (size_t q = 0; q < order.size(); q += kRowsPerGroup) {
     Quad quad;
     quad.rows.assign(order.begin() + q,
@@ -758,85 +845,117 @@ void SparseCodeEmitter::emitRowGroups(int64_t firstRow, int64_t endRow,
   }
 }
 
-void SparseCodeEmitter::emitColumnBlocks(int64_t firstRow, int64_t endRow,
-                                         Value in, Value out) {
-  Type i8 = b.getI8Type();
+void SparseCodeEmitter::emitHalfwordGroups(int64_t firstRow, int64_t endRow,
+                                           Value in, Value out) {
+  Type i8 = b.getI8Type(), i32Ty = b.getI32Type();
   LLVM::LLVMFuncOp requantize = requantizeFn(e);
-  // Per row its blocks: the first column and the 4 weights.
-  std::vector<std::vector<std::pair<int64_t, std::array<int32_t, 4>>>> blocks;
-  std::vector<int32_t> table;
-  for (int64_t n = firstRow; n < endRow; ++n) {
-    std::map<int64_t, std::array<int32_t, 4>> byColumn;
-    for (const Nonzero &z : rows[n]) {
-      int64_t c = z.column;
-      byColumn.try_emplace(c / 4 * 4, std::array<int32_t, 4>{})
-          .first->second[c % 4] = z.weight;
+  std::vector<int64_t> order = rowGroupOrder(rows, g.c, form, firstRow, endRow);
+  // The stream, per group: its rows' biases (bias - zp * sum(w): the input
+  // is extended raw), then its weights as halfwords in the order the code
+  // multiplies them, padded to whole LDRDs.
+  std::vector<int32_t> stream;
+  SmallVector<std::string> texts;
+  SmallVector<SmallVector<int64_t>> groups;
+  auto reg = [](int64_t i) { return "r" + std::to_string(i); };
+  for (size_t q = 0; q < order.size(); q += kHalfwordGroupRows) {
+    SmallVector<int64_t> group(order.begin() + q,
+                               order.begin() + std::min(order.size(), q + kHalfwordGroupRows));
+    int64_t size = int64_t(group.size());
+    // Per block of 8 inputs: (column, sum, weight) of its nonzeros.
+    std::map<int64_t, SmallVector<std::array<int64_t, 3>>> blocks;
+    for (auto [i, n] : llvm::enumerate(group)) {
+      int64_t bias = r.bias[n];
+      for (const Nonzero &z : rows[n]) {
+        bias -= int64_t(r.inZp) * z.weight;
+        blocks[z.column / kHalfwordBlockInputs].push_back(
+            {z.column, int64_t(i), z.weight});
+      }
+      stream.push_back(int32_t(bias));
     }
-    blocks.emplace_back(byColumn.begin(), byColumn.end());
-    // SXTB16 takes bytes 0 and 2 (then, rotated, 1 and 3) as halfwords.
-    for (const auto &[col, w] : blocks.back()) {
-      table.push_back(int32_t(uint32_t(uint16_t(w[0])) | uint32_t(w[2]) << 16));
-      table.push_back(int32_t(uint32_t(uint16_t(w[1])) | uint32_t(w[3]) << 16));
+    std::string text = size == 1 ? "ldr r0, [lr], #4\n\t"
+                                 : "ldm lr!, {r0-" + reg(size - 1) + "}\n\t";
+    std::vector<int16_t> weights;
+    int64_t at = 0; // the block r12 points at
+    for (auto &[block, nonzeros] : blocks) {
+      if (block != at) {
+        // r6 is free until the block's load.
+        int64_t delta = (block - at) * kHalfwordBlockInputs * 2;
+        if (delta <= 4095) {
+          text += "addw r12, r12, #" + std::to_string(delta) + "\n\t";
+        } else {
+          text += "movw r6, #" + std::to_string(delta & 0xffff) + "\n\t";
+          if (delta > 0xffff)
+            text += "movt r6, #" + std::to_string(delta >> 16) + "\n\t";
+          text += "add r12, r12, r6\n\t";
+        }
+      }
+      text += "ldm r12!, {r6-r9}\n\t";
+      at = block + 1;
+      llvm::sort(nonzeros);
+      for (const auto &[column, sum, weight] : nonzeros) {
+        int64_t h = int64_t(weights.size()) % 4;
+        if (h == 0)
+          text += "ldrd r10, r11, [lr], #8\n\t";
+        weights.push_back(int16_t(weight));
+        // Input `column` is half (column % 4) / 2 of word
+        // (column / 4) * 2 + column % 2 (SMLAD order).
+        int64_t word = column / 4 * 2 + column % 2;
+        std::string x = (column % 4) / 2 ? "t" : "b", y = h % 2 ? "t" : "b";
+        text += "smla" + x + y + " " + reg(sum) + ", " + reg(6 + word % 4) +
+                ", " + reg(10 + h / 2) + ", " + reg(sum) + "\n\t";
+      }
     }
+    weights.resize((weights.size() + 3) / 4 * 4, 0);
+    for (size_t i = 0; i < weights.size(); i += 2)
+      stream.push_back(int32_t(uint32_t(uint16_t(weights[i])) |
+                               uint32_t(uint16_t(weights[i + 1])) << 16));
+    texts.push_back(std::move(text));
+    groups.push_back(std::move(group));
   }
-  Value tableBase =
-      e.global(tag + "blocks" + std::to_string(firstRow), ArrayRef<int32_t>(table));
-  size_t next = 0;
-  for (int64_t n = firstRow; n < endRow; ++n) {
-    // bias - zp * sum(w): the input is read raw.
-    int64_t bias = r.bias[n];
-    for (const Nonzero &z : rows[n])
-      bias -= int64_t(r.inZp) * z.weight;
-    Value acc = i32(bias);
-    for (const auto &[col, w] : blocks[n - firstRow]) {
-      // LDRD reaches 1020 bytes past a base: a block's two words at once.
-      int64_t word = int64_t(next);
-      Value base = gep(tableBase, word / 254 * 254 * 4);
-      int64_t at = (word % 254) * 4;
-      next += 2;
-      std::string text;
-      if (col <= 4095)
-        text = "ldr $1, [$5, #" + std::to_string(col) + "]\n\t";
-      else
-        text = "movw $1, #" + std::to_string(col) + "\n\tldr $1, [$5, $1]\n\t";
-      text += "ldrd $2, $3, [$6, #" + std::to_string(at) + "]\n\t" +
-              "sxtb16 $4, $1\n\t" + "smlad $0, $4, $2, $0\n\t" +
-              "sxtb16 $4, $1, ror #8\n\t" + "smlad $0, $4, $3, $0";
-      // $0 the sum (tied), $1 the four inputs, $2 $3 the weights, $4 two
-      // extended inputs; inputs $5 the input, $6 the table.
-      auto asmOp = b.create<LLVM::InlineAsmOp>(
-          loc,
-          LLVM::LLVMStructType::getLiteral(
-              b.getContext(), SmallVector<Type>(5, b.getI32Type())),
-          ValueRange{in, base, acc}, text,
-          "=r,=&r,=&r,=&r,=&r,r,r,0,~{memory}", /*has_side_effects=*/false,
-          /*is_align_stack=*/false, LLVM::AsmDialectAttr(), ArrayAttr());
-      acc = b.create<LLVM::ExtractValueOp>(loc, asmOp.getResult(0), 0);
+  Value next = e.global(tag + "halves" + std::to_string(firstRow),
+                        ArrayRef<int32_t>(stream));
+  for (auto [group, text] : llvm::zip(groups, texts)) {
+    int64_t size = int64_t(group.size());
+    // Outputs: the sums, the stream (tied) and the input (tied; moved by
+    // the loads, reset per group); r6-r11 scratch.
+    std::string constraints;
+    for (int64_t i = 0; i < size; ++i)
+      constraints += "={" + reg(i) + "},";
+    constraints += "={lr},={r12}," + std::to_string(size) + "," +
+                   std::to_string(size + 1);
+    for (int64_t i = 6; i <= 11; ++i)
+      constraints += ",~{" + reg(i) + "}";
+    constraints += ",~{memory}";
+    SmallVector<Type> fields(size, i32Ty);
+    fields.append({ptrTy(), ptrTy()});
+    auto asmOp = b.create<LLVM::InlineAsmOp>(
+        loc, LLVM::LLVMStructType::getLiteral(b.getContext(), fields),
+        ValueRange{next, in}, text, constraints, /*has_side_effects=*/false,
+        /*is_align_stack=*/false, LLVM::AsmDialectAttr(), ArrayAttr());
+    next = b.create<LLVM::ExtractValueOp>(loc, asmOp.getResult(0), size);
+    for (auto [i, n] : llvm::enumerate(group)) {
+      Value sum = b.create<LLVM::ExtractValueOp>(loc, asmOp.getResult(0), i);
+      SmallVector<Value> args = {sum, i32(r.requant[n].mult),
+                                 i32(r.requant[n].shift), i32(r.outZp),
+                                 i32(r.act.min), i32(r.act.max)};
+      Value v = b.create<LLVM::CallOp>(loc, requantize, args).getResult();
+      b.create<LLVM::StoreOp>(loc, b.create<LLVM::TruncOp>(loc, i8, v), gep(out, n));
     }
-    SmallVector<Value> args = {acc, i32(r.requant[n].mult), i32(r.requant[n].shift),
-                               i32(r.outZp), i32(r.act.min), i32(r.act.max)};
-    Value v = b.create<LLVM::CallOp>(loc, requantize, args).getResult();
-    b.create<LLVM::StoreOp>(loc, b.create<LLVM::TruncOp>(loc, i8, v), gep(out, n));
   }
 }
 
 void SparseCodeEmitter::emit(Value in, Value out, Value packed, bool pack) {
-  if (form != OnePositionForm::pairs)
+  if (form == OnePositionForm::halfwordGroups) {
+    if (pack)
+      e.call("tfk_sparse_pack_halves_s8", {in, packed, i32(g.c)});
+  } else if (form != OnePositionForm::pairs) {
     packed = in;
-  else if (pack)
+  } else if (pack) {
     emitPackPairs(e, in, packed, r, g);
-  int64_t first = 0, index = 0, count = 0;
-  for (int64_t n = 0; n < g.outC; ++n) {
-    count += int64_t(rows[n].size()) + 8;
-    // Row quads stay aligned to the weight's blocks of rows.
-    bool quadEnds =
-        form != OnePositionForm::rowGroups || (n + 1) % kRowsPerGroup == 0;
-    if ((count >= kNonzerosPerChunk && quadEnds) || n + 1 == g.outC) {
-      LLVM::LLVMFuncOp chunk = emitChunk(index++, first, n + 1);
-      b.create<LLVM::CallOp>(loc, chunk, ValueRange{packed, out});
-      first = n + 1;
-      count = 0;
-    }
+  }
+  for (auto [index, chunk] : llvm::enumerate(chunksOf(rows, form))) {
+    LLVM::LLVMFuncOp fn = emitChunk(int64_t(index), chunk.first, chunk.second);
+    b.create<LLVM::CallOp>(loc, fn, ValueRange{packed, out});
   }
 }
 
@@ -1098,13 +1217,24 @@ void sizesSparseCode(Operation *op, WeightStorage, LayerCost &cost) {
   Geometry g = *geometryOf(op);
   int64_t nnz = nonzeroCount(op);
   OnePositionForm form = onePositionFormOf(op, g);
-  if (form == OnePositionForm::columnBlocks) {
-    // Per block of 4 columns six instructions and 28 bytes (code and
-    // table); per row its requantization. No packed input.
-    int64_t blocks = nnz / 4;
+  if (form == OnePositionForm::halfwordGroups) {
+    // The assembly counted on the nonzeros; per group its call of the asm
+    // (the input's base again); per row the requantization's constants
+    // and store beyond β; the input's extension, per chunk its call.
+    FailureOr<ConvRules> r = getConvRules(op);
+    if (failed(r))
+      return;
+    SparseProduct p = productOf(op, *r, g);
+    HalfwordWork w = halfwordWorkOf(p.rows, g.c);
+    int64_t chunks = int64_t(chunksOf(p.rows, form).size());
     cost.kernelMacs = 0;
-    cost.instructions += 6 * blocks + 12 * g.outC;
-    cost.flashBytes = 28 * blocks + 40 * g.outC;
+    cost.instructions += 2 * w.groups + w.loads + w.skips + w.nonzeros +
+                         w.weightLoads + 5 * g.outC + 9 * g.c / 8 + 40 * chunks;
+    // Code: 4 bytes per SMLA, LDM, ADDW and LDRD; the weights as
+    // halfwords; per row its bias and requantization.
+    cost.flashBytes = 4 * (w.loads + w.skips + w.nonzeros + w.weightLoads) +
+                      2 * w.nonzeros + 28 * g.outC + 64 * chunks;
+    cost.scratchBytes = std::max(cost.scratchBytes, halfwordPackedBytes(g.c));
     return;
   }
   if (form == OnePositionForm::rowGroups) {

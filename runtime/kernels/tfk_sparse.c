@@ -2,13 +2,15 @@
  *
  * The sparse layers' inner loops are generated per layer by the compiler
  * (lib/Kernels/SparseKernels.cpp: nonzero weights and offsets as
- * immediates). These two helpers are what they call: packing the input
- * into position pairs before the loops, and requantizing one accumulator
- * with the dense kernels' exact rule. Both inline into the generated code
- * with constant arguments.
+ * immediates). These helpers are what they call: packing the input into
+ * position pairs (or, for a batch-1 linear layer, extending it to int16)
+ * before the loops, and requantizing one accumulator with the dense
+ * kernels' exact rule. They inline into the generated code with constant
+ * arguments.
  *===----------------------------------------------------------------------===*/
 #include "tfk/kernels.h"
 #include "tfk_internal.h"
+#include "tfk_matmul_core.h"
 
 void tfk_sparse_pack_pairs_s8(const int8_t *in, int32_t *packed, int32_t in_h,
                               int32_t in_w, int32_t c, int32_t pad_top,
@@ -62,6 +64,15 @@ void tfk_sparse_pack_pairs_s8(const int8_t *in, int32_t *packed, int32_t in_h,
       }
     }
   }
+}
+
+void tfk_sparse_pack_halves_s8(const int8_t *in, int16_t *packed, int32_t k) {
+  tfk__to_s16(packed, in, k, 4);
+  /* Whole blocks of 8: the kernel's LDMs read them, its SMLAs never use
+   * the padding. */
+#pragma clang loop unroll(disable)
+  for (int32_t i = tfk_l_k4(k); i < (k + 7) / 8 * 8; ++i)
+    packed[i] = 0;
 }
 
 int32_t tfk_sparse_requantize(int32_t acc, int32_t mult, int32_t shift,

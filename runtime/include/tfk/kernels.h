@@ -263,6 +263,9 @@ void tfk_mhsa_sparse_s8(const int8_t *x, int8_t *out, const int32_t *exp_table, 
  * so that one SMLAL by a weight w accumulates w*a + w*b*2^23 in 64 bits; the
  * compiler splits a row's nonzeros so that |sum w*a| < 2^22, and recovers
  * both sums exactly.
+ * tfk_sparse_pack_halves_s8: in[0..k) extended to int16 in SMLAD order
+ * (inputs 4q, 4q+2 in word 2q, 4q+1, 4q+3 in word 2q+1; no zero point
+ * subtracted), zeros up to a multiple of 8 inputs.
  * tfk_sparse_requantize: clamp(out_zp + mbqm(acc, mult, shift)), the dense
  * kernels' rule. */
 void tfk_sparse_pack_pairs_s8(const int8_t *in, int32_t *packed, int32_t in_h,
@@ -272,6 +275,7 @@ void tfk_sparse_pack_pairs_s8(const int8_t *in, int32_t *packed, int32_t in_h,
                               int32_t block_last, int32_t phases,
                               int32_t words, int32_t stride, int32_t partner,
                               int32_t in_zp);
+void tfk_sparse_pack_halves_s8(const int8_t *in, int16_t *packed, int32_t k);
 int32_t tfk_sparse_requantize(int32_t acc, int32_t mult, int32_t shift,
                               int32_t out_zp, int32_t act_min, int32_t act_max);
 
