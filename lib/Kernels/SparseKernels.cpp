@@ -536,12 +536,13 @@ private:
   OnePositionForm form;
 };
 
-/// The runtime's tfk_sparse_requantize (declared on first use).
-LLVM::LLVMFuncOp requantizeFn(LayerEmitter &e) {
+/// The runtime's tfk_sparse_requantize, or another requantization of the
+/// same signature (declared on first use).
+LLVM::LLVMFuncOp requantizeFn(LayerEmitter &e,
+                              StringRef name = "tfk_sparse_requantize") {
   OpBuilder &b = e.builder();
   Location loc = e.location();
   ModuleOp module = e.getModule();
-  StringRef name = "tfk_sparse_requantize";
   if (auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
     return fn;
   OpBuilder::InsertionGuard guard(b);
@@ -1005,14 +1006,24 @@ private:
   /// one load of its word, the weight's sign extension, a zero test (the
   /// segment's end) and its address, then the pairs' words (the last two
   /// by one LDRD into the word and the address registers) and per pair an
-  /// SMLAL. Returns lo/hi per pair, the stream pointer after the segment's
-  /// end word, and that word.
-  SmallVector<Value> emitSegment(Value in, Value nz);
+  /// SMLAL. Returns lo/hi per pair (with `recover`, the pair's two sums,
+  /// recovered in the asm after the loop: 4 instructions per pair), the
+  /// stream pointer after the segment's end word, and that word.
+  SmallVector<Value> emitSegment(Value in, Value nz, bool recover);
+  /// Requantizes and stores channel `n`'s sums (A, B per pair) of a pass.
+  void emitStores(Value n, ValueRange sums, Value out);
 
   Value stream, params;
+  /// Every channel is one segment: its sums come recovered from the asm,
+  /// with no loop over segments (and no sums carried through one).
+  bool oneSegment = false;
+  /// Every channel's requantization has the fast form (SMMULR, shift
+  /// 1-24): the table holds its constants.
+  bool fastRequant = false;
 };
 
-SmallVector<Value> SparseCsrEmitter::emitSegment(Value in, Value nz) {
+SmallVector<Value> SparseCsrEmitter::emitSegment(Value in, Value nz,
+                                                 bool recover) {
   // Operands: $0..$(2p-1) lo/hi, $(2p) the stream pointer (tied), $(2p+1)
   // the word, $(2p+2) the weight (a low register, for CBZ), $(2p+3) the
   // address; inputs $(2p+4) the packed input, then the tied ones.
@@ -1039,16 +1050,29 @@ SmallVector<Value> SparseCsrEmitter::emitSegment(Value in, Value nz) {
             std::to_string(4 * single) + "]\n\t" + smlal(single, word) +
             smlal(single + 1, addr);
   text += "b 1b\n2:";
+  // lo:hi = A + B * 2^23 (|A| < 2^22): B from the 41 high bits (the word
+  // as scratch), less 1 when A < 0; A the low 23 bits, signed.
+  for (int64_t p = 0; p < pairs && recover; ++p) {
+    std::string lo = "$" + std::to_string(2 * p), hi = "$" + std::to_string(2 * p + 1);
+    text += "\n\tlsr " + word + ", " + lo + ", #23\n\torr " + word + ", " +
+            word + ", " + hi + ", lsl #9\n\tsbfx " + lo + ", " + lo +
+            ", #0, #23\n\tsub " + hi + ", " + word + ", " + lo + ", asr #31";
+  }
+  // Recovered, the sums start at zero in the asm (early-clobbered): as tied
+  // zero inputs LLVM carries them from channel to channel through the stack.
   std::string constraints;
-  for (int64_t i = 0; i < 2 * pairs + 1; ++i)
-    constraints += "=r,";
-  constraints += "=&r,=&l,=&r,r";
-  for (int64_t i = 0; i < 2 * pairs + 1; ++i)
+  for (int64_t i = 0; i < 2 * pairs; ++i) {
+    constraints += recover ? "=&r," : "=r,";
+    if (recover)
+      text = "mov $" + std::to_string(i) + ", #0\n\t" + text;
+  }
+  constraints += "=r,=&r,=&l,=&r,r";
+  for (int64_t i = recover ? 2 * pairs : 0; i < 2 * pairs + 1; ++i)
     constraints += "," + std::to_string(i);
   constraints += ",~{memory}";
-  Value zero = i32(0);
   SmallVector<Value> operands = {in};
-  operands.append(2 * pairs, zero);
+  if (!recover)
+    operands.append(2 * pairs, i32(0));
   operands.push_back(nz);
   SmallVector<Type> fields(2 * pairs, b.getI32Type());
   fields.push_back(ptrTy());
@@ -1088,15 +1112,28 @@ void SparseCsrEmitter::emitPass(Value in, Value out) {
   region->push_back(start);
   b.create<LLVM::CondBrOp>(loc, more, start, exit);
   b.setInsertionPointToStart(start);
-  // Per channel: bias, multiplier, shift.
-  Value param = gep(params, b.create<LLVM::MulOp>(loc, n, i32(3)), i32Ty);
+  // Per channel: bias, then its requantization (three words).
+  Value param = gep(params, b.create<LLVM::MulOp>(loc, n, i32(4)), i32Ty);
   Value bias = b.create<LLVM::LoadOp>(loc, i32Ty, param);
+  if (oneSegment) {
+    SmallVector<Value> seg = emitSegment(in, nzAtChannel, /*recover=*/true);
+    SmallVector<Value> channelSums;
+    for (int64_t i = 0; i < sums; ++i)
+      channelSums.push_back(b.create<LLVM::AddOp>(loc, seg[i], bias));
+    emitStores(n, channelSums, out);
+    Value nextN = b.create<LLVM::AddOp>(loc, n, i32(1));
+    b.create<LLVM::BrOp>(loc, ValueRange{nextN, seg[sums]}, channel);
+    segment->erase();
+    store->erase();
+    b.setInsertionPointToStart(exit);
+    return;
+  }
   SmallVector<Value> init = {nzAtChannel};
   init.append(sums, bias);
   b.create<LLVM::BrOp>(loc, init, segment);
 
   b.setInsertionPointToStart(segment);
-  SmallVector<Value> seg = emitSegment(in, segment->getArgument(0));
+  SmallVector<Value> seg = emitSegment(in, segment->getArgument(0), /*recover=*/false);
   SmallVector<Value> next = {seg[sums]};
   for (int64_t p = 0; p < pairs; ++p) {
     auto [a, bb] = recoverPair(b, loc, seg[2 * p], seg[2 * p + 1]);
@@ -1108,32 +1145,72 @@ void SparseCsrEmitter::emitPass(Value in, Value out) {
   b.create<LLVM::CondBrOp>(loc, another, segment, next, store, next);
 
   b.setInsertionPointToStart(store);
-  LLVM::LLVMFuncOp requantize = requantizeFn(e);
-  Value at = gep(params, b.create<LLVM::MulOp>(loc, n, i32(3)), i32Ty);
-  Value mult = b.create<LLVM::LoadOp>(loc, i32Ty, gep(at, i32(1), i32Ty));
-  Value shift = b.create<LLVM::LoadOp>(loc, i32Ty, gep(at, i32(2), i32Ty));
-  for (int64_t i = 0; i < sums; ++i) {
-    // Sums are (A, B) per pair p: positions p and p + D.
-    int64_t pos = i % 2 ? i / 2 + pairs : i / 2;
-    if (g.single() && i % 2)
-      continue;
-    Value sum = store->getArgument(1 + i);
-    SmallVector<Value> args = {sum, mult, shift, i32(r.outZp), i32(r.act.min),
-                               i32(r.act.max)};
-    Value q = b.create<LLVM::CallOp>(loc, requantize, args).getResult();
-    Value dst = gep(gep(out, i32(pos * g.outC), i8), n, i8);
-    b.create<LLVM::StoreOp>(loc, b.create<LLVM::TruncOp>(loc, i8, q), dst);
-  }
+  emitStores(n, store->getArguments().drop_front(), out);
   Value nextN = b.create<LLVM::AddOp>(loc, n, i32(1));
   b.create<LLVM::BrOp>(loc, ValueRange{nextN, store->getArgument(0)}, channel);
   b.setInsertionPointToStart(exit);
 }
 
+void SparseCsrEmitter::emitStores(Value n, ValueRange sums, Value out) {
+  Type i32Ty = b.getI32Type(), i8 = b.getI8Type();
+  int64_t pairs = g.pairs();
+  Value at = gep(params, b.create<LLVM::MulOp>(loc, n, i32(4)), i32Ty);
+  SmallVector<Value> words;
+  for (int64_t i = 1; i < 4; ++i)
+    words.push_back(b.create<LLVM::LoadOp>(loc, i32Ty, gep(at, i32(i), i32Ty)));
+  // The channel's outputs from one pointer, at constant offsets.
+  Value outChannel = gep(out, n, i8);
+  for (int64_t i = 0; i < int64_t(sums.size()); ++i) {
+    // Sums are (A, B) per pair p: positions p and p + D.
+    int64_t pos = i % 2 ? i / 2 + pairs : i / 2;
+    if (g.single() && i % 2)
+      continue;
+    Value sum = sums[i];
+    // With every channel in the fast form, its table words are 2 * mult,
+    // the rounding and zero point, and the shift: no test per channel.
+    SmallVector<Value> args =
+        fastRequant ? SmallVector<Value>{sum, words[0], words[1], words[2],
+                                         i32(r.act.min), i32(r.act.max)}
+                    : SmallVector<Value>{sum, words[0], words[1], i32(r.outZp),
+                                         i32(r.act.min), i32(r.act.max)};
+    Value q = b.create<LLVM::CallOp>(
+                   loc,
+                   requantizeFn(e, fastRequant ? "tfk_sparse_requantize_fast"
+                                               : "tfk_sparse_requantize"),
+                   args)
+                  .getResult();
+    b.create<LLVM::StoreOp>(loc, b.create<LLVM::TruncOp>(loc, i8, q),
+                            gep(outChannel, i32(pos * g.outC), i8));
+  }
+}
+
 void SparseCsrEmitter::emit(Value in, Value out, Value packed, bool pack) {
   stream = e.global(tag + "csr", ArrayRef<int32_t>(csrStream(rows)));
-  std::vector<int32_t> table;
+  // Per channel: bias, then (2 * mult, rounding + zero point, shift) of the
+  // fast requantization when every channel has one, else (mult, shift, 0).
+  auto fastForm = [&](int64_t n) -> std::optional<std::array<int32_t, 3>> {
+    int32_t m = r.requant[n].mult, shift = -r.requant[n].shift;
+    if (m < (1 << 30) || shift < 1 || shift > 24)
+      return std::nullopt;
+    return std::array<int32_t, 3>{
+        int32_t(uint32_t(m) << 1),
+        int32_t((1u << (shift - 1)) + (uint32_t(r.outZp) << shift)), shift};
+  };
+  oneSegment = llvm::all_of(rows, [](const std::vector<Nonzero> &row) {
+    return segmentLength(row) == row.size();
+  });
+  fastRequant = true;
   for (int64_t n = 0; n < g.outC; ++n)
-    table.insert(table.end(), {r.bias[n], r.requant[n].mult, r.requant[n].shift});
+    fastRequant &= fastForm(n).has_value();
+  std::vector<int32_t> table;
+  for (int64_t n = 0; n < g.outC; ++n) {
+    table.push_back(r.bias[n]);
+    if (fastRequant) {
+      std::array<int32_t, 3> fast = *fastForm(n);
+      table.insert(table.end(), fast.begin(), fast.end());
+    } else
+      table.insert(table.end(), {r.requant[n].mult, r.requant[n].shift, 0});
+  }
   params = e.global(tag + "params", ArrayRef<int32_t>(table));
   if (pack)
     emitPackPairs(e, in, packed, r, g);

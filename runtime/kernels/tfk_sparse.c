@@ -92,3 +92,9 @@ int32_t tfk_sparse_requantize(int32_t acc, int32_t mult, int32_t shift,
   }
   return tfk__clamp(tfk__rqv(&r, acc), act_min, act_max);
 }
+
+int32_t tfk_sparse_requantize_fast(int32_t acc, int32_t m2, int32_t hz,
+                                   int32_t e, int32_t act_min,
+                                   int32_t act_max) {
+  return tfk__clamp(tfk__rq_fast(acc, m2, hz, e), act_min, act_max);
+}

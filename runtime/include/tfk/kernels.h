@@ -267,7 +267,9 @@ void tfk_mhsa_sparse_s8(const int8_t *x, int8_t *out, const int32_t *exp_table, 
  * (inputs 4q, 4q+2 in word 2q, 4q+1, 4q+3 in word 2q+1; no zero point
  * subtracted), zeros up to a multiple of 8 inputs.
  * tfk_sparse_requantize: clamp(out_zp + mbqm(acc, mult, shift)), the dense
- * kernels' rule. */
+ * kernels' rule; tfk_sparse_requantize_fast: the same for a multiplier of
+ * the fast form, from its constants (m2 = 2 * mult, hz = rounding + zero
+ * point, e = -shift in 1..24; tfk__rq_prep). */
 void tfk_sparse_pack_pairs_s8(const int8_t *in, int32_t *packed, int32_t in_h,
                               int32_t in_w, int32_t c, int32_t pad_top,
                               int32_t pad_left, int32_t packed_h,
@@ -278,6 +280,8 @@ void tfk_sparse_pack_pairs_s8(const int8_t *in, int32_t *packed, int32_t in_h,
 void tfk_sparse_pack_halves_s8(const int8_t *in, int16_t *packed, int32_t k);
 int32_t tfk_sparse_requantize(int32_t acc, int32_t mult, int32_t shift,
                               int32_t out_zp, int32_t act_min, int32_t act_max);
+int32_t tfk_sparse_requantize_fast(int32_t acc, int32_t m2, int32_t hz,
+                                   int32_t e, int32_t act_min, int32_t act_max);
 
 #ifdef __cplusplus
 }
