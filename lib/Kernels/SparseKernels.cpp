@@ -1026,13 +1026,14 @@ SmallVector<Value> SparseCsrEmitter::emitSegment(Value in, Value nz,
                                                  bool recover) {
   // Operands: $0..$(2p-1) lo/hi, $(2p) the stream pointer (tied), $(2p+1)
   // the word, $(2p+2) the weight (a low register, for CBZ), $(2p+3) the
-  // address; inputs $(2p+4) the packed input, then the tied ones.
+  // address, $(2p+4) a spare; inputs $(2p+5) the packed input, then the
+  // tied ones.
   int64_t pairs = g.pairs();
   std::string nzR = "$" + std::to_string(2 * pairs),
               word = "$" + std::to_string(2 * pairs + 1),
               weight = "$" + std::to_string(2 * pairs + 2),
               addr = "$" + std::to_string(2 * pairs + 3),
-              base = "$" + std::to_string(2 * pairs + 4);
+              base = "$" + std::to_string(2 * pairs + 5);
   std::string text = "1:\n\tldr " + word + ", [" + nzR + "], #4\n\tsxtb " +
                      weight + ", " + word + "\n\tcbz " + weight +
                      ", 2f\n\tadd.w " + addr + ", " + base + ", " + word +
@@ -1041,10 +1042,18 @@ SmallVector<Value> SparseCsrEmitter::emitSegment(Value in, Value nz,
     return "smlal $" + std::to_string(2 * p) + ", $" + std::to_string(2 * p + 1) +
            ", " + x + ", " + weight + "\n\t";
   };
+  // Pairs by LDRD into the word and a spare register, the last two into
+  // the word and the address.
+  std::string spare = "$" + std::to_string(2 * pairs + 4);
   int64_t single = pairs == 1 ? 1 : pairs - 2;
-  for (int64_t p = 0; p < single; ++p)
-    text += "ldr " + word + ", [" + addr + ", #" + std::to_string(4 * p) +
-            "]\n\t" + smlal(p, word);
+  for (int64_t p = 0; p < single; p += 2) {
+    std::string at = ", [" + addr + ", #" + std::to_string(4 * p) + "]\n\t";
+    if (p + 1 < single)
+      text += "ldrd " + word + ", " + spare + at + smlal(p, word) +
+              smlal(p + 1, spare);
+    else
+      text += "ldr " + word + at + smlal(p, word);
+  }
   if (pairs > 1)
     text += "ldrd " + word + ", " + addr + ", [" + addr + ", #" +
             std::to_string(4 * single) + "]\n\t" + smlal(single, word) +
@@ -1066,7 +1075,7 @@ SmallVector<Value> SparseCsrEmitter::emitSegment(Value in, Value nz,
     if (recover)
       text = "mov $" + std::to_string(i) + ", #0\n\t" + text;
   }
-  constraints += "=r,=&r,=&l,=&r,r";
+  constraints += "=r,=&r,=&l,=&r,=&r,r";
   for (int64_t i = recover ? 2 * pairs : 0; i < 2 * pairs + 1; ++i)
     constraints += "," + std::to_string(i);
   constraints += ",~{memory}";
@@ -1076,7 +1085,7 @@ SmallVector<Value> SparseCsrEmitter::emitSegment(Value in, Value nz,
   operands.push_back(nz);
   SmallVector<Type> fields(2 * pairs, b.getI32Type());
   fields.push_back(ptrTy());
-  fields.append(3, b.getI32Type());
+  fields.append(4, b.getI32Type());
   auto resultTy = LLVM::LLVMStructType::getLiteral(b.getContext(), fields);
   auto asmOp = b.create<LLVM::InlineAsmOp>(
       loc, resultTy, operands, text, constraints, /*has_side_effects=*/false,

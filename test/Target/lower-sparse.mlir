@@ -16,7 +16,7 @@
 // Every channel is one segment: the asm starts the pair's sums at zero,
 // loops (load a word, stop at a zero weight, one SMLAL per pair: one pair,
 // the two tokens) and recovers both sums; the asm reads memory.
-// CSR: llvm.inline_asm "mov $1, #0\0A\09mov $0, #0\0A\091:\0A\09ldr $3, [$2], #4\0A\09sxtb $4, $3\0A\09cbz $4, 2f\0A\09add.w $5, $6, $3, asr #8\0A\09ldr $3, [$5, #0]\0A\09smlal $0, $1, $3, $4\0A\09b 1b\0A2:\0A\09lsr $3, $0, #23\0A\09orr $3, $3, $1, lsl #9\0A\09sbfx $0, $0, #0, #23\0A\09sub $1, $3, $0, asr #31", "=&r,=&r,=r,=&r,=&l,=&r,r,2,~{memory}"
+// CSR: llvm.inline_asm "mov $1, #0\0A\09mov $0, #0\0A\091:\0A\09ldr $3, [$2], #4\0A\09sxtb $4, $3\0A\09cbz $4, 2f\0A\09add.w $5, $7, $3, asr #8\0A\09ldr $3, [$5, #0]\0A\09smlal $0, $1, $3, $4\0A\09b 1b\0A2:\0A\09lsr $3, $0, #23\0A\09orr $3, $3, $1, lsl #9\0A\09sbfx $0, $0, #0, #23\0A\09sub $1, $3, $0, asr #31", "=&r,=&r,=r,=&r,=&l,=&r,=&r,r,2,~{memory}"
 // CSR-COUNT-2: llvm.call @tfk_sparse_requantize_fast
 // CSR-NOT: llvm.inline_asm
 
