@@ -229,7 +229,10 @@ constexpr int64_t kRowsPerGroup = 8;
 constexpr int64_t kHalfwordGroupRows = 6;
 constexpr int64_t kHalfwordBlockInputs = 8;
 
-OnePositionForm onePositionFormOf(Operation *op, const Geometry &g) {
+/// The one-position form a layer may take before costs decide: `pairs`
+/// (not a batch-1 linear layer), rowGroups (weights in blocks of rows), or
+/// halfwordGroups (the cheaper of it and rowGroups, by onePositionFormOf).
+OnePositionForm onePositionCandidate(Operation *op, const Geometry &g) {
   if (!isa<FullyConnectedOp>(op) || g.outH * g.outW != 1)
     return OnePositionForm::pairs;
   auto cst = op->getOperand(1).getDefiningOp<ConstantOp>();
@@ -1242,12 +1245,72 @@ int64_t weightNonzeros(Value weight) {
 namespace {
 
 /// A conv2d's or fully_connected's product.
+/// halfwordGroups' cost, counted on the layer's nonzeros: the assembly;
+/// per group its call of the asm (the input's base again); per row the
+/// requantization's constants and store beyond β; the input's extension;
+/// per chunk its call.
+void addHalfwordGroupsCost(const Geometry &g, ArrayRef<std::vector<Nonzero>> rows,
+                           LayerCost &cost) {
+  HalfwordWork w = halfwordWorkOf(rows, g.c);
+  int64_t chunks = int64_t(chunksOf(rows, OnePositionForm::halfwordGroups).size());
+  cost.instructions += 2 * w.groups + w.loads + w.skips + w.nonzeros +
+                       w.weightLoads + 5 * g.outC + 9 * g.c / 8 + 40 * chunks;
+  // Code: 4 bytes per SMLA, LDM, ADDW and LDRD; the weights as halfwords;
+  // per row its bias and requantization.
+  cost.flashBytes += 4 * (w.loads + w.skips + w.nonzeros + w.weightLoads) +
+                     2 * w.nonzeros + 28 * g.outC + 64 * chunks;
+  cost.scratchBytes = std::max(cost.scratchBytes, halfwordPackedBytes(g.c));
+}
+
+/// rowGroups' cost: per column of a group of 8 rows one load of the input;
+/// per pair of rows with a nonzero there its packed weights (two per LDRD)
+/// and an SMLAL; per row its recovery and requantization. No packed input.
+/// Columns shared by the rows: from the weight's blocks of rows, else as
+/// if the nonzeros were spread at random, less what grouping rows that
+/// share columns saves (12-19% on FC 256->256 at 75-95%).
+void addRowGroupsCost(Operation *op, const Geometry &g, LayerCost &cost) {
+  int64_t nnz = nonzeroCount(op);
+  double k = double(g.c), density = double(nnz) / (double(g.outC) * k);
+  double groupColumns = 0.85 * k * (1 - std::pow(1 - density, 8));
+  double pairColumns = 0.85 * k * (1 - std::pow(1 - density, 2));
+  auto cst = op->getOperand(1).getDefiningOp<ConstantOp>();
+  WeightEncodingAttr enc = cst ? cst.getEncodingAttr() : WeightEncodingAttr();
+  if (enc && enc.getPattern() == SparsityPattern::block &&
+      enc.getBlockShape()[1] == 1) {
+    int64_t rowsPerBlock = std::min<int64_t>(enc.getBlockShape()[0], 8);
+    groupColumns = double(nnz) / double(g.outC) * 8 / double(rowsPerBlock);
+    pairColumns = double(nnz) / double(g.outC) * 2 / double(std::min<int64_t>(rowsPerBlock, 2));
+  }
+  double groups = double(g.outC) / 8, pairEntries = groups * 4 * pairColumns;
+  // Per column its input load and ceil(k/2) loads of its k packed weights
+  // (LDRD), per entry an SMLAL.
+  cost.instructions += int64_t(groups * groupColumns * 1.5 + 1.5 * pairEntries) + 12 * g.outC;
+  cost.flashBytes += int64_t(4 * groups * groupColumns + 12 * pairEntries) + 40 * g.outC;
+}
+
+/// The form a one-position layer takes: halfwordGroups unless rowGroups
+/// costs fewer instructions (few rows over many inputs: the extension of
+/// the input is not paid back) or the weight is in blocks of rows.
+OnePositionForm onePositionFormOf(Operation *op, const Geometry &g,
+                                  ArrayRef<std::vector<Nonzero>> rows) {
+  OnePositionForm form = onePositionCandidate(op, g);
+  if (form != OnePositionForm::halfwordGroups)
+    return form;
+  LayerCost halves, pairs;
+  addHalfwordGroupsCost(g, rows, halves);
+  addRowGroupsCost(op, g, pairs);
+  return pairs.instructions < halves.instructions ? OnePositionForm::rowGroups
+                                                  : form;
+}
+
 SparseProduct productOf(Operation *op, const ConvRules &r, const Geometry &g) {
   std::vector<int64_t> order;
   if (auto fc = dyn_cast<FullyConnectedOp>(op))
     order = storedFeatureOrder(fc);
-  return {r, g, nonzerosOf(r, g, isa<Conv2DOp>(op), order), "",
-          onePositionFormOf(op, g)};
+  std::vector<std::vector<Nonzero>> rows =
+      nonzerosOf(r, g, isa<Conv2DOp>(op), order);
+  OnePositionForm form = onePositionFormOf(op, g, rows);
+  return {r, g, std::move(rows), "", form};
 }
 
 } // namespace
@@ -1301,57 +1364,19 @@ Geometry linearGeometry(int64_t tokens, int64_t k, int64_t n) {
 
 void sizesSparseCode(Operation *op, WeightStorage, LayerCost &cost) {
   Geometry g = *geometryOf(op);
-  int64_t nnz = nonzeroCount(op);
-  OnePositionForm form = onePositionFormOf(op, g);
-  if (form == OnePositionForm::halfwordGroups) {
-    // The assembly counted on the nonzeros; per group its call of the asm
-    // (the input's base again); per row the requantization's constants
-    // and store beyond β; the input's extension, per chunk its call.
-    FailureOr<ConvRules> r = getConvRules(op);
-    if (failed(r))
-      return;
-    SparseProduct p = productOf(op, *r, g);
-    HalfwordWork w = halfwordWorkOf(p.rows, g.c);
-    int64_t chunks = int64_t(chunksOf(p.rows, form).size());
-    cost.kernelMacs = 0;
-    cost.instructions += 2 * w.groups + w.loads + w.skips + w.nonzeros +
-                         w.weightLoads + 5 * g.outC + 9 * g.c / 8 + 40 * chunks;
-    // Code: 4 bytes per SMLA, LDM, ADDW and LDRD; the weights as
-    // halfwords; per row its bias and requantization.
-    cost.flashBytes = 4 * (w.loads + w.skips + w.nonzeros + w.weightLoads) +
-                      2 * w.nonzeros + 28 * g.outC + 64 * chunks;
-    cost.scratchBytes = std::max(cost.scratchBytes, halfwordPackedBytes(g.c));
-    return;
-  }
-  if (form == OnePositionForm::rowGroups) {
-    // Per column of a group of 8 rows one load of the input; per pair of
-    // rows with a nonzero there its packed weights (two per LDRD) and an
-    // SMLAL; per row its recovery and requantization. No packed input.
-    // Columns shared by the rows: from the weight's blocks of rows, else
-    // as if the nonzeros were spread at random, less what grouping rows
-    // that share columns saves (12-19% on FC 256->256 at 75-95%).
-    double k = double(g.c), density = double(nnz) / (double(g.outC) * k);
-    double groupColumns = 0.85 * k * (1 - std::pow(1 - density, 8));
-    double pairColumns = 0.85 * k * (1 - std::pow(1 - density, 2));
-    auto cst = op->getOperand(1).getDefiningOp<ConstantOp>();
-    WeightEncodingAttr enc = cst ? cst.getEncodingAttr() : WeightEncodingAttr();
-    if (enc && enc.getPattern() == SparsityPattern::block &&
-        enc.getBlockShape()[1] == 1) {
-      int64_t rowsPerBlock = std::min<int64_t>(enc.getBlockShape()[0], 8);
-      groupColumns = double(nnz) / double(g.outC) * 8 / double(rowsPerBlock);
-      pairColumns = double(nnz) / double(g.outC) * 2 / double(std::min<int64_t>(rowsPerBlock, 2));
-    }
-    double groups = double(g.outC) / 8, pairEntries = groups * 4 * pairColumns;
-    // Per column its input load and ceil(k/2) loads of its k packed
-    // weights (LDRD), per entry an SMLAL.
-    cost.kernelMacs = 0;
-    cost.instructions += int64_t(groups * groupColumns * 1.5 + 1.5 * pairEntries) + 12 * g.outC;
-    cost.flashBytes = int64_t(4 * groups * groupColumns + 12 * pairEntries) + 40 * g.outC;
-    return;
-  }
-  // The nonzero MACs replace the dense rate's.
   cost.kernelMacs = 0;
-  addSparseCodeCost(g, nnz, cost);
+  if (onePositionCandidate(op, g) == OnePositionForm::pairs) {
+    addSparseCodeCost(g, nonzeroCount(op), cost);
+    return;
+  }
+  FailureOr<ConvRules> r = getConvRules(op);
+  if (failed(r))
+    return;
+  SparseProduct p = productOf(op, *r, g);
+  if (p.form == OnePositionForm::halfwordGroups)
+    addHalfwordGroupsCost(g, p.rows, cost);
+  else
+    addRowGroupsCost(op, g, cost);
 }
 
 void addSparseLinearCost(int64_t tokens, int64_t k, int64_t n, int64_t nnz,
