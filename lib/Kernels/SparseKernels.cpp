@@ -1283,8 +1283,9 @@ void addRowGroupsCost(Operation *op, const Geometry &g, LayerCost &cost) {
   }
   double groups = double(g.outC) / 8, pairEntries = groups * 4 * pairColumns;
   // Per column its input load and ceil(k/2) loads of its k packed weights
-  // (LDRD), per entry an SMLAL.
-  cost.instructions += int64_t(groups * groupColumns * 1.5 + 1.5 * pairEntries) + 12 * g.outC;
+  // (LDRD), per entry an SMLAL; per chunk its call.
+  cost.instructions += int64_t(groups * groupColumns * 1.5 + 1.5 * pairEntries) +
+                       12 * g.outC + 40 * (nnz / kNonzerosPerChunk + 1);
   cost.flashBytes += int64_t(4 * groups * groupColumns + 12 * pairEntries) + 40 * g.outC;
 }
 
