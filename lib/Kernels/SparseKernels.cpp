@@ -972,10 +972,18 @@ void SparseCodeEmitter::emit(Value in, Value out, Value packed, bool pack) {
 /// words `offset << 8 | weight byte` (offset in the packed input), each
 /// segment ended by a word whose weight byte is zero: `1 << 8` when another
 /// segment of the channel follows, 0 at the channel's end (an empty channel
-/// is that one word: bias only).
-std::vector<int32_t> csrStream(ArrayRef<std::vector<Nonzero>> rows) {
+/// is that one word: bias only). `headers` and `trailers`, when given, are
+/// words before each channel's first nonzero and after its end (what its
+/// asm reads before and after the loop).
+std::vector<int32_t> csrStream(ArrayRef<std::vector<Nonzero>> rows,
+                               ArrayRef<SmallVector<int32_t, 4>> headers = {},
+                               ArrayRef<SmallVector<int32_t, 4>> trailers = {}) {
   std::vector<int32_t> words;
-  for (const std::vector<Nonzero> &row : rows) {
+  for (auto [n, row] : llvm::enumerate(rows)) {
+    if (n > 0 && !trailers.empty())
+      words.insert(words.end(), trailers[n - 1].begin(), trailers[n - 1].end());
+    if (!headers.empty())
+      words.insert(words.end(), headers[n].begin(), headers[n].end());
     ArrayRef<Nonzero> nz = row;
     do {
       size_t len = segmentLength(nz);
@@ -985,6 +993,8 @@ std::vector<int32_t> csrStream(ArrayRef<std::vector<Nonzero>> rows) {
       words.push_back(nz.empty() ? 0 : 1 << 8);
     } while (!nz.empty());
   }
+  if (!trailers.empty())
+    words.insert(words.end(), trailers.back().begin(), trailers.back().end());
   return words;
 }
 
@@ -1009,24 +1019,31 @@ private:
   /// one load of its word, the weight's sign extension, a zero test (the
   /// segment's end) and its address, then the pairs' words (the last two
   /// by one LDRD into the word and the address registers) and per pair an
-  /// SMLAL. Returns lo/hi per pair (with `recover`, the pair's two sums,
-  /// recovered in the asm after the loop: 4 instructions per pair), the
-  /// stream pointer after the segment's end word, and that word.
-  SmallVector<Value> emitSegment(Value in, Value nz, bool recover);
+  /// SMLAL. Returns lo/hi per pair (`recovered`: the pair's two sums,
+  /// recovered in the asm after the loop, 4 instructions per pair;
+  /// `requantized`: then requantized there with the channel's bias and
+  /// fast-form constants read after its end word, 6 instructions per sum,
+  /// clamped to int8), the stream pointer after what the asm read, and the
+  /// end word.
+  enum class SegmentEnd { sums, recovered, requantized };
+  SmallVector<Value> emitSegment(Value in, Value nz, SegmentEnd end);
   /// Requantizes and stores channel `n`'s sums (A, B per pair) of a pass.
   void emitStores(Value n, ValueRange sums, Value out);
 
   Value stream, params;
   /// Every channel is one segment: its sums come recovered from the asm,
-  /// with no loop over segments (and no sums carried through one).
-  bool oneSegment = false;
+  /// with no loop over segments (and no sums carried through one); with
+  /// fastRequant too and biases that fit, requantized there
+  /// (requantInAsm).
+  bool oneSegment = false, requantInAsm = false;
   /// Every channel's requantization has the fast form (SMMULR, shift
   /// 1-24): the table holds its constants.
   bool fastRequant = false;
 };
 
 SmallVector<Value> SparseCsrEmitter::emitSegment(Value in, Value nz,
-                                                 bool recover) {
+                                                 SegmentEnd end) {
+  bool recover = end != SegmentEnd::sums;
   // Operands: $0..$(2p-1) lo/hi, $(2p) the stream pointer (tied), $(2p+1)
   // the word, $(2p+2) the weight (a low register, for CBZ), $(2p+3) the
   // address, $(2p+4) a spare; inputs $(2p+5) the packed input, then the
@@ -1070,14 +1087,36 @@ SmallVector<Value> SparseCsrEmitter::emitSegment(Value in, Value nz,
             word + ", " + hi + ", lsl #9\n\tsbfx " + lo + ", " + lo +
             ", #0, #23\n\tsub " + hi + ", " + word + ", " + lo + ", asr #31";
   }
+  if (end == SegmentEnd::requantized) {
+    // 2 * mult, rounding + zero point, shift; then per sum tfk__rq_fast
+    // and the int8 clamp.
+    text += "\n\tldrd " + spare + ", " + weight + ", [" + nzR +
+            "], #8\n\tldr " + addr + ", [" + nzR + "], #4";
+    for (int64_t i = 0; i < 2 * pairs; ++i) {
+      std::string x = "$" + std::to_string(i);
+      text += "\n\tsmmlar " + x +
+              ", " + x + ", " + spare + ", " + x + "\n\tsub " + x + ", " + x +
+              ", " + x + ", lsr #31\n\tqadd " + x + ", " + x + ", " + weight +
+              "\n\tasr " + x + ", " + x + ", " + addr + "\n\tssat " + x +
+              ", #8, " + x;
+    }
+  }
   // Recovered, the sums start at zero in the asm (early-clobbered): as tied
   // zero inputs LLVM carries them from channel to channel through the stack.
   std::string constraints;
+  std::string init;
   for (int64_t i = 0; i < 2 * pairs; ++i) {
     constraints += recover ? "=&r," : "=r,";
-    if (recover)
-      text = "mov $" + std::to_string(i) + ", #0\n\t" + text;
+    if (end == SegmentEnd::requantized)
+      init += i < 2 ? "" : "mov $" + std::to_string(i) + ", $" + std::to_string(i % 2) + "\n\t";
+    else if (recover)
+      init += "mov $" + std::to_string(i) + ", #0\n\t";
   }
+  // Requantized, every pair's lo:hi starts at bias * (2^23 + 1) (both sums
+  // at the bias), read from the channel's header.
+  if (end == SegmentEnd::requantized)
+    init = "ldrd $0, $1, [" + nzR + "], #8\n\t" + init;
+  text = init + text;
   constraints += "=r,=&r,=&l,=&r,=&r,r";
   for (int64_t i = recover ? 2 * pairs : 0; i < 2 * pairs + 1; ++i)
     constraints += "," + std::to_string(i);
@@ -1124,11 +1163,35 @@ void SparseCsrEmitter::emitPass(Value in, Value out) {
   region->push_back(start);
   b.create<LLVM::CondBrOp>(loc, more, start, exit);
   b.setInsertionPointToStart(start);
+  if (requantInAsm) {
+    SmallVector<Value> seg =
+        emitSegment(in, nzAtChannel, SegmentEnd::requantized);
+    Value outChannel = gep(out, n, i8);
+    for (int64_t i = 0; i < sums; ++i) {
+      int64_t pos = i % 2 ? i / 2 + pairs : i / 2;
+      if (g.single() && i % 2)
+        continue;
+      // The asm clamps to int8; a narrower activation range here.
+      Value q = seg[i];
+      if (r.act.min > -128)
+        q = b.create<LLVM::SMaxOp>(loc, q, i32(r.act.min));
+      if (r.act.max < 127)
+        q = b.create<LLVM::SMinOp>(loc, q, i32(r.act.max));
+      b.create<LLVM::StoreOp>(loc, b.create<LLVM::TruncOp>(loc, i8, q),
+                              gep(outChannel, i32(pos * g.outC), i8));
+    }
+    Value nextN = b.create<LLVM::AddOp>(loc, n, i32(1));
+    b.create<LLVM::BrOp>(loc, ValueRange{nextN, seg[sums]}, channel);
+    segment->erase();
+    store->erase();
+    b.setInsertionPointToStart(exit);
+    return;
+  }
   // Per channel: bias, then its requantization (three words).
   Value param = gep(params, b.create<LLVM::MulOp>(loc, n, i32(4)), i32Ty);
   Value bias = b.create<LLVM::LoadOp>(loc, i32Ty, param);
   if (oneSegment) {
-    SmallVector<Value> seg = emitSegment(in, nzAtChannel, /*recover=*/true);
+    SmallVector<Value> seg = emitSegment(in, nzAtChannel, SegmentEnd::recovered);
     SmallVector<Value> channelSums;
     for (int64_t i = 0; i < sums; ++i)
       channelSums.push_back(b.create<LLVM::AddOp>(loc, seg[i], bias));
@@ -1145,7 +1208,7 @@ void SparseCsrEmitter::emitPass(Value in, Value out) {
   b.create<LLVM::BrOp>(loc, init, segment);
 
   b.setInsertionPointToStart(segment);
-  SmallVector<Value> seg = emitSegment(in, segment->getArgument(0), /*recover=*/false);
+  SmallVector<Value> seg = emitSegment(in, segment->getArgument(0), SegmentEnd::sums);
   SmallVector<Value> next = {seg[sums]};
   for (int64_t p = 0; p < pairs; ++p) {
     auto [a, bb] = recoverPair(b, loc, seg[2 * p], seg[2 * p + 1]);
@@ -1197,7 +1260,6 @@ void SparseCsrEmitter::emitStores(Value n, ValueRange sums, Value out) {
 }
 
 void SparseCsrEmitter::emit(Value in, Value out, Value packed, bool pack) {
-  stream = e.global(tag + "csr", ArrayRef<int32_t>(csrStream(rows)));
   // Per channel: bias, then (2 * mult, rounding + zero point, shift) of the
   // fast requantization when every channel has one, else (mult, shift, 0).
   auto fastForm = [&](int64_t n) -> std::optional<std::array<int32_t, 3>> {
@@ -1223,7 +1285,27 @@ void SparseCsrEmitter::emit(Value in, Value out, Value packed, bool pack) {
     } else
       table.insert(table.end(), {r.requant[n].mult, r.requant[n].shift, 0});
   }
-  params = e.global(tag + "params", ArrayRef<int32_t>(table));
+  // Requantized in the asm when the bias fits in the low sum's 23 bits
+  // beside the products (|bias| + 255 * sum|w| < 2^22): each channel's
+  // sums start at bias * (2^23 + 1) (a header of two words) and its
+  // requantization's constants follow its end word.
+  requantInAsm = oneSegment && fastRequant;
+  for (int64_t n = 0; n < g.outC && requantInAsm; ++n) {
+    int64_t abs = std::abs(int64_t(r.bias[n]));
+    for (const Nonzero &z : rows[n])
+      abs += 255 * std::abs(int64_t(z.weight));
+    requantInAsm = abs < (int64_t(1) << 22);
+  }
+  SmallVector<SmallVector<int32_t, 4>> headers, trailers;
+  for (int64_t n = 0; n < g.outC && requantInAsm; ++n) {
+    uint64_t start = uint64_t(int64_t(r.bias[n]) * ((int64_t(1) << 23) + 1));
+    headers.push_back({int32_t(uint32_t(start)), int32_t(uint32_t(start >> 32))});
+    trailers.push_back({table.begin() + 4 * n + 1, table.begin() + 4 * n + 4});
+  }
+  if (!requantInAsm)
+    params = e.global(tag + "params", ArrayRef<int32_t>(table));
+  stream = e.global(tag + "csr",
+                    ArrayRef<int32_t>(csrStream(rows, headers, trailers)));
   if (pack)
     emitPackPairs(e, in, packed, r, g);
   forEachPass(packed, out, [&](Value inPass, Value outPass) { emitPass(inPass, outPass); });
