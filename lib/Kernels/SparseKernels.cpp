@@ -289,7 +289,16 @@ void emitLoop(OpBuilder &b, Location loc, int64_t n,
   body(i);
   Value one = b.create<LLVM::ConstantOp>(loc, b.getI32Type(), b.getI32IntegerAttr(1));
   Value next = b.create<LLVM::AddOp>(loc, i, one);
-  b.create<LLVM::BrOp>(loc, ValueRange{next}, header);
+  // Not unrolled: a body is a whole pass (or row) of generated code, and
+  // copies of it are flash that a budget counts (LLVM unrolled the 8
+  // passes of a linear layer over 64 tokens once its body was small).
+  MLIRContext *ctx = b.getContext();
+  auto noUnroll = LLVM::LoopAnnotationAttr::get(
+      ctx, {}, {}, {},
+      LLVM::LoopUnrollAttr::get(ctx, b.getBoolAttr(true), {}, {}, {}, {}, {}, {}),
+      {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {});
+  b.create<LLVM::BrOp>(loc, ValueRange{next}, header)
+      .setLoopAnnotationAttr(noUnroll);
   b.setInsertionPointToStart(exit);
 }
 
@@ -968,33 +977,38 @@ void SparseCodeEmitter::emit(Value in, Value out, Value packed, bool pack) {
 // sparse_csr: one generated loop over a compressed nonzero stream
 //===----------------------------------------------------------------------===//
 
+/// What a channel's asm reads beside its nonzeros in the stream of
+/// `sparse_csr`: words before the first and after the end word, and the
+/// end word's upper bits.
+struct ChannelFrame {
+  SmallVector<int32_t, 2> header, trailer;
+  int32_t endBits = 0;
+};
+
 /// The nonzero stream of `sparse_csr`: per output channel its nonzeros as
 /// words `offset << 8 | weight byte` (offset in the packed input), each
 /// segment ended by a word whose weight byte is zero: `1 << 8` when another
 /// segment of the channel follows, 0 at the channel's end (an empty channel
-/// is that one word: bias only). `headers` and `trailers`, when given, are
-/// words before each channel's first nonzero and after its end (what its
-/// asm reads before and after the loop).
+/// is that one word: bias only). With `frames`, each channel's frame
+/// around it (a channel of one segment: its end word holds `endBits << 8`).
 std::vector<int32_t> csrStream(ArrayRef<std::vector<Nonzero>> rows,
-                               ArrayRef<SmallVector<int32_t, 4>> headers = {},
-                               ArrayRef<SmallVector<int32_t, 4>> trailers = {}) {
+                               ArrayRef<ChannelFrame> frames = {}) {
   std::vector<int32_t> words;
   for (auto [n, row] : llvm::enumerate(rows)) {
-    if (n > 0 && !trailers.empty())
-      words.insert(words.end(), trailers[n - 1].begin(), trailers[n - 1].end());
-    if (!headers.empty())
-      words.insert(words.end(), headers[n].begin(), headers[n].end());
+    const ChannelFrame *frame = frames.empty() ? nullptr : &frames[n];
+    if (frame)
+      words.insert(words.end(), frame->header.begin(), frame->header.end());
     ArrayRef<Nonzero> nz = row;
     do {
       size_t len = segmentLength(nz);
       for (const Nonzero &z : nz.take_front(len))
         words.push_back(int32_t(uint32_t(z.offset) << 8 | uint8_t(z.weight)));
       nz = nz.drop_front(len);
-      words.push_back(nz.empty() ? 0 : 1 << 8);
+      words.push_back(!nz.empty() ? 1 << 8 : frame ? frame->endBits << 8 : 0);
     } while (!nz.empty());
+    if (frame)
+      words.insert(words.end(), frame->trailer.begin(), frame->trailer.end());
   }
-  if (!trailers.empty())
-    words.insert(words.end(), trailers.back().begin(), trailers.back().end());
   return words;
 }
 
@@ -1088,10 +1102,11 @@ SmallVector<Value> SparseCsrEmitter::emitSegment(Value in, Value nz,
             ", #0, #23\n\tsub " + hi + ", " + word + ", " + lo + ", asr #31";
   }
   if (end == SegmentEnd::requantized) {
-    // 2 * mult, rounding + zero point, shift; then per sum tfk__rq_fast
-    // and the int8 clamp.
-    text += "\n\tldrd " + spare + ", " + weight + ", [" + nzR +
-            "], #8\n\tldr " + addr + ", [" + nzR + "], #4";
+    // The shift from the end word's upper bits, 2 * mult and rounding +
+    // zero point after it; then per sum tfk__rq_fast and the int8 clamp.
+    text = text.substr(0, text.find("2:") + 2) + "\n\tlsr " + addr + ", " +
+           word + ", #8" + text.substr(text.find("2:") + 2);
+    text += "\n\tldrd " + spare + ", " + weight + ", [" + nzR + "], #8";
     for (int64_t i = 0; i < 2 * pairs; ++i) {
       std::string x = "$" + std::to_string(i);
       text += "\n\tsmmlar " + x +
@@ -1287,8 +1302,9 @@ void SparseCsrEmitter::emit(Value in, Value out, Value packed, bool pack) {
   }
   // Requantized in the asm when the bias fits in the low sum's 23 bits
   // beside the products (|bias| + 255 * sum|w| < 2^22): each channel's
-  // sums start at bias * (2^23 + 1) (a header of two words) and its
-  // requantization's constants follow its end word.
+  // sums start at bias * (2^23 + 1) (a header of two words), its end word
+  // holds the shift and its multiplier and rounding follow: 4 words per
+  // channel, as many as the table otherwise.
   requantInAsm = oneSegment && fastRequant;
   for (int64_t n = 0; n < g.outC && requantInAsm; ++n) {
     int64_t abs = std::abs(int64_t(r.bias[n]));
@@ -1296,16 +1312,16 @@ void SparseCsrEmitter::emit(Value in, Value out, Value packed, bool pack) {
       abs += 255 * std::abs(int64_t(z.weight));
     requantInAsm = abs < (int64_t(1) << 22);
   }
-  SmallVector<SmallVector<int32_t, 4>> headers, trailers;
+  SmallVector<ChannelFrame> frames;
   for (int64_t n = 0; n < g.outC && requantInAsm; ++n) {
     uint64_t start = uint64_t(int64_t(r.bias[n]) * ((int64_t(1) << 23) + 1));
-    headers.push_back({int32_t(uint32_t(start)), int32_t(uint32_t(start >> 32))});
-    trailers.push_back({table.begin() + 4 * n + 1, table.begin() + 4 * n + 4});
+    frames.push_back({{int32_t(uint32_t(start)), int32_t(uint32_t(start >> 32))},
+                      {table[4 * n + 1], table[4 * n + 2]},
+                      table[4 * n + 3]});
   }
   if (!requantInAsm)
     params = e.global(tag + "params", ArrayRef<int32_t>(table));
-  stream = e.global(tag + "csr",
-                    ArrayRef<int32_t>(csrStream(rows, headers, trailers)));
+  stream = e.global(tag + "csr", ArrayRef<int32_t>(csrStream(rows, frames)));
   if (pack)
     emitPackPairs(e, in, packed, r, g);
   forEachPass(packed, out, [&](Value inPass, Value outPass) { emitPass(inPass, outPass); });
@@ -1547,9 +1563,10 @@ void addSparseCsrCost(const Geometry &g, int64_t nnz, LayerCost &cost) {
   cost.instructions += 5 * g.packedWords() +
                        passes * (5 * (nnz + segments) +
                                  segments * (7 * d + 4) + 10 * g.outC);
-  // The stream (a word per nonzero and per segment end), the channel
-  // parameters, and the code of the passes.
-  cost.flashBytes += 4 * (nnz + segments) + 12 * g.outC + 400;
+  // The stream (a word per nonzero and per segment end), per channel its
+  // bias and requantization (4 words, in the stream or a table), and the
+  // code of the passes.
+  cost.flashBytes += 4 * (nnz + segments) + 16 * g.outC + 400;
   cost.scratchBytes = std::max(cost.scratchBytes, g.packedBytes());
 }
 } // namespace

@@ -5,24 +5,24 @@
 // RUN: tf-opt %s --sparse-tiny-pruning-aware-layout "--sparse-tiny-select-kernels=sparse=force sparse-format=code" --sparse-tiny-plan-memory --sparse-tiny-lower-to-llvm | FileCheck %s --check-prefix=CODE
 
 // sparse_csr: the stream has a word `byte offset << 8 | weight byte` per
-// nonzero (offsets 4 * column in the packed input) and 0 at each channel's
-// end: (4 << 8) | 3, (12 << 8) | 0xFE, end; end (the empty row);
-// (0 << 8) | 5, end. Every channel is one segment, every multiplier of the
-// fast form and every bias small: each channel starts with its sums'
-// start, bias * (2^23 + 1) (0, 0: no bias), and its end word is followed
-// by its requantization's constants (2 * mult, rounding + zero point,
-// shift); no table of channel parameters.
+// nonzero (offsets 4 * column in the packed input) and an end word whose
+// weight byte is 0 after each channel: (4 << 8) | 3, (12 << 8) | 0xFE, end;
+// end (the empty row); (0 << 8) | 5, end. Every channel is one segment,
+// every multiplier of the fast form and every bias small: each channel
+// starts with its sums' start, bias * (2^23 + 1) (0, 0: no bias), its end
+// word holds its shift (7 << 8) and its multiplier and rounding follow
+// (2 * mult, rounding + zero point); no table of channel parameters.
 // CSR-NOT: tf_model_l0_params
-// CSR: llvm.mlir.global internal constant @tf_model_l0_csr(dense<[0, 0, 1027, 3326, 0, [[M2:-?[0-9]+]], [[HZ:-?[0-9]+]], [[E:[0-9]+]], 0, 0, 0, [[M2]], [[HZ]], [[E]], 0, 0, 5, 0, [[M2]], [[HZ]], [[E]]]> : tensor<21xi32>)
+// CSR: llvm.mlir.global internal constant @tf_model_l0_csr(dense<[0, 0, 1027, 3326, 1792, [[M2:-?[0-9]+]], [[HZ:-?[0-9]+]], 0, 0, 1792, [[M2]], [[HZ]], 0, 0, 5, 1792, [[M2]], [[HZ]]]> : tensor<18xi32>)
 // CSR-NOT: tf_model_l0_params
 // CSR-LABEL: llvm.func internal @tf_model_layer0
 // CSR: llvm.call @tfk_sparse_pack_pairs_s8
 // Per channel one asm: the pair's sums from the header, the loop (load a
 // word, stop at a zero weight, one SMLAL per pair: one pair, the two
-// tokens), the recovery of both sums, their requantization (SMMLAR on the
-// doubled multiplier, sign fix, rounding and zero point, shift, SSAT); the
-// asm reads memory.
-// CSR: llvm.inline_asm "ldrd $0, $1, [$2], #8\0A\091:\0A\09ldr $3, [$2], #4\0A\09sxtb $4, $3\0A\09cbz $4, 2f\0A\09add.w $5, $7, $3, asr #8\0A\09ldr $3, [$5, #0]\0A\09smlal $0, $1, $3, $4\0A\09b 1b\0A2:\0A\09lsr $3, $0, #23\0A\09orr $3, $3, $1, lsl #9\0A\09sbfx $0, $0, #0, #23\0A\09sub $1, $3, $0, asr #31\0A\09ldrd $6, $4, [$2], #8\0A\09ldr $5, [$2], #4\0A\09smmlar $0, $0, $6, $0\0A\09sub $0, $0, $0, lsr #31\0A\09qadd $0, $0, $4\0A\09asr $0, $0, $5\0A\09ssat $0, #8, $0\0A\09smmlar $1, $1, $6, $1\0A\09sub $1, $1, $1, lsr #31\0A\09qadd $1, $1, $4\0A\09asr $1, $1, $5\0A\09ssat $1, #8, $1", "=&r,=&r,=r,=&r,=&l,=&r,=&r,r,2,~{memory}"
+// tokens), the shift from the end word, the recovery of both sums, their
+// requantization (SMMLAR on the doubled multiplier, sign fix, rounding and
+// zero point, shift, SSAT); the asm reads memory.
+// CSR: llvm.inline_asm "ldrd $0, $1, [$2], #8\0A\091:\0A\09ldr $3, [$2], #4\0A\09sxtb $4, $3\0A\09cbz $4, 2f\0A\09add.w $5, $7, $3, asr #8\0A\09ldr $3, [$5, #0]\0A\09smlal $0, $1, $3, $4\0A\09b 1b\0A2:\0A\09lsr $5, $3, #8\0A\09lsr $3, $0, #23\0A\09orr $3, $3, $1, lsl #9\0A\09sbfx $0, $0, #0, #23\0A\09sub $1, $3, $0, asr #31\0A\09ldrd $6, $4, [$2], #8\0A\09smmlar $0, $0, $6, $0\0A\09sub $0, $0, $0, lsr #31\0A\09qadd $0, $0, $4\0A\09asr $0, $0, $5\0A\09ssat $0, #8, $0\0A\09smmlar $1, $1, $6, $1\0A\09sub $1, $1, $1, lsr #31\0A\09qadd $1, $1, $4\0A\09asr $1, $1, $5\0A\09ssat $1, #8, $1", "=&r,=&r,=r,=&r,=&l,=&r,=&r,r,2,~{memory}"
 // CSR-NOT: llvm.call @tfk_sparse_requantize
 // CSR-NOT: llvm.inline_asm
 

@@ -8,8 +8,8 @@
 // only the smallest kernels fit; sparse_csr only.
 // RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=sparse=off | FileCheck %s --check-prefix=OFF
 // RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=flash-budget=9800 | FileCheck %s --check-prefix=CAP
-// RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=flash-budget=8000 | FileCheck %s --check-prefix=MIN
-// RUN: not tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=flash-budget=7999 2>&1 | FileCheck %s --check-prefix=OVER
+// RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=flash-budget=8256 | FileCheck %s --check-prefix=MIN
+// RUN: not tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=flash-budget=8255 2>&1 | FileCheck %s --check-prefix=OVER
 // RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=sparse-format=csr | FileCheck %s --check-prefix=CSR
 // An SRAM budget smaller than the packed input: no sparse kernel.
 // RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=sram-budget=2048 | FileCheck %s --check-prefix=SRAM
@@ -17,7 +17,7 @@
 // BAD: error: sparse must be auto, off or force, got 'maybe'
 // RUN: not tf-opt %s --sparse-tiny-select-kernels=sparse-format=rle 2>&1 | FileCheck %s --check-prefix=BADFORMAT
 // BADFORMAT: error: sparse-format must be auto, code or csr, got 'rle'
-// OVER: error: the model's constants need 8000 bytes of flash with int8 weights (and the smallest sparse kernels), over the budget of 7999 bytes
+// OVER: error: the model's constants need 8256 bytes of flash with int8 weights (and the smallest sparse kernels), over the budget of 8255 bytes
 
 // 90% zeros: the sparse kernel wins; the alternatives weighed are kept.
 // CHECK-LABEL: func.func @pruned
