@@ -8,14 +8,16 @@
 Builds layers a, b, d, e of ../shared/BENCHMARKS.md (bench/run_bench.py's
 models, same seeds) with their weights magnitude-pruned: unstructured at each
 sparsity, and with 4x1 / 1x4 blocks at 90% (4 output rows / 4 input columns
-of the OHWI reduction, scored by L1). Each is compiled three times: plain
+of the OHWI reduction, scored by L1). Each is compiled five times: plain
 `tinyformer compile` (the cost model picks the kernel), with --flash capped at
-the dense int8 model's flash, and with `--sparse off` (our dense kernels, int8
-and int16 weights as the cost model picks them). Every build runs one random
-input on the emulator (exact instruction counts of the layer) and the host
-INT8 reference, and must be bit-exact. Rows: instructions, speed-up over
-CMSIS-NN dense, over our dense, the kernel chosen and the flash vs the dense
-int8 model's.
+the dense int8 model's flash, with `--sparse off` (our dense kernels, int8
+and int16 weights as the cost model picks them, and int8 only) and with
+`--sparse-format rle` (TinyFormer's run-length format, the baseline). Every
+build runs one random input on the emulator (exact instruction counts of the
+layer) and the host INT8 reference, and must be bit-exact. Rows:
+instructions, speed-up over CMSIS-NN dense, over our dense and over the
+run-length baseline, the kernel chosen and the flash vs the dense int8
+model's.
 """
 import argparse
 import json
@@ -109,7 +111,9 @@ def main(argv=None):
         builds = {}
         for name, flags in (("dense_int8", ["--sparse", "off", "--weight-storage", "int8"]),
                             ("dense", ["--sparse", "off"]),
-                            ("sparse", [])):
+                            ("sparse", []),
+                            # TinyFormer's run-length format: the baseline.
+                            ("rle", ["--sparse", "force", "--sparse-format", "rle"])):
             model, rng = pruned_model(key, args.seed, sparsity, block)
             r = dict(errors=[])
             d = os.path.join(args.work, "%s_%s_%s_%s" % (key, label.split()[1], row["block"], name))
@@ -143,19 +147,22 @@ def main(argv=None):
             json.dump(dict(board=args.board, seed=args.seed, rows=rows), f, indent=1)
     if args.markdown:
         with open(args.markdown, "w") as f:
-            f.write("| layer | sparsity | blocks | ours (plain compile) | kernel | CMSIS-NN / ours | our dense / ours | flash capped at dense int8: ours | CMSIS / capped | flash / dense int8 | bit-exact |\n")
-            f.write("|---|---:|---|---:|---|---:|---:|---:|---:|---:|---|\n")
+            f.write("| layer | sparsity | blocks | ours (plain compile) | kernel | CMSIS-NN / ours | our dense / ours | run-length baseline / ours | flash capped at dense int8: ours | CMSIS / capped | flash / dense int8 (run-length) | bit-exact |\n")
+            f.write("|---|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---|\n")
             for row in rows:
-                s, dn, cp, d8 = row["sparse"], row["dense"], row.get("capped", {}), row["dense_int8"]
+                s, dn, cp, d8, rl = (row["sparse"], row["dense"], row.get("capped", {}),
+                                     row["dense_int8"], row["rle"])
                 si = s.get("instructions") or 0
-                f.write("| %s %s | %d%% | %s | %s | %s | %.1fx | %.2fx | %s | %.1fx | %.2f | %s |\n" % (
+                d8f = max(d8.get("flash_bytes") or 1, 1)
+                f.write("| %s %s | %d%% | %s | %s | %s | %.1fx | %.2fx | %.1fx | %s | %.1fx | %.2f (%.2f) | %s |\n" % (
                     row["key"], row["layer"], round(row["sparsity"] * 100), row["block"], f"{si:,}",
                     s.get("kernel"), (row["cmsis_nn"] or 0) / max(si, 1),
                     (dn.get("instructions") or 0) / max(si, 1),
+                    (rl.get("instructions") or 0) / max(si, 1),
                     f"{cp.get('instructions') or 0:,}", (row["cmsis_nn"] or 0) / max(cp.get("instructions") or 1, 1),
-                    (s.get("flash_bytes") or 0) / max(d8.get("flash_bytes") or 1, 1),
-                    all(b.get("bit_exact") for b in (s, dn, cp, d8) if b)))
-    bad = [r for r in rows if not all((r.get(n) or {}).get("bit_exact") for n in ("sparse", "dense", "dense_int8"))]
+                    (s.get("flash_bytes") or 0) / d8f, (rl.get("flash_bytes") or 0) / d8f,
+                    all(b.get("bit_exact") for b in (s, dn, cp, d8, rl) if b)))
+    bad = [r for r in rows if not all((r.get(n) or {}).get("bit_exact") for n in ("sparse", "dense", "dense_int8", "rle"))]
     return 1 if bad else 0
 
 

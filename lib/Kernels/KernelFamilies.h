@@ -77,6 +77,10 @@ int64_t weightNonzeros(mlir::Value weight);
 bool servesSparseCode(mlir::Operation *op);
 void sizesSparseCode(mlir::Operation *op, WeightStorage, LayerCost &cost);
 mlir::LogicalResult lowerSparseCode(LayerEmitter &e, mlir::Operation *op);
+// TinyFormer's run-length format (the baseline), by the runtime's
+// tfk_sparse_rle_s8.
+void sizesSparseRle(mlir::Operation *op, WeightStorage, LayerCost &cost);
+mlir::LogicalResult lowerSparseRle(LayerEmitter &e, mlir::Operation *op);
 // Sparse linear products for other kernels (the projections of sparse_mhsa),
 // as code or (`csr`) as a nonzero stream: the cost of one over `tokens`
 // tokens, K inputs, N outputs and `nnz` nonzeros, added to `cost`; the bytes

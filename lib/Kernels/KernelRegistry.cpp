@@ -85,6 +85,14 @@ static const KernelInfo kRegistry[] = {
     {KernelKind::sparse_csr, servesSparseCode,
      {Rates{0.675, 0.675, 9.5, 60}, Rates{0.735, 0.735, 9.4}}, sizesSparseCsr, false,
      false, lowerSparseCsr},
+    // TinyFormer's run-length format (the baseline): α per entry and
+    // position (decode, loads, multiply in C), β per output (the channel's
+    // loop and the generic requantization); the im2col column in sizes.
+    // Least squares on benchmark layers a, b, d, e at 90% on the M4
+    // (within 4%).
+    {KernelKind::sparse_rle, servesSparseCode,
+     {both(7.5, 7.5, 53), both(7.5, 7.5, 53)}, sizesSparseRle, false, false,
+     lowerSparseRle},
     // Attention with pruned projections as sparse code: α per MAC of the
     // attention and of the projections' nonzero pairs; the rest in sizes.
     {KernelKind::sparse_mhsa, servesSparseMhsa,

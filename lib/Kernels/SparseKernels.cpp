@@ -1575,4 +1575,107 @@ LogicalResult lowerSparseCsr(LayerEmitter &e, Operation *op) {
   return lowerSparseLayer<SparseCsrEmitter>(e, op, "sparse_csr");
 }
 
+//===----------------------------------------------------------------------===//
+// sparse_rle: TinyFormer's run-length format, the baseline
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The run-length stream of tfk_sparse_rle_s8: per row a 16-bit entry
+/// count, the entries' weight bytes, then their 4-bit runs (two per byte,
+/// low nibble first). An entry skips its run of inputs and multiplies the
+/// next; a gap longer than 15 takes entries of weight 0 and run 15.
+struct RleStream {
+  std::vector<int8_t> bytes;
+  int64_t entries = 0;
+};
+RleStream rleStream(ArrayRef<std::vector<Nonzero>> rows) {
+  RleStream stream;
+  std::vector<int8_t> &bytes = stream.bytes;
+  for (const std::vector<Nonzero> &row : rows) {
+    SmallVector<std::pair<int8_t, uint8_t>> entries;
+    std::vector<Nonzero> byColumn = row;
+    llvm::sort(byColumn, [](const Nonzero &a, const Nonzero &b) {
+      return a.column < b.column;
+    });
+    int64_t at = 0;
+    for (const Nonzero &z : byColumn) {
+      for (; z.column - at > 15; at += 16)
+        entries.push_back({0, 15});
+      entries.push_back({int8_t(z.weight), uint8_t(z.column - at)});
+      at = z.column + 1;
+    }
+    assert(entries.size() < (1u << 16) && "entry count in 16 bits");
+    stream.entries += int64_t(entries.size());
+    bytes.push_back(int8_t(entries.size() & 0xff));
+    bytes.push_back(int8_t(entries.size() >> 8));
+    for (auto [weight, run] : entries)
+      bytes.push_back(weight);
+    for (size_t i = 0; i < entries.size(); i += 2)
+      bytes.push_back(int8_t(entries[i].second |
+                             (i + 1 < entries.size() ? entries[i + 1].second << 4 : 0)));
+  }
+  return stream;
+}
+
+/// Whether a position's inputs are contiguous in the NHWC input (a 1x1
+/// convolution without padding, a linear layer): no im2col column.
+bool rleReadsInPlace(const Geometry &g) {
+  return g.kh == 1 && g.kw == 1 && g.padT == 0 && g.padL == 0;
+}
+} // namespace
+
+void sizesSparseRle(Operation *op, WeightStorage, LayerCost &cost) {
+  Geometry g = *geometryOf(op);
+  FailureOr<ConvRules> r = getConvRules(op);
+  if (failed(r))
+    return;
+  SparseProduct p = productOf(op, *r, g);
+  int64_t positions = g.outH * g.outW;
+  RleStream stream = rleStream(p.rows);
+  // α per entry and position (the run's decode, two loads and a multiply
+  // in C: 6.5 instructions in the loop); β per output (the channel's loop and the
+  // generic requantization); per position its column (a copy per tap);
+  // the stream and per channel its parameters; the loop's code.
+  cost.kernelMacs = stream.entries * positions;
+  if (!rleReadsInPlace(g))
+    cost.instructions += positions * g.kh * g.kw * (12 + g.c / 4);
+  cost.flashBytes = int64_t(stream.bytes.size()) + 12 * g.outC + 300;
+  if (!rleReadsInPlace(g))
+    cost.scratchBytes = std::max(cost.scratchBytes, g.kh * g.kw * g.c);
+}
+
+LogicalResult lowerSparseRle(LayerEmitter &e, Operation *op) {
+  FailureOr<ConvRules> r = getConvRules(op);
+  if (failed(r))
+    return failure();
+  std::optional<Geometry> g = geometryOf(op);
+  if (!g)
+    return op->emitOpError() << "sparse_rle needs a conv2d (groups 1, no "
+                                "dilation) or a fully_connected in logical order";
+  SparseProduct p = productOf(op, *r, *g);
+  std::vector<int32_t> params;
+  for (auto [n, row] : llvm::enumerate(p.rows)) {
+    // bias - zp * sum(w): the kernel reads the input raw.
+    int64_t bias = r->bias[n];
+    for (const Nonzero &z : row)
+      bias -= int64_t(r->inZp) * z.weight;
+    params.insert(params.end(),
+                  {int32_t(bias), r->requant[n].mult, r->requant[n].shift});
+  }
+  Value stream = e.global("rle", ArrayRef<int8_t>(rleStream(p.rows).bytes));
+  Value table = e.global("rle_params", ArrayRef<int32_t>(params));
+  Value col = rleReadsInPlace(*g)
+                  ? e.builder().create<LLVM::ZeroOp>(
+                        e.location(), LLVM::LLVMPointerType::get(op->getContext()))
+                  : e.scratch(op);
+  SmallVector<Value> args = {e.ptrTo(op, op->getOperand(0)),
+                             e.ptrTo(op, op->getResult(0)), col, stream, table};
+  for (int64_t v : {g->inH, g->inW, g->c, g->outH, g->outW, g->outC, g->kh,
+                    g->kw, g->sh, g->sw, g->padT, g->padL, int64_t(r->inZp),
+                    int64_t(r->outZp), int64_t(r->act.min), int64_t(r->act.max)})
+    args.push_back(e.i32(v));
+  e.call("tfk_sparse_rle_s8", args);
+  return success();
+}
+
 } // namespace tinyformer

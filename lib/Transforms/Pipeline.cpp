@@ -59,7 +59,7 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
   Option<std::string> sparse{*this, "sparse", llvm::cl::desc("auto | off | force"),
                              llvm::cl::init("auto")};
   Option<std::string> sparseFormat{*this, "sparse-format",
-                                   llvm::cl::desc("auto | code | csr"),
+                                   llvm::cl::desc("auto | code | csr | rle"),
                                    llvm::cl::init("auto")};
   Option<int64_t> sramBudget{*this, "sram-budget",
                              llvm::cl::desc("Arena bytes (0: no limit)"),

@@ -80,8 +80,8 @@ struct SelectKernelsPass
       return signalPassFailure();
     }
     if (sparseFormat != "auto" && sparseFormat != "code" &&
-        sparseFormat != "csr") {
-      module.emitError() << "sparse-format must be auto, code or csr, got '"
+        sparseFormat != "csr" && sparseFormat != "rle") {
+      module.emitError() << "sparse-format must be auto, code, csr or rle, got '"
                          << sparseFormat << "'";
       return signalPassFailure();
     }

@@ -9,8 +9,8 @@ or none, odd or even widths; a linear layer over 1..19 tokens; a whole
 self-attention block, its four projections pruned), a sparsity in
 [0, 0.99] and a pattern (unstructured, 4x1 or 1x4 blocks), prunes a seeded
 random float ONNX model by magnitude, compiles it with plain `tinyformer
-compile` (every other case with --sparse force, sparse_code and sparse_csr
-in turn, so that both sparse kernels run at every sparsity) and runs one random input on the emulator and on the
+compile` (every other case with --sparse force, sparse_code, sparse_csr and
+sparse_rle in turn, so that every sparse kernel runs at every sparsity) and runs one random input on the emulator and on the
 host INT8 reference: the outputs must be identical. Prints one line per case
 and a summary; exits 1 on any mismatch or failure.
 """
@@ -110,9 +110,10 @@ def main(argv=None):
         board = boards[(i // 2) % len(boards)]
         row = dict(errors=[])
         ns = argparse.Namespace(tinyformer=args.tinyformer, board=board)
-        # Odd cases force a sparse kernel, sparse_code and sparse_csr in turn.
+        # Odd cases force a sparse kernel: sparse_code, sparse_csr and
+        # sparse_rle in turn.
         flags = [] if i % 2 == 0 else [
-            "--sparse", "force", "--sparse-format", "code" if i % 8 in (1, 3) else "csr"]
+            "--sparse", "force", "--sparse-format", {1: "code", 3: "csr", 5: "rle"}[i % 6]]
         run_bench.measure(ns, row, os.path.join(work, "case%03d" % i), model, rng,
                           ops, flags)
         ok = row.get("bit_exact") is True and not row["errors"]

@@ -98,3 +98,72 @@ int32_t tfk_sparse_requantize_fast(int32_t acc, int32_t m2, int32_t hz,
                                    int32_t act_max) {
   return tfk__clamp(tfk__rq_fast(acc, m2, hz, e), act_min, act_max);
 }
+
+/* TinyFormer's run-length format, the baseline the generated kernels are
+ * measured against: per output channel a 16-bit entry count, its entries'
+ * weight bytes, then their 4-bit runs (two per byte, low nibble first):
+ * entry i skips run_i inputs, then multiplies the next one by its weight
+ * (a weight of 0 only extends a run longer than 15). Inputs are read raw:
+ * bias[n] holds bias - in_zp * sum(w), and an im2col column holds in_zp
+ * for a padded tap. Per position: the column (a token's or a 1x1
+ * convolution's pixel is one already), then every channel's entries. */
+void tfk_sparse_rle_s8(const int8_t *in, int8_t *out, int8_t *col,
+                       const uint8_t *stream, const int32_t *params,
+                       int32_t in_h, int32_t in_w, int32_t c, int32_t out_h,
+                       int32_t out_w, int32_t out_c, int32_t k_h, int32_t k_w,
+                       int32_t stride_h, int32_t stride_w, int32_t pad_top,
+                       int32_t pad_left, int32_t in_zp, int32_t out_zp,
+                       int32_t act_min, int32_t act_max) {
+#pragma clang loop unroll(disable)
+  for (int32_t oy = 0; oy < out_h; ++oy) {
+#pragma clang loop unroll(disable)
+    for (int32_t ox = 0; ox < out_w; ++ox) {
+      const int8_t *x;
+      if (col) {
+        int8_t *dst = col;
+#pragma clang loop unroll(disable)
+        for (int32_t ky = 0; ky < k_h; ++ky) {
+          const int32_t iy = oy * stride_h + ky - pad_top;
+#pragma clang loop unroll(disable)
+          for (int32_t kx = 0; kx < k_w; ++kx, dst += c) {
+            const int32_t ix = ox * stride_w + kx - pad_left;
+            if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w)
+              __builtin_memset(dst, in_zp, (uint32_t)c);
+            else
+              __builtin_memcpy(dst, in + ((int64_t)iy * in_w + ix) * c,
+                               (uint32_t)c);
+          }
+        }
+        x = col;
+      } else {
+        x = in + ((int64_t)oy * stride_h * in_w + (int64_t)ox * stride_w) * c;
+      }
+      int8_t *o = out + ((int64_t)oy * out_w + ox) * out_c;
+      const uint8_t *p = stream;
+#pragma clang loop unroll(disable)
+      for (int32_t n = 0; n < out_c; ++n) {
+        const int32_t count = p[0] | p[1] << 8;
+        const int8_t *w = (const int8_t *)p + 2, *xp = x;
+        const uint8_t *runs = p + 2 + count;
+        int32_t acc = params[3 * n];
+        /* Two entries per run byte, by pointers and a count down. */
+#pragma clang loop unroll(disable)
+        for (int32_t pairs = count >> 1; pairs != 0; --pairs) {
+          const uint32_t rr = *runs++;
+          xp += rr & 15;
+          acc += *w++ * *xp++;
+          xp += rr >> 4;
+          acc += *w++ * *xp++;
+        }
+        if (count & 1) {
+          xp += *runs++ & 15;
+          acc += *w * *xp;
+        }
+        o[n] = (int8_t)tfk__clamp(
+            out_zp + tfk__mbqm(acc, params[3 * n + 1], params[3 * n + 2]),
+            act_min, act_max);
+        p = runs;
+      }
+    }
+  }
+}

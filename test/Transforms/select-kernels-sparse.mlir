@@ -5,31 +5,35 @@
 // RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels | FileCheck %s
 // Dense only; a flash budget that sparse_code does not fit (sparse_csr,
 // 4 bytes per nonzero, does: smaller than the dense int8 weights); one that
-// only the smallest kernels fit; sparse_csr only.
+// sparse_csr just fits; one that only the smallest kernels fit (sparse_rle,
+// TinyFormer's run-length format: ~1.5 bytes per nonzero); sparse_csr only.
 // RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=sparse=off | FileCheck %s --check-prefix=OFF
 // RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=flash-budget=9800 | FileCheck %s --check-prefix=CAP
-// RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=flash-budget=8256 | FileCheck %s --check-prefix=MIN
-// RUN: not tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=flash-budget=8255 2>&1 | FileCheck %s --check-prefix=OVER
+// RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=flash-budget=8256 | FileCheck %s --check-prefix=CSRFIT
+// RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=flash-budget=6808 | FileCheck %s --check-prefix=MIN
+// RUN: not tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=flash-budget=6807 2>&1 | FileCheck %s --check-prefix=OVER
 // RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=sparse-format=csr | FileCheck %s --check-prefix=CSR
 // An SRAM budget smaller than the packed input: no sparse kernel.
 // RUN: tf-opt %s --sparse-tiny-pruning-aware-layout --sparse-tiny-select-kernels=sram-budget=2048 | FileCheck %s --check-prefix=SRAM
 // RUN: not tf-opt %s --sparse-tiny-select-kernels=sparse=maybe 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: error: sparse must be auto, off or force, got 'maybe'
-// RUN: not tf-opt %s --sparse-tiny-select-kernels=sparse-format=rle 2>&1 | FileCheck %s --check-prefix=BADFORMAT
-// BADFORMAT: error: sparse-format must be auto, code or csr, got 'rle'
-// OVER: error: the model's constants need 8256 bytes of flash with int8 weights (and the smallest sparse kernels), over the budget of 8255 bytes
+// RUN: not tf-opt %s --sparse-tiny-select-kernels=sparse-format=zip 2>&1 | FileCheck %s --check-prefix=BADFORMAT
+// BADFORMAT: error: sparse-format must be auto, code, csr or rle, got 'zip'
+// OVER: error: the model's constants need 6808 bytes of flash with int8 weights (and the smallest sparse kernels), over the budget of 6807 bytes
 
 // 90% zeros: the sparse kernel wins; the alternatives weighed are kept.
 // CHECK-LABEL: func.func @pruned
 // CHECK: sparse_tiny.fully_connected
-// CHECK-SAME: sparse_tiny.alternatives = [#sparse_tiny.kernel<fully_connected, est = {{[0-9]+}}, flash = {{[0-9]+}}>, #sparse_tiny.kernel<fully_connected, storage = int16, est = {{[0-9]+}}, flash = {{[0-9]+}}>, #sparse_tiny.kernel<sparse_csr, est = {{[0-9]+}}, flash = {{[0-9]+}}>]
+// CHECK-SAME: sparse_tiny.alternatives = [#sparse_tiny.kernel<fully_connected, est = {{[0-9]+}}, flash = {{[0-9]+}}>, #sparse_tiny.kernel<fully_connected, storage = int16, est = {{[0-9]+}}, flash = {{[0-9]+}}>, #sparse_tiny.kernel<sparse_csr, est = {{[0-9]+}}, flash = {{[0-9]+}}>, #sparse_tiny.kernel<sparse_rle, est = {{[0-9]+}}, flash = {{[0-9]+}}>]
 // CHECK-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<sparse_code, est = {{[0-9]+}}, flash = {{[0-9]+}}>
 // OFF-LABEL: func.func @pruned
 // OFF: sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, storage = int16
 // CAP-LABEL: func.func @pruned
 // CAP: sparse_tiny.kernel = #sparse_tiny.kernel<sparse_csr, est
+// CSRFIT-LABEL: func.func @pruned
+// CSRFIT: sparse_tiny.kernel = #sparse_tiny.kernel<sparse_csr, est
 // MIN-LABEL: func.func @pruned
-// MIN: sparse_tiny.kernel = #sparse_tiny.kernel<sparse_csr, est
+// MIN: sparse_tiny.kernel = #sparse_tiny.kernel<sparse_rle, est
 // MIN-LABEL: func.func @barely_pruned
 // MIN: sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, est
 // CSR-LABEL: func.func @pruned

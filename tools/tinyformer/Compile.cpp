@@ -78,10 +78,10 @@ static cl::opt<std::string> sparseKernels(
     cl::init("auto"), cl::sub(compileCmd));
 static cl::opt<std::string> sparseFormat(
     "sparse-format",
-    cl::desc("Which sparse kernels are candidates: auto (both, chosen by "
+    cl::desc("Which sparse kernels are candidates: auto (all, chosen by "
              "the cost model under --flash) | code (nonzeros as code: "
-             "fastest, most flash) | csr (compressed nonzero stream: "
-             "smallest flash)"),
+             "fastest, most flash) | csr (compressed nonzero stream) | rle "
+             "(TinyFormer's run-length format: smallest flash, slowest)"),
     cl::init("auto"), cl::sub(compileCmd));
 // The flag's earlier name.
 static cl::alias weightFormat("weight-format",
@@ -191,10 +191,14 @@ static void describeSparsity(mlir::Operation *op, KernelAttr kernel,
         if (KernelAttr::isSparse(k.getKind()) &&
             (!fastest || k.getEstInstructions() < fastest.getEstInstructions()))
           fastest = k;
-    // A sparse kernel that serves the layer but was no candidate: its
-    // packed input did not fit --sram beside the layer's input and output.
+    // A faster sparse kernel that serves the layer but was no candidate
+    // (the candidates, run-length included, are all slower): its packed
+    // input did not fit --sram beside the layer's input and output.
     int64_t sramNeed = 0;
-    if (!KernelAttr::isSparse(kernel.getKind()) && !fastest && sparsity >= 0.5)
+    bool fasterCandidate =
+        fastest && fastest.getEstInstructions() < kernel.getEstInstructions();
+    if (!KernelAttr::isSparse(kernel.getKind()) && !fasterCandidate &&
+        sparsity >= 0.5)
       for (const KernelInfo *k : kernelsFor(op))
         if (KernelAttr::isSparse(k->kind)) {
           LayerCost c = estimateCost(op, *k, WeightStorage::int8, targetCpuOf(op));
@@ -209,8 +213,7 @@ static void describeSparsity(mlir::Operation *op, KernelAttr kernel,
                               layerName, sparsity,
                               stringifyKernelKind(kernel.getKind()), sramNeed,
                               sramLimitText()));
-    if (!KernelAttr::isSparse(kernel.getKind()) && fastest &&
-        fastest.getEstInstructions() < kernel.getEstInstructions())
+    if (!KernelAttr::isSparse(kernel.getKind()) && fasterCandidate)
       notes.push_back(formatv(
           "{0}: {1:P0} zeros, but dense ({2}, est. {3} instructions): {4} "
           "(est. {5} instructions, {6} bytes) does not fit --flash",

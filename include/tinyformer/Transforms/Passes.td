@@ -149,10 +149,11 @@ def SelectKernels : Pass<"sparse-tiny-select-kernels", "mlir::ModuleOp"> {
     flash stays within `flash-budget`.
 
     Conv2d and fully_connected layers whose constant weight has zeros also
-    have two sparse candidates: `sparse_code` (nonzeros as immediates, no
-    index data: fastest, most flash) and `sparse_csr` (a generated loop
-    over a compressed nonzero stream of 4 bytes per nonzero: smallest
-    flash, about 1.5x slower); an mhsa whose projection weights have zeros
+    have three sparse candidates: `sparse_code` (nonzeros as immediates, no
+    index data: fastest, most flash), `sparse_csr` (a generated loop over a
+    compressed nonzero stream of 4 bytes per nonzero, about 1.5x slower)
+    and `sparse_rle` (TinyFormer's run-length format, the baseline: about
+    1.5 bytes per nonzero, a loop in C, several times slower); an mhsa whose projection weights have zeros
     has `sparse_mhsa` (the attention kernel with its four projections as
     sparse code). Every layer starts at its smallest-flash candidate; then
     the candidate that saves the most instructions per extra flash byte is
@@ -181,7 +182,7 @@ def SelectKernels : Pass<"sparse-tiny-select-kernels", "mlir::ModuleOp"> {
            "force (sparse wherever one serves)">,
     Option<"sparseFormat", "sparse-format", "std::string", /*default=*/"\"auto\"",
            "auto (any sparse kernel) | code (sparse_code only) | csr "
-           "(sparse_csr only)">,
+           "(sparse_csr only) | rle (sparse_rle only)">,
     Option<"sramBudget", "sram-budget", "int64_t", /*default=*/"0",
            "arena bytes; a sparse kernel's scratch must fit (0: no limit)">,
   ];

@@ -16,7 +16,7 @@ struct CompileOptions {
   std::string weightStorage = "auto"; ///< auto | int8 | int16
   std::string cpu = "cortex-m4";
   std::string sparse = "auto";        ///< auto | off: sparse kernels
-  std::string sparseFormat = "auto";  ///< auto | code | csr
+  std::string sparseFormat = "auto";  ///< auto | code | csr | rle
   int64_t sramLimit = 0;              ///< bytes a kernel's scratch must fit
   int64_t sramBudget = 0; ///< arena bytes; 0: no limit
   bool fuseQkWeights = false; ///< Fused-Weight Self-Attention where it pays

@@ -278,6 +278,19 @@ void tfk_sparse_pack_pairs_s8(const int8_t *in, int32_t *packed, int32_t in_h,
                               int32_t words, int32_t stride, int32_t partner,
                               int32_t in_zp);
 void tfk_sparse_pack_halves_s8(const int8_t *in, int16_t *packed, int32_t k);
+/* tfk_sparse_rle_s8: TinyFormer's run-length format (the baseline): a
+ * conv2d (NHWC, groups 1) or a linear layer over out_w tokens; per output
+ * channel a 16-bit entry count, the entries' weight bytes, their 4-bit runs
+ * of zeros before each (two per byte); params (bias - in_zp * sum(w), mult,
+ * shift) per channel; col: k_h * k_w * c bytes of scratch, or NULL when a
+ * position's inputs are contiguous (1x1, no padding). */
+void tfk_sparse_rle_s8(const int8_t *in, int8_t *out, int8_t *col,
+                       const uint8_t *stream, const int32_t *params,
+                       int32_t in_h, int32_t in_w, int32_t c, int32_t out_h,
+                       int32_t out_w, int32_t out_c, int32_t k_h, int32_t k_w,
+                       int32_t stride_h, int32_t stride_w, int32_t pad_top,
+                       int32_t pad_left, int32_t in_zp, int32_t out_zp,
+                       int32_t act_min, int32_t act_max);
 int32_t tfk_sparse_requantize(int32_t acc, int32_t mult, int32_t shift,
                               int32_t out_zp, int32_t act_min, int32_t act_max);
 int32_t tfk_sparse_requantize_fast(int32_t acc, int32_t m2, int32_t hz,

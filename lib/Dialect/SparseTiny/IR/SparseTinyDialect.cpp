@@ -191,6 +191,7 @@ bool KernelAttr::hasWeights(KernelKind kind) {
   case KernelKind::mhsa:
   case KernelKind::sparse_code:
   case KernelKind::sparse_csr:
+  case KernelKind::sparse_rle:
   case KernelKind::sparse_mhsa:
   case KernelKind::sparse_mhsa_csr:
     return true;
@@ -207,6 +208,8 @@ StringRef KernelAttr::sparseFormat(KernelKind kind) {
   case KernelKind::sparse_csr:
   case KernelKind::sparse_mhsa_csr:
     return "csr";
+  case KernelKind::sparse_rle:
+    return "rle";
   default:
     return "";
   }

@@ -105,6 +105,7 @@ def SparseTiny_KernelKind : I32EnumAttr<"KernelKind",
       I32EnumAttrCase<"sparse_mhsa_csr", 20>,
       I32EnumAttrCase<"mul", 21>,
       I32EnumAttrCase<"resize_nearest", 22>,
+      I32EnumAttrCase<"sparse_rle", 23>,
     ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::sparse_tiny";
