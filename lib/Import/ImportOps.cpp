@@ -810,9 +810,9 @@ LogicalResult Importer::importResize() {
 
 LogicalResult Importer::importPad() {
   std::string mode = attrString("mode", "constant");
-  if (mode != "constant")
+  if (mode != "constant" && mode != "reflect" && mode != "edge")
     return nodeError() << "mode '" << mode
-                       << "' is not supported (only 'constant')";
+                       << "' is not supported (constant, reflect or edge)";
   FailureOr<Value> x = getValue(input(0));
   if (failed(x))
     return failure();
@@ -838,11 +838,15 @@ LogicalResult Importer::importPad() {
   for (int64_t i = 0; i < rank; ++i) {
     if (low[i] < 0 || high[i] < 0)
       return nodeError() << "negative pads (cropping) are not supported";
+    if (mode == "reflect" && (low[i] >= xShape[i] || high[i] >= xShape[i]))
+      return nodeError() << "a reflect pad of " << std::max(low[i], high[i])
+                         << " on dim " << i << " needs a dim larger than that (it is "
+                         << xShape[i] << ")";
     shape.push_back(low[i] + xShape[i] + high[i]);
   }
   return emit<PadOp>(shape, *x, builder.getDenseI64ArrayAttr(low),
                      builder.getDenseI64ArrayAttr(high),
-                     builder.getF32FloatAttr(value));
+                     builder.getF32FloatAttr(value), builder.getStringAttr(mode));
 }
 
 LogicalResult Importer::importConcat() {

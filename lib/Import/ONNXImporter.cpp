@@ -591,20 +591,55 @@ LogicalResult Importer::foldNode(const onnx::NodeProto &n) {
         r.data.insert(r.data.end(), in(i).data.begin() + o * chunk,
                       in(i).data.begin() + (o + 1) * chunk);
       }
-  } else if (op == "Slice" && in(0).shape.size() == 1) {
-    // 1-D slices of shape vectors; tensors go through the activation path.
-    std::vector<int64_t> starts(in(1).data.begin(), in(1).data.end());
-    std::vector<int64_t> ends(in(2).data.begin(), in(2).data.end());
-    int64_t step = n.input_size() > 4 ? int64_t(in(4).data[0]) : 1;
-    int64_t dim = in(0).shape[0];
-    int64_t s = starts[0] < 0 ? starts[0] + dim : std::min(starts[0], dim);
-    int64_t e = ends[0] < 0 ? ends[0] + dim : std::min(ends[0], dim);
-    if (step != 1)
-      return nodeError() << "only step 1 is supported in constant slices";
-    r.dtype = in(0).dtype;
-    for (int64_t i = std::max<int64_t>(s, 0); i < e; ++i)
-      r.data.push_back(in(0).data[i]);
-    r.shape = {int64_t(r.data.size())};
+  } else if (op == "Slice") {
+    // Known tensors of any rank (shape vectors; torch's pads, reversed by a
+    // step of -1): starts, ends, optional axes and steps, clamped as ONNX
+    // says.
+    const HostTensor &x = in(0);
+    int64_t rank = int64_t(x.shape.size());
+    auto ints = [&](int i) {
+      return std::vector<int64_t>(in(i).data.begin(), in(i).data.end());
+    };
+    std::vector<int64_t> starts = ints(1), ends = ints(2), axes, steps;
+    if (n.input_size() > 3 && !n.input(3).empty())
+      axes = ints(3);
+    else
+      for (int64_t i = 0; i < int64_t(starts.size()); ++i)
+        axes.push_back(i);
+    if (n.input_size() > 4 && !n.input(4).empty())
+      steps = ints(4);
+    else
+      steps.assign(starts.size(), 1);
+    SmallVector<int64_t> first(rank, 0), step(rank, 1), count(x.shape.begin(),
+                                                            x.shape.end());
+    for (size_t i = 0; i < axes.size(); ++i) {
+      int64_t a = axes[i] < 0 ? axes[i] + rank : axes[i];
+      if (a < 0 || a >= rank || steps[i] == 0)
+        return nodeError() << "slice axis " << axes[i] << " or step "
+                           << steps[i] << " is invalid for rank " << rank;
+      int64_t dim = x.shape[a], st = steps[i];
+      auto clampIndex = [&](int64_t v, int64_t lo, int64_t hi) {
+        v = v < 0 ? v + dim : v;
+        return std::clamp(v, lo, hi);
+      };
+      int64_t b = st > 0 ? clampIndex(starts[i], 0, dim) : clampIndex(starts[i], -1, dim - 1);
+      int64_t e = st > 0 ? clampIndex(ends[i], 0, dim) : clampIndex(ends[i], -1, dim - 1);
+      first[a] = b;
+      step[a] = st;
+      count[a] = st > 0 ? std::max<int64_t>(0, (e - b + st - 1) / st)
+                        : std::max<int64_t>(0, (b - e - st - 1) / -st);
+    }
+    r.dtype = x.dtype;
+    r.shape.assign(count.begin(), count.end());
+    SmallVector<int64_t> strides = stridesOf(x.shape);
+    for (int64_t i = 0; i < r.numel(); ++i) {
+      int64_t rem = i, from = 0;
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        from += (first[d] + (rem % count[d]) * step[d]) * strides[d];
+        rem /= count[d];
+      }
+      r.data.push_back(x.data[from]);
+    }
   } else if (op == "Expand") {
     HostTensor ones;
     ones.shape.assign(in(1).data.begin(), in(1).data.end());

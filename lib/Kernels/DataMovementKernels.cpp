@@ -211,6 +211,67 @@ LogicalResult lowerSlice(LayerEmitter &e, Operation *op) {
   return lowerSliceOp(e, cast<SliceOp>(op));
 }
 
+namespace {
+/// A pad as the kernel sees it: an h x w map of c channels in storage
+/// order and the pads of each (NHWC: a map's N pads none; a sequence or a
+/// vector in logical order: its leading dims are 1).
+struct PadGeometry {
+  int64_t h, w, c, top, bottom, left, right, front, back;
+};
+std::optional<PadGeometry> padGeometryOf(PadOp pad) {
+  ArrayRef<int64_t> in = pad.getInput().getType().getShape(),
+                    out = pad.getOutput().getType().getShape(),
+                    low = pad.getLow(), high = pad.getHigh();
+  int64_t rank = int64_t(in.size());
+  bool inLogical = storedInLogicalOrder(pad.getInput().getType()),
+       outLogical = storedInLogicalOrder(pad.getOutput().getType());
+  if (rank == 4 && !(inLogical && outLogical)) {
+    // NHWC on both sides (a side in logical order has one channel: the
+    // same bytes).
+    if (in[0] != 1 || low[0] || high[0] || (inLogical && in[1] != 1) ||
+        (outLogical && out[1] != 1))
+      return std::nullopt;
+    return PadGeometry{in[2], in[3], in[1], low[2], high[2],
+                       low[3], high[3], low[1], high[1]};
+  }
+  // Logical order: the last three dims (fewer: 1s in front); before them
+  // only dims of 1 without pads.
+  if (!inLogical || !outLogical)
+    return std::nullopt;
+  for (int64_t d = 0; d + 3 < rank; ++d)
+    if (in[d] != 1 || low[d] || high[d])
+      return std::nullopt;
+  auto dim = [&](int64_t fromEnd, ArrayRef<int64_t> v, int64_t none) {
+    return rank - fromEnd >= 0 ? v[rank - fromEnd] : none;
+  };
+  return PadGeometry{dim(3, in, 1),   dim(2, in, 1),   dim(1, in, 1),
+                     dim(3, low, 0),  dim(3, high, 0), dim(2, low, 0),
+                     dim(2, high, 0), dim(1, low, 0),  dim(1, high, 0)};
+}
+} // namespace
+
+bool servesPad(Operation *op) {
+  // The input's scale and zero point carry over (quantization keeps them).
+  auto pad = dyn_cast<PadOp>(op);
+  return pad &&
+         getElementTypeOrSelf(pad.getInput()) ==
+             getElementTypeOrSelf(pad.getOutput()) &&
+         isa<quant::UniformQuantizedType>(getElementTypeOrSelf(pad.getInput())) &&
+         padGeometryOf(pad).has_value();
+}
+
+LogicalResult lowerPad(LayerEmitter &e, Operation *op) {
+  auto pad = cast<PadOp>(op);
+  PadGeometry g = *padGeometryOf(pad);
+  int64_t mode = pad.getMode() == "reflect" ? 1 : pad.getMode() == "edge" ? 2 : 0;
+  SmallVector<Value> args = {e.ptrTo(op, pad.getInput()), e.ptrTo(op, pad.getOutput())};
+  for (int64_t v : {g.h, g.w, g.c, g.top, g.bottom, g.left, g.right, g.front,
+                    g.back, mode, int64_t(pad.getValue().convertToFloat())})
+    args.push_back(e.i32(v));
+  e.call("tfk_pad_s8", args);
+  return success();
+}
+
 bool servesResizeNearest(Operation *op) {
   // The input's scale and zero point carry over (quantization keeps them).
   auto r = dyn_cast<ResizeNearestOp>(op);

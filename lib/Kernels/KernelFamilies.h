@@ -65,6 +65,8 @@ bool servesConcat(mlir::Operation *op);
 bool servesSlice(mlir::Operation *op);
 void sizesConcat(mlir::Operation *op, WeightStorage, LayerCost &cost);
 bool servesResizeNearest(mlir::Operation *op);
+bool servesPad(mlir::Operation *op);
+mlir::LogicalResult lowerPad(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerTranspose(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerConcat(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerSlice(LayerEmitter &e, mlir::Operation *op);

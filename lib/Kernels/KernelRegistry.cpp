@@ -112,6 +112,10 @@ static const KernelInfo kRegistry[] = {
     {KernelKind::resize_nearest, servesResizeNearest,
      {both(0, 0, 0.58), both(0, 0, 0.58)}, nullptr, false, false,
      lowerResizeNearest},
+    // Pad (constant, reflect, edge): per output pixel its source and a copy
+    // of its channels (or a fill).
+    {KernelKind::pad, servesPad, {both(0, 0, 1.0), both(0, 0, 1.0)}, nullptr,
+     false, false, lowerPad},
 };
 
 ArrayRef<KernelInfo> kernelRegistry() { return kRegistry; }

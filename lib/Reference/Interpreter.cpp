@@ -559,16 +559,28 @@ void Interpreter::slice(SliceOp op) {
 void Interpreter::pad(PadOp op) {
   const HostArray &x = get(op.getInput());
   HostArray &y = define(op.getOutput());
-  std::fill(y.data.begin(), y.data.end(), op.getValue().convertToFloat());
   ArrayRef<int64_t> low = op.getLow();
-  SmallVector<int64_t> yStrides = stridesOf(y.shape);
-  for (int64_t i = 0; i < int64_t(x.data.size()); ++i) {
-    int64_t rem = i, to = 0;
-    for (int64_t d = x.shape.size() - 1; d >= 0; --d) {
-      to += (low[d] + rem % x.shape[d]) * yStrides[d];
-      rem /= x.shape[d];
+  StringRef mode = op.getMode();
+  float value = op.getValue().convertToFloat();
+  SmallVector<int64_t> xStrides = stridesOf(x.shape);
+  // Per output element, the input element it copies (or the constant).
+  for (int64_t i = 0; i < int64_t(y.data.size()); ++i) {
+    int64_t rem = i, from = 0;
+    bool inside = true;
+    for (int64_t d = y.shape.size() - 1; d >= 0; --d) {
+      int64_t at = rem % y.shape[d] - low[d], n = x.shape[d];
+      rem /= y.shape[d];
+      if (at < 0 || at >= n) {
+        if (mode == "reflect")
+          at = at < 0 ? -at : 2 * (n - 1) - at;
+        else if (mode == "edge")
+          at = at < 0 ? 0 : n - 1;
+        else
+          inside = false;
+      }
+      from += at * xStrides[d];
     }
-    y.data[to] = x.data[i];
+    y.data[i] = inside ? x.data[from] : value;
   }
 }
 

@@ -25,6 +25,7 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace tinyformer {
@@ -43,7 +44,8 @@ namespace {
 
 /// Ops whose INT8 output keeps the input's scale and zero point.
 bool keepsScale(Operation *op) {
-  return isa<MaxPool2DOp, ReshapeOp, TransposeOp, SliceOp, ResizeNearestOp>(op);
+  return isa<MaxPool2DOp, ReshapeOp, TransposeOp, SliceOp, ResizeNearestOp,
+             PadOp>(op);
 }
 
 /// Ops the INT8 form covers; anything else float is an error.
@@ -60,7 +62,7 @@ bool hasIntegerForm(Operation *op) {
          isa<Conv2DOp, FullyConnectedOp, AddOp, ReluOp, ClipOp, MaxPool2DOp,
              AvgPool2DOp, GlobalAvgPool2DOp, MeanOp, ReshapeOp, TransposeOp,
              SliceOp, ConcatOp, SoftmaxOp, LayerNormOp, MatMulOp,
-             ResizeNearestOp>(op);
+             ResizeNearestOp, PadOp>(op);
 }
 
 /// Ops whose operands are all activations (a constant among them is
@@ -567,7 +569,7 @@ LogicalResult QuantizePass::rewrite(func::FuncOp func) {
                 "scalar, relu, clip, "
                 "gelu, sigmoid, tanh, erf, silu, hardswish, hardsigmoid, exp, "
                 "layer_norm, softmax, max/avg/global_avg pooling, mean, "
-                "reshape, transpose, slice, concat)";
+                "reshape, transpose, slice, concat, pad, resize)";
     Value out = op->getResult(0);
     if (takesActivationsOnly(op) && failed(quantizeConstantOperands(op)))
       return failure();
@@ -588,6 +590,13 @@ LogicalResult QuantizePass::rewrite(func::FuncOp func) {
       FailureOr<QParams> have = tinyformer::getQParams(out);
       if (failed(have))
         return failure();
+      // A constant pad holds the constant's INT8 code in the input's scale.
+      if (auto pad = dyn_cast<PadOp>(op)) {
+        double code = std::round(double(pad.getValue().convertToFloat()) /
+                                 have->scale) + double(have->zeroPoint);
+        pad.setValueAttr(OpBuilder(op).getF32FloatAttr(
+            float(std::clamp(code, -128.0, 127.0))));
+      }
       if (want && (want->scale != have->scale ||
                    want->zeroPoint != have->zeroPoint)) {
         OpBuilder b(op->getContext());

@@ -389,6 +389,36 @@ def gen_upsample(rng, b):
         h, w, c, sh, sw), False
 
 
+def gen_pad(rng, b):
+    """Pad (constant with a random value, reflect, edge) of a map after a
+    conv, on any of C, H, W (the pad is the model's last op, so no conv
+    absorbs it); or of a sequence after a linear layer, on tokens and
+    features."""
+    mode = str(rng.choice(["constant", "reflect", "edge"]))
+    if rng.random() < 0.7:
+        c = chans(rng)
+        dims = [c, int(rng.integers(2, 9)), int(rng.integers(2, 9))]
+        y = b.conv("x", c, c, 1)
+    else:
+        c = int(rng.integers(2, 24))
+        dims = [int(rng.integers(2, 12)), c]
+        y = b.linear("x", c, c)
+    low, high = [], []
+    for d in dims:
+        cap = d - 1 if mode == "reflect" else 3
+        low.append(int(rng.integers(0, cap + 1)) if rng.random() < 0.7 else 0)
+        high.append(int(rng.integers(0, cap + 1)) if rng.random() < 0.7 else 0)
+    inputs = [y, b.ints("pads", [0] + low + [0] + high)]
+    value = 0.0
+    if mode == "constant" and rng.random() < 0.5:
+        value = float(np.float32(rng.uniform(-1, 1)))
+        inputs.append(b.const("value", np.array(value, np.float32)))
+    y = b.node("Pad", inputs, mode=mode)
+    out = [1] + [l + d + h for l, d, h in zip(low, dims, high)]
+    return tuple([1] + dims), y, tuple(out), "pad %s %s low %s high %s value %.2f" % (
+        mode, "x".join(map(str, dims)), low, high, value), False
+
+
 def gen_mean(rng, b):
     """ReduceMean over axes whose bytes are adjacent in memory: a map's
     channels, height, width or several of them (NHWC), a sequence's tokens
@@ -684,7 +714,8 @@ KINDS = [
 ]
 # Kinds run only when asked for (--kind), so that the cycle above keeps its
 # cases: products of two activations.
-EXTRA_KINDS = [("gate", gen_gate), ("upsample", gen_upsample), ("mean", gen_mean)]
+EXTRA_KINDS = [("gate", gen_gate), ("upsample", gen_upsample), ("mean", gen_mean),
+               ("pad", gen_pad)]
 # The kinds cases cycle through (KINDS, or one kind with --kind).
 CYCLE = KINDS
 
@@ -896,6 +927,17 @@ def float_eval(model, x, quantize_weights=False, input_scale=None, taps=None):
             else:
                 f = [int(v) for v in ins[2]]
             y = ins[0].repeat(f[2], axis=2).repeat(f[3], axis=3)
+        elif op == "Pad":
+            # ONNX modes: numpy's "reflect" and "edge" are the same.
+            mode = _attr(node, "mode", b"constant")
+            mode = mode.decode() if isinstance(mode, bytes) else mode
+            p = [int(v) for v in ins[1]]
+            width = list(zip(p[:len(p) // 2], p[len(p) // 2:]))
+            if mode == "constant":
+                value = float(ins[2]) if len(ins) > 2 and ins[2] is not None else 0.0
+                y = np.pad(ins[0], width, constant_values=value)
+            else:
+                y = np.pad(ins[0], width, mode=mode)
         elif op == "Split":
             cuts = np.cumsum([int(v) for v in ins[1]])[:-1]
             y = np.split(ins[0], cuts, axis=_attr(node, "axis", 0))

@@ -347,6 +347,38 @@ class TimmBlock(nn.Module):
         return x + self.fc2(nn.functional.gelu(self.fc1(self.norm2(x))))
 
 
+class Paddings(nn.Module):
+    """Image-to-image padding as users write it: nn.ReflectionPad2d before a
+    conv (style transfer), nn.ReplicationPad2d, a zero F.pad that no conv
+    absorbs (before a residual add), and F.pad of the channels."""
+
+    def __init__(self):
+        super().__init__()
+        self.reflect = nn.ReflectionPad2d(2)
+        self.conv1 = nn.Conv2d(3, 8, 5)
+        self.replicate = nn.ReplicationPad2d((1, 2, 0, 1))
+        self.conv2 = nn.Conv2d(8, 8, (2, 4))
+
+    def forward(self, x):
+        y = torch.relu(self.conv1(self.reflect(x)))
+        z = torch.relu(self.conv2(self.replicate(y)))
+        z = nn.functional.pad(z, (0, 1, 1, 0))[:, :, :16, 1:] + y
+        return nn.functional.pad(z, (0, 0, 0, 0, 2, 1))
+
+
+class SequencePad(nn.Module):
+    """F.pad of a token sequence: reflected features, then a token of
+    zeros in front (a prefix slot), then a Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(36, 16)
+
+    def forward(self, x):
+        x = nn.functional.pad(x, (2, 2), mode="reflect")
+        return self.fc(nn.functional.pad(x, (0, 0, 1, 0)))
+
+
 MODELS = {
     "conv1d_mean": (Conv1dMean, (1, 40, 49)),
     "dscnn_conv1d": (DSCNN1d, (1, 40, 49)),
@@ -367,6 +399,8 @@ MODELS = {
     "encoder_post_gelu": (lambda: EncoderLayer(False, "gelu", False), (1, 16, 32)),
     "mha_defaults": (MultiheadAttentionBlock, (1, 16, 32)),
     "timm_block": (TimmBlock, (1, 16, 32)),
+    "paddings": (Paddings, (1, 3, 16, 16)),
+    "sequence_pad": (SequencePad, (1, 16, 32)),
 }
 
 

@@ -1,7 +1,8 @@
 /*===- tfk_elementwise.c - elementwise, pooling, data movement ----*- C -*-===//
  *
  * tfk_add_s8, tfk_mul_s8, tfk_max_pool_s8, tfk_avg_pool_s8, tfk_requantize_s8,
- * tfk_transpose_s8, tfk_resize_nearest_s8 and tfk_lut_s8. See tfk/kernels.h.
+ * tfk_transpose_s8, tfk_resize_nearest_s8, tfk_pad_s8 and tfk_lut_s8. See
+ * tfk/kernels.h.
  *===----------------------------------------------------------------------===*/
 #include "tfk_internal.h"
 
@@ -156,6 +157,51 @@ void tfk_resize_nearest_s8(const int8_t *in, int8_t *out, int32_t rows,
         __builtin_memcpy(out, in, (uint32_t)c);
     for (int32_t i = 1; i < sh; ++i, out += row_bytes)
       __builtin_memcpy(out, first, (uint32_t)row_bytes);
+  }
+}
+
+/* Where output index `a` (before the pad removed) reads in a dim of n:
+ * itself inside, the mirror (reflect, 1) or the edge (edge, 2) outside, or
+ * -1 (constant, 0). */
+static inline int32_t tfk__pad_at(int32_t a, int32_t n, int32_t mode) {
+  if (a >= 0 && a < n)
+    return a;
+  if (mode == 1)
+    return a < 0 ? -a : 2 * (n - 1) - a;
+  if (mode == 2)
+    return a < 0 ? 0 : n - 1;
+  return -1;
+}
+
+void tfk_pad_s8(const int8_t *in, int8_t *out, int32_t h, int32_t w,
+                int32_t c, int32_t top, int32_t bottom, int32_t left,
+                int32_t right, int32_t front, int32_t back, int32_t mode,
+                int32_t value) {
+  const int32_t oh = top + h + bottom, ow = left + w + right,
+                oc = front + c + back;
+#pragma clang loop unroll(disable)
+  for (int32_t oy = 0; oy < oh; ++oy) {
+    const int32_t iy = tfk__pad_at(oy - top, h, mode);
+#pragma clang loop unroll(disable)
+    for (int32_t ox = 0; ox < ow; ++ox, out += oc) {
+      const int32_t ix = tfk__pad_at(ox - left, w, mode);
+      if (iy < 0 || ix < 0) {
+        __builtin_memset(out, value, (uint32_t)oc);
+        continue;
+      }
+      const int8_t *pixel = in + ((int64_t)iy * w + ix) * c;
+      __builtin_memcpy(out + front, pixel, (uint32_t)c);
+#pragma clang loop unroll(disable)
+      for (int32_t k = 0; k < front; ++k) {
+        const int32_t ik = tfk__pad_at(k - front, c, mode);
+        out[k] = ik < 0 ? (int8_t)value : pixel[ik];
+      }
+#pragma clang loop unroll(disable)
+      for (int32_t k = front + c; k < oc; ++k) {
+        const int32_t ik = tfk__pad_at(k - front, c, mode);
+        out[k] = ik < 0 ? (int8_t)value : pixel[ik];
+      }
+    }
   }
 }
 

@@ -140,6 +140,15 @@ void tfk_transpose_s8(const int8_t *in, int8_t *out, int32_t d0, int32_t d1,
                       int32_t d2, int32_t d3, int32_t p0, int32_t p1,
                       int32_t p2, int32_t p3);
 
+/* Pad of an h x w map of c channels (NHWC; a sequence as 1 x tokens x
+ * features): top / bottom rows, left / right columns, front / back
+ * channels; mode 0 fills them with `value` (an INT8 code), 1 mirrors the
+ * input about its edge (ONNX reflect), 2 repeats the edge. */
+void tfk_pad_s8(const int8_t *in, int8_t *out, int32_t h, int32_t w,
+                int32_t c, int32_t top, int32_t bottom, int32_t left,
+                int32_t right, int32_t front, int32_t back, int32_t mode,
+                int32_t value);
+
 /* Nearest upsampling of `rows` rows of w pixels of c channels (NHWC, N*H
  * rows) by sh x sw: out pixel (y, x) = in pixel (y / sh, x / sw). */
 void tfk_resize_nearest_s8(const int8_t *in, int8_t *out, int32_t rows,

@@ -654,6 +654,26 @@ func.func @pad_c2_result(%x: tensor<1x8x8x8xf32>) -> tensor<1x8x10x10xf32> {
 
 // -----
 
+// pad C3: the mode is constant, reflect or edge.
+func.func @pad_c3_mode(%x: tensor<1x8x8x8xf32>) -> tensor<1x8x10x10xf32> {
+  // expected-error@+1 {{'sparse_tiny.pad' op C3: mode 'wrap' is not constant, reflect or edge}}
+  %0 = sparse_tiny.pad %x {low = array<i64: 0, 0, 1, 1>, high = array<i64: 0, 0, 1, 1>, value = 0.0 : f32, mode = "wrap"}
+       : (tensor<1x8x8x8xf32>) -> tensor<1x8x10x10xf32>
+  return %0 : tensor<1x8x10x10xf32>
+}
+
+// -----
+
+// pad C4: a reflect pad is smaller than its dim.
+func.func @pad_c4_reflect(%x: tensor<1x8x2x8xf32>) -> tensor<1x8x6x8xf32> {
+  // expected-error@+1 {{'sparse_tiny.pad' op C4: a reflect pad of dim 2 (2) must be smaller than the dim (2)}}
+  %0 = sparse_tiny.pad %x {low = array<i64: 0, 0, 2, 0>, high = array<i64: 0, 0, 2, 0>, value = 0.0 : f32, mode = "reflect"}
+       : (tensor<1x8x2x8xf32>) -> tensor<1x8x6x8xf32>
+  return %0 : tensor<1x8x6x8xf32>
+}
+
+// -----
+
 // transpose C1: perm is a permutation (no repeated dim).
 func.func @transpose_c1_repeat(%x: tensor<1x8x16xf32>) -> tensor<1x8x8xf32> {
   // expected-error@+1 {{'sparse_tiny.transpose' op C1: perm [0,1,1] is not a permutation of [0, 3)}}

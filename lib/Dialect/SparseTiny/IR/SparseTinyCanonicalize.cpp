@@ -488,7 +488,8 @@ struct FoldPadIntoWindowOp : OpRewritePattern<OpTy> {
     bool oneD = !pad && view && view.getInput().template getDefiningOp<PadOp>();
     if (oneD)
       pad = view.getInput().template getDefiningOp<PadOp>();
-    if (!pad || pad.getValue().convertToFloat() != 0.0f)
+    if (!pad || pad.getMode() != "constant" ||
+        pad.getValue().convertToFloat() != 0.0f)
       return failure();
     SmallVector<int64_t> low(pad.getLow()), high(pad.getHigh());
     RankedTensorType unpadded;

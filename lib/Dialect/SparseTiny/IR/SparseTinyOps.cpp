@@ -563,7 +563,18 @@ LogicalResult PadOp::verify() {
   SmallVector<int64_t> expected;
   for (size_t i = 0; i < in.size(); ++i)
     expected.push_back(low[i] + in[i] + high[i]);
-  return verifyResultShape(*this, "C2", expected);
+  if (failed(verifyResultShape(*this, "C2", expected)))
+    return failure();
+  StringRef mode = getMode();
+  if (mode != "constant" && mode != "reflect" && mode != "edge")
+    return emitOpError() << "C3: mode '" << mode
+                         << "' is not constant, reflect or edge";
+  for (size_t i = 0; i < in.size() && mode == "reflect"; ++i)
+    if (low[i] >= in[i] || high[i] >= in[i])
+      return emitOpError() << "C4: a reflect pad of dim " << i << " ("
+                           << std::max(low[i], high[i])
+                           << ") must be smaller than the dim (" << in[i] << ")";
+  return success();
 }
 
 LogicalResult ResizeNearestOp::verify() {

@@ -106,6 +106,7 @@ def SparseTiny_KernelKind : I32EnumAttr<"KernelKind",
       I32EnumAttrCase<"mul", 21>,
       I32EnumAttrCase<"resize_nearest", 22>,
       I32EnumAttrCase<"sparse_rle", 23>,
+      I32EnumAttrCase<"pad", 24>,
     ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::sparse_tiny";

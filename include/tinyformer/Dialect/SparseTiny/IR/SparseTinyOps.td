@@ -530,14 +530,19 @@ def SparseTiny_ResizeNearestOp : SparseTiny_Op<"resize_nearest", [Pure]> {
 }
 
 def SparseTiny_PadOp : SparseTiny_Op<"pad", [Pure]> {
-  let summary = "pads every dim with a constant";
+  let summary = "pads every dim: a constant, a reflection or the edge";
   let description = [{
-    Adds `low[i]` elements before and `high[i]` after dim i, all equal to
-    `value`. Canonicalization folds a zero pad of H and W into the padding of
-    a following conv2d or avg_pool2d (which then counts the pad).
+    Adds `low[i]` elements before and `high[i]` after dim i (ONNX Pad):
+    `mode` "constant" fills them with `value`, "reflect" mirrors the input
+    about its first / last element (without repeating it), "edge" repeats
+    the first / last element. After quantization `value` is the INT8 code
+    of the constant. Canonicalization folds a zero constant pad of H and W
+    into the padding of a following conv2d or avg_pool2d (which then counts
+    the pad).
 
     Rules: (C1) `low` and `high` have one non-negative entry per dim;
-    (C2) result dim i is `low[i] + input dim i + high[i]`.
+    (C2) result dim i is `low[i] + input dim i + high[i]`; (C3) `mode` is
+    constant, reflect or edge; (C4) a reflect pad is smaller than its dim.
 
     ```mlir
     %y = sparse_tiny.pad %x {low = array<i64: 0, 0, 1, 1>,
@@ -546,7 +551,8 @@ def SparseTiny_PadOp : SparseTiny_Op<"pad", [Pure]> {
     ```
   }];
   let arguments = (ins SparseTiny_Tensor:$input, DenseI64ArrayAttr:$low,
-                       DenseI64ArrayAttr:$high, F32Attr:$value);
+                       DenseI64ArrayAttr:$high, F32Attr:$value,
+                       DefaultValuedAttr<StrAttr, "\"constant\"">:$mode);
   let results = (outs SparseTiny_Tensor:$output);
   let assemblyFormat = [{
     $input attr-dict `:` functional-type(operands, results)
