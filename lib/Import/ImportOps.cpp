@@ -442,7 +442,8 @@ LogicalResult Importer::importUnary() {
 }
 
 /// LeakyRelu, and PRelu with one slope shared by all channels (nn.PReLU()'s
-/// default): x >= 0 ? x : alpha * x.
+/// default): x >= 0 ? x : alpha * x; PRelu with a slope per index of dim 1
+/// (nn.PReLU(num_parameters=C): [C], [C, 1] or [C, 1, 1]): prelu.
 LogicalResult Importer::importLeakyRelu() {
   FailureOr<Value> x = getValue(input(0));
   if (failed(x))
@@ -453,11 +454,26 @@ LogicalResult Importer::importLeakyRelu() {
     if (slope == known.end())
       return nodeError() << "a PRelu slope must be a constant";
     const std::vector<double> &s = slope->second.data;
-    if (s.empty() || llvm::any_of(s, [&](double v) { return v != s.front(); }))
-      return nodeError()
-             << "PRelu with " << s.size()
-             << " different slopes: only one slope shared by all channels "
-                "(nn.PReLU() with num_parameters=1) has an INT8 form";
+    ArrayRef<int64_t> xShape = shapeOf(*x);
+    if (!s.empty() && llvm::any_of(s, [&](double v) { return v != s.front(); })) {
+      // Per channel: the slope's shape, aligned to x's trailing dims,
+      // varies along dim 1 only.
+      ArrayRef<int64_t> shape = slope->second.shape;
+      int64_t rank = int64_t(xShape.size()), sRank = int64_t(shape.size());
+      bool perChannel = rank >= 2 && sRank <= rank - 1 &&
+                        int64_t(s.size()) == xShape[1];
+      for (int64_t i = 0; i < sRank && perChannel; ++i)
+        perChannel = shape[i] == (rank - sRank + i == 1 ? xShape[1] : 1);
+      if (!perChannel)
+        return nodeError() << "PRelu slope of shape " << shapeStr(shape)
+                           << " for an input of shape " << shapeStr(xShape)
+                           << ": only one slope, or one per index of dim 1 "
+                              "(the channels), has an INT8 form";
+      SmallVector<float> slopes(s.begin(), s.end());
+      return emit<PReluOp>(xShape, *x, builder.getDenseF32ArrayAttr(slopes));
+    }
+    if (s.empty())
+      return nodeError() << "a PRelu slope must not be empty";
     alpha = s.front();
   }
   return emit<LeakyReluOp>(shapeOf(*x), *x, builder.getF32FloatAttr(float(alpha)));

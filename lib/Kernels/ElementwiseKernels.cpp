@@ -52,6 +52,47 @@ std::optional<MulShape> mulShapeOf(Operation *op) {
 }
 } // namespace
 
+namespace {
+/// A prelu's elements as [outer][channel][inner] in storage order: an
+/// NHWC map has its channels innermost, a logical-order tensor its dims
+/// after dim 1.
+std::optional<std::array<int64_t, 3>> preluLayoutOf(PReluOp p) {
+  ArrayRef<int64_t> shape = p.getInput().getType().getShape();
+  int64_t c = shape[1], numel = p.getInput().getType().getNumElements();
+  if (storedInLogicalOrder(p.getInput().getType()))
+    return std::array<int64_t, 3>{shape[0], c, numel / (shape[0] * c)};
+  if (shape.size() == 4)
+    return std::array<int64_t, 3>{numel / c, c, 1};
+  return std::nullopt;
+}
+} // namespace
+
+bool servesPRelu(Operation *op) {
+  auto p = dyn_cast<PReluOp>(op);
+  return p && isa<quant::UniformQuantizedType>(getElementTypeOrSelf(p.getInput())) &&
+         isa<quant::UniformQuantizedType>(getElementTypeOrSelf(p.getOutput())) &&
+         preluLayoutOf(p).has_value();
+}
+
+LogicalResult lowerPRelu(LayerEmitter &e, Operation *op) {
+  auto p = cast<PReluOp>(op);
+  FailureOr<PReluRules> r = getPReluRules(op);
+  if (failed(r))
+    return failure();
+  std::array<int64_t, 3> layout = *preluLayoutOf(p);
+  std::vector<int32_t> table;
+  for (auto [m, sign] : llvm::zip(r->negative, r->sign))
+    table.insert(table.end(), {m.mult, m.shift, sign});
+  SmallVector<Value> args = {e.ptrTo(op, p.getInput()), e.ptrTo(op, p.getOutput())};
+  for (int64_t v : {layout[0], layout[1], layout[2], int64_t(r->inZp),
+                    int64_t(r->outZp), int64_t(r->positive.mult),
+                    int64_t(r->positive.shift)})
+    args.push_back(e.i32(v));
+  args.push_back(e.global("prelu", ArrayRef<int32_t>(table)));
+  e.call("tfk_prelu_s8", args);
+  return success();
+}
+
 bool servesMul(Operation *op) { return mulShapeOf(op).has_value(); }
 
 LogicalResult lowerMul(LayerEmitter &e, Operation *op) {

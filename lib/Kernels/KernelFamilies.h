@@ -66,6 +66,8 @@ bool servesSlice(mlir::Operation *op);
 void sizesConcat(mlir::Operation *op, WeightStorage, LayerCost &cost);
 bool servesResizeNearest(mlir::Operation *op);
 bool servesPad(mlir::Operation *op);
+bool servesPRelu(mlir::Operation *op);
+mlir::LogicalResult lowerPRelu(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerPad(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerTranspose(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerConcat(LayerEmitter &e, mlir::Operation *op);

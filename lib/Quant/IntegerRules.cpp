@@ -298,6 +298,26 @@ FailureOr<LayerNormRules> getLayerNormRules(Operation *op) {
   return r;
 }
 
+FailureOr<PReluRules> getPReluRules(Operation *op) {
+  auto p = dyn_cast<PReluOp>(op);
+  if (!p)
+    return error(op) << "is not a prelu";
+  FailureOr<QParams> in = qparamsOf(op, op->getOperand(0), "the input");
+  FailureOr<QParams> out = qparamsOf(op, op->getResult(0), "the result");
+  if (failed(in) || failed(out))
+    return failure();
+  PReluRules r;
+  r.inZp = in->zeroPoint;
+  r.outZp = out->zeroPoint;
+  r.positive = quantizeMultiplier(in->scale / out->scale);
+  for (float slope : p.getSlopes()) {
+    r.negative.push_back(quantizeMultiplier(std::abs(double(slope)) * in->scale /
+                                            out->scale));
+    r.sign.push_back(slope < 0 ? -1 : 1);
+  }
+  return r;
+}
+
 bool hasLutForm(Operation *op) {
   return isa<GeluOp, SigmoidOp, TanhOp, ErfOp, SiluOp, HardSwishOp,
              HardSigmoidOp, ExpOp, LeakyReluOp>(op);

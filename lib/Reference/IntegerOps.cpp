@@ -83,6 +83,19 @@ void add(const AddRules &r, const HostArray &a, const HostArray &b,
   }
 }
 
+/// prelu on a logical-order array: the channel is the index along dim 1.
+void prelu(const PReluRules &r, const HostArray &x, HostArray &y) {
+  int64_t c = x.shape[1];
+  int64_t inner = int64_t(x.data.size()) / (x.shape[0] * c);
+  for (size_t i = 0; i < x.data.size(); ++i) {
+    int64_t ch = (int64_t(i) / inner) % c;
+    int32_t v = int32_t(x.data[i]) - r.inZp;
+    int32_t t = v >= 0 ? multiplyByQuantizedMultiplier(v, r.positive)
+                       : r.sign[ch] * multiplyByQuantizedMultiplier(v, r.negative[ch]);
+    y.data[i] = float(std::clamp(r.outZp + t, -128, 127));
+  }
+}
+
 /// Numpy broadcasting of `a` and `b` (logical order) to `y`'s shape.
 void mul(const MulRules &r, const HostArray &a, const HostArray &b,
          HostArray &y) {
@@ -366,7 +379,7 @@ bool isIntegerComputeOp(Operation *op) {
           isa<Conv2DOp, FullyConnectedOp, AddOp, QuantizeOp, ReluOp, ClipOp,
               MulOp, DivOp, MaxPool2DOp, AvgPool2DOp, GlobalAvgPool2DOp,
               MeanOp, SoftmaxOp, LayerNormOp, MatMulOp, ConcatOp,
-              MultiHeadAttentionOp>(op));
+              MultiHeadAttentionOp, PReluOp>(op));
 }
 
 LogicalResult runIntegerOp(Operation *op, Getter get, Definer define) {
@@ -387,6 +400,13 @@ LogicalResult runIntegerOp(Operation *op, Getter get, Definer define) {
         if (failed(r))
           return fail();
         fullyConnected(*r, get(f.getInput()), define(f.getOutput()));
+        return success();
+      })
+      .Case([&](PReluOp p) {
+        FailureOr<PReluRules> r = getPReluRules(op);
+        if (failed(r))
+          return fail();
+        prelu(*r, get(p.getInput()), define(p.getOutput()));
         return success();
       })
       .Case([&](AddOp a) {

@@ -195,6 +195,17 @@ LogicalResult Interpreter::execute(Operation *op) {
         for (size_t i = 0; i < in.data.size(); ++i)
           out.data[i] = std::min(std::max(in.data[i], lo), hi);
       })
+      .Case([&](PReluOp p) {
+        ArrayRef<float> slopes = p.getSlopes();
+        const HostArray &in = get(p.getInput());
+        HostArray &out = define(p.getOutput());
+        int64_t c = in.shape[1];
+        int64_t inner = int64_t(in.data.size()) / (in.shape[0] * c);
+        for (size_t i = 0; i < in.data.size(); ++i) {
+          float slope = slopes[(int64_t(i) / inner) % c];
+          out.data[i] = in.data[i] >= 0 ? in.data[i] : slope * in.data[i];
+        }
+      })
       .Case([&](LeakyReluOp l) {
         float alpha = l.getAlpha().convertToFloat();
         const HostArray &in = get(l.getInput());

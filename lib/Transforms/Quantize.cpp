@@ -62,7 +62,7 @@ bool hasIntegerForm(Operation *op) {
          isa<Conv2DOp, FullyConnectedOp, AddOp, ReluOp, ClipOp, MaxPool2DOp,
              AvgPool2DOp, GlobalAvgPool2DOp, MeanOp, ReshapeOp, TransposeOp,
              SliceOp, ConcatOp, SoftmaxOp, LayerNormOp, MatMulOp,
-             ResizeNearestOp, PadOp>(op);
+             ResizeNearestOp, PadOp, PReluOp>(op);
 }
 
 /// Ops whose operands are all activations (a constant among them is
@@ -568,6 +568,7 @@ LogicalResult QuantizePass::rewrite(func::FuncOp func) {
                 "matmul, add, mul of two activations, mul/div by a constant "
                 "scalar, relu, clip, "
                 "gelu, sigmoid, tanh, erf, silu, hardswish, hardsigmoid, exp, "
+                "leaky_relu, prelu, "
                 "layer_norm, softmax, max/avg/global_avg pooling, mean, "
                 "reshape, transpose, slice, concat, pad, resize)";
     Value out = op->getResult(0);

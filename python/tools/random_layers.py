@@ -419,6 +419,29 @@ def gen_pad(rng, b):
         mode, "x".join(map(str, dims)), low, high, value), False
 
 
+def gen_prelu(rng, b):
+    """PRelu with a slope per channel (dim 1; some negative, some zero):
+    of a map after a conv (NHWC storage), of a Conv1d-style [1, C, L]
+    tensor (channel-major storage), or of a [1, C] vector after a linear
+    layer."""
+    form = int(rng.integers(0, 3))
+    c = chans(rng) if form == 0 else int(rng.integers(2, 24))
+    slopes = rng.uniform(-0.5, 1.5, c).astype(np.float32)
+    slopes[rng.random(c) < 0.15] = 0.0
+    if form == 0:
+        h, w = int(rng.integers(1, 9)), int(rng.integers(1, 9))
+        x_shape, y = (1, c, h, w), b.conv("x", c, c, 1)
+        slope = b.const("slope", slopes.reshape(c, 1, 1))
+    elif form == 1:
+        x_shape, y = (1, c, int(rng.integers(1, 20))), "x"
+        slope = b.const("slope", slopes.reshape(c, 1))
+    else:
+        x_shape, y = (1, c), b.linear("x", c, c)
+        slope = b.const("slope", slopes)
+    y = b.node("PRelu", [y, slope])
+    return x_shape, y, x_shape, "prelu %s" % "x".join(map(str, x_shape)), False
+
+
 def gen_mean(rng, b):
     """ReduceMean over axes whose bytes are adjacent in memory: a map's
     channels, height, width or several of them (NHWC), a sequence's tokens
@@ -715,7 +738,7 @@ KINDS = [
 # Kinds run only when asked for (--kind), so that the cycle above keeps its
 # cases: products of two activations.
 EXTRA_KINDS = [("gate", gen_gate), ("upsample", gen_upsample), ("mean", gen_mean),
-               ("pad", gen_pad)]
+               ("pad", gen_pad), ("prelu", gen_prelu)]
 # The kinds cases cycle through (KINDS, or one kind with --kind).
 CYCLE = KINDS
 
@@ -927,6 +950,8 @@ def float_eval(model, x, quantize_weights=False, input_scale=None, taps=None):
             else:
                 f = [int(v) for v in ins[2]]
             y = ins[0].repeat(f[2], axis=2).repeat(f[3], axis=3)
+        elif op == "PRelu":
+            y = np.where(ins[0] >= 0, ins[0], ins[0] * ins[1])
         elif op == "Pad":
             # ONNX modes: numpy's "reflect" and "edge" are the same.
             mode = _attr(node, "mode", b"constant")

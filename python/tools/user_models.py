@@ -347,6 +347,38 @@ class TimmBlock(nn.Module):
         return x + self.fc2(nn.functional.gelu(self.fc1(self.norm2(x))))
 
 
+class ChannelPRelu(nn.Module):
+    """nn.PReLU(num_parameters=C) after a Conv2d (slopes of both signs and a
+    zero), then a global mean and a Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.act1 = nn.PReLU(8)
+        self.head = nn.Linear(8, 4)
+        with torch.no_grad():
+            self.act1.weight.copy_(torch.tensor([0.25, 0.0, -0.3, 0.1, 0.5, 1.5, 0.05, 0.2]))
+
+    def forward(self, x):
+        return self.head(self.act1(self.c1(x)).mean((2, 3)))
+
+
+class Conv1dPRelu(nn.Module):
+    """nn.PReLU(16) between Conv1d layers on [1, 40, 49] features, as in
+    speech models."""
+
+    def __init__(self):
+        super().__init__()
+        self.t1 = nn.Conv1d(40, 16, 3, padding=1)
+        self.act = nn.PReLU(16)
+        self.t2 = nn.Conv1d(16, 8, 3, padding=1)
+        with torch.no_grad():
+            self.act.weight.copy_(torch.linspace(-0.2, 0.4, 16))
+
+    def forward(self, x):
+        return self.t2(self.act(self.t1(x))).mean(2)
+
+
 class Paddings(nn.Module):
     """Image-to-image padding as users write it: nn.ReflectionPad2d before a
     conv (style transfer), nn.ReplicationPad2d, a zero F.pad that no conv
@@ -399,6 +431,8 @@ MODELS = {
     "encoder_post_gelu": (lambda: EncoderLayer(False, "gelu", False), (1, 16, 32)),
     "mha_defaults": (MultiheadAttentionBlock, (1, 16, 32)),
     "timm_block": (TimmBlock, (1, 16, 32)),
+    "channel_prelu": (ChannelPRelu, (1, 3, 8, 8)),
+    "conv1d_prelu": (Conv1dPRelu, (1, 40, 49)),
     "paddings": (Paddings, (1, 3, 16, 16)),
     "sequence_pad": (SequencePad, (1, 16, 32)),
 }

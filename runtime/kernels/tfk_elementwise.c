@@ -1,7 +1,8 @@
 /*===- tfk_elementwise.c - elementwise, pooling, data movement ----*- C -*-===//
  *
  * tfk_add_s8, tfk_mul_s8, tfk_max_pool_s8, tfk_avg_pool_s8, tfk_requantize_s8,
- * tfk_transpose_s8, tfk_resize_nearest_s8, tfk_pad_s8 and tfk_lut_s8. See
+ * tfk_transpose_s8, tfk_resize_nearest_s8, tfk_pad_s8, tfk_prelu_s8 and
+ * tfk_lut_s8. See
  * tfk/kernels.h.
  *===----------------------------------------------------------------------===*/
 #include "tfk_internal.h"
@@ -158,6 +159,28 @@ void tfk_resize_nearest_s8(const int8_t *in, int8_t *out, int32_t rows,
     for (int32_t i = 1; i < sh; ++i, out += row_bytes)
       __builtin_memcpy(out, first, (uint32_t)row_bytes);
   }
+}
+
+void tfk_prelu_s8(const int8_t *in, int8_t *out, int32_t outer, int32_t c,
+                  int32_t inner, int32_t in_zp, int32_t out_zp,
+                  int32_t pos_mult, int32_t pos_shift, const int32_t *neg) {
+  /* The fast form of each multiplier (SMMULR on the doubled value, an
+   * exact equivalent of mbqm) where it has one: prepared per channel. */
+  const tfk__rq_t pos = tfk__rq_prep(pos_mult, pos_shift, 0);
+#pragma clang loop unroll(disable)
+  for (int32_t o = 0; o < outer; ++o)
+#pragma clang loop unroll(disable)
+    for (int32_t ch = 0; ch < c; ++ch) {
+      const tfk__rq_t n = tfk__rq_prep(neg[3 * ch], neg[3 * ch + 1], 0);
+      const int32_t sign = neg[3 * ch + 2];
+#pragma clang loop unroll(disable)
+      for (int32_t i = 0; i < inner; ++i) {
+        const int32_t v = *in++ - in_zp;
+        const int32_t t = v >= 0 ? tfk__rq(&pos, v, pos.fast)
+                                 : sign * tfk__rq(&n, v, n.fast);
+        *out++ = (int8_t)tfk__clamp(out_zp + t, -128, 127);
+      }
+    }
 }
 
 /* Where output index `a` (before the pad removed) reads in a dim of n:

@@ -52,7 +52,7 @@ struct KernelInfo {
   bool hasWeights() const { return KernelAttr::hasWeights(kind); }
 };
 
-/// The whole table, in the enum's order.
+/// The whole table (kernels of a family side by side).
 llvm::ArrayRef<KernelInfo> kernelRegistry();
 const KernelInfo &kernelInfo(KernelKind kind);
 

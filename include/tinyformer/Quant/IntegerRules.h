@@ -108,6 +108,15 @@ struct LutRules {
   std::array<int8_t, 256> table{};
 };
 
+/// prelu, one slope per channel (dim 1): v = x - zp; v >= 0: zp' +
+/// mbqm(v, s / s'); else zp' + sign_c * mbqm(v, |slope_c| s / s').
+struct PReluRules {
+  int32_t inZp = 0, outZp = 0;
+  Multiplier positive;
+  std::vector<Multiplier> negative;
+  std::vector<int32_t> sign;
+};
+
 /// matmul of two int8 activations.
 struct MatMulRules {
   int32_t lhsZp = 0, rhsZp = 0, outZp = 0;
@@ -145,6 +154,7 @@ mlir::FailureOr<MaxPoolRules> getMaxPoolRules(mlir::Operation *op);
 mlir::FailureOr<SoftmaxRules> getSoftmaxRules(mlir::Operation *op);
 mlir::FailureOr<LayerNormRules> getLayerNormRules(mlir::Operation *op);
 mlir::FailureOr<LutRules> getLutRules(mlir::Operation *op);
+mlir::FailureOr<PReluRules> getPReluRules(mlir::Operation *op);
 mlir::FailureOr<MatMulRules> getMatMulRules(mlir::Operation *op);
 mlir::FailureOr<ConcatRules> getConcatRules(mlir::Operation *op);
 mlir::FailureOr<AttentionRules> getAttentionRules(mlir::Operation *op);

@@ -140,6 +140,14 @@ void tfk_transpose_s8(const int8_t *in, int8_t *out, int32_t d0, int32_t d1,
                       int32_t d2, int32_t d3, int32_t p0, int32_t p1,
                       int32_t p2, int32_t p3);
 
+/* PReLU with a slope per channel of [outer][c][inner] int8 elements (NHWC:
+ * inner 1; logical [N, C, L]: outer 1): v = in - in_zp; out = out_zp +
+ * (v >= 0 ? mbqm(v, pos) : sign * mbqm(v, neg[c])); neg holds (mult, shift,
+ * sign) per channel. */
+void tfk_prelu_s8(const int8_t *in, int8_t *out, int32_t outer, int32_t c,
+                  int32_t inner, int32_t in_zp, int32_t out_zp,
+                  int32_t pos_mult, int32_t pos_shift, const int32_t *neg);
+
 /* Pad of an h x w map of c channels (NHWC; a sequence as 1 x tokens x
  * features): top / bottom rows, left / right columns, front / back
  * channels; mode 0 fills them with `value` (an INT8 code), 1 mirrors the

@@ -973,3 +973,21 @@ func.func @resize_shape(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x8x4xf32> {
   %0 = sparse_tiny.resize_nearest %x {scales = array<i64: 2, 2>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x8x4xf32>
   return %0 : tensor<1x2x8x4xf32>
 }
+
+// -----
+
+// prelu C2: one slope per index of dim 1.
+func.func @prelu_c2_slopes(%x: tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32> {
+  // expected-error@+1 {{'sparse_tiny.prelu' op C2: 2 slopes for a dim 1 of 3}}
+  %0 = sparse_tiny.prelu %x {slopes = array<f32: 0.1, 0.2>} : (tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32>
+  return %0 : tensor<1x3x4x4xf32>
+}
+
+// -----
+
+// prelu C1: rank 2 or more.
+func.func @prelu_c1_rank(%x: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error@+1 {{'sparse_tiny.prelu' op C1: the input has rank 1, not 2 or more}}
+  %0 = sparse_tiny.prelu %x {slopes = array<f32: 0.1, 0.2, 0.3>} : (tensor<3xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}

@@ -797,6 +797,13 @@ struct HoistActivationAboveReshape : OpRewritePattern<OpTy> {
     if (!reshape || !reshape->hasOneUse())
       return failure();
     auto inType = cast<RankedTensorType>(reshape.getInput().getType());
+    // A prelu's slopes follow dim 1: the reshape must keep dims 0 and 1.
+    if constexpr (std::is_same_v<OpTy, PReluOp>) {
+      ArrayRef<int64_t> from = inType.getShape(),
+                        to = reshape.getOutput().getType().getShape();
+      if (from.size() < 2 || to.size() < 2 || from[0] != to[0] || from[1] != to[1])
+        return failure();
+    }
     Operation *moved = rewriter.clone(*op.getOperation());
     moved->setOperand(0, reshape.getInput());
     moved->getResult(0).setType(RankedTensorType::get(
@@ -821,6 +828,7 @@ TF_HOIST_ACTIVATION(SiluOp)
 TF_HOIST_ACTIVATION(TanhOp)
 TF_HOIST_ACTIVATION(GeluOp)
 TF_HOIST_ACTIVATION(LeakyReluOp)
+TF_HOIST_ACTIVATION(PReluOp)
 #undef TF_HOIST_ACTIVATION
 
 void Conv2DOp::getCanonicalizationPatterns(RewritePatternSet &results,

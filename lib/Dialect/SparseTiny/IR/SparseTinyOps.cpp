@@ -577,6 +577,17 @@ LogicalResult PadOp::verify() {
   return success();
 }
 
+LogicalResult PReluOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  if (in.size() < 2)
+    return emitOpError() << "C1: the input has rank " << in.size()
+                         << ", not 2 or more";
+  if (int64_t(getSlopes().size()) != in[1])
+    return emitOpError() << "C2: " << getSlopes().size()
+                         << " slopes for a dim 1 of " << in[1];
+  return verifyResultShape(*this, "C3", in);
+}
+
 LogicalResult ResizeNearestOp::verify() {
   ArrayRef<int64_t> in = shapeOf(getInput());
   ArrayRef<int64_t> s = getScales();

@@ -366,6 +366,32 @@ def SparseTiny_LeakyReluOp
   let hasCanonicalizer = 1;
 }
 
+def SparseTiny_PReluOp : SparseTiny_Op<"prelu", [Pure]> {
+  let summary = "x >= 0 ? x : slopes[c] * x, one slope per channel (dim 1)";
+  let description = [{
+    nn.PReLU(num_parameters=C): the slope of an element is that of its
+    index along dim 1 (a map's or a sequence's channels in torch's
+    convention). One slope shared by all channels is a leaky_relu instead.
+    Canonicalization moves it above a reshape that keeps dims 0 and 1 (a
+    Conv1d's [N, C, 1, L] -> [N, C, L]), as the other activations.
+
+    Rules: (C1) the input has rank 2 or more; (C2) `slopes` has one entry
+    per index of dim 1; (C3) the result has the input's shape.
+
+    ```mlir
+    %y = sparse_tiny.prelu %x {slopes = array<f32: 0.25, 0.1>}
+         : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$input, DenseF32ArrayAttr:$slopes);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
 def SparseTiny_GeluOp : SparseTiny_UnaryOp<"gelu",
     "x * Phi(x), erf form or tanh approximation"> {
   let arguments = (ins SparseTiny_Tensor:$input,
