@@ -1178,6 +1178,15 @@ void SparseCsrEmitter::emitPass(Value in, Value out) {
   region->push_back(start);
   b.create<LLVM::CondBrOp>(loc, more, start, exit);
   b.setInsertionPointToStart(start);
+  // One-segment channels: straight to the next channel from the stream
+  // pointer after this one (no segment loop).
+  auto nextChannel = [&](Value nz) {
+    Value nextN = b.create<LLVM::AddOp>(loc, n, i32(1));
+    b.create<LLVM::BrOp>(loc, ValueRange{nextN, nz}, channel);
+    segment->erase();
+    store->erase();
+    b.setInsertionPointToStart(exit);
+  };
   if (requantInAsm) {
     SmallVector<Value> seg =
         emitSegment(in, nzAtChannel, SegmentEnd::requantized);
@@ -1195,11 +1204,7 @@ void SparseCsrEmitter::emitPass(Value in, Value out) {
       b.create<LLVM::StoreOp>(loc, b.create<LLVM::TruncOp>(loc, i8, q),
                               gep(outChannel, i32(pos * g.outC), i8));
     }
-    Value nextN = b.create<LLVM::AddOp>(loc, n, i32(1));
-    b.create<LLVM::BrOp>(loc, ValueRange{nextN, seg[sums]}, channel);
-    segment->erase();
-    store->erase();
-    b.setInsertionPointToStart(exit);
+    nextChannel(seg[sums]);
     return;
   }
   // Per channel: bias, then its requantization (three words).
@@ -1211,11 +1216,7 @@ void SparseCsrEmitter::emitPass(Value in, Value out) {
     for (int64_t i = 0; i < sums; ++i)
       channelSums.push_back(b.create<LLVM::AddOp>(loc, seg[i], bias));
     emitStores(n, channelSums, out);
-    Value nextN = b.create<LLVM::AddOp>(loc, n, i32(1));
-    b.create<LLVM::BrOp>(loc, ValueRange{nextN, seg[sums]}, channel);
-    segment->erase();
-    store->erase();
-    b.setInsertionPointToStart(exit);
+    nextChannel(seg[sums]);
     return;
   }
   SmallVector<Value> init = {nzAtChannel};
