@@ -417,7 +417,8 @@ int compile(mlir::MLIRContext &context) {
 
   // Kernels are chosen by estimated flash; when the object comes out larger
   // than --flash, the choice is made again under a budget smaller by the
-  // excess (twice at most) before giving up.
+  // excess, down to the smallest kernels' (three times at most), before
+  // giving up.
   mlir::OwningOpRef<mlir::ModuleOp> module, lowered;
   mlir::FailureOr<EmittedModel> emitted;
   FlashFloor floor;
@@ -498,7 +499,7 @@ int compile(mlir::MLIRContext &context) {
     if (failed(emitted))
       return 1;
     int64_t excess = int64_t(emitted->flashBytes) - flash;
-    if (excess <= 0 || attempt == 2)
+    if (excess <= 0 || attempt == 3)
       break;
     // The estimate must stay below --flash less the estimate's error (the
     // object's code beside the kernels' figures).
@@ -508,8 +509,13 @@ int compile(mlir::MLIRContext &context) {
         estimated += k.getFlashBytes();
     });
     codeBeside = int64_t(emitted->flashBytes) - estimated;
-    int64_t next = std::min(flash - codeBeside, budget - excess) - 16;
-    if (next <= 0)
+    // Never below the smallest kernels' budget: the estimates' errors
+    // differ from kernel to kernel, and the code beside measured with one
+    // choice can exclude a smaller one that fits (a last try takes the
+    // smallest kernels, whose object is then the answer).
+    int64_t next = std::max(std::min(flash - codeBeside, budget - excess) - 16,
+                            floor.constants);
+    if (next >= budget)
       break;
     budget = next;
   }
