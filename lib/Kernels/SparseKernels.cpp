@@ -1093,6 +1093,10 @@ SmallVector<Value> SparseCsrEmitter::emitSegment(Value in, Value nz,
             std::to_string(4 * single) + "]\n\t" + smlal(single, word) +
             smlal(single + 1, addr);
   text += "b 1b\n2:";
+  // Requantized: the shift is the end word's upper bits (read before the
+  // recovery takes the word as scratch).
+  if (end == SegmentEnd::requantized)
+    text += "\n\tlsr " + addr + ", " + word + ", #8";
   // lo:hi = A + B * 2^23 (|A| < 2^22): B from the 41 high bits (the word
   // as scratch), less 1 when A < 0; A the low 23 bits, signed.
   for (int64_t p = 0; p < pairs && recover; ++p) {
@@ -1102,10 +1106,8 @@ SmallVector<Value> SparseCsrEmitter::emitSegment(Value in, Value nz,
             ", #0, #23\n\tsub " + hi + ", " + word + ", " + lo + ", asr #31";
   }
   if (end == SegmentEnd::requantized) {
-    // The shift from the end word's upper bits, 2 * mult and rounding +
-    // zero point after it; then per sum tfk__rq_fast and the int8 clamp.
-    text = text.substr(0, text.find("2:") + 2) + "\n\tlsr " + addr + ", " +
-           word + ", #8" + text.substr(text.find("2:") + 2);
+    // 2 * mult and rounding + zero point after the end word; then per sum
+    // tfk__rq_fast and the int8 clamp.
     text += "\n\tldrd " + spare + ", " + weight + ", [" + nzR + "], #8";
     for (int64_t i = 0; i < 2 * pairs; ++i) {
       std::string x = "$" + std::to_string(i);
