@@ -157,6 +157,67 @@ LayerCost estimateCost(Operation *op, const KernelInfo &kernel,
   return cost;
 }
 
+/// A sparse kernel that needs more flash than a dense one must estimate at
+/// most this fraction of the dense instructions (the estimates' median error
+/// is ~10%).
+constexpr double kSparseSpeedMargin = 0.9;
+
+SmallVector<KernelCandidate> kernelCandidates(Operation *op,
+                                              const SelectionPolicy &policy) {
+  SmallVector<KernelCandidate> candidates;
+  for (const KernelInfo *k : kernelsFor(op)) {
+    bool sparseKernel = KernelAttr::isSparse(k->kind);
+    if (sparseKernel &&
+        (policy.sparse == "off" ||
+         (policy.sparseFormat != "auto" &&
+          KernelAttr::sparseFormat(k->kind) != policy.sparseFormat)))
+      continue;
+    SmallVector<WeightStorage> storages = {WeightStorage::int8};
+    if (k->hasWeights() && !sparseKernel) {
+      if (policy.weightStorage == "int16")
+        storages = {WeightStorage::int16};
+      else if (policy.weightStorage == "auto")
+        storages.push_back(WeightStorage::int16);
+    }
+    for (WeightStorage s : storages) {
+      LayerCost c = estimateCost(op, *k, s, policy.cpu);
+      // A sparse kernel whose packed input does not fit the SRAM limit
+      // beside the op's own input and output is out (dense then).
+      if (sparseKernel && policy.sramLimit > 0 &&
+          c.scratchBytes + activationBytesOf(op) > policy.sramLimit)
+        continue;
+      candidates.push_back({k, s, c});
+    }
+  }
+  // A sparse kernel larger than the smallest dense one is there for speed:
+  // it must save a margin beyond the estimates' error (a weight with a few
+  // zeros from rounding would otherwise trade kilobytes of code for
+  // nothing).
+  if (policy.sparse == "auto") {
+    int64_t denseInstructions = INT64_MAX, denseFlash = INT64_MAX;
+    for (const KernelCandidate &c : candidates)
+      if (!KernelAttr::isSparse(c.kernel->kind)) {
+        denseInstructions = std::min(denseInstructions, c.cost.instructions);
+        denseFlash = std::min(denseFlash, c.cost.flashBytes);
+      }
+    llvm::erase_if(candidates, [&](const KernelCandidate &c) {
+      return KernelAttr::isSparse(c.kernel->kind) &&
+             c.cost.flashBytes > denseFlash &&
+             double(c.cost.instructions) >
+                 kSparseSpeedMargin * double(denseInstructions);
+    });
+  }
+  // force: the sparse kernel wherever one serves (tests, benchmarks).
+  if (policy.sparse == "force" &&
+      llvm::any_of(candidates, [](const KernelCandidate &c) {
+        return KernelAttr::isSparse(c.kernel->kind);
+      }))
+    llvm::erase_if(candidates, [](const KernelCandidate &c) {
+      return !KernelAttr::isSparse(c.kernel->kind);
+    });
+  return candidates;
+}
+
 KernelAttr chosenKernel(Operation *op) {
   return op->getAttrOfType<KernelAttr>(attr::kKernel);
 }

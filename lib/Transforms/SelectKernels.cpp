@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "tinyformer/Transforms/Passes.h"
 
+#include "tinyformer/CostModel/KernelChoice.h"
 #include "tinyformer/CostModel/Layout.h"
 #include "tinyformer/Kernels/KernelRegistry.h"
 #include "tinyformer/Quant/IntegerRules.h"
@@ -29,11 +30,6 @@ using namespace mlir::sparse_tiny;
 using namespace tinyformer;
 
 namespace {
-
-/// A sparse kernel that needs more flash than a dense one must estimate at
-/// most this fraction of the dense instructions (the estimates' median error
-/// is ~10%).
-constexpr double kSparseSpeedMargin = 0.9;
 
 /// Why no kernel computes `op`, as the user should read it.
 void explainMissingKernel(Operation *op) {
@@ -100,14 +96,16 @@ struct SelectKernelsPass
     MLIRContext *ctx = &getContext();
     module->setAttr(attr::kTargetCpu, TargetCpuAttr::get(ctx, *target));
 
-    // Every op's candidates (kernel, weight storage) with their cost; each
-    // starts at its smallest flash, then the upgrade that saves the most
-    // instructions per extra flash byte is taken while the budget allows.
-    struct Candidate {
-      const KernelInfo *kernel;
-      WeightStorage storage;
-      LayerCost cost;
-    };
+    // Every op's candidates (kernel, weight storage) with their cost, then
+    // the fastest set within the flash budget (tinyformer/CostModel/
+    // KernelChoice.h).
+    tinyformer::SelectionPolicy policy;
+    policy.sparse = sparse;
+    policy.sparseFormat = sparseFormat;
+    policy.weightStorage = weightStorage;
+    policy.cpu = *target;
+    policy.sramLimit = sramBudget;
+    using Candidate = tinyformer::KernelCandidate;
     struct Layer {
       Operation *op;
       SmallVector<Candidate> candidates;
@@ -119,84 +117,31 @@ struct SelectKernelsPass
       if (isa<ConstantOp, func::FuncOp, func::ReturnOp, ModuleOp>(op) ||
           op->getNumResults() != 1)
         return;
-      SmallVector<const KernelInfo *> kernels = kernelsFor(op);
-      if (kernels.empty() || !isIntegerOp(op)) {
+      if (kernelsFor(op).empty() || !isIntegerOp(op)) {
         explainMissingKernel(op);
         failedAny = true;
         return;
       }
-      Layer layer{op, {}};
-      for (const KernelInfo *k : kernels) {
-        bool sparseKernel = KernelAttr::isSparse(k->kind);
-        if (sparseKernel &&
-            (sparse == "off" ||
-             (sparseFormat != "auto" &&
-              KernelAttr::sparseFormat(k->kind) != sparseFormat)))
-          continue;
-        SmallVector<WeightStorage> storages = {WeightStorage::int8};
-        if (k->hasWeights() && !sparseKernel) {
-          if (weightStorage == "int16")
-            storages = {WeightStorage::int16};
-          else if (weightStorage == "auto")
-            storages.push_back(WeightStorage::int16);
-        }
-        for (WeightStorage s : storages) {
-          LayerCost c = estimateCost(op, *k, s, *target);
-          // A sparse kernel whose packed input does not fit the SRAM budget
-          // beside the op's own input and output is out (dense then).
-          if (sparseKernel && sramBudget > 0 &&
-              c.scratchBytes + activationBytesOf(op) > sramBudget)
-            continue;
-          layer.candidates.push_back({k, s, c});
-        }
-      }
-      // A sparse kernel larger than the smallest dense one is there for
-      // speed: it must save a margin beyond the estimates' error (a weight
-      // with a few zeros from rounding would otherwise trade kilobytes of
-      // code for nothing).
-      if (sparse == "auto") {
-        int64_t denseInstructions = INT64_MAX, denseFlash = INT64_MAX;
-        for (const Candidate &c : layer.candidates)
-          if (!KernelAttr::isSparse(c.kernel->kind)) {
-            denseInstructions = std::min(denseInstructions, c.cost.instructions);
-            denseFlash = std::min(denseFlash, c.cost.flashBytes);
-          }
-        llvm::erase_if(layer.candidates, [&](const Candidate &c) {
-          return KernelAttr::isSparse(c.kernel->kind) &&
-                 c.cost.flashBytes > denseFlash &&
-                 double(c.cost.instructions) > kSparseSpeedMargin * double(denseInstructions);
-        });
-      }
-      // force: the sparse kernel wherever one serves (tests, benchmarks).
-      if (sparse == "force" &&
-          llvm::any_of(layer.candidates, [](const Candidate &c) {
-            return KernelAttr::isSparse(c.kernel->kind);
-          }))
-        llvm::erase_if(layer.candidates, [](const Candidate &c) {
-          return !KernelAttr::isSparse(c.kernel->kind);
-        });
+      Layer layer{op, kernelCandidates(op, policy)};
       if (layer.candidates.empty()) {
         op->emitOpError() << "has no kernel within the SRAM budget of "
                           << int64_t(sramBudget) << " bytes";
         failedAny = true;
         return;
       }
-      // Start from the smallest flash (fewest instructions among equals).
-      auto smaller = [](const Candidate &a, const Candidate &b) {
-        return std::make_pair(a.cost.flashBytes, a.cost.instructions) <
-               std::make_pair(b.cost.flashBytes, b.cost.instructions);
-      };
-      layer.chosen = std::min_element(layer.candidates.begin(),
-                                      layer.candidates.end(), smaller) -
-                     layer.candidates.begin();
       layers.push_back(std::move(layer));
     });
     if (failedAny)
       return signalPassFailure();
+    std::vector<std::vector<tinyformer::KernelOption>> options;
+    for (const Layer &l : layers) {
+      options.emplace_back();
+      for (const Candidate &c : l.candidates)
+        options.back().push_back({c.cost.instructions, c.cost.flashBytes});
+    }
+    std::vector<size_t> chosen;
     int64_t flash = 0;
-    for (const Layer &l : layers)
-      flash += l.candidates[l.chosen].cost.flashBytes;
-    if (flash > flashBudget) {
+    if (!tinyformer::chooseUnderFlash(options, flashBudget, chosen, flash)) {
       if (weightStorage == "int16")
         module.emitError() << "int16 weights need " << flash
                            << " bytes of flash, over the budget of "
@@ -209,32 +154,8 @@ struct SelectKernelsPass
                            << int64_t(flashBudget) << " bytes";
       return signalPassFailure();
     }
-    while (true) {
-      Layer *bestLayer = nullptr;
-      size_t best = 0;
-      double bestRatio = 0;
-      for (Layer &l : layers) {
-        const LayerCost &now = l.candidates[l.chosen].cost;
-        for (auto [i, c] : llvm::enumerate(l.candidates)) {
-          int64_t saved = now.instructions - c.cost.instructions;
-          int64_t extra = c.cost.flashBytes - now.flashBytes;
-          if (saved <= 0 || flash + extra > flashBudget)
-            continue;
-          double ratio = extra <= 0 ? 1e18 + double(saved)
-                                    : double(saved) / double(extra);
-          if (ratio > bestRatio) {
-            bestRatio = ratio;
-            bestLayer = &l;
-            best = i;
-          }
-        }
-      }
-      if (!bestLayer)
-        break;
-      flash += bestLayer->candidates[best].cost.flashBytes -
-               bestLayer->candidates[bestLayer->chosen].cost.flashBytes;
-      bestLayer->chosen = best;
-    }
+    for (auto [l, c] : llvm::zip(layers, chosen))
+      l.chosen = c;
     auto kernelAttr = [&](const Candidate &c) {
       return KernelAttr::get(ctx, c.kernel->kind, c.storage, c.cost.instructions,
                              c.cost.flashBytes);

@@ -11,6 +11,8 @@
 #ifndef TINYFORMER_COSTMODEL_COSTMODEL_H
 #define TINYFORMER_COSTMODEL_COSTMODEL_H
 
+#include "tinyformer/CostModel/AttentionShape.h"
+
 #include "mlir/IR/Operation.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -36,23 +38,9 @@ int64_t workOf(mlir::Operation *op);
 /// live in the arena while it runs.
 int64_t activationBytesOf(mlir::Operation *op);
 
-/// An mhsa op's dims and its tile: heads_per_step heads have their Q, K, V
-/// in scratch at once, rows_per_step query rows of one head their scores.
-/// Read from the op (the tile from `sparse_tiny.heads_per_step` /
-/// `sparse_tiny.rows_per_step`, all heads and rows when absent).
-struct AttentionShape {
-  int64_t tokens = 0, embed = 0, heads = 1;
-  int64_t headsPerStep = 1, rowsPerStep = 1;
-  bool fusedQk = false;
-};
+/// An mhsa op's dims, its tile from `sparse_tiny.heads_per_step` /
+/// `sparse_tiny.rows_per_step` (all heads and rows when absent).
 AttentionShape attentionShape(mlir::Operation *op);
-
-/// Scratch of the depth-first kernel for that tile.
-int64_t attentionScratchBytes(const AttentionShape &a);
-
-/// What the op would hold without tiling: Q, K, V of all heads and all H
-/// S x S attention maps at once.
-int64_t attentionUntiledBytes(const AttentionShape &a);
 
 } // namespace tinyformer
 

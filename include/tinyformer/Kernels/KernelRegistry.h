@@ -17,6 +17,8 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include <string>
+
 namespace tinyformer {
 
 class LayerEmitter;
@@ -62,6 +64,29 @@ llvm::SmallVector<const KernelInfo *> kernelsFor(mlir::Operation *op);
 /// Cost of `op` computed by `kernel` with `storage` weights on `cpu`.
 LayerCost estimateCost(mlir::Operation *op, const KernelInfo &kernel,
                        WeightStorage storage, TargetCpu cpu);
+
+/// What kernel selection may choose from (sparse-tiny-select-kernels'
+/// options).
+struct SelectionPolicy {
+  std::string sparse = "auto";        ///< auto | off | force
+  std::string sparseFormat = "auto";  ///< auto | code | csr | rle
+  std::string weightStorage = "auto"; ///< auto | int8 | int16
+  TargetCpu cpu = TargetCpu::cortex_m4;
+  int64_t sramLimit = 0; ///< bytes a sparse kernel's scratch must fit; 0: any
+};
+
+struct KernelCandidate {
+  const KernelInfo *kernel;
+  WeightStorage storage;
+  LayerCost cost;
+};
+
+/// `op`'s candidates (kernel, weight storage) under `policy`, priced for
+/// its CPU: a sparse kernel larger than the smallest dense one only when
+/// it saves a margin beyond the estimates' error; under `force`, only the
+/// sparse ones where one serves. Empty: none fits the SRAM limit.
+llvm::SmallVector<KernelCandidate> kernelCandidates(mlir::Operation *op,
+                                                    const SelectionPolicy &policy);
 
 /// The kernel selection chose for `op` (null before selection).
 KernelAttr chosenKernel(mlir::Operation *op);
