@@ -16,7 +16,7 @@ llvm_config.use_default_substitutions()
 # `not` at the start of a RUN line is found through PATH.
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["tf-opt", "tf-translate", "tinyformer"],
+    ["tf-opt", "tf-translate", "tinyformer", "tinyformer-cost-layers"],
     [config.tf_tools_dir, config.llvm_tools_dir])
 
 # Ours, not lit's own interpreter: Debian's python3 with numpy.
@@ -25,6 +25,7 @@ config.substitutions.append(
     ("%fixtures", os.path.join(config.tf_src_root, "test", "fixtures")))
 config.substitutions.append(("%tf_tools", config.tf_tools_dir))
 config.substitutions.append(("%tf_build", config.tf_obj_root))
+config.substitutions.append(("%tf_src", config.tf_src_root))
 # The Python bindings (python/bindings; not in sanitized builds).
 import glob
 if glob.glob(os.path.join(config.tf_obj_root, "python", "tinyformer", "_tinyformer*.so")):

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tinyformer/Analysis/LayerStats.h"
+#include "tinyformer/CostApi/CostApi.h"
 #include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
 #include "tinyformer/Import/ONNXImporter.h"
 #include "tinyformer/Reference/Interpreter.h"
@@ -165,6 +166,64 @@ runReference(const std::string &path,
   return results;
 }
 
+/// A layer from a dict of CostApi.h's Layer fields (snake case); an unknown
+/// key is an error, not a silent default.
+tinyformer::cost::Layer layerFrom(const py::handle &item, size_t index) {
+  tinyformer::cost::Layer l;
+  for (auto [keyHandle, value] : py::cast<py::dict>(item)) {
+    std::string key = py::cast<std::string>(keyHandle);
+    if (key == "op")
+      l.op = py::cast<std::string>(value);
+    else if (key == "channels")
+      l.channels = py::cast<int64_t>(value);
+    else if (key == "kernel")
+      l.kernel = py::cast<int64_t>(value);
+    else if (key == "stride")
+      l.stride = py::cast<int64_t>(value);
+    else if (key == "padding")
+      l.padding = py::cast<int64_t>(value);
+    else if (key == "heads")
+      l.heads = py::cast<int64_t>(value);
+    else if (key == "activation")
+      l.activation = py::cast<std::string>(value);
+    else if (key == "residual_from")
+      l.residualFrom = py::cast<int>(value);
+    else if (key == "sparsity")
+      l.sparsity = py::cast<double>(value);
+    else if (key == "pattern")
+      l.pattern = py::cast<std::string>(value);
+    else
+      throw py::value_error("layer " + std::to_string(index) + ": unknown key '" + key +
+                            "' (op, channels, kernel, stride, padding, heads, "
+                            "activation, residual_from, sparsity, pattern)");
+  }
+  return l;
+}
+
+py::dict estimateDict(const tinyformer::cost::Estimate &e, bool perLayer) {
+  py::dict out;
+  out["estimated_instructions"] = e.instructions;
+  out["weight_bytes"] = e.weightBytes;
+  out["arena_bytes"] = e.arenaBytes;
+  out["arena_lower_bound"] = e.arenaLowerBound;
+  out["macs"] = e.macs;
+  if (perLayer) {
+    py::list layers;
+    for (const tinyformer::cost::LayerEstimate &l : e.layers) {
+      py::dict d;
+      d["kernel"] = l.kernel;
+      d["storage"] = l.storage;
+      d["estimated_instructions"] = l.instructions;
+      d["weight_bytes"] = l.weightBytes;
+      d["scratch_bytes"] = l.scratchBytes;
+      d["macs"] = l.macs;
+      layers.append(d);
+    }
+    out["layers"] = layers;
+  }
+  return out;
+}
+
 } // namespace
 
 PYBIND11_MODULE(_tinyformer, m) {
@@ -177,4 +236,52 @@ PYBIND11_MODULE(_tinyformer, m) {
         "Runs an .onnx model in float, or a build's model.mlir in INT8 (the "
         "device's integer arithmetic), on numpy inputs: per sample a list "
         "of arrays, one per graph input; the model is loaded once.");
+
+  using tinyformer::cost::CostModel;
+  py::class_<CostModel>(m, "CostModel",
+                        "The compiler's cost model for candidate models (a list "
+                        "of layer dicts), each distinct layer compiled once")
+      .def(py::init([](const std::string &cpu, int64_t flash, const std::string &sparse,
+                       int64_t sram) {
+             tinyformer::cost::Options o;
+             o.cpu = cpu;
+             o.flashBudget = flash;
+             o.sparse = sparse;
+             o.sramBudget = sram;
+             return std::make_unique<CostModel>(o);
+           }),
+           py::arg("cpu") = "cortex-m7", py::arg("flash") = 1024 * 1024,
+           py::arg("sparse") = "auto", py::arg("sram") = 0)
+      .def(
+          "estimate",
+          [](CostModel &model, const std::vector<int64_t> &inputShape,
+             const py::list &layers, bool perLayer) {
+            std::vector<tinyformer::cost::Layer> list;
+            list.reserve(layers.size());
+            for (size_t i = 0; i < layers.size(); ++i)
+              list.push_back(layerFrom(layers[i], i));
+            absl::StatusOr<tinyformer::cost::Estimate> e =
+                model.estimate(inputShape, list);
+            if (!e.ok())
+              throw py::value_error(std::string(e.status().message()));
+            return estimateDict(*e, perLayer);
+          },
+          py::arg("input_shape"), py::arg("layers"), py::arg("per_layer") = true,
+          "Estimated instructions, weight bytes, the planner's arena and "
+          "MACs of the candidate (per kernel call too with per_layer); "
+          "ValueError names a layer that cannot be compiled")
+      .def_property_readonly("memoised_layers", &CostModel::memoisedLayers);
+  m.def(
+      "synthetic_weight",
+      [](const std::vector<int64_t> &shape, double sparsity, const std::string &pattern,
+         uint64_t seed) {
+        std::vector<float> w =
+            tinyformer::cost::syntheticWeight(shape, sparsity, pattern, seed);
+        py::array_t<float> a(shape);
+        std::copy(w.begin(), w.end(), a.mutable_data());
+        return a;
+      },
+      py::arg("shape"), py::arg("sparsity"), py::arg("pattern"), py::arg("seed"),
+      "The weight CostModel compiles for a layer: seed 0 for a conv / linear "
+      "weight, 1-4 for an mhsa's Q, K, V, output projections");
 }
