@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """Fit kernels' rates (alpha per MAC, beta per output, gamma per call) to emulator counts.
 
-  bench/fit_rates.py DIR [DIR ...] [--kernels sparse_code,sparse_csr,conv2d,fully_connected]
-                     [--json FILE]
+  bench/fit_rates.py DIR [DIR ...] [--kernels all|sparse_code,conv2d,...] [--json FILE]
 
-Reads every case folder under the DIRs that python/tools/random_sparse_layers.py
+Reads every case folder under the DIRs that bench/cost_corpus.py,
+python/tools/random_sparse_layers.py, python/tools/random_layers.py --keep
 or bench/sparse_bench.py left (--work): the layer's compile_report.json
 (kernel, cpu, kernel_macs, output_bytes, estimated_sized_instructions,
 estimated_instructions) and run.json (the emulator's instructions of that
@@ -26,34 +26,45 @@ import numpy as np
 
 
 
-def cases(dirs, kernels):
+def reports(dirs):
+    """(compile report, run report) pairs: random_sparse_layers.py and
+    sparse_bench.py leave CASE/run.json beside CASE/build/; random_layers.py
+    (--keep) leaves BUILD/run_report.json inside each BUILD."""
     for d in dirs:
         for run in glob.glob(os.path.join(d, "**", "run.json"), recursive=True):
-            folder = os.path.dirname(run)
-            comp = os.path.join(folder, "build", "compile_report.json")
-            if not os.path.exists(comp):
-                continue
-            with open(run) as f:
-                r = json.load(f)
-            with open(comp) as f:
-                c = json.load(f)
-            measured = {l.get("name"): l.get("instructions") for l in r.get("layers", [])}
-            for layer in c.get("layers", []):
-                if layer.get("kernel") in kernels and "estimated_sized_instructions" in layer:
-                    n = measured.get(layer["name"])
-                    if n:
-                        yield c["cpu"], layer, n
+            yield os.path.join(os.path.dirname(run), "build", "compile_report.json"), run
+        for run in glob.glob(os.path.join(d, "**", "run_report.json"), recursive=True):
+            yield os.path.join(os.path.dirname(run), "compile_report.json"), run
+
+
+def cases(dirs, kernels):
+    for comp, run in reports(dirs):
+        if not os.path.exists(comp):
+            continue
+        with open(run) as f:
+            r = json.load(f)
+        with open(comp) as f:
+            c = json.load(f)
+        measured = {l.get("name"): l.get("instructions") for l in r.get("layers", [])}
+        for layer in c.get("layers", []):
+            if (kernels is None or layer.get("kernel") in kernels) and \
+                    "estimated_sized_instructions" in layer:
+                n = measured.get(layer["name"])
+                if n:
+                    yield c["cpu"], layer, n
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("dirs", nargs="+")
-    p.add_argument("--kernels", default="sparse_code,sparse_csr,conv2d,fully_connected")
+    p.add_argument("--kernels", default="all",
+                   help="comma-separated kernels to fit (default: every kernel found)")
     p.add_argument("--json", help="write the fitted rates here")
     a = p.parse_args(argv)
     groups = {}
-    for cpu, layer, n in cases(a.dirs, a.kernels.split(",")):
+    kernels = None if a.kernels == "all" else a.kernels.split(",")
+    for cpu, layer, n in cases(a.dirs, kernels):
         groups.setdefault((layer["kernel"], cpu), []).append((layer, n))
     if not groups:
         print("no %s layers with estimated_sized_instructions found under %s"

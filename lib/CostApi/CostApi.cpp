@@ -261,6 +261,15 @@ absl::StatusOr<LayerText> layerText(size_t index, const std::vector<int64_t> &in
                            inType, tensorType(t.outShape));
     return t;
   }
+  if (l.op == "token_mean") {
+    if (absl::Status s = needRank(3); !s.ok())
+      return s;
+    t.outShape = {in[0], in[2]};
+    t.body = llvm::formatv("  %y = sparse_tiny.mean %x {{axes = array<i64: 1>, keepdims = "
+                           "false} : ({0}) -> {1}\n",
+                           inType, tensorType(t.outShape));
+    return t;
+  }
   if (l.op == "to_tokens") {
     if (absl::Status s = needRank(4); !s.ok())
       return s;
@@ -274,7 +283,7 @@ absl::StatusOr<LayerText> layerText(size_t index, const std::vector<int64_t> &in
   }
   return invalid(index, l,
                  "unknown op (conv2d, depthwise_conv2d, linear, mhsa, layer_norm, "
-                 "gelu, add, global_avg_pool, max_pool, to_tokens)");
+                 "gelu, add, global_avg_pool, max_pool, to_tokens, token_mean)");
 }
 
 /// One kernel call of a compiled layer: its candidates and what the planner

@@ -42,6 +42,8 @@ HYBRID = ([1, 1, 28, 28], [
     dict(op="gelu"),
     dict(op="linear", channels=32, sparsity=0.9, pattern="4x1"),
     dict(op="add", residual_from=5),
+    dict(op="layer_norm"),
+    dict(op="token_mean"),
     dict(op="linear", channels=10),
 ])
 

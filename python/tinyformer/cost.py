@@ -31,6 +31,16 @@ def synthetic_weight(shape, sparsity=0.0, pattern="unstructured", seed=0):
     return api._core().synthetic_weight(list(shape), float(sparsity), pattern, int(seed))
 
 
+def _token_mean():
+    from torch import nn
+
+    class TokenMean(nn.Module):
+        def forward(self, x):
+            return x.mean(1)
+
+    return TokenMean()
+
+
 def torch_model(input_shape, layers):
     """The candidate as a torch module with the cost model's weights (biases
     zero), for export and for checking the cost model against the compiler."""
@@ -92,6 +102,9 @@ def torch_model(input_shape, layers):
                     block = nn.MaxPool2d(k, s, p)
                     shape = [shape[0], shape[1], (shape[2] + 2 * p - k) // s + 1,
                              (shape[3] + 2 * p - k) // s + 1]
+                elif op == "token_mean":
+                    block = _token_mean()
+                    shape = [shape[0], shape[2]]
                 elif op == "to_tokens":
                     block = nn.Flatten(2)
                     shape = [shape[0], shape[2] * shape[3], shape[1]]

@@ -32,7 +32,7 @@ namespace tinyformer::cost {
 /// [1, T, E], vectors [1, K].
 struct Layer {
   /// conv2d | depthwise_conv2d | linear | mhsa | layer_norm | gelu | add |
-  /// global_avg_pool | max_pool | to_tokens.
+  /// global_avg_pool | max_pool | to_tokens | token_mean.
   ///  - conv2d: `channels` outputs, square `kernel`, `stride`, `padding`;
   ///  - depthwise_conv2d: as conv2d with one filter per input channel;
   ///  - linear: `channels` outputs over the last dim (a map is flattened
@@ -44,7 +44,8 @@ struct Layer {
   ///    plus the previous output, as `x + f(x)`;
   ///  - global_avg_pool: [1, C, H, W] -> [1, C, 1, 1];
   ///  - max_pool: `kernel`, `stride`, `padding`;
-  ///  - to_tokens: [1, C, H, W] -> [1, H*W, C] (flatten(2).transpose(1, 2)).
+  ///  - to_tokens: [1, C, H, W] -> [1, H*W, C] (flatten(2).transpose(1, 2));
+  ///  - token_mean: [1, T, E] -> [1, E] (x.mean(1)).
   std::string op;
   int64_t channels = 0;
   int64_t kernel = 1, stride = 1, padding = 0;
