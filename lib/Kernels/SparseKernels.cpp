@@ -1419,13 +1419,14 @@ SparseProduct productOf(Operation *op, const ConvRules &r, const Geometry &g) {
 
 bool servesSparseCode(Operation *op) {
   std::optional<Geometry> g = geometryOf(op);
-  // Worth it only with zeros to skip; a weight that is not a constant has
-  // none known.
+  // Any constant weight: with few inputs per output (a first conv of 1-3
+  // channels) its nonzeros as code beat the dense loop even without zeros,
+  // and the cost model, not the presence of a zero that rounding made,
+  // decides (selection takes a larger sparse kernel only where it is
+  // clearly faster).
   if (!g || !op->getOperand(1).getDefiningOp<ConstantOp>())
     return false;
-  int64_t nnz = nonzeroCount(op);
-  return nnz >= 0 &&
-         nnz < cast<ShapedType>(op->getOperand(1).getType()).getNumElements();
+  return nonzeroCount(op) >= 0;
 }
 
 namespace {
