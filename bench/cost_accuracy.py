@@ -56,6 +56,7 @@ def zoo_models(work):
     import torch
     import user_models
 
+    os.makedirs(work, exist_ok=True)
     for name, (cls, shape) in user_models.MODELS.items():
         torch.manual_seed(0)
         model = cls().eval()
@@ -88,10 +89,18 @@ def measure(name, model, shape, calib, board, work, tinyformer):
         print("%s: run failed: %s" % (name, p.stderr.strip()[-200:]), file=sys.stderr)
         return None
     r = json.load(open(report))
-    layers = [{"name": l.get("name"), "kernel": l.get("kernel"),
-               "storage": l.get("weight_storage"),
-               "estimated": l.get("estimated_instructions", 0),
-               "measured": l["instructions"]} for l in r["layers"]]
+    # The estimate's terms (for refits): the compile report's layer entries.
+    compiled = {l["name"]: l for l in
+                json.load(open(os.path.join(build, "compile_report.json")))["layers"]}
+    layers = []
+    for l in r["layers"]:
+        c = compiled.get(l.get("name"), {})
+        layers.append({"name": l.get("name"), "kernel": l.get("kernel"),
+                       "storage": l.get("weight_storage"),
+                       "estimated": l.get("estimated_instructions", 0),
+                       "measured": l["instructions"],
+                       "kernel_macs": c.get("kernel_macs"), "outputs": c.get("output_bytes"),
+                       "sized": c.get("estimated_sized_instructions")})
     return {"model": name, "measured": r["instructions"],
             "estimated": sum(l["estimated"] for l in layers), "layers": layers}
 

@@ -84,8 +84,11 @@ def main(argv=None):
         is16 = np.array([l.get("weight_storage") == "int16" for l, _ in rows])
         w = 1.0 / meas
         cols = [km * ~is16, km * is16, outs, np.ones_like(km)]
-        # Only the storages present get a rate.
-        keep = [bool((~is16).any()), bool(is16.any()), True, True]
+        # Only the storages present get a rate; where the work is the outputs
+        # (elementwise kernels) alpha and beta are one rate: beta.
+        per_output = np.allclose(km, outs)
+        keep = [bool((~is16).any()) and not per_output, bool(is16.any()) and not per_output,
+                True, True]
         A = np.stack([c for c, k in zip(cols, keep) if k], axis=1) * w[:, None]
         x, *_ = np.linalg.lstsq(A, (meas - extra) * w, rcond=None)
         if x[-1] < 0 or x[-2] < 0:

@@ -35,6 +35,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <unordered_map>
 #include <numeric>
 
 using namespace mlir;
@@ -286,6 +287,20 @@ absl::StatusOr<LayerText> layerText(size_t index, const std::vector<int64_t> &in
                  "gelu, add, global_avg_pool, max_pool, to_tokens, token_mean)");
 }
 
+/// A layer's memo key: its fields and input shape as raw bytes (this runs
+/// for every layer of every candidate, so no formatting).
+std::string layerKey(const std::vector<int64_t> &in, const Layer &l) {
+  std::string key = l.op + '|' + l.activation + '|' + l.pattern + '|';
+  auto append = [&](const void *p, size_t n) {
+    key.append(static_cast<const char *>(p), n);
+  };
+  int64_t fields[] = {l.channels, l.kernel, l.stride, l.padding, l.heads};
+  append(fields, sizeof(fields));
+  append(&l.sparsity, sizeof(l.sparsity));
+  append(in.data(), in.size() * sizeof(int64_t));
+  return key;
+}
+
 /// One kernel call of a compiled layer: its candidates and what the planner
 /// needs to know of it.
 struct CompiledOp {
@@ -311,7 +326,7 @@ struct CostModel::Impl {
   SelectionPolicy policy;
   MLIRContext context;
   std::string diagnostics;
-  std::map<std::string, std::unique_ptr<CompiledLayer>> layers;
+  std::unordered_map<std::string, std::unique_ptr<CompiledLayer>> layers;
   /// An mhsa kernel's scratch at a tile.
   std::map<std::tuple<Operation *, const KernelInfo *, int64_t, int64_t>, LayerCost>
       tiled;
@@ -344,14 +359,7 @@ size_t CostModel::memoisedLayers() const { return impl->layers.size(); }
 absl::StatusOr<CompiledLayer *>
 CostModel::Impl::compile(size_t index, const std::vector<int64_t> &in,
                          const Layer &layer) {
-  std::string key = llvm::formatv("{0}|{1}|{2}|{3}|{4}|{5}|{6}|{7}|{8:e}|{9}",
-                                  layer.op, llvm::join(llvm::map_range(in, [](int64_t d) {
-                                                         return std::to_string(d);
-                                                       }),
-                                                       "x"),
-                                  layer.channels, layer.kernel, layer.stride,
-                                  layer.padding, layer.heads, layer.activation,
-                                  layer.sparsity, layer.pattern);
+  std::string key = layerKey(in, layer);
   if (auto it = layers.find(key); it != layers.end())
     return it->second.get();
   absl::StatusOr<LayerText> text = layerText(index, in, layer);
@@ -544,10 +552,9 @@ absl::StatusOr<Estimate> CostModel::estimate(const std::vector<int64_t> &inputSh
         .scratchBytes;
   };
   ArenaPlan plan;
-  int64_t untiled = 0;
   std::string error;
-  if (!planArenaWithTiles(graph, tiles, m.options.sramBudget, scratchOf, plan, untiled,
-                          error))
+  if (!planArenaWithTiles(graph, tiles, m.options.sramBudget, scratchOf, plan,
+                          /*untiledArena=*/nullptr, error))
     return absl::InvalidArgumentError(error);
 
   Estimate e;

@@ -48,28 +48,20 @@ bool planArena(const PlanGraph &g, ArenaPlan &p, std::string &error) {
   // occupies its buffer while its op runs).
   int64_t returnStep = int64_t(g.ops.size());
   std::vector<int64_t> lastUse(values, 0);
-  std::vector<std::vector<size_t>> users(values);
   for (size_t i = 0; i < g.ops.size(); ++i) {
     lastUse[g.valueOf(i)] = int64_t(i);
-    for (int v : g.ops[i].operands) {
+    for (int v : g.ops[i].operands)
       lastUse[v] = std::max(lastUse[v], int64_t(i));
-      users[v].push_back(i);
-    }
   }
-  std::vector<bool> returnedHere(values, false);
+  // Whether a value (or an alias of it, defined later) is a result.
+  std::vector<char> returned(values, 0);
   for (int v : g.results) {
     lastUse[v] = returnStep;
-    returnedHere[v] = true;
+    returned[v] = 1;
   }
-  // Whether `v` (or an alias of it) is a result.
-  std::function<bool(int)> returned = [&](int v) {
-    if (returnedHere[v])
-      return true;
-    return std::any_of(users[v].begin(), users[v].end(), [&](size_t u) {
-      return g.ops[u].placement == OutputPlacement::alias &&
-             g.ops[u].operands.front() == v && returned(g.valueOf(u));
-    });
-  };
+  for (size_t i = g.ops.size(); i-- > 0;)
+    if (g.ops[i].placement == OutputPlacement::alias && returned[g.valueOf(i)])
+      returned[g.ops[i].operands.front()] = 1;
 
   std::vector<ArenaBuffer> &buffers = p.buffers;
   p.where.assign(values, ValueLocation());
@@ -105,7 +97,7 @@ bool planArena(const PlanGraph &g, ArenaPlan &p, std::string &error) {
         return std::nullopt;
       // A returned result turns the buffer into the caller's output
       // buffer, which holds exactly the result.
-      if (returned(out) && (b.size() != bytes[out] || loc.delta != b.low))
+      if (returned[out] && (b.size() != bytes[out] || loc.delta != b.low))
         return std::nullopt;
       if (std::any_of(op.operands.begin(), op.operands.end(), [&](int o) {
             return o != operand && placedValue[o] &&
@@ -122,7 +114,7 @@ bool planArena(const PlanGraph &g, ArenaPlan &p, std::string &error) {
             break;
     } else if (op.placement == OutputPlacement::overwritesTokens) {
       // (Not into the caller's output buffer: it holds T*N bytes only.)
-      if (!returned(out) && (at = dying(op.operands.front()))) {
+      if (!returned[out] && (at = dying(op.operands.front()))) {
         at->delta += std::min<int64_t>(0, op.tokens * (op.k - op.n));
         ArenaBuffer &b = buffers[at->buffer];
         b.low = std::min(b.low, at->delta);
@@ -180,9 +172,10 @@ bool planArena(const PlanGraph &g, ArenaPlan &p, std::string &error) {
     return buffers[a].size() > buffers[b].size();
   });
   std::vector<size_t> placed;
+  std::vector<std::pair<int64_t, int64_t>> busy;
   for (size_t id : order) {
     ArenaBuffer &b = buffers[id];
-    std::vector<std::pair<int64_t, int64_t>> busy;
+    busy.clear();
     for (size_t other : placed) {
       const ArenaBuffer &o = buffers[other];
       if (o.first <= b.last && b.first <= o.last)
@@ -205,7 +198,7 @@ bool planArena(const PlanGraph &g, ArenaPlan &p, std::string &error) {
 bool planArenaWithTiles(PlanGraph &g, std::vector<AttentionTile> &tiles,
                         int64_t sramBudget,
                         const std::function<int64_t(const AttentionTile &)> &scratchOf,
-                        ArenaPlan &p, int64_t &untiledArena, std::string &error) {
+                        ArenaPlan &p, int64_t *untiledArena, std::string &error) {
   auto setTile = [&](AttentionTile &t, int64_t heads, int64_t rows) {
     t.shape.headsPerStep = heads;
     t.shape.rowsPerStep = rows;
@@ -215,15 +208,16 @@ bool planArenaWithTiles(PlanGraph &g, std::vector<AttentionTile> &tiles,
     setTile(t, t.shape.heads, t.shape.tokens);
   if (!planArena(g, p, error))
     return false;
-  untiledArena = p.arena;
-  if (!tiles.empty()) {
+  if (untiledArena)
+    *untiledArena = p.arena;
+  if (untiledArena && !tiles.empty()) {
     PlanGraph untiled = g;
     for (const AttentionTile &t : tiles)
       untiled.ops[t.op].scratchBytes = attentionUntiledBytes(t.shape);
     ArenaPlan u;
     if (!planArena(untiled, u, error))
       return false;
-    untiledArena = u.arena;
+    *untiledArena = u.arena;
   }
   // Without a budget, tiles may only use memory the model needs anyway:
   // the arena with the smallest tiles.

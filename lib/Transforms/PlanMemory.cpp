@@ -135,7 +135,7 @@ void PlanMemoryPass::runOnOperation() {
   int64_t untiled = 0;
   std::string error;
   if (!tinyformer::planArenaWithTiles(*graph, tiles, sramBudget, scratchOf, plan,
-                                      untiled, error)) {
+                                      &untiled, error)) {
     func.emitError() << error;
     return signalPassFailure();
   }

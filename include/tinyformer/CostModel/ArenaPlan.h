@@ -80,12 +80,12 @@ struct AttentionTile {
 /// shrinks (rows first, then heads) until the arena fits `sramBudget`
 /// (<= 0: the arena of the smallest tiles, memory the model needs anyway).
 /// `scratchOf(tile)` is the op's scratch at its tile. Sets the graph's
-/// scratch of those ops and the tiles chosen; `untiledArena` is the arena
-/// with every head's Q, K, V and maps at once.
+/// scratch of those ops and the tiles chosen; `untiledArena` (if not null)
+/// gets the arena with every head's Q, K, V and maps at once.
 bool planArenaWithTiles(PlanGraph &graph, std::vector<AttentionTile> &tiles,
                         int64_t sramBudget,
                         const std::function<int64_t(const AttentionTile &)> &scratchOf,
-                        ArenaPlan &plan, int64_t &untiledArena, std::string &error);
+                        ArenaPlan &plan, int64_t *untiledArena, std::string &error);
 
 } // namespace tinyformer
 
