@@ -760,23 +760,32 @@ LogicalResult Importer::importTranspose() {
 
 /// Resize (opset 11+: X, roi, scales, sizes) and Upsample (X, scales) in
 /// nearest mode by integer factors on H and W: every coordinate mapping
-/// torch exports then reads input pixel (y / sh, x / sw).
+/// torch exports then reads input pixel (y / sh, x / sw). Resize in linear
+/// mode with half-pixel centres (torch's bilinear, align_corners=False):
+/// resize_bilinear.
 LogicalResult Importer::importResize() {
   FailureOr<Value> x = getValue(input(0));
   if (failed(x))
     return failure();
   ArrayRef<int64_t> xShape = shapeOf(*x);
   std::string mode = attrString("mode", "nearest");
-  if (mode != "nearest")
+  if (mode != "nearest" && mode != "linear")
     return nodeError() << "mode '" << mode
-                       << "': only nearest upsampling has a kernel (write "
-                          "nn.Upsample(scale_factor=2, mode='nearest'))";
+                       << "': only nearest and (bi)linear upsampling have a kernel "
+                          "(write nn.Upsample(scale_factor=2, mode='nearest') or "
+                          "mode='bilinear')";
   bool upsample = node->op_type() == "Upsample";
   std::string coords = attrString("coordinate_transformation_mode", "half_pixel");
+  bool linear = mode == "linear";
+  if (linear && (upsample || (coords != "half_pixel" && coords != "pytorch_half_pixel")))
+    return nodeError() << "bilinear upsampling with coordinate_transformation_mode '"
+                       << (upsample ? std::string("asymmetric") : coords)
+                       << "' is not supported (half-pixel centres only: "
+                          "align_corners=False, torch's default)";
   std::string rounding = attrString("nearest_mode", "round_prefer_floor");
   // With integer factors these mappings all read pixel floor(y / s).
   bool floorMapping =
-      upsample || (coords == "asymmetric" && rounding == "floor") ||
+      linear || upsample || (coords == "asymmetric" && rounding == "floor") ||
       ((coords == "half_pixel" || coords == "pytorch_half_pixel") &&
        (rounding == "round_prefer_floor" || rounding == "floor"));
   if (!floorMapping)
@@ -819,9 +828,17 @@ LogicalResult Importer::importResize() {
   if (factors[0] != 1 || factors[1] != 1)
     return nodeError() << "only H and W are resized (scales " << shapeStr(factors)
                        << ")";
-  return emit<ResizeNearestOp>(
-      {xShape[0], xShape[1], xShape[2] * factors[2], xShape[3] * factors[3]}, *x,
-      builder.getDenseI64ArrayAttr({factors[2], factors[3]}));
+  SmallVector<int64_t> outShape = {xShape[0], xShape[1], xShape[2] * factors[2],
+                                   xShape[3] * factors[3]};
+  if (linear) {
+    if (factors[2] > 16 || factors[3] > 16)
+      return nodeError() << "bilinear factors " << shapeStr(factors)
+                         << " are over 16";
+    return emit<ResizeBilinearOp>(outShape, *x,
+                                  builder.getDenseI64ArrayAttr({factors[2], factors[3]}));
+  }
+  return emit<ResizeNearestOp>(outShape, *x,
+                               builder.getDenseI64ArrayAttr({factors[2], factors[3]}));
 }
 
 LogicalResult Importer::importPad() {

@@ -65,6 +65,8 @@ bool servesConcat(mlir::Operation *op);
 bool servesSlice(mlir::Operation *op);
 void sizesConcat(mlir::Operation *op, WeightStorage, LayerCost &cost);
 bool servesResizeNearest(mlir::Operation *op);
+bool servesResizeBilinear(mlir::Operation *op);
+void sizesResizeBilinear(mlir::Operation *op, WeightStorage, LayerCost &cost);
 bool servesPad(mlir::Operation *op);
 bool servesPRelu(mlir::Operation *op);
 mlir::LogicalResult lowerPRelu(LayerEmitter &e, mlir::Operation *op);
@@ -73,6 +75,7 @@ mlir::LogicalResult lowerTranspose(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerConcat(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerSlice(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerResizeNearest(LayerEmitter &e, mlir::Operation *op);
+mlir::LogicalResult lowerResizeBilinear(LayerEmitter &e, mlir::Operation *op);
 
 // Sparse layers (SparseKernels.cpp): nonzeros as code.
 /// Nonzeros of a constant weight (its encoding's count when recorded); -1

@@ -121,6 +121,10 @@ static const KernelInfo kRegistry[] = {
     // innermost (29 per element measured on an 8x8x8 map, M7).
     {KernelKind::prelu, servesPRelu, {both(0, 0, 29), both(0, 0, 29)}, nullptr,
      true, false, lowerPRelu},
+    // Bilinear upsampling: per output pixel its taps, per output element
+    // its taps' multiply-accumulates and the rounding (in sizes).
+    {KernelKind::resize_bilinear, servesResizeBilinear, {both(0, 0, 0), both(0, 0, 0)},
+     sizesResizeBilinear, false, false, lowerResizeBilinear},
 };
 
 ArrayRef<KernelInfo> kernelRegistry() { return kRegistry; }

@@ -11,6 +11,7 @@
 #include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
 #include "tinyformer/Quant/IntegerRules.h"
 
+#include "tfk/resize.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <algorithm>
@@ -373,13 +374,44 @@ void attention(const AttentionRules &r, const HostArray &x, HostArray &y) {
 
 } // namespace
 
+void resizeBilinear(const HostArray &x, HostArray &y, int64_t sh, int64_t sw,
+                    bool integer) {
+  int64_t planes = x.shape[0] * x.shape[1], h = x.shape[2], w = x.shape[3];
+  int64_t oh = h * sh, ow = w * sw, d = 4 * sh * sw;
+  for (int64_t p = 0; p < planes; ++p) {
+    const float *in = x.data.data() + p * h * w;
+    for (int64_t i = 0; i < oh; ++i) {
+      int32_t i0, i1, wy0, wy1;
+      tfk_bilinear_taps(int32_t(i), int32_t(sh), int32_t(h), &i0, &i1, &wy0, &wy1);
+      for (int64_t j = 0; j < ow; ++j) {
+        int32_t j0, j1, wx0, wx1;
+        tfk_bilinear_taps(int32_t(j), int32_t(sw), int32_t(w), &j0, &j1, &wx0, &wx1);
+        float &out = y.data[(p * oh + i) * ow + j];
+        if (integer) {
+          int32_t acc = wy0 * wx0 * int32_t(in[i0 * w + j0]) +
+                        wy0 * wx1 * int32_t(in[i0 * w + j1]) +
+                        wy1 * wx0 * int32_t(in[i1 * w + j0]) +
+                        wy1 * wx1 * int32_t(in[i1 * w + j1]);
+          out = float(tfk_floor_div(acc + int32_t(d / 2), int32_t(d)));
+        } else {
+          double acc = double(wy0) * wx0 * in[i0 * w + j0] +
+                       double(wy0) * wx1 * in[i0 * w + j1] +
+                       double(wy1) * wx0 * in[i1 * w + j0] +
+                       double(wy1) * wx1 * in[i1 * w + j1];
+          out = float(acc / double(d));
+        }
+      }
+    }
+  }
+}
+
 bool isIntegerComputeOp(Operation *op) {
   return isIntegerOp(op) &&
          (hasLutForm(op) ||
           isa<Conv2DOp, FullyConnectedOp, AddOp, QuantizeOp, ReluOp, ClipOp,
               MulOp, DivOp, MaxPool2DOp, AvgPool2DOp, GlobalAvgPool2DOp,
               MeanOp, SoftmaxOp, LayerNormOp, MatMulOp, ConcatOp,
-              MultiHeadAttentionOp, PReluOp>(op));
+              MultiHeadAttentionOp, PReluOp, ResizeBilinearOp>(op));
 }
 
 LogicalResult runIntegerOp(Operation *op, Getter get, Definer define) {
@@ -400,6 +432,12 @@ LogicalResult runIntegerOp(Operation *op, Getter get, Definer define) {
         if (failed(r))
           return fail();
         fullyConnected(*r, get(f.getInput()), define(f.getOutput()));
+        return success();
+      })
+      .Case([&](ResizeBilinearOp r) {
+        ArrayRef<int64_t> s = r.getScales();
+        resizeBilinear(get(r.getInput()), define(r.getOutput()), s[0], s[1],
+                       /*integer=*/true);
         return success();
       })
       .Case([&](PReluOp p) {

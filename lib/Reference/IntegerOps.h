@@ -20,6 +20,12 @@ runIntegerOp(mlir::Operation *op,
 /// Whether runIntegerOp handles `op` (otherwise the float path may).
 bool isIntegerComputeOp(mlir::Operation *op);
 
+/// Bilinear upsampling of an NCHW array by sh x sw with the device kernel's
+/// taps (tfk/resize.h): in float, or (`integer`) on int8 codes with its
+/// floor((acc + D / 2) / D) rounding.
+void resizeBilinear(const HostArray &x, HostArray &y, int64_t sh, int64_t sw,
+                    bool integer);
+
 } // namespace tinyformer::detail
 
 #endif // TINYFORMER_LIB_REFERENCE_INTEGEROPS_H

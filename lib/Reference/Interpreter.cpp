@@ -239,6 +239,10 @@ LogicalResult Interpreter::execute(Operation *op) {
       })
       .Case([&](TransposeOp t) { transpose(t); })
       .Case([&](ResizeNearestOp r) { resizeNearest(r); })
+      .Case([&](ResizeBilinearOp r) {
+        tinyformer::detail::resizeBilinear(get(r.getInput()), define(r.getOutput()),
+                               r.getScales()[0], r.getScales()[1], /*integer=*/false);
+      })
       .Case([&](ConcatOp c) { concat(c); })
       .Case([&](SliceOp s) { slice(s); })
       .Case([&](PadOp p) { pad(p); })

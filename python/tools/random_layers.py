@@ -370,14 +370,22 @@ def gen_gate(rng, b):
 
 
 def gen_upsample(rng, b):
-    """Nearest upsampling of a map by whole factors (Resize, as torch's
-    nn.Upsample exports it), after a conv so the input has its own scale;
-    sometimes by sizes instead of scales."""
+    """Upsampling of a map by whole factors (Resize, as torch's nn.Upsample
+    exports it), after a conv so the input has its own scale: nearest
+    (sometimes by sizes instead of scales), or bilinear with half-pixel
+    centres (align_corners=False) by factors 1-4."""
     c = chans(rng)
     h, w = int(rng.integers(1, 9)), int(rng.integers(1, 9))
     sh, sw = int(rng.choice([1, 2, 2, 3, 4])), int(rng.choice([1, 2, 2, 4]))
     y = b.conv("x", c, c, 1)
-    if rng.random() < 0.3:
+    mode = "nearest"
+    if rng.random() < 0.4:
+        mode = "bilinear"
+        scales = b.const("scales", [1.0, 1.0, float(sh), float(sw)])
+        coords = "half_pixel" if rng.random() < 0.5 else "pytorch_half_pixel"
+        y = b.node("Resize", [y, "", scales], mode="linear",
+                   coordinate_transformation_mode=coords)
+    elif rng.random() < 0.3:
         sizes = b.ints("sizes", [1, c, h * sh, w * sw])
         y = b.node("Resize", [y, "", "", sizes], mode="nearest",
                    coordinate_transformation_mode="asymmetric", nearest_mode="floor")
@@ -385,8 +393,23 @@ def gen_upsample(rng, b):
         scales = b.const("scales", [1.0, 1.0, float(sh), float(sw)])
         y = b.node("Resize", [y, "", scales], mode="nearest",
                    coordinate_transformation_mode="asymmetric", nearest_mode="floor")
-    return (1, c, h, w), y, (1, c, h * sh, w * sw), "upsample %dx%dx%d by %dx%d" % (
-        h, w, c, sh, sw), False
+    return (1, c, h, w), y, (1, c, h * sh, w * sw), "upsample %s %dx%dx%d by %dx%d" % (
+        mode, h, w, c, sh, sw), False
+
+
+def bilinear_np(x, sh, sw):
+    """Half-pixel bilinear upsampling of an NCHW array (ONNX Resize linear,
+    source coordinates clamped to the map), from its definition."""
+    def axis_weights(n, s):
+        src = np.clip((np.arange(n * s) + 0.5) / s - 0.5, 0, n - 1)
+        i0 = np.floor(src).astype(int)
+        i1 = np.minimum(i0 + 1, n - 1)
+        return i0, i1, src - i0
+    y0, y1, fy = axis_weights(x.shape[2], sh)
+    x0, x1, fx = axis_weights(x.shape[3], sw)
+    top = x[:, :, y0][:, :, :, x0] * (1 - fx) + x[:, :, y0][:, :, :, x1] * fx
+    bot = x[:, :, y1][:, :, :, x0] * (1 - fx) + x[:, :, y1][:, :, :, x1] * fx
+    return top * (1 - fy)[:, None] + bot * fy[:, None]
 
 
 def gen_pad(rng, b):
@@ -943,6 +966,8 @@ def float_eval(model, x, quantize_weights=False, input_scale=None, taps=None):
             y = e / e.sum(axis=axis, keepdims=True)
         elif op == "Transpose":
             y = np.transpose(ins[0], _attr(node, "perm", None))
+        elif op == "Resize" and _attr(node, "mode", b"nearest") in (b"linear", "linear"):
+            y = bilinear_np(ins[0], int(ins[2][2]), int(ins[2][3]))
         elif op == "Resize":
             # Nearest, whole factors: each pixel repeated.
             if len(ins) > 3 and ins[3] is not None:

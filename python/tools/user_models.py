@@ -11,7 +11,8 @@ mean, squeeze-excite gates `x * hardsigmoid(...)` / `x * sigmoid(...)`,
 channel concat of skip connections `torch.cat(dim=1)`,
 grouped (non-depthwise) and dilated Conv2d, dilated Conv1d, LayerNorm
 over channels (permute / LayerNorm / permute), a ConvNeXt block,
-LeakyReLU and PReLU, nearest upsampling (nn.Upsample, F.interpolate),
+LeakyReLU and PReLU, nearest and bilinear upsampling (nn.Upsample,
+F.interpolate),
 nn.TransformerEncoderLayer pre- / post-norm, batch- / seq-first,
 nn.MultiheadAttention with its defaults, a timm-style ViT block),
 exported with torch.onnx.export defaults (opset 13), calibrated on a
@@ -295,6 +296,28 @@ class UNetUpsample(nn.Module):
         return y
 
 
+class FpnBilinear(nn.Module):
+    """An FPN / segmentation head: features at 1/2 and 1/4 resolution,
+    brought back with nn.Upsample(mode="bilinear") and F.interpolate(
+    mode="bilinear", scale_factor=4) (align_corners=False, torch's default),
+    added to the skip path."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.down2 = nn.Conv2d(8, 8, 3, stride=2, padding=1)
+        self.down4 = nn.Conv2d(8, 8, 3, stride=2, padding=1)
+        self.up2 = nn.Upsample(scale_factor=2, mode="bilinear")
+        self.head = nn.Conv2d(8, 4, 1)
+
+    def forward(self, x):
+        s = torch.relu(self.stem(x))
+        d2 = torch.relu(self.down2(s))
+        d4 = torch.relu(self.down4(d2))
+        y = s + self.up2(d2) + nn.functional.interpolate(d4, scale_factor=4, mode="bilinear")
+        return self.head(y)
+
+
 class EncoderLayer(nn.Module):
     """nn.TransformerEncoderLayer on [1, 16, 32] tokens: pre-norm with ReLU
     and batch_first, or post-norm with GELU taking seq-first [16, 1, 32]
@@ -427,6 +450,7 @@ MODELS = {
     "convnext_block": (ConvNeXtBlock, (1, 3, 16, 16)),
     "leaky_prelu": (LeakyPRelu, (1, 3, 16, 16)),
     "unet_upsample": (UNetUpsample, (1, 3, 16, 16)),
+    "fpn_bilinear": (FpnBilinear, (1, 3, 16, 16)),
     "encoder_pre_relu": (EncoderLayer, (1, 16, 32)),
     "encoder_post_gelu": (lambda: EncoderLayer(False, "gelu", False), (1, 16, 32)),
     "mha_defaults": (MultiheadAttentionBlock, (1, 16, 32)),

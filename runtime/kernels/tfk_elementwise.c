@@ -1,11 +1,12 @@
 /*===- tfk_elementwise.c - elementwise, pooling, data movement ----*- C -*-===//
  *
  * tfk_add_s8, tfk_mul_s8, tfk_max_pool_s8, tfk_avg_pool_s8, tfk_requantize_s8,
- * tfk_transpose_s8, tfk_resize_nearest_s8, tfk_pad_s8, tfk_prelu_s8 and
- * tfk_lut_s8. See
+ * tfk_transpose_s8, tfk_resize_nearest_s8, tfk_resize_bilinear_s8,
+ * tfk_pad_s8, tfk_prelu_s8 and tfk_lut_s8. See
  * tfk/kernels.h.
  *===----------------------------------------------------------------------===*/
 #include "tfk_internal.h"
+#include "tfk/resize.h"
 
 /* ===========================================================================
  * elementwise / pooling / data movement
@@ -159,6 +160,37 @@ void tfk_resize_nearest_s8(const int8_t *in, int8_t *out, int32_t rows,
     for (int32_t i = 1; i < sh; ++i, out += row_bytes)
       __builtin_memcpy(out, first, (uint32_t)row_bytes);
   }
+}
+
+void tfk_resize_bilinear_s8(const int8_t *in, int8_t *out, int32_t n, int32_t h,
+                            int32_t w, int32_t c, int32_t sh, int32_t sw) {
+  /* out = floor((acc + d / 2) / d) with d = 4 sh sw: acc + d / 2 + 128 d is
+   * in [0, 256 d], where a multiply by m = ceil(2^32 / d) and a 32-bit
+   * shift divide exactly (d <= 1024); then less 128. */
+  const uint32_t d = 4u * (uint32_t)sh * (uint32_t)sw;
+  const uint32_t m = (uint32_t)(((1ull << 32) + d - 1) / d);
+  const int32_t bias = (int32_t)(d / 2 + 128 * d);
+  for (int32_t b = 0; b < n; ++b, in += h * w * c)
+    for (int32_t i = 0; i < h; ++i)
+      for (int32_t ry = 0; ry < sh; ++ry) {
+        int32_t i0, i1, wy0, wy1;
+        tfk_bilinear_taps_ir(i, ry, sh, h, &i0, &i1, &wy0, &wy1);
+        const int8_t *row0 = in + i0 * w * c, *row1 = in + i1 * w * c;
+        for (int32_t j = 0; j < w; ++j)
+          for (int32_t rx = 0; rx < sw; ++rx) {
+            int32_t j0, j1, wx0, wx1;
+            tfk_bilinear_taps_ir(j, rx, sw, w, &j0, &j1, &wx0, &wx1);
+            const int8_t *p00 = row0 + j0 * c, *p01 = row0 + j1 * c;
+            const int8_t *p10 = row1 + j0 * c, *p11 = row1 + j1 * c;
+            const int32_t w00 = wy0 * wx0, w01 = wy0 * wx1, w10 = wy1 * wx0,
+                          w11 = wy1 * wx1;
+            for (int32_t ch = 0; ch < c; ++ch) {
+              const int32_t acc = bias + w00 * p00[ch] + w01 * p01[ch] +
+                                  w10 * p10[ch] + w11 * p11[ch];
+              *out++ = (int8_t)((int32_t)(((uint64_t)(uint32_t)acc * m) >> 32) - 128);
+            }
+          }
+      }
 }
 
 void tfk_prelu_s8(const int8_t *in, int8_t *out, int32_t outer, int32_t c,

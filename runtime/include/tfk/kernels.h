@@ -162,6 +162,12 @@ void tfk_pad_s8(const int8_t *in, int8_t *out, int32_t h, int32_t w,
 void tfk_resize_nearest_s8(const int8_t *in, int8_t *out, int32_t rows,
                            int32_t w, int32_t c, int32_t sh, int32_t sw);
 
+/* Bilinear upsampling (half-pixel centres, tfk/resize.h) of n maps of h x w
+ * pixels of c channels (NHWC) by sh x sw; the scale and zero point carry
+ * over: out = floor((sum of tap weights x inputs + 2 sh sw) / (4 sh sw)). */
+void tfk_resize_bilinear_s8(const int8_t *in, int8_t *out, int32_t n, int32_t h,
+                            int32_t w, int32_t c, int32_t sh, int32_t sw);
+
 /* Softmax over the last axis of [rows][cols] (cols < 32768), LUT based:
  * per row m = max(in); e(x) = exp_table[m - x] (table of 256 int32 values,
  * exp_table[d] = round(65536 * exp(-d * in_scale)), built by the compiler);

@@ -976,6 +976,30 @@ func.func @resize_shape(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x8x4xf32> {
 
 // -----
 
+func.func @bilinear_rank(%x: tensor<4x4xf32>) -> tensor<8x8xf32> {
+  // expected-error@+1 {{'sparse_tiny.resize_bilinear' op C1: the input has rank 2, not 4}}
+  %0 = sparse_tiny.resize_bilinear %x {scales = array<i64: 2, 2>} : (tensor<4x4xf32>) -> tensor<8x8xf32>
+  return %0 : tensor<8x8xf32>
+}
+
+// -----
+
+func.func @bilinear_scales(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x68x4xf32> {
+  // expected-error@+1 {{'sparse_tiny.resize_bilinear' op C2: scales [17,1] need 2 entries in [1, 16]}}
+  %0 = sparse_tiny.resize_bilinear %x {scales = array<i64: 17, 1>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x68x4xf32>
+  return %0 : tensor<1x2x68x4xf32>
+}
+
+// -----
+
+func.func @bilinear_shape(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x8x4xf32> {
+  // expected-error@+1 {{'sparse_tiny.resize_bilinear' op C3}}
+  %0 = sparse_tiny.resize_bilinear %x {scales = array<i64: 2, 2>} : (tensor<1x2x4x4xf32>) -> tensor<1x2x8x4xf32>
+  return %0 : tensor<1x2x8x4xf32>
+}
+
+// -----
+
 // prelu C2: one slope per index of dim 1.
 func.func @prelu_c2_slopes(%x: tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32> {
   // expected-error@+1 {{'sparse_tiny.prelu' op C2: 2 slopes for a dim 1 of 3}}

@@ -600,6 +600,18 @@ LogicalResult ResizeNearestOp::verify() {
                            {in[0], in[1], in[2] * s[0], in[3] * s[1]});
 }
 
+LogicalResult ResizeBilinearOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  ArrayRef<int64_t> s = getScales();
+  if (in.size() != 4)
+    return emitOpError() << "C1: the input has rank " << in.size() << ", not 4";
+  if (s.size() != 2 || s[0] < 1 || s[1] < 1 || s[0] > 16 || s[1] > 16)
+    return emitOpError() << "C2: scales " << shapeStr(s)
+                         << " need 2 entries in [1, 16]";
+  return verifyResultShape(*this, "C3",
+                           {in[0], in[1], in[2] * s[0], in[3] * s[1]});
+}
+
 LogicalResult TransposeOp::verify() {
   ArrayRef<int64_t> in = shapeOf(getInput());
   ArrayRef<int64_t> perm = getPerm();

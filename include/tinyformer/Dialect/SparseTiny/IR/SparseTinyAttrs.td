@@ -108,6 +108,7 @@ def SparseTiny_KernelKind : I32EnumAttr<"KernelKind",
       I32EnumAttrCase<"sparse_rle", 23>,
       I32EnumAttrCase<"pad", 24>,
       I32EnumAttrCase<"prelu", 25>,
+      I32EnumAttrCase<"resize_bilinear", 26>,
     ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::sparse_tiny";

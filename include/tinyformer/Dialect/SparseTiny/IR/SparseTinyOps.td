@@ -555,6 +555,38 @@ def SparseTiny_ResizeNearestOp : SparseTiny_Op<"resize_nearest", [Pure]> {
   let hasVerifier = 1;
 }
 
+def SparseTiny_ResizeBilinearOp : SparseTiny_Op<"resize_bilinear", [Pure]> {
+  let summary = "bilinear upsampling of a map by integer factors (half-pixel centres)";
+  let description = [{
+    ONNX Resize in linear mode with integer scales and half-pixel
+    coordinates, as `nn.Upsample(mode="bilinear")` and
+    `F.interpolate(mode="bilinear", align_corners=False)` export it: output
+    row `y` reads input row `(y + 0.5) / sh - 0.5`, clamped to the map,
+    interpolated between its two neighbours (likewise columns). With
+    `y = sh * i + r` the offset from row `i` is `(2r + 1 - sh) / (2 sh)`, so
+    the weights are multiples of `1 / (2 sh)` (and `1 / (2 sw)`).
+
+    INT8 form: the input's scale and zero point carry over; the output is
+    `floor((sum of the four weights, in units of 1 / (4 sh sw), times their
+    int8 inputs + 2 sh sw) / (4 sh sw))`, exact integer arithmetic (the
+    zero point passes through, the weights summing to one).
+
+    Rules: (C1) the input has rank 4; (C2) `scales` has 2 entries in
+    [1, 16]; (C3) the result shape is [N, C, H * sh, W * sw].
+
+    ```mlir
+    %y = sparse_tiny.resize_bilinear %x {scales = array<i64: 2, 2>}
+         : (tensor<1x8x4x4xf32>) -> tensor<1x8x8x8xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$input, DenseI64ArrayAttr:$scales);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def SparseTiny_PadOp : SparseTiny_Op<"pad", [Pure]> {
   let summary = "pads every dim: a constant, a reflection or the edge";
   let description = [{
