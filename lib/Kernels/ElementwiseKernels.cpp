@@ -219,6 +219,37 @@ LogicalResult lowerAdd(LayerEmitter &e, Operation *op) {
   return success();
 }
 
+void sizesAddTable(Operation *, WeightStorage, LayerCost &cost) {
+  cost.flashBytes = 512 * 4;
+}
+
+LogicalResult lowerAddTable(LayerEmitter &e, Operation *op) {
+  FailureOr<AddRules> r = getAddRules(op);
+  if (failed(r))
+    return failure();
+  if (cast<ShapedType>(op->getOperand(0).getType()).getShape() !=
+      cast<ShapedType>(op->getOperand(1).getType()).getShape())
+    return op->emitOpError("add with broadcasting has no kernel");
+  // Each input's rescale per int8 code, as the integer rules compute it.
+  std::vector<int32_t> tables(512);
+  for (int32_t code = -128; code < 128; ++code) {
+    tables[code + 128] =
+        multiplyByQuantizedMultiplier((code - r->lhsZp) * (1 << r->leftShift), r->lhs);
+    tables[256 + code + 128] =
+        multiplyByQuantizedMultiplier((code - r->rhsZp) * (1 << r->leftShift), r->rhs);
+  }
+  SmallVector<Value> args = {e.ptrTo(op, op->getOperand(0)),
+                             e.ptrTo(op, op->getOperand(1)),
+                             e.ptrTo(op, op->getResult(0)),
+                             e.i32(elementsOf(op->getResult(0))),
+                             e.global("add_tables", ArrayRef<int32_t>(tables))};
+  for (int64_t v : {int64_t(r->out.mult), int64_t(r->out.shift), int64_t(r->outZp),
+                    int64_t(r->act.min), int64_t(r->act.max)})
+    args.push_back(e.i32(v));
+  e.call("tfk_add_table_s8", args);
+  return success();
+}
+
 LogicalResult lowerRequantize(LayerEmitter &e, Operation *op) {
   FailureOr<RequantRules> r = getRequantRules(op);
   if (failed(r))

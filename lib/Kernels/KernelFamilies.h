@@ -51,6 +51,9 @@ bool servesLut(mlir::Operation *op);
 void sizesAvgPool(mlir::Operation *op, WeightStorage, LayerCost &cost);
 void sizesLut(mlir::Operation *op, WeightStorage, LayerCost &cost);
 mlir::LogicalResult lowerAdd(LayerEmitter &e, mlir::Operation *op);
+// The add with each input's rescale from a 256-entry table per input.
+void sizesAddTable(mlir::Operation *op, WeightStorage, LayerCost &cost);
+mlir::LogicalResult lowerAddTable(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerMul(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerRequantize(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerMaxPool(LayerEmitter &e, mlir::Operation *op);

@@ -1,6 +1,6 @@
 /*===- tfk_elementwise.c - elementwise, pooling, data movement ----*- C -*-===//
  *
- * tfk_add_s8, tfk_mul_s8, tfk_max_pool_s8, tfk_avg_pool_s8, tfk_requantize_s8,
+ * tfk_add_s8, tfk_add_table_s8, tfk_mul_s8, tfk_max_pool_s8, tfk_avg_pool_s8, tfk_requantize_s8,
  * tfk_transpose_s8, tfk_resize_nearest_s8, tfk_resize_bilinear_s8,
  * tfk_pad_s8, tfk_prelu_s8 and tfk_lut_s8. See
  * tfk/kernels.h.
@@ -24,6 +24,23 @@ void tfk_add_s8(const int8_t *a, const int8_t *b, int8_t *out, int32_t n,
     const int32_t sb = tfk__mbqm(xb, b_mult, b_shift);
     const int32_t r = out_zp + tfk__mbqm(sa + sb, out_mult, out_shift);
     out[i] = (int8_t)tfk__clamp(r, act_min, act_max);
+  }
+}
+
+void tfk_add_table_s8(const int8_t *a, const int8_t *b, int8_t *out, int32_t n,
+                      const int32_t *tables, int32_t out_mult, int32_t out_shift,
+                      int32_t out_zp, int32_t act_min, int32_t act_max) {
+  const int32_t *ta = tables + 128, *tb = tables + 256 + 128;
+  const tfk__rq_t rq = tfk__rq_prep(out_mult, out_shift, out_zp);
+  /* The fast form is decided once (a compile-time constant in each loop). */
+  if (rq.fast) {
+    for (int32_t i = 0; i < n; ++i)
+      out[i] = (int8_t)tfk__clamp(tfk__rq(&rq, ta[a[i]] + tb[b[i]], 1), act_min,
+                                  act_max);
+  } else {
+    for (int32_t i = 0; i < n; ++i)
+      out[i] = (int8_t)tfk__clamp(tfk__rq(&rq, ta[a[i]] + tb[b[i]], 0), act_min,
+                                  act_max);
   }
 }
 

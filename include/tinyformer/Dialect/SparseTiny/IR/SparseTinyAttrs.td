@@ -109,6 +109,7 @@ def SparseTiny_KernelKind : I32EnumAttr<"KernelKind",
       I32EnumAttrCase<"pad", 24>,
       I32EnumAttrCase<"prelu", 25>,
       I32EnumAttrCase<"resize_bilinear", 26>,
+      I32EnumAttrCase<"add_table", 27>,
     ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::sparse_tiny";
