@@ -198,13 +198,18 @@ void sizesLut(Operation *, WeightStorage, LayerCost &cost) {
   cost.flashBytes = 256;
 }
 
-LogicalResult lowerAdd(LayerEmitter &e, Operation *op) {
-  FailureOr<AddRules> r = getAddRules(op);
-  if (failed(r))
-    return failure();
+/// An add's integer rules; its kernels take operands of one shape.
+static FailureOr<AddRules> addRulesOf(Operation *op) {
   if (cast<ShapedType>(op->getOperand(0).getType()).getShape() !=
       cast<ShapedType>(op->getOperand(1).getType()).getShape())
     return op->emitOpError("add with broadcasting has no kernel");
+  return getAddRules(op);
+}
+
+LogicalResult lowerAdd(LayerEmitter &e, Operation *op) {
+  FailureOr<AddRules> r = addRulesOf(op);
+  if (failed(r))
+    return failure();
   SmallVector<Value> args = {e.ptrTo(op, op->getOperand(0)),
                              e.ptrTo(op, op->getOperand(1)),
                              e.ptrTo(op, op->getResult(0))};
@@ -224,12 +229,9 @@ void sizesAddTable(Operation *, WeightStorage, LayerCost &cost) {
 }
 
 LogicalResult lowerAddTable(LayerEmitter &e, Operation *op) {
-  FailureOr<AddRules> r = getAddRules(op);
+  FailureOr<AddRules> r = addRulesOf(op);
   if (failed(r))
     return failure();
-  if (cast<ShapedType>(op->getOperand(0).getType()).getShape() !=
-      cast<ShapedType>(op->getOperand(1).getType()).getShape())
-    return op->emitOpError("add with broadcasting has no kernel");
   // Each input's rescale per int8 code, as the integer rules compute it.
   std::vector<int32_t> tables(512);
   for (int32_t code = -128; code < 128; ++code) {

@@ -160,6 +160,20 @@ def extract(net, arch, data):
 
 # -- cost under budgets ------------------------------------------------------
 
+def add_common_args(p, workers=2):
+    """The options every driver after SuperNAS takes: the device, the dask
+    cluster, the data, the compiler."""
+    p.add_argument("--flash", type=int, default=1 << 20)
+    p.add_argument("--sram", type=int, default=320 * 1024)
+    p.add_argument("--cpu", default="cortex-m7")
+    p.add_argument("--workers", type=int, default=workers)
+    p.add_argument("--scheduler", help="a dask scheduler's address (default: a LocalCluster)")
+    p.add_argument("--data", help="dataset folder (default: Debian's Fashion-MNIST)")
+    p.add_argument("--limit", type=int, help="first N images of each split (smoke runs)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--tinyformer", help="the tinyformer binary (default: the build's)")
+
+
 class Budget:
     """The device: flash and SRAM bytes; an optional instruction ceiling."""
 

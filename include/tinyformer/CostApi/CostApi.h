@@ -53,7 +53,9 @@ struct Layer {
   std::string activation = "none"; ///< conv / linear: none | relu | relu6
   int residualFrom = -1;
   /// Zero weights (conv, linear, the projections of mhsa): their fraction
-  /// and pattern: unstructured | 4x1 (4 outputs x 1 input) | 1x4 | 2:4 | 1:4.
+  /// and pattern: unstructured | 4x1 (4 outputs x 1 input) | 1x4 | 2:4 | 1:4
+  /// (N:M patterns fix the zeros: 2 or 3 of every 4 inputs; `sparsity` is
+  /// then not read).
   double sparsity = 0;
   std::string pattern = "unstructured";
 };
