@@ -48,4 +48,4 @@ cmake -G Ninja -S . -B "$BUILD_DIR" \
   -DLLVM_DIR=/usr/lib/llvm-19/lib/cmake/llvm \
   -DLLVM_USE_LINKER=lld \
   -DPython3_EXECUTABLE="$PYTHON" "$@" >/dev/null
-ninja -C "$BUILD_DIR" tf-opt tf-translate tinyformer
+ninja -C "$BUILD_DIR" tf-opt tf-translate tinyformer tinyformer-cost-layers
