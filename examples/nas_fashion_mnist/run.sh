@@ -31,3 +31,21 @@ for f in model.onnx calib.npy search.json pareto.png sparsenas_log.json; do
 done
 cp "$WORK/search/pareto.png" "$HERE/subnet_pareto.png"
 cp "$WORK/supernas/supernas.json" "$WORK/search/search_log.json" "$HERE/"
+# 5. The INT8 model on the full test set (host reference, bit-exact with the
+#    device; 100 samples on the emulated M7 too), inputs scaled as search.json
+#    says: (pixel / 255 - input_mean) / input_std.
+$PYTHON - "$REPO" "$HERE/search.json" "$WORK" <<'PY'
+import json, sys
+import numpy as np
+sys.path.insert(0, sys.argv[1] + "/python")
+from tinyformer import datasets
+r = json.load(open(sys.argv[2]))
+x, y = datasets.load_fashion_mnist(datasets.DEFAULT_FASHION_MNIST_DIR, "test")
+x = (x[:, None].astype(np.float32) / 255.0 - r["input_mean"]) / r["input_std"]
+np.save(sys.argv[3] + "/test_images.npy", x.astype(np.float32))
+np.save(sys.argv[3] + "/test_labels.npy", y.astype(np.int64))
+PY
+"$REPO/build/bin/tinyformer" compile "$HERE/model.onnx" --calib "$HERE/calib.npy" \
+  --cpu cortex-m7 -o "$WORK/build"
+"$REPO/build/bin/tinyformer" eval "$WORK/build" --data "$WORK/test_images.npy" \
+  --labels "$WORK/test_labels.npy" --board m7 --board-samples 100
