@@ -92,17 +92,28 @@ struct LayerText {
   std::vector<int64_t> outShape;
 };
 
+/// What is wrong with a weight's zeros as a layer states them ("": nothing).
+std::string zerosError(double sparsity, const std::string &pattern) {
+  if (sparsity < 0 || sparsity >= 1)
+    return "sparsity must be in [0, 1)";
+  if (pattern != "unstructured" && pattern != "4x1" && pattern != "1x4" &&
+      pattern != "2:4" && pattern != "1:4")
+    return "pattern must be unstructured, 4x1, 1x4, 2:4 or 1:4, got '" + pattern + "'";
+  return "";
+}
+
 absl::Status invalid(size_t index, const Layer &layer, const std::string &what) {
   return absl::InvalidArgumentError(llvm::formatv("layer {0} ({1}): {2}", index,
                                                   layer.op, what)
                                         .str());
 }
 
-/// The weight's text: synthetic values with the layer's zeros.
+/// The weight's text: synthetic values with the layer's zeros (checked
+/// before: zerosError).
 std::string weightText(const std::string &name, const std::vector<int64_t> &shape,
                        const Layer &layer, uint64_t role) {
   return constantText(name, shape,
-                      syntheticWeight(shape, layer.sparsity, layer.pattern, role));
+                      *syntheticWeight(shape, layer.sparsity, layer.pattern, role));
 }
 
 /// The name of a conv / linear op's result: %y, or %c before its
@@ -136,12 +147,8 @@ absl::StatusOr<LayerText> layerText(size_t index, const std::vector<int64_t> &in
   if (l.activation != "none" && l.activation != "relu" && l.activation != "relu6")
     return invalid(index, l, "activation must be none, relu or relu6, got '" +
                                  l.activation + "'");
-  if (l.sparsity < 0 || l.sparsity >= 1)
-    return invalid(index, l, "sparsity must be in [0, 1)");
-  if (l.pattern != "unstructured" && l.pattern != "4x1" && l.pattern != "1x4" &&
-      l.pattern != "2:4" && l.pattern != "1:4")
-    return invalid(index, l, "pattern must be unstructured, 4x1, 1x4, 2:4 or 1:4, got '" +
-                                 l.pattern + "'");
+  if (std::string why = zerosError(l.sparsity, l.pattern); !why.empty())
+    return invalid(index, l, why);
   if (l.op == "conv2d" || l.op == "depthwise_conv2d" || l.op == "max_pool") {
     if (absl::Status s = needRank(4); !s.ok())
       return s;
@@ -586,8 +593,14 @@ absl::StatusOr<Estimate> CostModel::estimate(const std::vector<int64_t> &inputSh
   return e;
 }
 
-std::vector<float> syntheticWeight(const std::vector<int64_t> &shape, double sparsity,
-                                   const std::string &pattern, uint64_t seed) {
+absl::StatusOr<std::vector<float>> syntheticWeight(const std::vector<int64_t> &shape,
+                                                   double sparsity,
+                                                   const std::string &pattern,
+                                                   uint64_t seed) {
+  if (std::string why = zerosError(sparsity, pattern); !why.empty())
+    return absl::InvalidArgumentError(why);
+  if (std::any_of(shape.begin(), shape.end(), [](int64_t d) { return d < 1; }))
+    return absl::InvalidArgumentError("a weight's dims must be >= 1");
   int64_t rows = shape.empty() ? 0 : shape[0];
   int64_t cols = rows ? product(shape, 1) : 0;
   std::vector<float> w(rows * cols);

@@ -28,8 +28,6 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/Debug.h"
 
-#include <functional>
-
 namespace tinyformer {
 #define GEN_PASS_DEF_PLANMEMORY
 #include "tinyformer/Transforms/Passes.h.inc"
@@ -92,7 +90,9 @@ planGraphOf(func::FuncOp func, SmallVectorImpl<Operation *> &ops,
       p.n = weight.getDimSize(0);
       p.tokens = bytesOf(op->getOperand(0)) / p.k;
     }
-    if (p.placement != tinyformer::OutputPlacement::alias)
+    // (An mhsa's scratch depends on its tile: set while tiling.)
+    if (p.placement != tinyformer::OutputPlacement::alias &&
+        !isa<MultiHeadAttentionOp>(op))
       p.scratchBytes = tinyformer::estimateCost(op, info, kernel.getStorage(),
                                                 tinyformer::targetCpuOf(op))
                            .scratchBytes;

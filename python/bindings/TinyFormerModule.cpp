@@ -275,10 +275,12 @@ PYBIND11_MODULE(_tinyformer, m) {
       "synthetic_weight",
       [](const std::vector<int64_t> &shape, double sparsity, const std::string &pattern,
          uint64_t seed) {
-        std::vector<float> w =
+        absl::StatusOr<std::vector<float>> w =
             tinyformer::cost::syntheticWeight(shape, sparsity, pattern, seed);
+        if (!w.ok())
+          throw py::value_error(std::string(w.status().message()));
         py::array_t<float> a(shape);
-        std::copy(w.begin(), w.end(), a.mutable_data());
+        std::copy(w->begin(), w->end(), a.mutable_data());
         return a;
       },
       py::arg("shape"), py::arg("sparsity"), py::arg("pattern"), py::arg("seed"),

@@ -149,6 +149,16 @@ class CostTest(unittest.TestCase):
             cost.CostModel(flash=1000).estimate([1, 256], [dict(op="linear", channels=256)])
         with self.assertRaisesRegex(ValueError, r"cpu must be cortex-m4 or cortex-m7"):
             cost.CostModel(cpu="cortex-m0").estimate([1, 8], [dict(op="gelu")])
+        with self.assertRaisesRegex(ValueError, r"layer 1 \(add\): the residual's shape"):
+            m.estimate([1, 8], [dict(op="linear", channels=4), dict(op="add")])
+        with self.assertRaisesRegex(ValueError, r"layer 0 \(conv2d\): kernel larger than"):
+            m.estimate([1, 1, 2, 2], [dict(op="conv2d", channels=4, kernel=5)])
+        with self.assertRaisesRegex(ValueError, r"activation must be none, relu or relu6"):
+            m.estimate([1, 8], [dict(op="linear", channels=4, activation="gelu")])
+        with self.assertRaisesRegex(ValueError, r"sparsity must be in \[0, 1\)"):
+            m.estimate([1, 8], [dict(op="linear", channels=4, sparsity=1.0)])
+        with self.assertRaisesRegex(ValueError, r"pattern must be"):
+            cost.synthetic_weight([4, 4], 0.5, "2x2", 0)
 
 
 if __name__ == "__main__":

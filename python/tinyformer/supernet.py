@@ -26,7 +26,6 @@ per subnet (`recalibrate_bn`) before it is evaluated.
 """
 import copy
 import math
-import random
 
 import torch
 import torch.nn as nn

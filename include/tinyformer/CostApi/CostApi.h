@@ -112,10 +112,12 @@ private:
 /// The synthetic weight of `shape` ([O, K...], K the inputs of an output)
 /// the library compiles: values of magnitude 0.02-0.1 (none rounds to zero
 /// in INT8), zeros where `pattern` and `sparsity` put them, from `seed`.
-/// Exported so that tests can build the same model in torch.
-std::vector<float> syntheticWeight(const std::vector<int64_t> &shape,
-                                   double sparsity, const std::string &pattern,
-                                   uint64_t seed);
+/// Exported so that tests can build the same model in torch. An error for a
+/// pattern or sparsity a Layer may not have, or a dim below 1.
+absl::StatusOr<std::vector<float>> syntheticWeight(const std::vector<int64_t> &shape,
+                                                   double sparsity,
+                                                   const std::string &pattern,
+                                                   uint64_t seed);
 
 } // namespace tinyformer::cost
 
