@@ -221,6 +221,213 @@ LogicalResult Importer::importConv1D(Value x, Value w, Value bias,
   return emit<ReshapeOp>({shape[0], shape[1], shape[3]}, conv.getResult());
 }
 
+namespace {
+/// One spatial dim of a transposed convolution (stride s, k taps, pads,
+/// output padding) as a stride-1 convolution over the input whose output
+/// channels are the s output phases, then depth-to-space and a crop:
+/// output o + crop of the interleaved phases is output o. Phase r reads
+/// taps r, r + s, ... (ceil(k / s) of them, zero beyond k), reversed.
+struct TransposedDim {
+  int64_t taps, padLow, padHigh, crop, out;
+};
+TransposedDim transposedDim(int64_t in, int64_t k, int64_t s, int64_t padBegin,
+                            int64_t padEnd, int64_t outPad) {
+  TransposedDim d;
+  d.taps = (k + s - 1) / s;
+  d.out = s * (in - 1) + k - padBegin - padEnd + outPad;
+  // Whole phase rows cropped at the start are not computed.
+  int64_t shift = std::min(padBegin / s, d.taps - 1);
+  d.padLow = d.taps - 1 - shift;
+  d.crop = padBegin - s * shift;
+  int64_t needed = (d.out + d.crop + s - 1) / s;
+  d.padHigh = std::max<int64_t>(0, needed - in - d.padLow + d.taps - 1);
+  return d;
+}
+} // namespace
+
+/// ConvTranspose (1-D and 2-D, any stride, pads, output_padding, dilation,
+/// groups) as conv2d -> depth_to_space -> slice: the same multiply-adds as
+/// the transposed convolution (plus the zero taps of a kernel that the
+/// stride does not divide, which sparse kernels skip), no zero insertion.
+LogicalResult Importer::importConvTranspose() {
+  if (failed(requireNoAutoPad()))
+    return failure();
+  if (attr("output_shape"))
+    return nodeError() << "output_shape is not supported: export with pads "
+                          "and output_padding (as torch does)";
+  FailureOr<Value> x = getValue(input(0));
+  if (failed(x))
+    return failure();
+  auto wIt = known.find(input(1));
+  if (wIt == known.end() || !wIt->second.isFloat() || wIt->second.quant)
+    return nodeError() << "the weight '" << input(1)
+                       << "' must be a float constant (a transposed "
+                          "convolution's phases are rearranged at import; "
+                          "export the model in float and calibrate)";
+  HostTensor w = wIt->second;
+  ArrayRef<int64_t> xShape = shapeOf(*x);
+  size_t spatial = w.shape.size() - 2;
+  if ((spatial != 1 && spatial != 2) || xShape.size() != spatial + 2)
+    return nodeError() << "only 1-D and 2-D transposed convolutions are "
+                          "supported (input "
+                       << shapeStr(xShape) << ", weight " << shapeStr(w.shape)
+                       << ")";
+  auto ints = [&](StringRef name, int64_t count, int64_t dflt)
+      -> FailureOr<SmallVector<int64_t>> {
+    SmallVector<int64_t> v =
+        attrInts(name).value_or(SmallVector<int64_t>(count, dflt));
+    if (int64_t(v.size()) != count) {
+      nodeError() << name << " needs " << count << " entries for a "
+                  << spatial << "-D kernel, got " << v.size();
+      return failure();
+    }
+    return v;
+  };
+  auto strides = ints("strides", spatial, 1), dil = ints("dilations", spatial, 1),
+       pads = ints("pads", 2 * spatial, 0),
+       outPads = ints("output_padding", spatial, 0);
+  if (failed(strides) || failed(dil) || failed(pads) || failed(outPads))
+    return failure();
+  if (llvm::any_of(*dil, [](int64_t d) { return d != 1; }))
+    w = dilateKernel(w, *dil);
+  int64_t groups = attrInt("group", 1), cin = xShape[1];
+  if (groups < 1 || cin % groups || w.shape[0] != cin)
+    return nodeError() << "the weight " << shapeStr(w.shape) << " does not fit "
+                       << cin << " input channels in " << groups << " groups";
+  // As 2-D: a 1-D op is 1 x K over [N, C, 1, L].
+  auto as2d = [&](ArrayRef<int64_t> v, int64_t pad) {
+    return spatial == 2 ? SmallVector<int64_t>(v) : SmallVector<int64_t>{pad, v[0]};
+  };
+  SmallVector<int64_t> x4 = as2d(xShape.drop_front(2), 1);
+  x4.insert(x4.begin(), {xShape[0], cin});
+  SmallVector<int64_t> k2 = as2d(ArrayRef<int64_t>(w.shape).drop_front(2), 1),
+                       s2 = as2d(*strides, 1), op2 = as2d(*outPads, 0);
+  SmallVector<int64_t> begin2 =
+      as2d(ArrayRef<int64_t>(*pads).take_front(spatial), 0);
+  SmallVector<int64_t> end2 = as2d(ArrayRef<int64_t>(*pads).drop_front(spatial), 0);
+  TransposedDim dims[2];
+  for (int i = 0; i < 2; ++i) {
+    if (s2[i] < 1 || begin2[i] < 0 || end2[i] < 0 || op2[i] < 0 ||
+        op2[i] >= std::max(s2[i], (*dil)[spatial == 2 ? i : 0]))
+      return nodeError() << "strides " << shapeStr(*strides) << ", pads "
+                         << shapeStr(*pads) << " and output_padding "
+                         << shapeStr(*outPads)
+                         << " need strides >= 1, pads >= 0 and output_padding "
+                            "below the stride";
+    dims[i] = transposedDim(x4[2 + i], k2[i], s2[i], begin2[i], end2[i], op2[i]);
+    if (dims[i].out < 1)
+      return nodeError() << "the output would be empty (pads "
+                         << shapeStr(*pads) << " exceed the kernel)";
+  }
+  int64_t coutPerGroup = w.shape[1], cout = coutPerGroup * groups;
+  int64_t sh = s2[0], sw = s2[1], phases = sh * sw;
+  int64_t th = dims[0].taps, tw = dims[1].taps, cinPerGroup = cin / groups;
+  // One group: phase-major channels (depth_to_space copies whole pixels);
+  // several: channel-major, which keeps each group's outputs together.
+  bool phaseMajor = groups == 1;
+  auto phaseChannel = [&](int64_t co, int64_t phase) {
+    return phaseMajor ? phase * cout + co : co * phases + phase;
+  };
+  HostTensor pw;
+  pw.shape = {cout * phases, cinPerGroup, th, tw};
+  pw.data.assign(pw.numel(), 0.0);
+  for (int64_t co = 0; co < cout; ++co)
+    for (int64_t ry = 0; ry < sh; ++ry)
+      for (int64_t rx = 0; rx < sw; ++rx)
+        for (int64_t ci = 0; ci < cinPerGroup; ++ci)
+          for (int64_t a = 0; a < th; ++a)
+            for (int64_t b = 0; b < tw; ++b) {
+              int64_t ky = sh * (th - 1 - a) + ry, kx = sw * (tw - 1 - b) + rx;
+              if (ky >= k2[0] || kx >= k2[1])
+                continue;
+              int64_t g = co / coutPerGroup, j = co % coutPerGroup;
+              int64_t from =
+                  (((g * cinPerGroup + ci) * coutPerGroup + j) * k2[0] + ky) *
+                      k2[1] + kx;
+              int64_t to = ((phaseChannel(co, ry * sw + rx) * cinPerGroup + ci) *
+                                th + a) * tw + b;
+              pw.data[to] = w.data[from];
+            }
+  Value weight = materialize(pw, (input(1) + ".phases").str());
+  Value bias;
+  if (!input(2).empty()) {
+    FailureOr<HostTensor *> b = getKnown(input(2), "bias");
+    if (failed(b))
+      return failure();
+    if (!(*b)->isFloat() || (*b)->quant || (*b)->numel() != cout)
+      return nodeError() << "the bias '" << input(2) << "' must be " << cout
+                         << " float constants";
+    HostTensor pb;
+    pb.shape = {cout * phases};
+    pb.data.resize(cout * phases);
+    for (int64_t co = 0; co < cout; ++co)
+      for (int64_t p = 0; p < phases; ++p)
+        pb.data[phaseChannel(co, p)] = (*b)->data[co];
+    bias = materialize(pb, (input(2) + ".phases").str());
+  }
+  SmallVector<Operation *> built;
+  Value v = *x;
+  if (spatial == 1) {
+    v = builder.create<ReshapeOp>(nodeLoc, f32(x4), v);
+    built.push_back(v.getDefiningOp());
+  }
+  SmallVector<int64_t> convShape;
+  SmallVector<int64_t> convPads = {dims[0].padLow, dims[1].padLow,
+                                   dims[0].padHigh, dims[1].padHigh};
+  if (failed(inferConv2DShape(x4, pw.shape, {1, 1}, convPads, {1, 1}, groups,
+                              convShape, [&] { return nodeError(); })))
+    return failure();
+  v = builder.create<Conv2DOp>(
+      nodeLoc, f32(convShape), v, weight, bias, builder.getDenseI64ArrayAttr({1, 1}),
+      builder.getDenseI64ArrayAttr(convPads), builder.getDenseI64ArrayAttr({1, 1}),
+      builder.getI64IntegerAttr(groups));
+  built.push_back(v.getDefiningOp());
+  SmallVector<int64_t> full = {convShape[0], cout, convShape[2] * sh,
+                               convShape[3] * sw};
+  if (phases > 1) {
+    v = builder.create<DepthToSpaceOp>(nodeLoc, f32(full), v,
+                                       builder.getDenseI64ArrayAttr({sh, sw}),
+                                       phaseMajor ? "DCR" : "CRD");
+    built.push_back(v.getDefiningOp());
+  }
+  SmallVector<int64_t> outShape = {full[0], cout, dims[0].out, dims[1].out};
+  if (ArrayRef<int64_t>(outShape) != ArrayRef<int64_t>(full)) {
+    v = builder.create<SliceOp>(
+        nodeLoc, f32(outShape), v,
+        builder.getDenseI64ArrayAttr({0, 0, dims[0].crop, dims[1].crop}),
+        builder.getDenseI64ArrayAttr(outShape),
+        builder.getDenseI64ArrayAttr({1, 1, 1, 1}));
+    built.push_back(v.getDefiningOp());
+  }
+  for (Operation *op : built)
+    if (failed(mlir::verify(op)))
+      return failure();
+  if (spatial == 1)
+    return emit<ReshapeOp>({outShape[0], cout, outShape[3]}, v);
+  setValue(node->output(0), v);
+  return success();
+}
+
+/// DepthToSpace (nn.PixelShuffle exports it in CRD mode).
+LogicalResult Importer::importDepthToSpace() {
+  FailureOr<Value> x = getValue(input(0));
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> xShape = shapeOf(*x);
+  int64_t bs = attrInt("blocksize", 0);
+  std::string mode = attrString("mode", "DCR");
+  if (xShape.size() != 4 || bs < 1 || xShape[1] % (bs * bs) != 0)
+    return nodeError() << "blocksize " << bs << " does not divide the "
+                       << "channels of " << shapeStr(xShape)
+                       << " into blocks (a 4-D map with C divisible by "
+                          "blocksize^2 is needed)";
+  if (mode != "DCR" && mode != "CRD")
+    return nodeError() << "mode '" << mode << "' is neither DCR nor CRD";
+  return emit<DepthToSpaceOp>(
+      {xShape[0], xShape[1] / (bs * bs), xShape[2] * bs, xShape[3] * bs}, *x,
+      builder.getDenseI64ArrayAttr({bs, bs}), mode);
+}
+
 LogicalResult Importer::importBatchNorm() {
   if (attrInt("training_mode", 0) != 0)
     return nodeError() << "training_mode = 1 is not supported";

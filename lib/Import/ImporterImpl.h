@@ -157,6 +157,8 @@ private:
   // --- Op families ------------------------------------------------------------
   LogicalResult importConv();
   LogicalResult importConv1D(Value x, Value w, Value bias, StringRef weightName);
+  LogicalResult importConvTranspose();
+  LogicalResult importDepthToSpace();
   LogicalResult importBatchNorm();
   LogicalResult importGemm();
   LogicalResult importMatMul();

@@ -811,6 +811,10 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
   }
   if (op == "Conv")
     return importConv();
+  if (op == "ConvTranspose")
+    return importConvTranspose();
+  if (op == "DepthToSpace")
+    return importDepthToSpace();
   if (op == "BatchNormalization")
     return importBatchNorm();
   if (op == "Gemm")

@@ -69,6 +69,8 @@ bool servesSlice(mlir::Operation *op);
 void sizesConcat(mlir::Operation *op, WeightStorage, LayerCost &cost);
 bool servesResizeNearest(mlir::Operation *op);
 bool servesResizeBilinear(mlir::Operation *op);
+bool servesDepthToSpace(mlir::Operation *op);
+void sizesDepthToSpace(mlir::Operation *op, WeightStorage, LayerCost &cost);
 void sizesResizeBilinear(mlir::Operation *op, WeightStorage, LayerCost &cost);
 bool servesPad(mlir::Operation *op);
 bool servesPRelu(mlir::Operation *op);
@@ -79,6 +81,7 @@ mlir::LogicalResult lowerConcat(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerSlice(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerResizeNearest(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerResizeBilinear(LayerEmitter &e, mlir::Operation *op);
+mlir::LogicalResult lowerDepthToSpace(LayerEmitter &e, mlir::Operation *op);
 
 // Sparse layers (SparseKernels.cpp): nonzeros as code.
 /// Nonzeros of a constant weight (its encoding's count when recorded); -1

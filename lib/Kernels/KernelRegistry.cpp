@@ -135,6 +135,11 @@ static const KernelInfo kRegistry[] = {
     // its taps' multiply-accumulates and the rounding (in sizes).
     {KernelKind::resize_bilinear, servesResizeBilinear, {both(0, 0, 0), both(0, 0, 0)},
      sizesResizeBilinear, false, false, lowerResizeBilinear},
+    // Depth to space (a transposed convolution's phases, PixelShuffle): per
+    // output pixel a copy or a gather (in sizes).
+    {KernelKind::depth_to_space, servesDepthToSpace,
+     {both(0, 0, 0), both(0, 0, 0)}, sizesDepthToSpace, false, false,
+     lowerDepthToSpace},
 };
 
 ArrayRef<KernelInfo> kernelRegistry() { return kRegistry; }

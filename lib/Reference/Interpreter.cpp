@@ -91,6 +91,7 @@ private:
   void mean(MeanOp op);
   void transpose(TransposeOp op);
   void resizeNearest(ResizeNearestOp op);
+  void depthToSpace(DepthToSpaceOp op);
   void concat(ConcatOp op);
   void slice(SliceOp op);
   void pad(PadOp op);
@@ -239,6 +240,7 @@ LogicalResult Interpreter::execute(Operation *op) {
       })
       .Case([&](TransposeOp t) { transpose(t); })
       .Case([&](ResizeNearestOp r) { resizeNearest(r); })
+      .Case([&](DepthToSpaceOp d) { depthToSpace(d); })
       .Case([&](ResizeBilinearOp r) {
         tinyformer::detail::resizeBilinear(get(r.getInput()), define(r.getOutput()),
                                r.getScales()[0], r.getScales()[1], /*integer=*/false);
@@ -525,6 +527,24 @@ void Interpreter::resizeNearest(ResizeNearestOp op) {
     for (int64_t i = 0; i < oh; ++i)
       for (int64_t j = 0; j < ow; ++j)
         y.data[(p * oh + i) * ow + j] = x.data[(p * h + i / sh) * w + j / sw];
+}
+
+void Interpreter::depthToSpace(DepthToSpaceOp op) {
+  const HostArray &x = get(op.getInput());
+  HostArray &y = define(op.getOutput());
+  int64_t n = y.shape[0], c = y.shape[1], oh = y.shape[2], ow = y.shape[3];
+  int64_t bh = op.getBlock()[0], bw = op.getBlock()[1];
+  int64_t h = x.shape[2], w = x.shape[3], cin = x.shape[1];
+  bool crd = op.getMode() == "CRD";
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t i = 0; i < oh; ++i)
+        for (int64_t j = 0; j < ow; ++j) {
+          int64_t phase = (i % bh) * bw + j % bw;
+          int64_t from = crd ? ch * bh * bw + phase : phase * c + ch;
+          y.data[((b * c + ch) * oh + i) * ow + j] =
+              x.data[((b * cin + from) * h + i / bh) * w + j / bw];
+        }
 }
 
 void Interpreter::transpose(TransposeOp op) {

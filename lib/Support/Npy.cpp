@@ -1,6 +1,7 @@
 //===- Npy.cpp - NumPy .npy files -----------------------------------------===//
 #include "tinyformer/Support/Npy.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
@@ -44,7 +45,11 @@ bool tinyformer::readNpy(StringRef path, NpyArray &array, std::string &error) {
     error = "cannot read '" + path.str() + "': " + file.getError().message();
     return false;
   }
-  StringRef bytes = (*file)->getBuffer();
+  return parseNpy((*file)->getBuffer(), path, array, error);
+}
+
+bool tinyformer::parseNpy(StringRef bytes, StringRef path, NpyArray &array,
+                          std::string &error) {
   if (bytes.size() < 10 || !bytes.starts_with("\x93NUMPY")) {
     error = "'" + path.str() + "' is not a .npy file";
     return false;
@@ -77,7 +82,10 @@ bool tinyformer::readNpy(StringRef path, NpyArray &array, std::string &error) {
   array.shape.clear();
   SmallVector<StringRef> dims;
   headerField(header, "shape").split(dims, ',', -1, /*KeepEmpty=*/false);
+  // The element count can only be as large as the data: at most the file's
+  // size, which also keeps the products below from overflowing.
   size_t count = 1;
+  bool tooLarge = false;
   for (StringRef d : dims) {
     int64_t v;
     if (d.trim().getAsInteger(10, v) || v < 0) {
@@ -85,8 +93,12 @@ bool tinyformer::readNpy(StringRef path, NpyArray &array, std::string &error) {
       return false;
     }
     array.shape.push_back(v);
-    count *= v;
+    if (v != 0 && count > bytes.size() / size_t(v))
+      tooLarge = true;
+    count = tooLarge ? count : count * size_t(v);
   }
+  if (tooLarge && llvm::is_contained(array.shape, 0))
+    count = 0, tooLarge = false;
   const char *data = bytes.data() + offset + headerLen;
   size_t available = bytes.size() - offset - headerLen;
   struct Kind {
@@ -102,7 +114,7 @@ bool tinyformer::readNpy(StringRef path, NpyArray &array, std::string &error) {
   for (const Kind &k : kinds) {
     if (array.dtype != k.descr)
       continue;
-    if (available < count * k.size) {
+    if (tooLarge || available / k.size < count) {
       error = "'" + path.str() + "' holds fewer values than its shape says";
       return false;
     }

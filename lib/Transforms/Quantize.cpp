@@ -45,7 +45,7 @@ namespace {
 /// Ops whose INT8 output keeps the input's scale and zero point.
 bool keepsScale(Operation *op) {
   return isa<MaxPool2DOp, ReshapeOp, TransposeOp, SliceOp, ResizeNearestOp,
-             ResizeBilinearOp, PadOp>(op);
+             ResizeBilinearOp, PadOp, DepthToSpaceOp>(op);
 }
 
 /// Ops the INT8 form covers; anything else float is an error.
@@ -62,7 +62,7 @@ bool hasIntegerForm(Operation *op) {
          isa<Conv2DOp, FullyConnectedOp, AddOp, ReluOp, ClipOp, MaxPool2DOp,
              AvgPool2DOp, GlobalAvgPool2DOp, MeanOp, ReshapeOp, TransposeOp,
              SliceOp, ConcatOp, SoftmaxOp, LayerNormOp, MatMulOp,
-             ResizeNearestOp, ResizeBilinearOp, PadOp, PReluOp>(op);
+             ResizeNearestOp, ResizeBilinearOp, PadOp, PReluOp, DepthToSpaceOp>(op);
 }
 
 /// Ops whose operands are all activations (a constant among them is

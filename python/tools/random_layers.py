@@ -24,7 +24,9 @@ transpose, scaled scores, softmax, head merge, output linear; 1-4 heads of
 2-16, 1-40 tokens), which must compile to one mhsa layer (also with --fwsa
 for some: fused_qk for one head, none for more); and, with --kind gate,
 products of two activations (squeeze-excite gates x * sigmoid|hardsigmoid(
-conv1x1(mean x)), and relu(fc(x)) * fc(x) over tokens).
+conv1x1(mean x)), and relu(fc(x)) * fc(x) over tokens); with --kind
+transposed, ConvTranspose (1-D and 2-D, strides 1-3, pads, output_padding,
+dilation, groups) and DepthToSpace (DCR and CRD).
 
 For each case it writes a float32 calibration batch (8 samples, a random,
 often asymmetric range) and a test input (three samples: one inside the
@@ -56,6 +58,7 @@ with the case's parameters and a command line that reproduces it.
 """
 import argparse
 import concurrent.futures
+import itertools
 import json
 import math
 import os
@@ -395,6 +398,108 @@ def gen_upsample(rng, b):
                    coordinate_transformation_mode="asymmetric", nearest_mode="floor")
     return (1, c, h, w), y, (1, c, h * sh, w * sw), "upsample %s %dx%dx%d by %dx%d" % (
         mode, h, w, c, sh, sw), False
+
+
+def gen_transposed(rng, b):
+    """Transposed convolutions as nn.ConvTranspose1d / 2d export them
+    (kernel 1-5, stride 1-3, pads per side below the kernel, output_padding
+    below the stride, dilation 1-2, groups 1-2), or a 1x1 conv then
+    DepthToSpace (nn.PixelShuffle's CRD order, or DCR) by 2 or 3."""
+    if rng.random() < 0.25:
+        bs, c, cin = int(rng.choice([2, 3])), int(rng.integers(1, 5)), chans(rng)
+        h, w = int(rng.integers(1, 7)), int(rng.integers(1, 7))
+        mode = "CRD" if rng.random() < 0.6 else "DCR"
+        y = b.node("DepthToSpace", [b.conv("x", cin, c * bs * bs, 1)],
+                   blocksize=bs, mode=mode)
+        return (1, cin, h, w), y, (1, c, h * bs, w * bs), \
+            "depth_to_space %s %dx%dx%d by %d" % (mode, h, w, c * bs * bs, bs), True
+    one_d = rng.random() < 0.25
+    dims = 1 if one_d else 2
+    g = 2 if rng.random() < 0.2 else 1
+    cin, cout = g * int(rng.integers(1, 9)), g * int(rng.integers(1, 9))
+    k = [int(rng.integers(1, 6)) for _ in range(dims)]
+    s = [int(rng.choice([1, 2, 2, 3])) for _ in range(dims)]
+    d = [2 if rng.random() < 0.15 else 1 for _ in range(dims)]
+    span = [(kk - 1) * dd + 1 for kk, dd in zip(k, d)]
+    sizes = [int(rng.integers(1, 8)) for _ in range(dims)]
+    begin = [int(rng.integers(0, sp)) for sp in span]
+    end = [int(rng.integers(0, sp)) for sp in span]
+    outp = [int(rng.integers(0, max(ss, dd))) for ss, dd in zip(s, d)]
+    out = [ss * (n - 1) + sp - p0 - p1 + o
+           for ss, n, sp, p0, p1, o in zip(s, sizes, span, begin, end, outp)]
+    if min(out) < 1:
+        begin = [0] * dims
+        end = [0] * dims
+        out = [ss * (n - 1) + sp + o for ss, n, sp, o in zip(s, sizes, span, outp)]
+    w = b.const("W", b.weights((cin, cout // g) + tuple(k), cin // g * int(np.prod(k))))
+    ins = ["x", w] + ([b.const("B", b.bias(cout))] if rng.random() < 0.85 else [])
+    act = act_kind(rng)
+    y = b.act(b.node("ConvTranspose", ins, kernel_shape=k, strides=s, dilations=d,
+                     pads=begin + end, output_padding=outp, group=g), act)
+    desc = "conv_transpose%dd k%s s%s d%s pads%s out_pad%s g%d %sx%d->%d %s" % (
+        dims, k, s, d, begin + end, outp, g, sizes, cin, cout, act)
+    return (1, cin) + tuple(sizes), y, (1, cout) + tuple(out), desc, True
+
+
+def conv_transpose_np(x, w, bias, strides, pads, out_pads, dil, group):
+    """ONNX ConvTranspose in float64 (1-D or 2-D): every input pixel adds
+    its weighted kernel at stride s, then the pads are cropped."""
+    one_d = x.ndim == 3
+    if one_d:
+        x, w = x[:, :, None, :], w[:, :, None, :]
+        strides, dil = [1] + list(strides), [1] + list(dil)
+        pads = [0, pads[0], 0, pads[1]]
+        out_pads = [0] + list(out_pads)
+    n, c, h, wd = x.shape
+    og, kh, kw = w.shape[1], w.shape[2], w.shape[3]
+    (sh, sw), (dh, dw), cg = strides, dil, c // group
+    full = [sh * (h - 1) + (kh - 1) * dh + 1 + out_pads[0],
+            sw * (wd - 1) + (kw - 1) * dw + 1 + out_pads[1]]
+    z = np.zeros((n, og * group, full[0], full[1]))
+    for gi in range(group):
+        xs = x[:, gi * cg:(gi + 1) * cg]
+        for a in range(kh):
+            for bb in range(kw):
+                part = np.einsum("nchw,co->nohw", xs, w[gi * cg:(gi + 1) * cg, :, a, bb])
+                z[:, gi * og:(gi + 1) * og, a * dh:a * dh + sh * (h - 1) + 1:sh,
+                  bb * dw:bb * dw + sw * (wd - 1) + 1:sw] += part
+    if bias is not None:
+        z += bias.reshape(1, -1, 1, 1)
+    y = z[:, :, pads[0]:full[0] - pads[2], pads[1]:full[1] - pads[3]]
+    return y[:, :, 0, :] if one_d else y
+
+
+def _quantize_transposed(w, strides, dil, group):
+    """Symmetric int8 fake quantization of a ConvTranspose weight [C, O/g,
+    k...] as the compiler stores it: per output channel and output phase
+    (the taps a with a * dilation = phase mod stride)."""
+    ks = w.shape[2:]
+    q = np.empty_like(w)
+    cg = w.shape[0] // group
+    phases = [[np.arange(k)[(np.arange(k) * dd) % ss == r] for r in range(ss)]
+              for k, ss, dd in zip(ks, strides, dil)]
+    for gi in range(group):
+        rows = slice(gi * cg, (gi + 1) * cg)
+        for j in range(w.shape[1]):
+            for taps in itertools.product(*phases):
+                if any(len(t) == 0 for t in taps):
+                    continue
+                block = w[rows, j][np.ix_(np.arange(cg), *taps)]
+                scale = np.max(np.abs(block)) / 127.0
+                scale = 1.0 if scale == 0 else scale
+                q[rows, j][np.ix_(np.arange(cg), *taps)] = \
+                    np.clip(np.round(block / scale), -127, 127) * scale
+    return q
+
+
+def depth_to_space_np(x, bs, mode):
+    n, c, h, w = x.shape
+    co = c // (bs * bs)
+    if mode == "DCR":
+        t = x.reshape(n, bs, bs, co, h, w).transpose(0, 3, 4, 1, 5, 2)
+    else:
+        t = x.reshape(n, co, bs, bs, h, w).transpose(0, 1, 4, 2, 5, 3)
+    return t.reshape(n, co, h * bs, w * bs)
 
 
 def bilinear_np(x, sh, sw):
@@ -761,7 +866,7 @@ KINDS = [
 # Kinds run only when asked for (--kind), so that the cycle above keeps its
 # cases: products of two activations.
 EXTRA_KINDS = [("gate", gen_gate), ("upsample", gen_upsample), ("mean", gen_mean),
-               ("pad", gen_pad), ("prelu", gen_prelu)]
+               ("pad", gen_pad), ("prelu", gen_prelu), ("transposed", gen_transposed)]
 # The kinds cases cycle through (KINDS, or one kind with --kind).
 CYCLE = KINDS
 
@@ -860,6 +965,11 @@ def float_eval(model, x, quantize_weights=False, input_scale=None, taps=None):
             if node.op_type == "Conv":
                 fake_quant(node, node.input[1], 0,
                            node.input[2] if len(node.input) > 2 else None)
+            elif node.op_type == "ConvTranspose":
+                # Bias rounding (per phase) is far below an output step.
+                env[node.input[1]] = _quantize_transposed(
+                    env[node.input[1]], _attr(node, "strides", None),
+                    _attr(node, "dilations", None), _attr(node, "group", 1))
             elif node.op_type == "MatMul" and node.input[1] in inits:
                 nxt = model.graph.node[i + 1] if i + 1 < len(model.graph.node) else None
                 bias = None
@@ -889,6 +999,15 @@ def float_eval(model, x, quantize_weights=False, input_scale=None, taps=None):
             y = np.concatenate(outs, axis=1)
             if len(ins) > 2:
                 y = y + ins[2].reshape(1, -1, 1, 1)
+        elif op == "ConvTranspose":
+            y = conv_transpose_np(ins[0], ins[1], ins[2] if len(ins) > 2 else None,
+                                  _attr(node, "strides", None), _attr(node, "pads", None),
+                                  _attr(node, "output_padding", None),
+                                  _attr(node, "dilations", None), _attr(node, "group", 1))
+        elif op == "DepthToSpace":
+            mode = _attr(node, "mode", b"DCR")
+            y = depth_to_space_np(ins[0], _attr(node, "blocksize", 0),
+                                  mode.decode() if isinstance(mode, bytes) else mode)
         elif op in ("MaxPool", "AveragePool"):
             kh, kw = _attr(node, "kernel_shape", None)
             sh, sw = _attr(node, "strides", [1, 1])

@@ -12,7 +12,9 @@ channel concat of skip connections `torch.cat(dim=1)`,
 grouped (non-depthwise) and dilated Conv2d, dilated Conv1d, LayerNorm
 over channels (permute / LayerNorm / permute), a ConvNeXt block,
 LeakyReLU and PReLU, nearest and bilinear upsampling (nn.Upsample,
-F.interpolate),
+F.interpolate), nn.ConvTranspose2d / nn.ConvTranspose1d (U-Net decoder,
+DCGAN generator with BatchNorm2d and groups, audio decoder),
+nn.PixelShuffle,
 nn.TransformerEncoderLayer pre- / post-norm, batch- / seq-first,
 nn.MultiheadAttention with its defaults, a timm-style ViT block),
 exported with torch.onnx.export defaults (opset 13), calibrated on a
@@ -318,6 +320,86 @@ class FpnBilinear(nn.Module):
         return self.head(y)
 
 
+class UNetTransposed(nn.Module):
+    """A U-Net decoder stage as users write it: nn.ConvTranspose2d(k=2,
+    stride=2) back up, joined to the skip path by torch.cat."""
+
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Conv2d(3, 8, 3, padding=1)
+        self.down = nn.Conv2d(8, 16, 3, stride=2, padding=1)
+        self.up = nn.ConvTranspose2d(16, 8, 2, stride=2)
+        self.dec = nn.Conv2d(16, 8, 3, padding=1)
+        self.head = nn.Conv2d(8, 2, 1)
+
+    def forward(self, x):
+        e = torch.relu(self.enc(x))
+        d = torch.relu(self.down(e))
+        y = torch.relu(self.dec(torch.cat([e, self.up(d)], dim=1)))
+        return self.head(y)
+
+
+class GeneratorTransposed(nn.Module):
+    """A DCGAN-style generator: nn.ConvTranspose2d(k=4, s=2, p=1) with
+    BatchNorm2d and ReLU, a grouped one, and k=3, s=2, p=1,
+    output_padding=1 into tanh."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 16, 1)
+        self.up1 = nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.up2 = nn.ConvTranspose2d(8, 8, 4, stride=2, padding=1, groups=2)
+        self.up3 = nn.ConvTranspose2d(8, 3, 3, stride=2, padding=1, output_padding=1)
+        with torch.no_grad():
+            self.bn1.running_mean.uniform_(-0.2, 0.2)
+            self.bn1.running_var.uniform_(0.5, 1.5)
+            self.bn1.weight.uniform_(0.5, 1.5)
+            self.bn1.bias.uniform_(-0.2, 0.2)
+
+    def forward(self, x):
+        y = torch.relu(self.stem(x))
+        y = torch.relu(self.bn1(self.up1(y)))
+        y = torch.relu(self.up2(y))
+        return torch.tanh(self.up3(y))
+
+
+class Conv1dTransposed(nn.Module):
+    """An audio decoder: nn.ConvTranspose1d(k=4, s=2, p=1) and a stride-1
+    one between Conv1d layers on [1, 16, 25] features."""
+
+    def __init__(self):
+        super().__init__()
+        self.pre = nn.Conv1d(16, 16, 3, padding=1)
+        self.up = nn.ConvTranspose1d(16, 8, 4, stride=2, padding=1)
+        self.same = nn.ConvTranspose1d(8, 8, 3, padding=1)
+        self.post = nn.Conv1d(8, 4, 1)
+
+    def forward(self, x):
+        y = torch.relu(self.pre(x))
+        y = torch.relu(self.up(y))
+        y = torch.relu(self.same(y))
+        return self.post(y)
+
+
+class PixelShuffleSR(nn.Module):
+    """ESPCN-style super-resolution: convs to C * r^2 channels, then
+    nn.PixelShuffle(r) (DepthToSpace, CRD) by 2 and by 3."""
+
+    def __init__(self):
+        super().__init__()
+        self.feat = nn.Conv2d(3, 16, 3, padding=1)
+        self.to2 = nn.Conv2d(16, 8 * 4, 3, padding=1)
+        self.shuffle2 = nn.PixelShuffle(2)
+        self.to3 = nn.Conv2d(8, 3 * 9, 3, padding=1)
+        self.shuffle3 = nn.PixelShuffle(3)
+
+    def forward(self, x):
+        y = torch.relu(self.feat(x))
+        y = torch.relu(self.shuffle2(self.to2(y)))
+        return self.shuffle3(self.to3(y))
+
+
 class EncoderLayer(nn.Module):
     """nn.TransformerEncoderLayer on [1, 16, 32] tokens: pre-norm with ReLU
     and batch_first, or post-norm with GELU taking seq-first [16, 1, 32]
@@ -451,6 +533,10 @@ MODELS = {
     "leaky_prelu": (LeakyPRelu, (1, 3, 16, 16)),
     "unet_upsample": (UNetUpsample, (1, 3, 16, 16)),
     "fpn_bilinear": (FpnBilinear, (1, 3, 16, 16)),
+    "unet_transposed": (UNetTransposed, (1, 3, 16, 16)),
+    "generator_transposed": (GeneratorTransposed, (1, 3, 4, 4)),
+    "conv1d_transposed": (Conv1dTransposed, (1, 16, 25)),
+    "pixel_shuffle": (PixelShuffleSR, (1, 3, 6, 6)),
     "encoder_pre_relu": (EncoderLayer, (1, 16, 32)),
     "encoder_post_gelu": (lambda: EncoderLayer(False, "gelu", False), (1, 16, 32)),
     "mha_defaults": (MultiheadAttentionBlock, (1, 16, 32)),

@@ -1,7 +1,7 @@
 /*===- tfk_elementwise.c - elementwise, pooling, data movement ----*- C -*-===//
  *
  * tfk_add_s8, tfk_add_table_s8, tfk_mul_s8, tfk_max_pool_s8, tfk_avg_pool_s8, tfk_requantize_s8,
- * tfk_transpose_s8, tfk_resize_nearest_s8, tfk_resize_bilinear_s8,
+ * tfk_transpose_s8, tfk_resize_nearest_s8, tfk_depth_to_space_s8, tfk_resize_bilinear_s8,
  * tfk_pad_s8, tfk_prelu_s8 and tfk_lut_s8. See
  * tfk/kernels.h.
  *===----------------------------------------------------------------------===*/
@@ -275,6 +275,24 @@ void tfk_pad_s8(const int8_t *in, int8_t *out, int32_t h, int32_t w,
       }
     }
   }
+}
+
+void tfk_depth_to_space_s8(const int8_t *in, int8_t *out, int32_t rows,
+                           int32_t w, int32_t c, int32_t bh, int32_t bw,
+                           int32_t crd) {
+  const int32_t block = bh * bw, pixel = c * block;
+  for (int32_t r = 0; r < rows; ++r, in += w * pixel)
+    for (int32_t i = 0; i < bh; ++i)
+      for (int32_t x = 0; x < w; ++x)
+        for (int32_t j = 0; j < bw; ++j, out += c) {
+          const int8_t *src = in + x * pixel + i * bw + j;
+          if (!crd) {
+            __builtin_memcpy(out, in + x * pixel + (i * bw + j) * c, (uint32_t)c);
+            continue;
+          }
+          for (int32_t k = 0; k < c; ++k, src += block)
+            out[k] = *src;
+        }
 }
 
 /* ---- table lookup -------------------------------------------------------- */

@@ -22,6 +22,10 @@ struct NpyArray {
 /// Reads `path`; on failure returns false and sets `error` to one line.
 bool readNpy(llvm::StringRef path, NpyArray &array, std::string &error);
 
+/// Parses the bytes of a .npy file (`path` names it in errors).
+bool parseNpy(llvm::StringRef bytes, llvm::StringRef path, NpyArray &array,
+              std::string &error);
+
 /// Model inputs and calibration data must be finite: false, with `error`
 /// naming `what` and the first bad sample (of `sampleSize` values), if any
 /// value of `array` is NaN or infinite.

@@ -177,6 +177,14 @@ void tfk_resize_nearest_s8(const int8_t *in, int8_t *out, int32_t rows,
 void tfk_resize_bilinear_s8(const int8_t *in, int8_t *out, int32_t n, int32_t h,
                             int32_t w, int32_t c, int32_t sh, int32_t sw);
 
+/* Depth to space of an NHWC map of `rows` rows (N*H) of w pixels of
+ * c * bh * bw channels: output pixel (y*bh + i, x*bw + j) takes channel c0
+ * from input channel (i*bw + j)*c + c0 (crd = 0, DCR: one copy of c bytes)
+ * or c0*bh*bw + i*bw + j (crd = 1, CRD: a gather with stride bh*bw). */
+void tfk_depth_to_space_s8(const int8_t *in, int8_t *out, int32_t rows,
+                           int32_t w, int32_t c, int32_t bh, int32_t bw,
+                           int32_t crd);
+
 /* Softmax over the last axis of [rows][cols] (cols < 32768), LUT based:
  * per row m = max(in); e(x) = exp_table[m - x] (table of 256 int32 values,
  * exp_table[d] = round(65536 * exp(-d * in_scale)), built by the compiler);

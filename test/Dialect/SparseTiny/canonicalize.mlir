@@ -1047,6 +1047,87 @@ func.func @activation_above_reshape(%x: tensor<1x8x1x7xf32>) -> tensor<1x8x1x7xf
 
 // -----
 
+// A transposed convolution's conv2d -> depth_to_space -> slice followed by
+// BatchNormalization (mul, add per channel) and a ReLU: the affine moves
+// above the data movers, repeated for each phase (DCR: phase-major), and
+// folds into the conv's weights and bias; the ReLU fuses later.
+// CHECK-LABEL: func.func @transposed_conv_batch_norm_relu
+// CHECK-SAME: (%[[X:[^:]+]]: tensor<1x1x2x2xf32>)
+// CHECK-DAG: %[[W:.+]] = sparse_tiny.constant dense<{{\[\[\[\[}}3.000000e+00]]], {{\[\[\[}}8.000000e+00]]], {{\[\[\[}}3.000000e+00]]], {{\[\[\[}}8.000000e+00]]], {{\[\[\[}}3.000000e+00]]], {{\[\[\[}}8.000000e+00]]], {{\[\[\[}}3.000000e+00]]], {{\[\[\[}}8.000000e+00]]]]> : tensor<8x1x1x1xf32>
+// CHECK-DAG: %[[B:.+]] = sparse_tiny.constant dense<[1.000000e+00, 2.000000e+00, 1.000000e+00, 2.000000e+00, 1.000000e+00, 2.000000e+00, 1.000000e+00, 2.000000e+00]> : tensor<8xf32>
+// CHECK: %[[C:.+]] = sparse_tiny.conv2d %[[X]], %[[W]], %[[B]]
+// CHECK-NEXT: %[[R:.+]] = sparse_tiny.relu %[[C]] : (tensor<1x8x2x2xf32>) -> tensor<1x8x2x2xf32>
+// CHECK-NEXT: %[[D:.+]] = sparse_tiny.depth_to_space %[[R]] {block = array<i64: 2, 2>, mode = "DCR"}
+// CHECK-NEXT: %[[S:.+]] = sparse_tiny.slice %[[D]]
+// CHECK-NEXT: return %[[S]]
+func.func @transposed_conv_batch_norm_relu(%x: tensor<1x1x2x2xf32>) -> tensor<1x2x3x3xf32> {
+  %w = sparse_tiny.constant dense<[[[[1.0]]], [[[2.0]]], [[[1.0]]], [[[2.0]]], [[[1.0]]], [[[2.0]]], [[[1.0]]], [[[2.0]]]]> : tensor<8x1x1x1xf32> : tensor<8x1x1x1xf32>
+  %y = sparse_tiny.conv2d %x, %w {strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+       : (tensor<1x1x2x2xf32>, tensor<8x1x1x1xf32>) -> tensor<1x8x2x2xf32>
+  %d = sparse_tiny.depth_to_space %y {block = array<i64: 2, 2>, mode = "DCR"} : (tensor<1x8x2x2xf32>) -> tensor<1x2x4x4xf32>
+  %c = sparse_tiny.slice %d {offsets = array<i64: 0, 0, 1, 1>, sizes = array<i64: 1, 2, 3, 3>, strides = array<i64: 1, 1, 1, 1>}
+       : (tensor<1x2x4x4xf32>) -> tensor<1x2x3x3xf32>
+  %s = sparse_tiny.constant dense<[[[3.0]], [[4.0]]]> : tensor<2x1x1xf32> : tensor<2x1x1xf32>
+  %m = sparse_tiny.mul %c, %s : (tensor<1x2x3x3xf32>, tensor<2x1x1xf32>) -> tensor<1x2x3x3xf32>
+  %t = sparse_tiny.constant dense<[[[1.0]], [[2.0]]]> : tensor<2x1x1xf32> : tensor<2x1x1xf32>
+  %a = sparse_tiny.add %m, %t : (tensor<1x2x3x3xf32>, tensor<2x1x1xf32>) -> tensor<1x2x3x3xf32>
+  %r = sparse_tiny.relu %a : (tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  return %r : tensor<1x2x3x3xf32>
+}
+
+// -----
+
+// CRD (channel-major) repeats each channel's value over its phases. A slice
+// that cuts channels, or a sigmoid (a table, not fused into the conv),
+// stays after the mover.
+// CHECK-LABEL: func.func @transposed_crd_scale
+// CHECK-DAG: %[[W:.+]] = sparse_tiny.constant dense<{{\[\[\[\[}}3.000000e+00]]], {{\[\[\[}}3.000000e+00]]], {{\[\[\[}}8.000000e+00]]], {{\[\[\[}}8.000000e+00]]]]> : tensor<4x1x1x1xf32>
+// CHECK: %[[C:.+]] = sparse_tiny.conv2d %{{.+}}, %[[W]]
+// CHECK-NEXT: %[[D:.+]] = sparse_tiny.depth_to_space %[[C]] {block = array<i64: 1, 2>, mode = "CRD"}
+// CHECK-NEXT: %[[G:.+]] = sparse_tiny.sigmoid %[[D]]
+// CHECK-NEXT: %[[S:.+]] = sparse_tiny.slice %[[G]]
+// CHECK-NEXT: sparse_tiny.relu %[[S]]
+func.func @transposed_crd_scale(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x2x4xf32> {
+  %w = sparse_tiny.constant dense<[[[[1.0]]], [[[1.0]]], [[[2.0]]], [[[2.0]]]]> : tensor<4x1x1x1xf32> : tensor<4x1x1x1xf32>
+  %y = sparse_tiny.conv2d %x, %w {strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+       : (tensor<1x1x2x2xf32>, tensor<4x1x1x1xf32>) -> tensor<1x4x2x2xf32>
+  %d = sparse_tiny.depth_to_space %y {block = array<i64: 1, 2>, mode = "CRD"} : (tensor<1x4x2x2xf32>) -> tensor<1x2x2x4xf32>
+  %s = sparse_tiny.constant dense<[[[3.0]], [[4.0]]]> : tensor<2x1x1xf32> : tensor<2x1x1xf32>
+  %m = sparse_tiny.mul %d, %s : (tensor<1x2x2x4xf32>, tensor<2x1x1xf32>) -> tensor<1x2x2x4xf32>
+  %g = sparse_tiny.sigmoid %m : (tensor<1x2x2x4xf32>) -> tensor<1x2x2x4xf32>
+  %c = sparse_tiny.slice %g {offsets = array<i64: 0, 0, 0, 0>, sizes = array<i64: 1, 1, 2, 4>, strides = array<i64: 1, 1, 1, 1>}
+       : (tensor<1x2x2x4xf32>) -> tensor<1x1x2x4xf32>
+  %r = sparse_tiny.relu %c : (tensor<1x1x2x4xf32>) -> tensor<1x1x2x4xf32>
+  return %r : tensor<1x1x2x4xf32>
+}
+
+// -----
+
+// A ReLU of a concat of convs (a grouped convolution's groups) moves into
+// each input, where it fuses; one of a concat with a shared input stays.
+// CHECK-LABEL: func.func @activation_above_concat
+// CHECK-SAME: (%[[X:[^:]+]]: tensor<1x1x4x4xf32>, %[[W:[^:]+]]: tensor<2x1x1x1xf32>)
+// CHECK: %[[A:.+]] = sparse_tiny.conv2d %[[X]], %[[W]]
+// CHECK-NEXT: %[[B:.+]] = sparse_tiny.conv2d %[[X]], %[[W]]
+// CHECK-NEXT: %[[RA:.+]] = sparse_tiny.relu %[[A]] : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+// CHECK-NEXT: %[[RB:.+]] = sparse_tiny.relu %[[B]]
+// CHECK-NEXT: %[[C:.+]] = sparse_tiny.concat %[[RA]], %[[RB]] {axis = 1 : i64}
+// CHECK: %[[D:.+]] = sparse_tiny.concat %[[C]], %[[X]]
+// CHECK-NEXT: sparse_tiny.relu %[[D]]
+func.func @activation_above_concat(%x: tensor<1x1x4x4xf32>, %w: tensor<2x1x1x1xf32>) -> (tensor<1x4x4x4xf32>, tensor<1x5x4x4xf32>) {
+  %a = sparse_tiny.conv2d %x, %w {strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+       : (tensor<1x1x4x4xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %b = sparse_tiny.conv2d %x, %w {strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+       : (tensor<1x1x4x4xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %c = sparse_tiny.concat %a, %b {axis = 1 : i64} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %r = sparse_tiny.relu %c : (tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %d = sparse_tiny.concat %r, %x {axis = 1 : i64} : (tensor<1x4x4x4xf32>, tensor<1x1x4x4xf32>) -> tensor<1x5x4x4xf32>
+  %e = sparse_tiny.relu %d : (tensor<1x5x4x4xf32>) -> tensor<1x5x4x4xf32>
+  return %r, %e : tensor<1x4x4x4xf32>, tensor<1x5x4x4xf32>
+}
+
+// -----
+
 // A reshape with other users stays where it is.
 // CHECK-LABEL: func.func @shared_reshape_stays
 // CHECK: %[[A:.+]] = sparse_tiny.reshape

@@ -1015,3 +1015,39 @@ func.func @prelu_c1_rank(%x: tensor<3xf32>) -> tensor<3xf32> {
   %0 = sparse_tiny.prelu %x {slopes = array<f32: 0.1, 0.2, 0.3>} : (tensor<3xf32>) -> tensor<3xf32>
   return %0 : tensor<3xf32>
 }
+
+// -----
+
+// depth_to_space C1: a 4-D map.
+func.func @d2s_c1_rank(%x: tensor<1x8x4xf32>) -> tensor<1x2x8xf32> {
+  // expected-error@+1 {{'sparse_tiny.depth_to_space' op C1: the input has rank 3, not 4}}
+  %0 = sparse_tiny.depth_to_space %x {block = array<i64: 2, 2>, mode = "DCR"} : (tensor<1x8x4xf32>) -> tensor<1x2x8xf32>
+  return %0 : tensor<1x2x8xf32>
+}
+
+// -----
+
+// depth_to_space C2: the block divides the channels.
+func.func @d2s_c2_block(%x: tensor<1x6x4x4xf32>) -> tensor<1x1x8x8xf32> {
+  // expected-error@+1 {{'sparse_tiny.depth_to_space' op C2: block [2,2] needs 2 entries >= 1 whose product divides the 6 channels}}
+  %0 = sparse_tiny.depth_to_space %x {block = array<i64: 2, 2>, mode = "DCR"} : (tensor<1x6x4x4xf32>) -> tensor<1x1x8x8xf32>
+  return %0 : tensor<1x1x8x8xf32>
+}
+
+// -----
+
+// depth_to_space C3: DCR or CRD.
+func.func @d2s_c3_mode(%x: tensor<1x8x4x4xf32>) -> tensor<1x2x8x8xf32> {
+  // expected-error@+1 {{'sparse_tiny.depth_to_space' op C3: mode 'RDC' is neither "DCR" nor "CRD"}}
+  %0 = sparse_tiny.depth_to_space %x {block = array<i64: 2, 2>, mode = "RDC"} : (tensor<1x8x4x4xf32>) -> tensor<1x2x8x8xf32>
+  return %0 : tensor<1x2x8x8xf32>
+}
+
+// -----
+
+// depth_to_space C4: [N, C / (bh bw), H bh, W bw].
+func.func @d2s_c4_shape(%x: tensor<1x8x4x4xf32>) -> tensor<1x2x8x4xf32> {
+  // expected-error@+1 {{'sparse_tiny.depth_to_space' op C4}}
+  %0 = sparse_tiny.depth_to_space %x {block = array<i64: 2, 2>, mode = "CRD"} : (tensor<1x8x4x4xf32>) -> tensor<1x2x8x4xf32>
+  return %0 : tensor<1x2x8x4xf32>
+}

@@ -333,6 +333,15 @@ func.func @quantization(%x: tensor<2x16xf32>) -> (tensor<2x16xf32>, tensor<2x16x
 
 // -----
 
+// CHECK-LABEL: func.func @depth_to_space
+// CHECK: sparse_tiny.depth_to_space %arg0 {block = array<i64: 2, 3>, mode = "CRD"} : (tensor<1x12x4x4xf32>) -> tensor<1x2x8x12xf32>
+func.func @depth_to_space(%x: tensor<1x12x4x4xf32>) -> tensor<1x2x8x12xf32> {
+  %y = sparse_tiny.depth_to_space %x {block = array<i64: 2, 3>, mode = "CRD"} : (tensor<1x12x4x4xf32>) -> tensor<1x2x8x12xf32>
+  return %y : tensor<1x2x8x12xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @resize_nearest
 // CHECK: sparse_tiny.resize_nearest %arg0 {scales = array<i64: 2, 4>} : (tensor<1x8x4x4xf32>) -> tensor<1x8x8x16xf32>
 func.func @resize_nearest(%x: tensor<1x8x4x4xf32>) -> tensor<1x8x8x16xf32> {

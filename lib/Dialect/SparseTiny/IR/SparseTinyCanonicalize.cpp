@@ -15,6 +15,7 @@
 //   mul(conv2d, per-channel constant)                     -> scaled weights
 //                                        (BatchNormalization after a conv)
 //   conv2d / avg_pool2d of a zero pad of H and W          -> their padding
+//   activation / per-channel affine after a data mover    -> before it
 //
 //===----------------------------------------------------------------------===//
 #include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
@@ -785,42 +786,170 @@ struct SpatialMeanToGlobalAvgPool : OpRewritePattern<MeanOp> {
   }
 };
 
-/// act(reshape(x)) -> reshape(act(x)) for an activation: the activation
-/// meets its producer (a conv fuses it), and a reshape back and forth (a
-/// Conv1d's [N, C, 1, L] <-> [N, C, L] between layers) folds away.
+/// The op that moves `v`'s elements without computing (reshape, and for
+/// ReLU / clip, which then fuse into the producer, a crop of H and W or a
+/// depth_to_space: a transposed convolution's), if it has no other use.
 template <typename OpTy>
-struct HoistActivationAboveReshape : OpRewritePattern<OpTy> {
+Operation *dataMoverBelow(OpTy op) {
+  Operation *mover = op->getOperand(0).getDefiningOp();
+  if (!mover || !mover->hasOneUse())
+    return nullptr;
+  if (isa<ReshapeOp>(mover))
+    return mover;
+  constexpr bool fusable =
+      std::is_same_v<OpTy, ReluOp> || std::is_same_v<OpTy, ClipOp>;
+  if (!fusable || !isa<DepthToSpaceOp, SliceOp>(mover))
+    return nullptr;
+  // Only where it then meets a producer that fuses it.
+  Operation *producer = mover->getOperand(0).getDefiningOp();
+  while (isa_and_nonnull<DepthToSpaceOp, SliceOp>(producer) &&
+         producer->hasOneUse())
+    producer = producer->getOperand(0).getDefiningOp();
+  // (A concat passes it on to its inputs: HoistActivationAboveConcat.)
+  return isa_and_nonnull<Conv2DOp, FullyConnectedOp, AddOp, ConcatOp>(producer)
+             ? mover
+             : nullptr;
+}
+
+/// act(move(x)) -> move(act(x)) for an activation and a data mover above:
+/// the activation meets its producer (a conv fuses it), and a reshape back
+/// and forth (a Conv1d's [N, C, 1, L] <-> [N, C, L] between layers) folds
+/// away.
+template <typename OpTy>
+struct HoistActivationAboveDataMover : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
-    auto reshape = op->getOperand(0).template getDefiningOp<ReshapeOp>();
-    if (!reshape || !reshape->hasOneUse())
+    Operation *mover = dataMoverBelow(op);
+    if (!mover)
       return failure();
-    auto inType = cast<RankedTensorType>(reshape.getInput().getType());
-    // A prelu's slopes follow dim 1: the reshape must keep dims 0 and 1.
+    Value input = mover->getOperand(0);
+    auto inType = cast<RankedTensorType>(input.getType());
+    // A prelu's slopes follow dim 1: the move must keep dims 0 and 1.
     if constexpr (std::is_same_v<OpTy, PReluOp>) {
       ArrayRef<int64_t> from = inType.getShape(),
-                        to = reshape.getOutput().getType().getShape();
+                        to = cast<ShapedType>(mover->getResult(0).getType())
+                                 .getShape();
       if (from.size() < 2 || to.size() < 2 || from[0] != to[0] || from[1] != to[1])
         return failure();
     }
     Operation *moved = rewriter.clone(*op.getOperation());
-    moved->setOperand(0, reshape.getInput());
+    moved->setOperand(0, input);
     moved->getResult(0).setType(RankedTensorType::get(
         inType.getShape(), getElementTypeOrSelf(op->getResult(0).getType())));
-    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op->getResult(0).getType(),
-                                           moved->getResult(0));
+    Operation *movedAfter = rewriter.clone(*mover);
+    movedAfter->setOperand(0, moved->getResult(0));
+    movedAfter->getResult(0).setType(op->getResult(0).getType());
+    rewriter.replaceOp(op, movedAfter->getResults());
     return success();
   }
 };
 
+/// relu / clip of a concat whose inputs are each a conv, linear or add used
+/// only there -> the concat of the activated inputs: the activation fuses
+/// into each producer (a grouped convolution's groups, split and joined).
+template <typename OpTy>
+struct HoistActivationAboveConcat : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    auto concat = op->getOperand(0).template getDefiningOp<ConcatOp>();
+    if (!concat || !concat->hasOneUse() ||
+        llvm::any_of(concat.getInputs(), [](Value v) {
+          Operation *producer = v.getDefiningOp();
+          return !isa_and_nonnull<Conv2DOp, FullyConnectedOp, AddOp>(producer) ||
+                 !producer->hasOneUse();
+        }))
+      return failure();
+    SmallVector<Value> activated;
+    for (Value v : concat.getInputs()) {
+      Operation *moved = rewriter.clone(*op.getOperation());
+      moved->setOperand(0, v);
+      moved->getResult(0).setType(RankedTensorType::get(
+          cast<ShapedType>(v.getType()).getShape(),
+          getElementTypeOrSelf(op->getResult(0).getType())));
+      activated.push_back(moved->getResult(0));
+    }
+    rewriter.replaceOpWithNewOp<ConcatOp>(op, op->getResult(0).getType(),
+                                          activated, concat.getAxisAttr());
+    return success();
+  }
+};
+
+/// mul / add of a per-channel constant after a transposed convolution's
+/// depth_to_space or crop -> the same before it (the constant repeated for
+/// each phase), where it folds into the conv: BatchNormalization after
+/// ConvTranspose.
+template <typename OpTy>
+struct HoistChannelAffineAboveDataMover : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    if (hasFusedClamp(op))
+      return failure();
+    for (auto [lhs, rhs] : {std::pair(op.getLhs(), op.getRhs()),
+                            std::pair(op.getRhs(), op.getLhs())}) {
+      Operation *mover = lhs.getDefiningOp();
+      if (!mover || !mover->hasOneUse() ||
+          !isa<DepthToSpaceOp, SliceOp>(mover) || lhs.getType() != op.getType())
+        continue;
+      Value input = mover->getOperand(0);
+      auto inType = cast<RankedTensorType>(input.getType());
+      auto outType = cast<RankedTensorType>(lhs.getType());
+      if (inType.getRank() != 4 || outType.getRank() != 4 ||
+          inType.getDimSize(0) != outType.getDimSize(0))
+        continue;
+      // A crop keeps every channel and follows a conv or a depth_to_space.
+      if (isa<SliceOp>(mover) &&
+          (inType.getDimSize(1) != outType.getDimSize(1) ||
+           !isa_and_nonnull<Conv2DOp, DepthToSpaceOp>(input.getDefiningOp())))
+        continue;
+      std::optional<std::vector<float>> c = perChannelOfConv(rhs, outType);
+      if (!c)
+        continue;
+      int64_t channels = inType.getDimSize(1);
+      std::vector<float> expanded(channels);
+      auto d2s = dyn_cast<DepthToSpaceOp>(mover);
+      int64_t block = d2s ? d2s.getBlock()[0] * d2s.getBlock()[1] : 1;
+      for (int64_t ch = 0; ch < channels; ++ch)
+        expanded[ch] = (*c)[d2s && d2s.getMode() == "DCR"
+                                ? ch % int64_t(c->size())
+                                : ch / block];
+      Value constant = createFloatConstant(
+          rewriter, op.getLoc(),
+          RankedTensorType::get({1, channels, 1, 1}, rewriter.getF32Type()),
+          expanded, "channel");
+      auto hoisted = rewriter.create<OpTy>(
+          op.getLoc(),
+          RankedTensorType::get(inType.getShape(),
+                                getElementTypeOrSelf(op.getType())),
+          input, constant);
+      Operation *movedAfter = rewriter.clone(*mover);
+      movedAfter->setOperand(0, hoisted.getResult());
+      rewriter.replaceOp(op, movedAfter->getResults());
+      return success();
+    }
+    return failure();
+  }
+};
+
+void ReluOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                         MLIRContext *context) {
+  results.add<HoistActivationAboveDataMover<ReluOp>,
+              HoistActivationAboveConcat<ReluOp>>(context);
+}
+
+void ClipOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                         MLIRContext *context) {
+  results.add<HoistActivationAboveDataMover<ClipOp>,
+              HoistActivationAboveConcat<ClipOp>>(context);
+}
+
 #define TF_HOIST_ACTIVATION(Op)                                                \
   void Op::getCanonicalizationPatterns(RewritePatternSet &results,             \
                                        MLIRContext *context) {                 \
-    results.add<HoistActivationAboveReshape<Op>>(context);                     \
+    results.add<HoistActivationAboveDataMover<Op>>(context);                     \
   }
-TF_HOIST_ACTIVATION(ReluOp)
-TF_HOIST_ACTIVATION(ClipOp)
 TF_HOIST_ACTIVATION(SigmoidOp)
 TF_HOIST_ACTIVATION(HardSigmoidOp)
 TF_HOIST_ACTIVATION(HardSwishOp)
@@ -853,12 +982,13 @@ void SoftmaxOp::getCanonicalizationPatterns(RewritePatternSet &results,
 
 void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                         MLIRContext *context) {
-  results.add<FoldAddIntoBias>(context);
+  results.add<FoldAddIntoBias, HoistChannelAffineAboveDataMover<AddOp>>(context);
 }
 
 void MulOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                         MLIRContext *context) {
-  results.add<FuseGelu, FuseGatedActivation, FoldScaleIntoConv>(context);
+  results.add<FuseGelu, FuseGatedActivation, FoldScaleIntoConv,
+              HoistChannelAffineAboveDataMover<MulOp>>(context);
 }
 
 void DivOp::getCanonicalizationPatterns(RewritePatternSet &results,

@@ -612,6 +612,22 @@ LogicalResult ResizeBilinearOp::verify() {
                            {in[0], in[1], in[2] * s[0], in[3] * s[1]});
 }
 
+LogicalResult DepthToSpaceOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  ArrayRef<int64_t> b = getBlock();
+  if (in.size() != 4)
+    return emitOpError() << "C1: the input has rank " << in.size() << ", not 4";
+  if (b.size() != 2 || b[0] < 1 || b[1] < 1 || in[1] % (b[0] * b[1]) != 0)
+    return emitOpError() << "C2: block " << shapeStr(b)
+                         << " needs 2 entries >= 1 whose product divides the "
+                         << in[1] << " channels";
+  if (getMode() != "DCR" && getMode() != "CRD")
+    return emitOpError() << "C3: mode '" << getMode()
+                         << "' is neither \"DCR\" nor \"CRD\"";
+  return verifyResultShape(
+      *this, "C4", {in[0], in[1] / (b[0] * b[1]), in[2] * b[0], in[3] * b[1]});
+}
+
 LogicalResult TransposeOp::verify() {
   ArrayRef<int64_t> in = shapeOf(getInput());
   ArrayRef<int64_t> perm = getPerm();

@@ -587,6 +587,39 @@ def SparseTiny_ResizeBilinearOp : SparseTiny_Op<"resize_bilinear", [Pure]> {
   let hasVerifier = 1;
 }
 
+def SparseTiny_DepthToSpaceOp : SparseTiny_Op<"depth_to_space", [Pure]> {
+  let summary = "channel blocks moved into bh x bw pixel blocks (pixel shuffle)";
+  let description = [{
+    ONNX DepthToSpace (`nn.PixelShuffle`) with a block of `bh` x `bw`
+    pixels; a transposed convolution imports as a convolution computing
+    every output phase as channels, this op and a slice. With
+    `C' = C / (bh * bw)`:
+    - `mode = "DCR"`: `output[n, c, y*bh + i, x*bw + j] =
+      input[n, (i*bw + j)*C' + c, y, x]` (phase-major channels);
+    - `mode = "CRD"`: `output[n, c, y*bh + i, x*bw + j] =
+      input[n, c*bh*bw + i*bw + j, y, x]` (PixelShuffle's order).
+
+    Data movement only: the INT8 form keeps the input's scale and zero
+    point.
+
+    Rules: (C1) the input has rank 4; (C2) `block` has 2 entries >= 1
+    whose product divides C; (C3) `mode` is "DCR" or "CRD"; (C4) the result
+    shape is [N, C', H * bh, W * bw].
+
+    ```mlir
+    %y = sparse_tiny.depth_to_space %x {block = array<i64: 2, 2>, mode = "CRD"}
+         : (tensor<1x32x4x4xf32>) -> tensor<1x8x8x8xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$input, DenseI64ArrayAttr:$block,
+                       StrAttr:$mode);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def SparseTiny_PadOp : SparseTiny_Op<"pad", [Pure]> {
   let summary = "pads every dim: a constant, a reflection or the edge";
   let description = [{
