@@ -14,7 +14,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 
 # Build, test and emulator packages, all from Debian 12 (bookworm).
-PACKAGES="cmake ninja-build g++-12 ccache clang-19 lld-19 lld llvm-19 llvm-19-dev
+PACKAGES="cmake ninja-build g++-12 ccache clang-19 libclang-rt-19-dev lld-19 lld llvm-19 llvm-19-dev
   llvm-19-tools libmlir-19-dev mlir-19-tools libonnx-dev libprotobuf-dev
   protobuf-compiler libabsl-dev python3 python3-onnx python3-numpy python3-torch python3-matplotlib
   python3-dev python3-pytest pybind11-dev zlib1g-dev python3-optuna python3-distributed

@@ -872,9 +872,9 @@ Importer::reshapeLikeShape(ArrayRef<int64_t> in) {
         out.push_back(1);
         continue;
       }
-      if (d <= 0)
-        return nodeError() << "shape " << shapeStr(*target)
-                           << " has an entry that is not supported";
+      if (d <= 0 || product > count / d)
+        return nodeError() << "cannot reshape " << shapeStr(in) << " to "
+                           << shapeStr(*target);
       out.push_back(d);
       product *= d;
     }
@@ -1026,9 +1026,9 @@ LogicalResult Importer::importResize() {
       return nodeError() << "scales needs 4 entries, got "
                          << (*scales)->data.size();
     for (double s : (*scales)->data) {
-      if (s < 1 || s != std::floor(s))
+      if (s < 1 || s > 4096 || s != std::floor(s))
         return nodeError() << "scale " << llvm::formatv("{0}", s).str()
-                           << ": only whole upsampling factors are supported";
+                           << ": only whole upsampling factors (up to 4096) are supported";
       factors.push_back(int64_t(s));
     }
   }
@@ -1078,6 +1078,9 @@ LogicalResult Importer::importPad() {
   for (int64_t i = 0; i < rank; ++i) {
     if (low[i] < 0 || high[i] < 0)
       return nodeError() << "negative pads (cropping) are not supported";
+    if (low[i] > xShape[i] + 4096 || high[i] > xShape[i] + 4096)
+      return nodeError() << "pads " << shapeStr(*pads)
+                         << " are larger than a model can use";
     if (mode == "reflect" && (low[i] >= xShape[i] || high[i] >= xShape[i]))
       return nodeError() << "a reflect pad of " << std::max(low[i], high[i])
                          << " on dim " << i << " needs a dim larger than that (it is "

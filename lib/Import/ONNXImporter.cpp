@@ -61,6 +61,29 @@ const char *dtypeName(int32_t t) {
 // Reading tensors
 //===----------------------------------------------------------------------===//
 
+/// Tensors the importer holds (initializers and what it folds) have dims
+/// >= 0 and at most this many elements: far more than a microcontroller's
+/// flash, and a bound that keeps a forged shape from exhausting memory.
+static constexpr int64_t kMaxKnownElements = int64_t(1) << 24;
+
+/// Activations are only shapes at import; this bound keeps every product
+/// of dims (and of dims by bytes) far from overflowing. A model this large
+/// is refused later for its real reason, the arena.
+static constexpr int64_t kMaxActivationElements = int64_t(1) << 40;
+
+/// Whether `shape` has dims >= 0 and at most `limit` elements (the product
+/// computed without overflow).
+static bool isHoldableShape(ArrayRef<int64_t> shape,
+                            int64_t limit = kMaxKnownElements) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || (d > 0 && n > limit / d))
+      return false;
+    n *= d;
+  }
+  return true;
+}
+
 template <typename T>
 static void appendRaw(const std::string &raw, std::vector<double> &out) {
   size_t n = raw.size() / sizeof(T);
@@ -76,6 +99,12 @@ FailureOr<HostTensor> Importer::readTensor(const onnx::TensorProto &proto) {
   HostTensor t;
   t.shape.assign(proto.dims().begin(), proto.dims().end());
   t.dtype = proto.data_type();
+  if (!isHoldableShape(t.shape)) {
+    modelError() << "tensor '" << proto.name() << "' has shape "
+                 << shapeStr(t.shape) << ": dims must be >= 0, and at most "
+                 << kMaxKnownElements << " elements";
+    return failure();
+  }
   if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
     modelError() << "tensor '" << proto.name()
                  << "' uses external data, which is not supported; save "
@@ -217,6 +246,11 @@ FailureOr<std::vector<int64_t>> Importer::getKnownInts(StringRef name,
 LogicalResult Importer::finish(Operation *op) {
   if (failed(mlir::verify(op)))
     return failure();
+  ArrayRef<int64_t> shape = shapeOf(op->getResult(0));
+  if (!isHoldableShape(shape, kMaxActivationElements))
+    return nodeError() << "the result has shape " << shapeStr(shape)
+                       << ", more than " << kMaxActivationElements
+                       << " elements";
   setValue(node->output(0), op->getResult(0));
   return success();
 }
@@ -337,6 +371,12 @@ LogicalResult Importer::declareInputs(const onnx::GraphProto &graph,
                    << dynamic
                    << "; give a static shape with --input-shape (e.g. "
                       "--input-shape=1x3x32x32)";
+      return failure();
+    }
+    if (!isHoldableShape(dims, kMaxActivationElements)) {
+      modelError() << "graph input '" << in.name() << "' has shape "
+                   << shapeStr(dims) << ", more than "
+                   << kMaxActivationElements << " elements";
       return failure();
     }
     types.push_back(f32(dims));
@@ -465,6 +505,8 @@ static FailureOr<HostTensor> broadcastBinary(const HostTensor &a, const HostTens
       return failure();
     shape[i] = std::max(pa[i], pb[i]);
   }
+  if (!isHoldableShape(shape))
+    return failure();
   HostTensor r;
   r.shape = shape;
   r.dtype = a.dtype;
@@ -522,7 +564,9 @@ LogicalResult Importer::foldNode(const onnx::NodeProto &n) {
     FailureOr<HostTensor> t = broadcastBinary(in(0), in(1), op);
     if (failed(t))
       return nodeError() << "shapes " << shapeStr(in(0).shape) << " and "
-                         << shapeStr(in(1).shape) << " do not broadcast";
+                         << shapeStr(in(1).shape)
+                         << " do not broadcast (or to more than "
+                         << kMaxKnownElements << " elements)";
     r = *t;
   } else if (op == "Sqrt" || op == "Neg" || op == "Reciprocal") {
     r = in(0);
@@ -643,6 +687,8 @@ LogicalResult Importer::foldNode(const onnx::NodeProto &n) {
   } else if (op == "Expand") {
     HostTensor ones;
     ones.shape.assign(in(1).data.begin(), in(1).data.end());
+    if (!isHoldableShape(ones.shape))
+      return nodeError() << "cannot expand to shape " << shapeStr(ones.shape);
     ones.data.assign(ones.numel(), 1.0);
     FailureOr<HostTensor> t = broadcastBinary(in(0), ones, "Mul");
     if (failed(t))
@@ -651,6 +697,10 @@ LogicalResult Importer::foldNode(const onnx::NodeProto &n) {
     r = *t;
   } else if (op == "ConstantOfShape") {
     r.shape.assign(in(0).data.begin(), in(0).data.end());
+    if (!isHoldableShape(r.shape))
+      return nodeError() << "shape " << shapeStr(r.shape)
+                         << " has a negative dim or more than "
+                         << kMaxKnownElements << " elements";
     const onnx::AttributeProto *value = attr("value");
     double fill = 0;
     r.dtype = onnx::TensorProto::FLOAT;
@@ -698,6 +748,10 @@ LogicalResult Importer::foldNode(const onnx::NodeProto &n) {
       int64_t c = params.axis < 0 ? 0 : (i / strides[params.axis]) %
                                             r.shape[params.axis];
       float scaled = float(r.data[i]) / float(params.scales[c]);
+      if (!std::isfinite(scaled))
+        return nodeError() << "input '" << n.input(0) << "' has a non-finite "
+                           << "value at element " << i << " ("
+                           << r.data[i] << "), which has no quantized form";
       double q = std::nearbyint(scaled) + params.zeroPoints[c];
       r.data[i] = std::clamp<double>(q, qmin, qmax);
     }
@@ -732,6 +786,19 @@ LogicalResult Importer::importNode(const onnx::NodeProto &n) {
                             "the output of an earlier node";
   if (n.output_size() == 0)
     return nodeError() << "has no output";
+  // Integer attributes are sizes, axes, pads and strides: beyond
+  // kMaxActivationElements they can only be forged, and shape arithmetic
+  // on them would overflow. (A Constant's values are data.)
+  if (op != "Constant")
+    for (const onnx::AttributeProto &a : n.attribute()) {
+      SmallVector<int64_t> values(a.ints().begin(), a.ints().end());
+      if (a.type() == onnx::AttributeProto::INT)
+        values.push_back(a.i());
+      for (int64_t v : values)
+        if (v > kMaxActivationElements || v < -kMaxActivationElements)
+          return nodeError() << "attribute '" << a.name() << "' has the value "
+                             << v << ", out of range";
+    }
 
   if (op == "Constant") {
     const onnx::AttributeProto *value = attr("value");

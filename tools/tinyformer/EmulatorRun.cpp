@@ -19,11 +19,15 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 #ifndef TINYFORMER_RUNTIME_DIR
 #define TINYFORMER_RUNTIME_DIR "runtime"
@@ -149,9 +153,11 @@ std::string shellEscape(StringRef s) {
   return out + "'";
 }
 
-/// Runs `argv` with stdout to `outPath` in directory `cwd`.
+/// Runs `argv` with stdout to `outPath` in directory `cwd`. With `progress`,
+/// calls it about twice a second with what `outPath` holds so far.
 int execute(ArrayRef<std::string> argv, StringRef cwd, StringRef outPath,
-            std::string &error) {
+            std::string &error,
+            function_ref<void(StringRef)> progress = nullptr) {
   // llvm::sys::ExecuteAndWait has no working directory: go through sh.
   std::string command = "cd " + shellEscape(cwd) + " && exec";
   for (const std::string &a : argv)
@@ -162,8 +168,29 @@ int execute(ArrayRef<std::string> argv, StringRef cwd, StringRef outPath,
     error = "no sh";
     return -1;
   }
-  return sys::ExecuteAndWait(*sh, {*sh, "-c", command}, std::nullopt,
-                             redirects, timeoutSeconds, 0, &error);
+  if (!progress)
+    return sys::ExecuteAndWait(*sh, {*sh, "-c", command}, std::nullopt,
+                               redirects, timeoutSeconds, 0, &error);
+  bool failedToStart = false;
+  sys::ProcessInfo child = sys::ExecuteNoWait(
+      *sh, {*sh, "-c", command}, std::nullopt, redirects, 0, &error,
+      &failedToStart);
+  if (failedToStart)
+    return -1;
+  auto start = std::chrono::steady_clock::now();
+  while (true) {
+    sys::ProcessInfo done = sys::Wait(child, /*SecondsToWait=*/0, &error,
+                                      nullptr, /*Polling=*/true);
+    if (done.Pid == child.Pid)
+      return done.ReturnCode;
+    if (auto text = MemoryBuffer::getFile(outPath))
+      progress((*text)->getBuffer());
+    if (std::chrono::steady_clock::now() - start >
+        std::chrono::seconds(timeoutSeconds))
+      // Waiting with a limit kills the child when the limit passes.
+      return sys::Wait(child, /*SecondsToWait=*/1, &error).ReturnCode;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
 }
 
 } // namespace
@@ -355,12 +382,23 @@ int runBuild(mlir::MLIRContext &context, StringRef dir, bool host) {
       return 1;
     std::string qemuOut = at("qemu.out");
     std::string error;
+    // Progress on a terminal: an inference takes the emulator up to
+    // seconds.
+    bool showProgress = sys::Process::StandardErrIsDisplayed() && samples >= 20;
+    auto progress = [&](StringRef soFar) {
+      errs() << formatv("\r  emulator: {0} / {1} inferences",
+                        soFar.count("TF invoke"), samples);
+    };
     int rc = execute({qemu, "-M", m7 ? "mps2-an500" : "mps2-an386", "-cpu",
                       m7 ? "cortex-m7" : "cortex-m4", "-nographic", "-monitor",
                       "none", "-serial", "none", "-semihosting-config",
                       "enable=on,target=native", "-icount",
                       "shift=0,align=off,sleep=off", "-kernel", at("app.elf")},
-                     work, qemuOut, error);
+                     work, qemuOut, error,
+                     showProgress ? function_ref<void(StringRef)>(progress)
+                                  : nullptr);
+    if (showProgress)
+      errs() << "\r" << std::string(40, ' ') << "\r";
     auto text = MemoryBuffer::getFile(qemuOut);
     StringRef out = text ? (*text)->getBuffer() : StringRef();
     if (rc != 0) {
