@@ -503,7 +503,7 @@ static FailureOr<HostTensor> broadcastBinary(const HostTensor &a, const HostTens
   for (size_t i = 0; i < rank; ++i) {
     if (pa[i] != pb[i] && pa[i] != 1 && pb[i] != 1)
       return failure();
-    shape[i] = std::max(pa[i], pb[i]);
+    shape[i] = pa[i] == 1 ? pb[i] : pa[i]; // (a dim of 0 broadcasts to 0)
   }
   if (!isHoldableShape(shape))
     return failure();

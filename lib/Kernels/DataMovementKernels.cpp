@@ -12,7 +12,88 @@ using namespace mlir::sparse_tiny;
 
 namespace tinyformer {
 
+namespace {
+/// For each dim of `shape`, the run of consecutive `sizes` (indices) that
+/// multiply to it; none when they do not split the dims.
+std::optional<SmallVector<SmallVector<int64_t>>>
+groupFactors(ArrayRef<int64_t> sizes, ArrayRef<int64_t> shape) {
+  SmallVector<SmallVector<int64_t>> groups;
+  size_t at = 0;
+  for (int64_t d : shape) {
+    groups.emplace_back();
+    int64_t have = 1;
+    while (have < d && at < sizes.size()) {
+      groups.back().push_back(int64_t(at));
+      have *= sizes[at++];
+    }
+    if (have != d)
+      return std::nullopt;
+  }
+  return at == sizes.size() ? std::optional(groups) : std::nullopt;
+}
+
+/// The dims of a value in the order its bytes are stored (NHWC for a 4-D
+/// map, else logical).
+SmallVector<int64_t> storedDimOrder(ShapedType type) {
+  if (!storedInLogicalOrder(type))
+    return {0, 2, 3, 1};
+  return llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
+}
+
+/// One axis of a copy: its extent and the input stride in bytes.
+struct CopyAxis {
+  int64_t size, stride;
+};
+
+/// A shuffle as a copy between stored orders: the output's axes, outermost
+/// first, with adjacent axes that stay adjacent merged and axes of 1
+/// dropped (none: the bytes are already in place). Empty optional: the
+/// factors do not split the input's and the output's dims.
+std::optional<SmallVector<CopyAxis>> shuffleCopyOf(ShuffleOp op) {
+  ArrayRef<int64_t> sizes = op.getFactors(), perm = op.getPerm();
+  ShapedType in = op.getInput().getType(), out = op.getOutput().getType();
+  SmallVector<int64_t> permuted;
+  for (int64_t p : perm)
+    permuted.push_back(sizes[p]);
+  auto inGroups = groupFactors(sizes, in.getShape());
+  auto outGroups = groupFactors(permuted, out.getShape());
+  if (!inGroups || !outGroups)
+    return std::nullopt;
+  // Input stride of each factor, from the input's stored order.
+  SmallVector<int64_t> stride(sizes.size(), 0);
+  int64_t bytes = 1;
+  SmallVector<int64_t> inOrder = storedDimOrder(in);
+  for (int64_t d : llvm::reverse(inOrder))
+    for (int64_t f : llvm::reverse((*inGroups)[d])) {
+      stride[f] = bytes;
+      bytes *= sizes[f];
+    }
+  SmallVector<CopyAxis> axes;
+  for (int64_t d : storedDimOrder(out))
+    for (int64_t k : (*outGroups)[d]) {
+      CopyAxis a{sizes[perm[k]], stride[perm[k]]};
+      if (a.size == 1)
+        continue;
+      if (!axes.empty() && axes.back().stride == a.stride * a.size) {
+        axes.back() = {axes.back().size * a.size, a.stride};
+        continue;
+      }
+      axes.push_back(a);
+    }
+  return axes;
+}
+
+bool isIdentityCopy(ArrayRef<CopyAxis> axes) {
+  return axes.empty() || (axes.size() == 1 && axes[0].stride == 1);
+}
+} // namespace
+
 bool servesAlias(Operation *op) {
+  if (auto s = dyn_cast<ShuffleOp>(op)) {
+    std::optional<SmallVector<CopyAxis>> axes = shuffleCopyOf(s);
+    return axes && isIdentityCopy(*axes) &&
+           getElementTypeOrSelf(s.getInput()) == getElementTypeOrSelf(s.getOutput());
+  }
   if (auto t = dyn_cast<TransposeOp>(op))
     return isTokenFlatten(t) || isTokenUnflatten(t);
   if (auto r = dyn_cast<ReshapeOp>(op)) {
@@ -288,6 +369,39 @@ LogicalResult lowerResizeNearest(LayerEmitter &e, Operation *op) {
   for (int64_t v : {in[0] * in[2], in[3], in[1], r.getScales()[0], r.getScales()[1]})
     args.push_back(e.i32(v));
   e.call("tfk_resize_nearest_s8", args);
+  return success();
+}
+
+bool servesShuffle(Operation *op) {
+  // The input's scale and zero point carry over (quantization keeps them).
+  auto s = dyn_cast<ShuffleOp>(op);
+  if (!s || getElementTypeOrSelf(s.getInput()) != getElementTypeOrSelf(s.getOutput()))
+    return false;
+  std::optional<SmallVector<CopyAxis>> axes = shuffleCopyOf(s);
+  return axes && !isIdentityCopy(*axes) && axes->size() <= 6;
+}
+
+void sizesShuffle(Operation *op, WeightStorage, LayerCost &cost) {
+  // Runs of contiguous bytes are copied whole, else byte by byte; per run
+  // its address (five outer loops).
+  std::optional<SmallVector<CopyAxis>> axes = shuffleCopyOf(cast<ShuffleOp>(op));
+  int64_t elements = cast<ShapedType>(op->getResult(0).getType()).getNumElements();
+  int64_t run = axes->back().size, runs = elements / run;
+  cost.instructions += axes->back().stride == 1 ? runs * (12 + run / 2)
+                                                 : runs * 12 + elements * 3;
+}
+
+LogicalResult lowerShuffle(LayerEmitter &e, Operation *op) {
+  // Up to six axes, padded in front with axes of 1.
+  SmallVector<CopyAxis> axes = *shuffleCopyOf(cast<ShuffleOp>(op));
+  axes.insert(axes.begin(), 6 - axes.size(), CopyAxis{1, 0});
+  SmallVector<Value> args = {e.ptrTo(op, op->getOperand(0)),
+                             e.ptrTo(op, op->getResult(0))};
+  for (const CopyAxis &a : axes)
+    args.push_back(e.i32(a.size));
+  for (const CopyAxis &a : axes)
+    args.push_back(e.i32(a.stride));
+  e.call("tfk_shuffle_s8", args);
   return success();
 }
 

@@ -70,6 +70,8 @@ void sizesConcat(mlir::Operation *op, WeightStorage, LayerCost &cost);
 bool servesResizeNearest(mlir::Operation *op);
 bool servesResizeBilinear(mlir::Operation *op);
 bool servesDepthToSpace(mlir::Operation *op);
+bool servesShuffle(mlir::Operation *op);
+void sizesShuffle(mlir::Operation *op, WeightStorage, LayerCost &cost);
 void sizesDepthToSpace(mlir::Operation *op, WeightStorage, LayerCost &cost);
 void sizesResizeBilinear(mlir::Operation *op, WeightStorage, LayerCost &cost);
 bool servesPad(mlir::Operation *op);
@@ -82,6 +84,7 @@ mlir::LogicalResult lowerSlice(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerResizeNearest(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerResizeBilinear(LayerEmitter &e, mlir::Operation *op);
 mlir::LogicalResult lowerDepthToSpace(LayerEmitter &e, mlir::Operation *op);
+mlir::LogicalResult lowerShuffle(LayerEmitter &e, mlir::Operation *op);
 
 // Sparse layers (SparseKernels.cpp): nonzeros as code.
 /// Nonzeros of a constant weight (its encoding's count when recorded); -1

@@ -135,6 +135,10 @@ static const KernelInfo kRegistry[] = {
     // its taps' multiply-accumulates and the rounding (in sizes).
     {KernelKind::resize_bilinear, servesResizeBilinear, {both(0, 0, 0), both(0, 0, 0)},
      sizesResizeBilinear, false, false, lowerResizeBilinear},
+    // A chain of reshapes and transposes folded into one copy between
+    // stored orders (in sizes: per run of bytes, per byte when strided).
+    {KernelKind::shuffle, servesShuffle, {both(0, 0, 0), both(0, 0, 0)},
+     sizesShuffle, false, false, lowerShuffle},
     // Depth to space (a transposed convolution's phases, PixelShuffle): per
     // output pixel a copy or a gather (in sizes).
     {KernelKind::depth_to_space, servesDepthToSpace,

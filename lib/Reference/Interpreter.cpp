@@ -92,6 +92,7 @@ private:
   void transpose(TransposeOp op);
   void resizeNearest(ResizeNearestOp op);
   void depthToSpace(DepthToSpaceOp op);
+  void shuffle(ShuffleOp op);
   void concat(ConcatOp op);
   void slice(SliceOp op);
   void pad(PadOp op);
@@ -241,6 +242,7 @@ LogicalResult Interpreter::execute(Operation *op) {
       .Case([&](TransposeOp t) { transpose(t); })
       .Case([&](ResizeNearestOp r) { resizeNearest(r); })
       .Case([&](DepthToSpaceOp d) { depthToSpace(d); })
+      .Case([&](ShuffleOp s) { shuffle(s); })
       .Case([&](ResizeBilinearOp r) {
         tinyformer::detail::resizeBilinear(get(r.getInput()), define(r.getOutput()),
                                r.getScales()[0], r.getScales()[1], /*integer=*/false);
@@ -545,6 +547,25 @@ void Interpreter::depthToSpace(DepthToSpaceOp op) {
           y.data[((b * c + ch) * oh + i) * ow + j] =
               x.data[((b * cin + from) * h + i / bh) * w + j / bw];
         }
+}
+
+void Interpreter::shuffle(ShuffleOp op) {
+  // The transpose of the input viewed as its factors; the output is the
+  // result's bytes in row-major order.
+  const HostArray &x = get(op.getInput());
+  HostArray &y = define(op.getOutput());
+  ArrayRef<int64_t> f = op.getFactors(), perm = op.getPerm();
+  SmallVector<int64_t> strides = stridesOf(f), permuted;
+  for (int64_t p : perm)
+    permuted.push_back(f[p]);
+  for (int64_t i = 0; i < int64_t(y.data.size()); ++i) {
+    int64_t rem = i, from = 0;
+    for (int64_t d = int64_t(perm.size()) - 1; d >= 0; --d) {
+      from += (rem % permuted[d]) * strides[perm[d]];
+      rem /= permuted[d];
+    }
+    y.data[i] = x.data[from];
+  }
 }
 
 void Interpreter::transpose(TransposeOp op) {

@@ -145,6 +145,17 @@ bool tinyformer::writeNpyInt8(StringRef path, ArrayRef<int64_t> shape,
 bool tinyformer::writeNpyBytes(StringRef path, StringRef dtype,
                                ArrayRef<int64_t> shape, StringRef data,
                                std::string &error) {
+  // A header that disagrees with the data would make a plausible-looking
+  // file of the wrong values. (The dtype's last character is its size.)
+  size_t count = 1;
+  for (int64_t d : shape)
+    count *= size_t(d);
+  if (dtype.empty() || count * size_t(dtype.back() - '0') != data.size()) {
+    error = "internal error: " + std::to_string(data.size()) +
+            " bytes of '" + dtype.str() + "' do not fill the shape written to '" +
+            path.str() + "'";
+    return false;
+  }
   std::string dict =
       "{'descr': '" + dtype.str() + "', 'fortran_order': False, 'shape': (";
   for (size_t i = 0; i < shape.size(); ++i)

@@ -16,10 +16,13 @@ void addQuantizePipeline(mlir::OpPassManager &pm, const CompileOptions &options)
     pm.addPass(createFuseQkWeights());
   QuantizeOptions quantize;
   quantize.calibration = options.calibration;
+  quantize.calibrationFlag = options.calibrationFlag;
   quantize.method = options.method;
   quantize.percentile = options.percentile;
   pm.addPass(createQuantize(quantize));
   pm.addPass(createFuseAttention());
+  // After attention fusion, which reads head splits off their movers.
+  pm.addPass(createFoldShuffles());
   // After quantization: weights that round to zero are zeros too.
   pm.addPass(createPruningAwareLayout());
   SelectKernelsOptions select;
@@ -74,10 +77,11 @@ void registerTinyFormerPipelines() {
   mlir::PassPipelineRegistration<PipelineOptions>(
       "sparse-tiny-pipeline",
       "The INT8 model: canonicalize, fuse activations, quantize, fuse "
-      "attention, find zeros, select kernels, plan memory",
+      "attention, fold shuffles, find zeros, select kernels, plan memory",
       [](mlir::OpPassManager &pm, const PipelineOptions &o) {
         CompileOptions c;
         c.calibration = o.calibration;
+        c.calibrationFlag = "calibration=";
         c.method = o.method;
         c.percentile = o.percentile;
         c.cpu = o.cpu;

@@ -45,7 +45,7 @@ namespace {
 /// Ops whose INT8 output keeps the input's scale and zero point.
 bool keepsScale(Operation *op) {
   return isa<MaxPool2DOp, ReshapeOp, TransposeOp, SliceOp, ResizeNearestOp,
-             ResizeBilinearOp, PadOp, DepthToSpaceOp>(op);
+             ResizeBilinearOp, PadOp, DepthToSpaceOp, ShuffleOp>(op);
 }
 
 /// Ops the INT8 form covers; anything else float is an error.
@@ -62,7 +62,8 @@ bool hasIntegerForm(Operation *op) {
          isa<Conv2DOp, FullyConnectedOp, AddOp, ReluOp, ClipOp, MaxPool2DOp,
              AvgPool2DOp, GlobalAvgPool2DOp, MeanOp, ReshapeOp, TransposeOp,
              SliceOp, ConcatOp, SoftmaxOp, LayerNormOp, MatMulOp,
-             ResizeNearestOp, ResizeBilinearOp, PadOp, PReluOp, DepthToSpaceOp>(op);
+             ResizeNearestOp, ResizeBilinearOp, PadOp, PReluOp, DepthToSpaceOp,
+             ShuffleOp>(op);
 }
 
 /// Ops whose operands are all activations (a constant among them is
@@ -193,8 +194,7 @@ LogicalResult QuantizePass::reportMissingScales(func::FuncOp func) {
          << " values have no scale from QDQ pairs (the first is "
          << (def ? "the result of '" + def->getName().getStringRef().str() + "'"
                  : std::string("the function input"))
-         << "); give a calibration batch (tinyformer compile --calib "
-            "BATCH.npy; the pass option calibration=BATCH.npy)";
+         << "); give a calibration batch (" << calibrationFlag << "BATCH.npy)";
 }
 
 /// What a calibration batch can leave a guess: tensors whose range is one

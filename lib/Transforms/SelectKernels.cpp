@@ -14,6 +14,7 @@
 #include "tinyformer/CostModel/Layout.h"
 #include "tinyformer/Kernels/KernelRegistry.h"
 #include "tinyformer/Quant/IntegerRules.h"
+#include "tinyformer/Support/Diagnostics.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -142,16 +143,33 @@ struct SelectKernelsPass
     std::vector<size_t> chosen;
     int64_t flash = 0;
     if (!tinyformer::chooseUnderFlash(options, flashBudget, chosen, flash)) {
+      InFlightDiagnostic diag = module.emitError();
       if (weightStorage == "int16")
-        module.emitError() << "int16 weights need " << flash
-                           << " bytes of flash, over the budget of "
-                           << int64_t(flashBudget) << " bytes";
+        diag << "int16 weights need " << flash
+             << " bytes of flash, over the budget of " << int64_t(flashBudget)
+             << " bytes";
       else
-        module.emitError() << "the model's constants need " << flash
-                           << " bytes of flash with int8 weights (and the "
-                              "smallest sparse kernels), over the "
-                              "budget of "
-                           << int64_t(flashBudget) << " bytes";
+        diag << "the model's constants need " << flash
+             << " bytes of flash with int8 weights (and the smallest sparse "
+                "kernels), over the budget of "
+             << int64_t(flashBudget) << " bytes";
+      // The layers that take most of it, at their smallest.
+      SmallVector<std::pair<int64_t, Operation *>> smallest;
+      for (auto [l, o] : llvm::zip(layers, options))
+        smallest.push_back(
+            {llvm::min_element(o, [](const auto &a, const auto &b) {
+               return a.flashBytes < b.flashBytes;
+             })->flashBytes,
+             l.op});
+      llvm::sort(smallest, [](const auto &a, const auto &b) { return a.first > b.first; });
+      diag << "; the largest layers:";
+      for (auto [i, entry] : llvm::enumerate(ArrayRef(smallest).take_front(3))) {
+        std::string node = tinyformer::describeNodeLocation(entry.second->getLoc());
+        diag << (i ? "," : "") << " "
+             << (node.empty() ? "'" + entry.second->getName().getStringRef().str() + "'"
+                              : node)
+             << " (" << entry.first << " bytes)";
+      }
       return signalPassFailure();
     }
     for (auto [l, c] : llvm::zip(layers, chosen))

@@ -26,7 +26,8 @@ for some: fused_qk for one head, none for more); and, with --kind gate,
 products of two activations (squeeze-excite gates x * sigmoid|hardsigmoid(
 conv1x1(mean x)), and relu(fc(x)) * fc(x) over tokens); with --kind
 transposed, ConvTranspose (1-D and 2-D, strides 1-3, pads, output_padding,
-dilation, groups) and DepthToSpace (DCR and CRD).
+dilation, groups) and DepthToSpace (DCR and CRD); with --kind shuffle,
+chains of reshapes and transposes of a map up to 6-D.
 
 For each case it writes a float32 calibration batch (8 samples, a random,
 often asymmetric range) and a test input (three samples: one inside the
@@ -439,6 +440,44 @@ def gen_transposed(rng, b):
     desc = "conv_transpose%dd k%s s%s d%s pads%s out_pad%s g%d %sx%d->%d %s" % (
         dims, k, s, d, begin + end, outp, g, sizes, cin, cout, act)
     return (1, cin) + tuple(sizes), y, (1, cout) + tuple(out), desc, True
+
+
+def gen_shuffle(rng, b):
+    """Chains of reshapes and transposes of a conv's map (as MobileViT's
+    unfold / fold, pixel shuffles and 5-D / 6-D permutes are written):
+    1-3 steps, each a reshape of the current dims split into factors (some
+    merged back) and a random permutation of up to 6 dims; the result is
+    the output, or is reshaped to a map for a 1x1 conv."""
+    dims = [int(rng.choice([1, 2, 2, 3, 4])) for _ in range(3)]
+    c, h, w = dims[0] * int(rng.integers(1, 3)), dims[1] * 2, dims[2] * 2
+    y = b.conv("x", c, c, 1)
+    shape = [1, c, h, w]
+    steps = int(rng.integers(1, 4))
+    for _ in range(steps):
+        factors = []
+        for d in shape:
+            while d > 1 and d % 2 == 0 and rng.random() < 0.6:
+                factors.append(2)
+                d //= 2
+            factors.append(d)
+        while len(factors) > 6:
+            i = int(rng.integers(0, len(factors) - 1))
+            factors[i:i + 2] = [factors[i] * factors[i + 1]]
+        y = b.node("Reshape", [y, b.ints("shape", factors)])
+        perm = [int(v) for v in rng.permutation(len(factors))]
+        y = b.node("Transpose", [y], perm=perm)
+        shape = [factors[p] for p in perm]
+    if rng.random() < 0.5:
+        cout = int(rng.integers(1, 6))
+        n = int(np.prod(shape))
+        # (H from the last dim: a reshape that mixes factors of different
+        # dims is not a permutation of factors, which the shuffle needs.)
+        hh = int(rng.choice([d for d in (1, 2, 4) if shape[-1] % d == 0]))
+        y = b.conv(b.node("Reshape", [y, b.ints("shape", [1, n // hh, hh, 1])]),
+                   n // hh, cout, 1)
+        shape = [1, cout, hh, 1]
+    return (1, c, h, w), y, tuple(shape), \
+        "shuffle %dx%dx%d, %d steps -> %s" % (c, h, w, steps, shape), True
 
 
 def conv_transpose_np(x, w, bias, strides, pads, out_pads, dil, group):
@@ -866,7 +905,8 @@ KINDS = [
 # Kinds run only when asked for (--kind), so that the cycle above keeps its
 # cases: products of two activations.
 EXTRA_KINDS = [("gate", gen_gate), ("upsample", gen_upsample), ("mean", gen_mean),
-               ("pad", gen_pad), ("prelu", gen_prelu), ("transposed", gen_transposed)]
+               ("pad", gen_pad), ("prelu", gen_prelu), ("transposed", gen_transposed),
+               ("shuffle", gen_shuffle)]
 # The kinds cases cycle through (KINDS, or one kind with --kind).
 CYCLE = KINDS
 
@@ -1365,7 +1405,9 @@ def check_case(args, index, boards):
             if not ok:
                 continue
             a, e = np.load(yemu), np.load(yhost)
-            want_shape = (case["x"].shape[0],) + case["out_shape"][1:]
+            # The samples replace an output dim 0 of 1, else come first.
+            out = case["out_shape"]
+            want_shape = (case["x"].shape[0],) + (out[1:] if out[0] == 1 else out)
             if e.dtype != np.int8 or a.dtype != np.int8:
                 problems.append("%s: output dtypes emulator %s host %s, want int8"
                                 % (label, a.dtype, e.dtype))

@@ -14,14 +14,15 @@ over channels (permute / LayerNorm / permute), a ConvNeXt block,
 LeakyReLU and PReLU, nearest and bilinear upsampling (nn.Upsample,
 F.interpolate), nn.ConvTranspose2d / nn.ConvTranspose1d (U-Net decoder,
 DCGAN generator with BatchNorm2d and groups, audio decoder),
-nn.PixelShuffle,
+nn.PixelShuffle, a MobileViT block (unfold / fold of a map into patches,
+attention over the patch sequences: not fused yet, see KNOWN_UNFUSED),
 nn.TransformerEncoderLayer pre- / post-norm, batch- / seq-first,
 nn.MultiheadAttention with its defaults, a timm-style ViT block),
 exported with torch.onnx.export defaults (opset 13), calibrated on a
 random batch and compiled with plain `tinyformer compile`. Four random
 inputs run on the emulator and on the host INT8 reference: the outputs must
 be equal bit for bit, and close to torch's float outputs (cosine >= 0.99),
-and every attention block must be fused.
+and every attention block must be fused (but for those in KNOWN_UNFUSED).
 One line per model: cosine, bit-exactness, instructions, the kernels used.
 Exit status 1 if any model fails.
 """
@@ -400,6 +401,42 @@ class PixelShuffleSR(nn.Module):
         return self.shuffle3(self.to3(y))
 
 
+class MobileViTBlock(nn.Module):
+    """A MobileViT-XXS-style hybrid as apple/ml-cvnets writes it: a conv
+    stem, the block's local 3x3 + 1x1 convs, unfold of the map into 2x2
+    patches (reshape / transpose of a 4-D map into [B*P, N, d]), a pre-norm
+    nn.TransformerEncoderLayer over the P patch sequences, fold back,
+    projection, concat with the block's input, fusion conv, mean, Linear."""
+
+    def __init__(self, c=16, d=24, ph=2, pw=2):
+        super().__init__()
+        self.ph, self.pw = ph, pw
+        self.stem = nn.Sequential(nn.Conv2d(3, c, 3, 2, 1), nn.BatchNorm2d(c), nn.SiLU())
+        self.local = nn.Sequential(nn.Conv2d(c, c, 3, padding=1), nn.BatchNorm2d(c),
+                                   nn.SiLU(), nn.Conv2d(c, d, 1, bias=False))
+        self.transformer = nn.TransformerEncoderLayer(
+            d, 2, 2 * d, dropout=0.0, activation="gelu", batch_first=True, norm_first=True)
+        self.norm = nn.LayerNorm(d)
+        self.proj = nn.Sequential(nn.Conv2d(d, c, 1), nn.BatchNorm2d(c), nn.SiLU())
+        self.fusion = nn.Sequential(nn.Conv2d(2 * c, c, 3, padding=1), nn.BatchNorm2d(c),
+                                    nn.SiLU())
+        self.head = nn.Linear(c, 10)
+
+    def forward(self, x):
+        x = self.stem(x)
+        y = self.local(x)
+        b, d, h, w = y.shape
+        nh, nw = h // self.ph, w // self.pw
+        p = y.reshape(b * d * nh, self.ph, nw, self.pw).transpose(1, 2)
+        p = p.reshape(b, d, nh * nw, self.ph * self.pw).transpose(1, 3)
+        p = self.norm(self.transformer(p.reshape(b * self.ph * self.pw, nh * nw, d)))
+        p = p.contiguous().view(b, self.ph * self.pw, nh * nw, d).transpose(1, 3)
+        p = p.reshape(b * d * nh, nw, self.ph, self.pw).transpose(1, 2)
+        y = self.proj(p.reshape(b, d, h, w))
+        y = self.fusion(torch.cat([x, y], 1))
+        return self.head(y.mean((2, 3)))
+
+
 class EncoderLayer(nn.Module):
     """nn.TransformerEncoderLayer on [1, 16, 32] tokens: pre-norm with ReLU
     and batch_first, or post-norm with GELU taking seq-first [16, 1, 32]
@@ -537,6 +574,7 @@ MODELS = {
     "generator_transposed": (GeneratorTransposed, (1, 3, 4, 4)),
     "conv1d_transposed": (Conv1dTransposed, (1, 16, 25)),
     "pixel_shuffle": (PixelShuffleSR, (1, 3, 6, 6)),
+    "mobilevit_block": (MobileViTBlock, (1, 3, 16, 16)),
     "encoder_pre_relu": (EncoderLayer, (1, 16, 32)),
     "encoder_post_gelu": (lambda: EncoderLayer(False, "gelu", False), (1, 16, 32)),
     "mha_defaults": (MultiheadAttentionBlock, (1, 16, 32)),
@@ -545,6 +583,15 @@ MODELS = {
     "conv1d_prelu": (Conv1dPRelu, (1, 40, 49)),
     "paddings": (Paddings, (1, 3, 16, 16)),
     "sequence_pad": (SequencePad, (1, 16, 32)),
+}
+
+
+# Attention blocks not fused yet, with the reason (each still runs, as
+# separate matmul / softmax layers, bit-exactly): checked to stay as many.
+KNOWN_UNFUSED = {
+    # Self-attention over a batch of P patch sequences ([B*P, N, d]): the
+    # mhsa op runs one sequence (issue 11).
+    "mobilevit_block": 1,
 }
 
 
@@ -597,7 +644,7 @@ def run_one(name, work, tinyformer, board):
               for i in range(4))
     report = json.load(open(os.path.join(build, "compile_report.json")))
     attention = report["attention_blocks"]
-    ok = exact and cos >= 0.99 and not attention["unfused"]
+    ok = exact and cos >= 0.99 and attention["unfused"] == KNOWN_UNFUSED.get(name, 0)
     line = "cosine %.4f  %s  %s instructions  arena %d (bound %d)  " \
            "attention %d fused %d unfused  kernels %s" % (
                cos, "bit-exact" if exact else "NOT BIT-EXACT", instructions,

@@ -1,7 +1,7 @@
 /*===- tfk_elementwise.c - elementwise, pooling, data movement ----*- C -*-===//
  *
  * tfk_add_s8, tfk_add_table_s8, tfk_mul_s8, tfk_max_pool_s8, tfk_avg_pool_s8, tfk_requantize_s8,
- * tfk_transpose_s8, tfk_resize_nearest_s8, tfk_depth_to_space_s8, tfk_resize_bilinear_s8,
+ * tfk_transpose_s8, tfk_shuffle_s8, tfk_resize_nearest_s8, tfk_depth_to_space_s8, tfk_resize_bilinear_s8,
  * tfk_pad_s8, tfk_prelu_s8 and tfk_lut_s8. See
  * tfk/kernels.h.
  *===----------------------------------------------------------------------===*/
@@ -275,6 +275,24 @@ void tfk_pad_s8(const int8_t *in, int8_t *out, int32_t h, int32_t w,
       }
     }
   }
+}
+
+void tfk_shuffle_s8(const int8_t *in, int8_t *out, int32_t d0, int32_t d1,
+                    int32_t d2, int32_t d3, int32_t d4, int32_t d5, int32_t s0,
+                    int32_t s1, int32_t s2, int32_t s3, int32_t s4, int32_t s5) {
+  for (int32_t i0 = 0; i0 < d0; ++i0)
+    for (int32_t i1 = 0; i1 < d1; ++i1)
+      for (int32_t i2 = 0; i2 < d2; ++i2)
+        for (int32_t i3 = 0; i3 < d3; ++i3)
+          for (int32_t i4 = 0; i4 < d4; ++i4, out += d5) {
+            const int8_t *src = in + i0 * s0 + i1 * s1 + i2 * s2 + i3 * s3 + i4 * s4;
+            if (s5 == 1) {
+              __builtin_memcpy(out, src, (uint32_t)d5);
+              continue;
+            }
+            for (int32_t i5 = 0; i5 < d5; ++i5, src += s5)
+              out[i5] = *src;
+          }
 }
 
 void tfk_depth_to_space_s8(const int8_t *in, int8_t *out, int32_t rows,

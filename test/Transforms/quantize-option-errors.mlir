@@ -3,7 +3,7 @@
 // RUN: %python -c "import numpy as np; np.save('%t.npy', np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4)); open('%t.junk.npy', 'w').write('not an npy file')"
 //
 // RUN: not tf-opt %s --sparse-tiny-quantize 2>&1 | FileCheck %s --check-prefix=NODATA
-// NODATA: error: needs calibration data: 2 values have no scale from QDQ pairs (the first is the function input); give a calibration batch (tinyformer compile --calib BATCH.npy; the pass option calibration=BATCH.npy)
+// NODATA: error: needs calibration data: 2 values have no scale from QDQ pairs (the first is the function input); give a calibration batch (calibration=BATCH.npy)
 //
 // RUN: not tf-opt %s --sparse-tiny-quantize="calibration=%t.npy method=kl" 2>&1 | FileCheck %s --check-prefix=METHOD
 // METHOD: error: unknown calibration method 'kl' (minmax | percentile)

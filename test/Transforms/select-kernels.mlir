@@ -32,7 +32,7 @@
 //
 // Over budget even with int8 weights, and int16 forced over budget.
 // RUN: not tf-opt %s --sparse-tiny-select-kernels="sparse=off flash-budget=1143" 2>&1 | FileCheck %s --check-prefix=OVER8
-// OVER8: error: the model's constants need 1144 bytes of flash with int8 weights (and the smallest sparse kernels), over the budget of 1143 bytes
+// OVER8: error: the model's constants need 1144 bytes of flash with int8 weights (and the smallest sparse kernels), over the budget of 1143 bytes; the largest layers: 'sparse_tiny.softmax' (1024 bytes), 'sparse_tiny.fully_connected' (72 bytes), 'sparse_tiny.conv2d' (48 bytes)
 // RUN: not tf-opt %s --sparse-tiny-select-kernels="sparse=off flash-budget=1199 weight-storage=int16" 2>&1 | FileCheck %s --check-prefix=OVER16
 // OVER16: error: int16 weights need 1200 bytes of flash, over the budget of 1199 bytes
 // RUN: not tf-opt %s --sparse-tiny-select-kernels="sparse=off weight-storage=int4" 2>&1 | FileCheck %s --check-prefix=FORMAT

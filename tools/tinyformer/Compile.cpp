@@ -216,10 +216,11 @@ static void describeSparsity(mlir::Operation *op, KernelAttr kernel,
     if (!KernelAttr::isSparse(kernel.getKind()) && fasterCandidate)
       notes.push_back(formatv(
           "{0}: {1:P0} zeros, but dense ({2}, est. {3} instructions): {4} "
-          "(est. {5} instructions, {6} bytes) does not fit --flash",
+          "(est. {5} instructions, {6} bytes) does not fit {7}",
           layerName, sparsity, stringifyKernelKind(kernel.getKind()),
           kernel.getEstInstructions(), stringifyKernelKind(fastest.getKind()),
-          fastest.getEstInstructions(), fastest.getFlashBytes()));
+          fastest.getEstInstructions(), fastest.getFlashBytes(),
+          flashLimitText()));
   }
   if (auto others = op->getAttrOfType<mlir::ArrayAttr>(attr::kAlternatives)) {
     json::Array alternatives;

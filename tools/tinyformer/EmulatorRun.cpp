@@ -351,6 +351,10 @@ int runBuild(mlir::MLIRContext &context, StringRef dir, bool host) {
       }
       return true;
     };
+    auto runQuiet = [&](std::vector<std::string> argv) {
+      std::string error;
+      return execute(argv, work, log, error) == 0;
+    };
     std::string prefix = "tf_" + info.name;
     std::vector<std::string> compileRunner = {cc};
     compileRunner.insert(compileRunner.end(), flags.begin(), flags.end());
@@ -378,8 +382,22 @@ int runBuild(mlir::MLIRContext &context, StringRef dir, bool host) {
           at("app.elf"), inDir(harness, "startup.c"), inDir(harness, "tf_count.s"),
           inDir(harness, "tf_count.c"), at("run_model.o"), inDir(dir, "model.o")})
       link.push_back(a);
-    if (!run(link, "linking the emulator program"))
+    if (!runQuiet(link)) {
+      // The harness links with any model this tool compiled: a failure is
+      // the object's (truncated, or from another build).
+      auto text = MemoryBuffer::getFile(log);
+      StringRef first;
+      if (text)
+        for (StringRef line : llvm::split((*text)->getBuffer(), '\n'))
+          if (line.contains("error") || line.contains("undefined reference")) {
+            first = line.trim();
+            break;
+          }
+      fail("'" + object + "' does not link into the emulator program" +
+           (first.empty() ? "" : " (" + first.str() + ")") +
+           ": compile the model again");
       return 1;
+    }
     std::string qemuOut = at("qemu.out");
     std::string error;
     // Progress on a terminal: an inference takes the emulator up to
@@ -478,7 +496,11 @@ int runBuild(mlir::MLIRContext &context, StringRef dir, bool host) {
   std::string error;
   SmallVector<int64_t> outShape(info.output.shape.begin(), info.output.shape.end());
   if (batched) {
-    outShape.erase(outShape.begin());
+    // The samples replace an output dim 0 of 1 (the model's batch); any
+    // other output ([B*P, N, C] patches, seq-first [S, 1, E]) keeps all its
+    // dims after the sample dim.
+    if (!outShape.empty() && outShape.front() == 1)
+      outShape.erase(outShape.begin());
     outShape.insert(outShape.begin(), samples);
   }
   bool ok;

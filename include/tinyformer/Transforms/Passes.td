@@ -68,6 +68,10 @@ def Quantize : Pass<"sparse-tiny-quantize", "mlir::ModuleOp"> {
            "range estimate: minmax | percentile">,
     Option<"percentile", "percentile", "double", /*default=*/"99.99",
            "for method=percentile: percentile kept on each side">,
+    Option<"calibrationFlag", "calibration-flag", "std::string",
+           /*default=*/"\"calibration=\"",
+           "how the calling tool spells the calibration option, in messages "
+           "(tinyformer: --calib)">,
   ];
   let statistics = [
     Statistic<"numQuantizedOps", "quantized-ops", "ops turned into INT8">,
@@ -99,6 +103,38 @@ def FuseAttention : Pass<"sparse-tiny-fuse-attention", "mlir::ModuleOp"> {
   }];
   let statistics = [
     Statistic<"numFused", "fused-attention", "attention blocks fused">,
+  ];
+}
+
+def FoldShuffles : Pass<"sparse-tiny-fold-shuffles", "mlir::ModuleOp"> {
+  let summary = "Fold chains of reshapes and transposes that no kernel runs into one shuffle";
+  let description = [{
+    A chain of `reshape` / `transpose` ops (each intermediate value used
+    only by the next op) of which some op has no kernel on its own (a 4-D
+    or larger transpose of NHWC maps, 5-D and 6-D shuffles, MobileViT's
+    unfold of a map into patches and fold back) becomes one
+    `sparse_tiny.shuffle`: the composite permutation, with each dim split
+    into the factors the chain moves independently. Lowered, it is one
+    copy between the input's and the output's stored orders, or an alias
+    when the bytes are already in place. Chains whose every op has a kernel
+    (aliases, relayouts, transposes in logical order) are left as they
+    are. Runs after attention fusion, which matches head splits by their
+    reshapes and transposes.
+
+    ```mlir
+    // before: a map's 2x2 patches as a batch of token sequences
+    %a = sparse_tiny.reshape %x : (tensor<1x8x4x4xf32>) -> tensor<16x2x2x2xf32>
+    %b = sparse_tiny.transpose %a {perm = array<i64: 0, 2, 1, 3>}
+         : (tensor<16x2x2x2xf32>) -> tensor<16x2x2x2xf32>
+    // after
+    %b = sparse_tiny.shuffle %x {factors = array<i64: 8, 2, 2, 2, 2>,
+           perm = array<i64: 0, 1, 3, 2, 4>}
+         : (tensor<1x8x4x4xf32>) -> tensor<16x2x2x2xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::sparse_tiny::SparseTinyDialect"];
+  let statistics = [
+    Statistic<"numShuffles", "shuffles", "chains folded into one shuffle">,
   ];
 }
 

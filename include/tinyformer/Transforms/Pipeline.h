@@ -10,6 +10,8 @@ namespace tinyformer {
 
 struct CompileOptions {
   std::string calibration; ///< .npy batch; may be empty for QDQ models
+  /// How the calling tool spells the calibration option, in messages.
+  std::string calibrationFlag = "--calib ";
   std::string method = "minmax";
   double percentile = 99.99;
   int64_t flashBudget = 1 << 20;

@@ -177,6 +177,13 @@ void tfk_resize_nearest_s8(const int8_t *in, int8_t *out, int32_t rows,
 void tfk_resize_bilinear_s8(const int8_t *in, int8_t *out, int32_t n, int32_t h,
                             int32_t w, int32_t c, int32_t sh, int32_t sw);
 
+/* A copy in a new order of up to 6 axes: out is d0 x ... x d5 in row-major
+ * order, and element (i0, ..., i5) comes from in[i0*s0 + ... + i5*s5]
+ * (strides in bytes; an innermost s5 of 1 copies runs of d5 bytes). */
+void tfk_shuffle_s8(const int8_t *in, int8_t *out, int32_t d0, int32_t d1,
+                    int32_t d2, int32_t d3, int32_t d4, int32_t d5, int32_t s0,
+                    int32_t s1, int32_t s2, int32_t s3, int32_t s4, int32_t s5);
+
 /* Depth to space of an NHWC map of `rows` rows (N*H) of w pixels of
  * c * bh * bw channels: output pixel (y*bh + i, x*bw + j) takes channel c0
  * from input channel (i*bw + j)*c + c0 (crd = 0, DCR: one copy of c bytes)

@@ -1051,3 +1051,30 @@ func.func @d2s_c4_shape(%x: tensor<1x8x4x4xf32>) -> tensor<1x2x8x4xf32> {
   %0 = sparse_tiny.depth_to_space %x {block = array<i64: 2, 2>, mode = "CRD"} : (tensor<1x8x4x4xf32>) -> tensor<1x2x8x4xf32>
   return %0 : tensor<1x2x8x4xf32>
 }
+
+// -----
+
+// shuffle C1: the factors multiply to the input's element count.
+func.func @shuffle_c1_factors(%x: tensor<1x8x4x4xf32>) -> tensor<4x4x8xf32> {
+  // expected-error@+1 {{'sparse_tiny.shuffle' op C1: factors [8,2,2,2] do not multiply to the input's 128 elements}}
+  %0 = sparse_tiny.shuffle %x {factors = array<i64: 8, 2, 2, 2>, perm = array<i64: 0, 1, 2, 3>} : (tensor<1x8x4x4xf32>) -> tensor<4x4x8xf32>
+  return %0 : tensor<4x4x8xf32>
+}
+
+// -----
+
+// shuffle C2: perm is a permutation of the factors.
+func.func @shuffle_c2_perm(%x: tensor<1x8x4x4xf32>) -> tensor<4x4x8xf32> {
+  // expected-error@+1 {{'sparse_tiny.shuffle' op C2: perm [0,0,1] is not a permutation of 3 factors}}
+  %0 = sparse_tiny.shuffle %x {factors = array<i64: 8, 4, 4>, perm = array<i64: 0, 0, 1>} : (tensor<1x8x4x4xf32>) -> tensor<4x4x8xf32>
+  return %0 : tensor<4x4x8xf32>
+}
+
+// -----
+
+// shuffle C3: as many elements out as in.
+func.func @shuffle_c3_count(%x: tensor<1x8x4x4xf32>) -> tensor<4x4x4xf32> {
+  // expected-error@+1 {{'sparse_tiny.shuffle' op C3: the output has 64 elements, not 128}}
+  %0 = sparse_tiny.shuffle %x {factors = array<i64: 8, 4, 4>, perm = array<i64: 2, 1, 0>} : (tensor<1x8x4x4xf32>) -> tensor<4x4x4xf32>
+  return %0 : tensor<4x4x4xf32>
+}

@@ -333,6 +333,15 @@ func.func @quantization(%x: tensor<2x16xf32>) -> (tensor<2x16xf32>, tensor<2x16x
 
 // -----
 
+// CHECK-LABEL: func.func @shuffle
+// CHECK: sparse_tiny.shuffle %arg0 {factors = array<i64: 8, 2, 2, 2, 2>, perm = array<i64: 2, 4, 1, 3, 0>} : (tensor<1x8x4x4xf32>) -> tensor<4x4x8xf32>
+func.func @shuffle(%x: tensor<1x8x4x4xf32>) -> tensor<4x4x8xf32> {
+  %y = sparse_tiny.shuffle %x {factors = array<i64: 8, 2, 2, 2, 2>, perm = array<i64: 2, 4, 1, 3, 0>} : (tensor<1x8x4x4xf32>) -> tensor<4x4x8xf32>
+  return %y : tensor<4x4x8xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @depth_to_space
 // CHECK: sparse_tiny.depth_to_space %arg0 {block = array<i64: 2, 3>, mode = "CRD"} : (tensor<1x12x4x4xf32>) -> tensor<1x2x8x12xf32>
 func.func @depth_to_space(%x: tensor<1x12x4x4xf32>) -> tensor<1x2x8x12xf32> {

@@ -628,6 +628,38 @@ LogicalResult DepthToSpaceOp::verify() {
       *this, "C4", {in[0], in[1] / (b[0] * b[1]), in[2] * b[0], in[3] * b[1]});
 }
 
+LogicalResult ShuffleOp::verify() {
+  ArrayRef<int64_t> f = getFactors(), perm = getPerm();
+  auto product = [](ArrayRef<int64_t> v) {
+    int64_t n = 1;
+    for (int64_t d : v)
+      n *= d;
+    return n;
+  };
+  int64_t count = product(shapeOf(getInput()));
+  if (llvm::any_of(f, [](int64_t d) { return d < 1; }) || product(f) != count)
+    return emitOpError() << "C1: factors " << shapeStr(f)
+                         << " do not multiply to the input's " << count
+                         << " elements";
+  SmallVector<bool> seen(f.size(), false);
+  for (int64_t p : perm) {
+    if (p < 0 || p >= int64_t(f.size()) || seen[p])
+      return emitOpError() << "C2: perm " << shapeStr(perm)
+                           << " is not a permutation of " << f.size()
+                           << " factors";
+    seen[p] = true;
+  }
+  if (perm.size() != f.size())
+    return emitOpError() << "C2: perm " << shapeStr(perm)
+                         << " is not a permutation of " << f.size()
+                         << " factors";
+  if (product(shapeOf(getOutput())) != count)
+    return emitOpError() << "C3: the output has "
+                         << product(shapeOf(getOutput())) << " elements, not "
+                         << count;
+  return success();
+}
+
 LogicalResult TransposeOp::verify() {
   ArrayRef<int64_t> in = shapeOf(getInput());
   ArrayRef<int64_t> perm = getPerm();

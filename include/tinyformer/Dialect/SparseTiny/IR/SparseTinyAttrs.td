@@ -111,6 +111,7 @@ def SparseTiny_KernelKind : I32EnumAttr<"KernelKind",
       I32EnumAttrCase<"resize_bilinear", 26>,
       I32EnumAttrCase<"add_table", 27>,
       I32EnumAttrCase<"depth_to_space", 28>,
+      I32EnumAttrCase<"shuffle", 29>,
     ]> {
   let genSpecializedAttr = 0;
   let cppNamespace = "::mlir::sparse_tiny";

@@ -620,6 +620,41 @@ def SparseTiny_DepthToSpaceOp : SparseTiny_Op<"depth_to_space", [Pure]> {
   let hasVerifier = 1;
 }
 
+def SparseTiny_ShuffleOp : SparseTiny_Op<"shuffle", [Pure]> {
+  let summary = "a chain of reshapes and transposes as one permutation";
+  let description = [{
+    `output = reshape(transpose(reshape(input, factors), perm), shape)`:
+    the input, in logical order, viewed as a tensor of `factors` (each
+    input dim split into consecutive factors), its factors permuted, the
+    result viewed as the output's shape (each output dim a run of permuted
+    factors). `sparse-tiny-fold-shuffles` writes it for a chain of
+    reshapes and transposes that no kernel runs one by one (MobileViT's
+    unfold / fold of a map into patches and back, 5-D and 6-D
+    transposes); lowered, it is one copy between the stored orders (or
+    nothing, when the bytes already sit in the output's order).
+
+    The kernel needs the factors to split the input's dims and the
+    permuted factors to split the output's (the pass writes them so).
+
+    Rules: (C1) the factors are >= 1 and multiply to the input's element
+    count; (C2) `perm` is a permutation of the factors; (C3) the output
+    has as many elements.
+
+    ```mlir
+    %y = sparse_tiny.shuffle %x {factors = array<i64: 2, 2, 4, 2, 4>,
+           perm = array<i64: 2, 4, 0, 1, 3>}
+         : (tensor<1x2x8x8xf32>) -> tensor<4x4x8xf32>
+    ```
+  }];
+  let arguments = (ins SparseTiny_Tensor:$input, DenseI64ArrayAttr:$factors,
+                       DenseI64ArrayAttr:$perm);
+  let results = (outs SparseTiny_Tensor:$output);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def SparseTiny_PadOp : SparseTiny_Op<"pad", [Pure]> {
   let summary = "pads every dim: a constant, a reflection or the edge";
   let description = [{
