@@ -32,7 +32,8 @@ bool Importer::isWeight(Value v) {
   return v.getDefiningOp<ConstantOp>() != nullptr;
 }
 
-FailureOr<QuantParams> Importer::readQuantParams(int64_t rank) {
+FailureOr<QuantParams> Importer::readQuantParams(ArrayRef<int64_t> shape) {
+  int64_t rank = int64_t(shape.size());
   FailureOr<HostTensor *> scale = getKnown(input(1), "scale");
   if (failed(scale))
     return failure();
@@ -67,6 +68,9 @@ FailureOr<QuantParams> Importer::readQuantParams(int64_t rank) {
     if (failed(axis))
       return failure();
     p.axis = *axis;
+    if (int64_t(p.scales.size()) != shape[*axis])
+      return nodeError() << p.scales.size() << " scales for axis " << *axis
+                         << " of " << shapeStr(shape) << " (one per index)";
   }
   return p;
 }
@@ -1323,7 +1327,7 @@ LogicalResult Importer::importQuantize() {
   if (failed(x))
     return failure();
   ArrayRef<int64_t> shape = shapeOf(*x);
-  FailureOr<QuantParams> params = readQuantParams(shape.size());
+  FailureOr<QuantParams> params = readQuantParams(shape);
   if (failed(params))
     return failure();
   auto type = RankedTensorType::get(shape, buildQuantType(*params));
@@ -1340,7 +1344,7 @@ LogicalResult Importer::importDequantize() {
         t.dtype != onnx::TensorProto::UINT8)
       return nodeError() << "input '" << input(0)
                          << "' must be int8 or uint8";
-    FailureOr<QuantParams> params = readQuantParams(t.shape.size());
+    FailureOr<QuantParams> params = readQuantParams(t.shape);
     if (failed(params))
       return failure();
     HostTensor q = t;
@@ -1355,7 +1359,7 @@ LogicalResult Importer::importDequantize() {
   if (!type || !isa<quant::QuantizedType>(type.getElementType()))
     return nodeError() << "input '" << input(0)
                        << "' is not quantized (no QuantizeLinear before it)";
-  FailureOr<QuantParams> params = readQuantParams(type.getRank());
+  FailureOr<QuantParams> params = readQuantParams(type.getShape());
   if (failed(params))
     return failure();
   if (buildQuantType(*params) != type.getElementType())

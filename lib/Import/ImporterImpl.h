@@ -104,8 +104,8 @@ private:
   LogicalResult finish(Operation *op);
   FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
   /// Scale, zero point and axis of the current Quantize/DequantizeLinear
-  /// node, for a tensor of rank `rank`.
-  FailureOr<QuantParams> readQuantParams(int64_t rank);
+  /// node, for a tensor of `shape`.
+  FailureOr<QuantParams> readQuantParams(ArrayRef<int64_t> shape);
   Type buildQuantType(const QuantParams &params);
   /// The output shape of Reshape, Flatten, Squeeze or Unsqueeze.
   FailureOr<SmallVector<int64_t>> reshapeLikeShape(ArrayRef<int64_t> in);

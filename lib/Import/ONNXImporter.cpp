@@ -735,7 +735,7 @@ LogicalResult Importer::foldNode(const onnx::NodeProto &n) {
     }
   } else if (op == "QuantizeLinear") {
     // A weight quantized at export: keep its integers and parameters.
-    FailureOr<QuantParams> quant = readQuantParams(in(0).shape.size());
+    FailureOr<QuantParams> quant = readQuantParams(in(0).shape);
     if (failed(quant))
       return failure();
     const QuantParams &params = *quant;
