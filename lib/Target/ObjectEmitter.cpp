@@ -162,6 +162,9 @@ std::string makeHeader(ModuleOp module, int64_t arenaBytes,
   os << "/* The CPU its kernels were chosen and compiled for. */\n";
   os << "#define " << upper << "_CPU \"" << cpu << "\"\n";
   os << "#define " << upper << "_ARENA_BYTES " << arenaBytes << "\n";
+  os << "/* The arena's alignment in bytes (e.g. "
+        "__attribute__((aligned(8)))). */\n";
+  os << "#define " << upper << "_ARENA_ALIGN 8\n";
   os << "/* Largest sum of tensors alive at one step: no plan of this schedule "
         "needs less. */\n";
   os << "#define " << upper << "_ARENA_LOWER_BOUND " << lowerBound << "\n";

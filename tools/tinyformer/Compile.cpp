@@ -252,6 +252,8 @@ static bool fitBuild(int64_t flashUsed, int64_t arena, int64_t ioBytes,
                                {"flash_used", flashUsed},
                                {"sram_available", b.sram},
                                {"sram_used", sramUsed},
+                               {"flash_headroom", b.flash - flashUsed},
+                               {"sram_headroom", b.sram - sramUsed},
                                {"fits", fits}});
     if (llvm::none_of(fitBoards, [&](const std::string &n) {
           return StringRef(n).equals_insensitive(b.name);
@@ -259,12 +261,13 @@ static bool fitBuild(int64_t flashUsed, int64_t arena, int64_t ioBytes,
       continue;
     auto pct = [](int64_t used, int64_t all) { return 100.0 * double(used) / double(all); };
     std::string line =
-        formatv("{0} ({1}): flash {2} of {3} bytes ({4:F0}%), SRAM {5} of {6} "
-                "bytes ({7:F0}%; arena {8} + input and output {9}, stack not "
-                "counted; {10})",
+        formatv("{0} ({1}): flash {2} of {3} bytes ({4:F0}%, headroom {11}), "
+                "SRAM {5} of {6} bytes ({7:F0}%, headroom {12}; arena {8} + "
+                "input and output {9}, stack not counted; {10})",
                 b.name, b.cpu, flashUsed, b.flash,
                 pct(flashUsed, b.flash), sramUsed, b.sram,
-                pct(sramUsed, b.sram), arena, ioBytes, b.ram);
+                pct(sramUsed, b.sram), arena, ioBytes, b.ram,
+                b.flash - flashUsed, b.sram - sramUsed);
     if (fits) {
       lines.push_back(line);
     } else {
