@@ -260,14 +260,18 @@ static bool fitBuild(int64_t flashUsed, int64_t arena, int64_t ioBytes,
         }))
       continue;
     auto pct = [](int64_t used, int64_t all) { return 100.0 * double(used) / double(all); };
+    auto headroom = [](int64_t left) {
+      return left >= 0 ? "headroom " + std::to_string(left)
+                       : "over by " + std::to_string(-left);
+    };
     std::string line =
-        formatv("{0} ({1}): flash {2} of {3} bytes ({4:F0}%, headroom {11}), "
-                "SRAM {5} of {6} bytes ({7:F0}%, headroom {12}; arena {8} + "
+        formatv("{0} ({1}): flash {2} of {3} bytes ({4:F0}%, {11}), "
+                "SRAM {5} of {6} bytes ({7:F0}%, {12}; arena {8} + "
                 "input and output {9}, stack not counted; {10})",
                 b.name, b.cpu, flashUsed, b.flash,
                 pct(flashUsed, b.flash), sramUsed, b.sram,
                 pct(sramUsed, b.sram), arena, ioBytes, b.ram,
-                b.flash - flashUsed, b.sram - sramUsed);
+                headroom(b.flash - flashUsed), headroom(b.sram - sramUsed));
     if (fits) {
       lines.push_back(line);
     } else {
