@@ -96,13 +96,17 @@ Type Importer::buildQuantType(const QuantParams &p) {
 /// between them ([O, C, ..., K] -> [O, C, ..., d * (K - 1) + 1]). The zeros
 /// cost nothing once kernel selection sees them (a sparse kernel skips
 /// them), and every kernel and rule stays undilated.
-static HostTensor dilateKernel(const HostTensor &w, ArrayRef<int64_t> dil) {
+/// None when the dilated kernel is more than the importer holds.
+static std::optional<HostTensor> dilateKernel(const HostTensor &w,
+                                              ArrayRef<int64_t> dil) {
   size_t rank = w.shape.size(), spatial = dil.size();
   HostTensor out = w;
   for (size_t i = 0; i < spatial; ++i) {
     int64_t &k = out.shape[rank - spatial + i];
     k = dil[i] * (k - 1) + 1;
   }
+  if (!isHoldableShape(out.shape))
+    return std::nullopt;
   out.data.assign(out.numel(), 0.0);
   int64_t planes = 1;
   for (size_t i = 0; i + spatial < rank; ++i)
@@ -142,11 +146,16 @@ LogicalResult Importer::importConv() {
       return nodeError() << "a dilated convolution needs a constant float "
                             "weight (it becomes the dense kernel with zeros "
                             "between the taps)";
-    if (dil->size() != spatial || llvm::any_of(*dil, [](int64_t d) { return d < 1; }))
+    if (dil->size() != spatial || llvm::any_of(*dil, [](int64_t d) { return d < 1 || d > 4096; }))
       return nodeError() << "dilations " << shapeStr(*dil) << " do not fit a "
-                         << spatial << "-D kernel";
+                         << spatial << "-D kernel (1 to 4096 each)";
     weightName = (input(1) + ".dilated").str();
-    known[weightName] = dilateKernel(k->second, *dil);
+    std::optional<HostTensor> dilated = dilateKernel(k->second, *dil);
+    if (!dilated)
+      return nodeError() << "dilations " << shapeStr(*dil)
+                         << " make a kernel of more than " << kMaxKnownElements
+                         << " elements";
+    known[weightName] = std::move(*dilated);
     *w = materialize(known[weightName], weightName);
   }
   Value bias;
@@ -292,8 +301,18 @@ LogicalResult Importer::importConvTranspose() {
        outPads = ints("output_padding", spatial, 0);
   if (failed(strides) || failed(dil) || failed(pads) || failed(outPads))
     return failure();
-  if (llvm::any_of(*dil, [](int64_t d) { return d != 1; }))
-    w = dilateKernel(w, *dil);
+  if (llvm::any_of(*dil, [](int64_t d) { return d < 1 || d > 4096; }) ||
+      llvm::any_of(*strides, [](int64_t s) { return s > 4096; }))
+    return nodeError() << "strides " << shapeStr(*strides) << " and dilations "
+                       << shapeStr(*dil) << " need values from 1 to 4096";
+  if (llvm::any_of(*dil, [](int64_t d) { return d != 1; })) {
+    std::optional<HostTensor> dilated = dilateKernel(w, *dil);
+    if (!dilated)
+      return nodeError() << "dilations " << shapeStr(*dil)
+                         << " make a kernel of more than " << kMaxKnownElements
+                         << " elements";
+    w = std::move(*dilated);
+  }
   int64_t groups = attrInt("group", 1), cin = xShape[1];
   if (groups < 1 || cin % groups || w.shape[0] != cin)
     return nodeError() << "the weight " << shapeStr(w.shape) << " does not fit "
@@ -334,6 +353,10 @@ LogicalResult Importer::importConvTranspose() {
   };
   HostTensor pw;
   pw.shape = {cout * phases, cinPerGroup, th, tw};
+  if (!isHoldableShape(pw.shape))
+    return nodeError() << "the phases' kernel " << shapeStr(pw.shape)
+                       << " would hold more than " << kMaxKnownElements
+                       << " elements";
   pw.data.assign(pw.numel(), 0.0);
   for (int64_t co = 0; co < cout; ++co)
     for (int64_t ry = 0; ry < sh; ++ry)

@@ -193,6 +193,20 @@ private:
   std::string nodeName;
 };
 
+/// Tensors the importer holds (initializers and what it folds) have dims
+/// >= 0 and at most this many elements: far more than a microcontroller's
+/// flash, and a bound that keeps a forged shape from exhausting memory.
+constexpr int64_t kMaxKnownElements = int64_t(1) << 24;
+
+/// Activations are only shapes at import; this bound keeps every product
+/// of dims (and of dims by bytes) far from overflowing. A model this large
+/// is refused later for its real reason, the arena.
+constexpr int64_t kMaxActivationElements = int64_t(1) << 40;
+
+/// Whether `shape` has dims >= 0 and at most `limit` elements (the product
+/// computed without overflow).
+bool isHoldableShape(ArrayRef<int64_t> shape, int64_t limit = kMaxKnownElements);
+
 std::string shapeStr(ArrayRef<int64_t> shape);
 SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape);
 

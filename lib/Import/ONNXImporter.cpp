@@ -61,20 +61,7 @@ const char *dtypeName(int32_t t) {
 // Reading tensors
 //===----------------------------------------------------------------------===//
 
-/// Tensors the importer holds (initializers and what it folds) have dims
-/// >= 0 and at most this many elements: far more than a microcontroller's
-/// flash, and a bound that keeps a forged shape from exhausting memory.
-static constexpr int64_t kMaxKnownElements = int64_t(1) << 24;
-
-/// Activations are only shapes at import; this bound keeps every product
-/// of dims (and of dims by bytes) far from overflowing. A model this large
-/// is refused later for its real reason, the arena.
-static constexpr int64_t kMaxActivationElements = int64_t(1) << 40;
-
-/// Whether `shape` has dims >= 0 and at most `limit` elements (the product
-/// computed without overflow).
-static bool isHoldableShape(ArrayRef<int64_t> shape,
-                            int64_t limit = kMaxKnownElements) {
+bool tinyformer::detail::isHoldableShape(ArrayRef<int64_t> shape, int64_t limit) {
   int64_t n = 1;
   for (int64_t d : shape) {
     if (d < 0 || (d > 0 && n > limit / d))
