@@ -183,7 +183,8 @@ struct FoldShufflesPass
         view.transpose(t.getPerm());
       } else if (failed(view.reshape(
                      cast<ShapedType>(op->getResult(0).getType()).getShape()))) {
-        return; // Not a factor permutation (cannot happen for valid IR).
+        return; // Not a permutation of factors (a reshape mixing two dims): left
+                // as it is, with its "no kernel" error.
       }
     }
     OpBuilder b(tail);
