@@ -24,6 +24,7 @@ AttentionShape attentionShape(Operation *op) {
   AttentionShape a;
   a.tokens = in[in.size() - 2];
   a.embed = in.back();
+  a.batch = m.getInput().getType().getNumElements() / (a.tokens * a.embed);
   a.heads = int64_t(m.getNumHeads());
   a.fusedQk = m.getFusedQk();
   a.headsPerStep = a.heads;

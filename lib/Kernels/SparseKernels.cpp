@@ -264,44 +264,6 @@ int64_t halfwordPackedBytes(int64_t k) {
 /// Nonzero count of the op's weight.
 int64_t nonzeroCount(Operation *op) { return weightNonzeros(op->getOperand(1)); }
 
-/// Emits `for (i = 0; i < n; ++i) body(i)` at the builder's position; the
-/// builder continues after the loop.
-void emitLoop(OpBuilder &b, Location loc, int64_t n,
-              function_ref<void(Value)> body) {
-  if (n == 1) {
-    body(b.create<LLVM::ConstantOp>(loc, b.getI32Type(), b.getI32IntegerAttr(0)));
-    return;
-  }
-  Block *before = b.getInsertionBlock();
-  Region *region = before->getParent();
-  Block *header = new Block(), *bodyBlock = new Block(), *exit = new Block();
-  region->push_back(header);
-  region->push_back(bodyBlock);
-  region->push_back(exit);
-  Value i = header->addArgument(b.getI32Type(), loc);
-  Value zero = b.create<LLVM::ConstantOp>(loc, b.getI32Type(), b.getI32IntegerAttr(0));
-  b.create<LLVM::BrOp>(loc, ValueRange{zero}, header);
-  b.setInsertionPointToStart(header);
-  Value limit = b.create<LLVM::ConstantOp>(loc, b.getI32Type(), b.getI32IntegerAttr(int32_t(n)));
-  Value more = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::slt, i, limit);
-  b.create<LLVM::CondBrOp>(loc, more, bodyBlock, exit);
-  b.setInsertionPointToStart(bodyBlock);
-  body(i);
-  Value one = b.create<LLVM::ConstantOp>(loc, b.getI32Type(), b.getI32IntegerAttr(1));
-  Value next = b.create<LLVM::AddOp>(loc, i, one);
-  // Not unrolled: a body is a whole pass (or row) of generated code, and
-  // copies of it are flash that a budget counts (LLVM unrolled the 8
-  // passes of a linear layer over 64 tokens once its body was small).
-  MLIRContext *ctx = b.getContext();
-  auto noUnroll = LLVM::LoopAnnotationAttr::get(
-      ctx, {}, {}, {},
-      LLVM::LoopUnrollAttr::get(ctx, b.getBoolAttr(true), {}, {}, {}, {}, {}, {}),
-      {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {});
-  b.create<LLVM::BrOp>(loc, ValueRange{next}, header)
-      .setLoopAnnotationAttr(noUnroll);
-  b.setInsertionPointToStart(exit);
-}
-
 /// Rows [firstRow, endRow) in the order a one-position form groups them:
 /// greedily those that share the most input loads, and in each group
 /// (rowGroups) pairs that share the most, unless the stored order needs

@@ -44,10 +44,10 @@ bool servesLayerNorm(Operation *op) {
 /// its setup. Least squares (with the rates' α) to the attention blocks of
 /// the calibration corpus (bench/cost_corpus.py: 15 on the M4, 16 on the
 /// M7, S 1-40; median error 3.7% / 3.9%, was 9.3% / 8.3%), the two CPUs'
-/// terms averaged.
+/// terms averaged. Each sequence of a batch pays all of it.
 static int64_t attentionOverhead(const AttentionShape &a) {
-  return 30 * a.heads * a.tokens * a.tokens + 62 * a.tokens * a.embed +
-         1000 * a.heads;
+  return a.batch * (30 * a.heads * a.tokens * a.tokens +
+                    62 * a.tokens * a.embed + 1000 * a.heads);
 }
 
 void sizesMhsa(Operation *op, WeightStorage storage, LayerCost &cost) {
@@ -106,19 +106,24 @@ static LogicalResult lowerAttentionOp(LayerEmitter &em, MultiHeadAttentionOp op)
   Value packed = em.global("packed", ArrayRef<int8_t>(blob));
   Value rqTable = em.global("rq", ArrayRef<int32_t>(rq));
   Value expTable = em.global("exp", ArrayRef<int32_t>(r->softmax.expTable));
-  SmallVector<Value> args = {em.ptrTo(op, op.getInput()), em.ptrTo(op, op.getOutput()),
-                             packed, rqTable, expTable, em.scratch(op)};
-  for (int64_t v :
-       {int64_t(s), int64_t(e), int64_t(h), a.headsPerStep, a.rowsPerStep,
-        int64_t(a.fusedQk), int64_t(r->xZp), int64_t(r->qZp), int64_t(r->kZp),
-        int64_t(r->vZp), int64_t(r->sZp), int64_t(r->score.mult),
-        int64_t(r->score.shift), int64_t(r->softmax.out.mult),
-        int64_t(r->softmax.out.shift), int64_t(r->cZp),
-        int64_t(r->context.mult), int64_t(r->context.shift),
-        int64_t(r->outZp), int64_t(r->act.min), int64_t(r->act.max),
-        int64_t(variant)})
-    args.push_back(em.i32(v));
-  em.call("tfk_mhsa_s8", args);
+  Value x = em.ptrTo(op, op.getInput()), y = em.ptrTo(op, op.getOutput());
+  Value scratch = em.scratch(op);
+  // One kernel call per sequence of the batch.
+  em.repeat(a.batch, [&](Value seq) {
+    SmallVector<Value> args = {em.at(x, seq, s * e), em.at(y, seq, s * e),
+                               packed, rqTable, expTable, scratch};
+    for (int64_t v :
+         {int64_t(s), int64_t(e), int64_t(h), a.headsPerStep, a.rowsPerStep,
+          int64_t(a.fusedQk), int64_t(r->xZp), int64_t(r->qZp),
+          int64_t(r->kZp), int64_t(r->vZp), int64_t(r->sZp),
+          int64_t(r->score.mult), int64_t(r->score.shift),
+          int64_t(r->softmax.out.mult), int64_t(r->softmax.out.shift),
+          int64_t(r->cZp), int64_t(r->context.mult),
+          int64_t(r->context.shift), int64_t(r->outZp), int64_t(r->act.min),
+          int64_t(r->act.max), int64_t(variant)})
+      args.push_back(em.i32(v));
+    em.call("tfk_mhsa_s8", args);
+  });
   return success();
 }
 
@@ -165,17 +170,18 @@ static void sizesSparseAttention(Operation *op, bool csr, LayerCost &cost) {
   // requantization (about 30 per element of [S, E]); per projection the
   // sparse code's work, with two packs of the four (x once for Q, K and V,
   // the context once for the output projection).
-  cost.kernelMacs = 2 * a.tokens * a.tokens * a.embed;
-  cost.instructions += attentionOverhead(a) - 30 * a.tokens * a.embed;
+  int64_t tokens = a.batch * a.tokens;
+  cost.kernelMacs = 2 * tokens * a.tokens * a.embed;
+  cost.instructions += attentionOverhead(a) - 30 * tokens * a.embed;
   LayerCost projections;
   for (Value w : projectionWeights(m))
-    addSparseLinearCost(a.tokens, a.embed, a.embed, weightNonzeros(w), csr,
+    addSparseLinearCost(tokens, a.embed, a.embed, weightNonzeros(w), csr,
                         projections);
   cost.kernelMacs += projections.kernelMacs;
   cost.instructions += projections.instructions / 2;
   // A stream's requantization reads its parameters (sparse_csr's β).
   if (csr)
-    cost.instructions += 14 * 4 * a.tokens * a.embed;
+    cost.instructions += 14 * 4 * tokens * a.embed;
   cost.flashBytes = projections.flashBytes + 256 * 4 + 64 * (3 * a.heads + 1);
   cost.scratchBytes = projectionPackOffset(a) +
                       sparseLinearPackedBytes(a.tokens, a.embed);
@@ -265,24 +271,28 @@ static LogicalResult lowerSparseAttention(LayerEmitter &em, Operation *op,
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
   }
 
-  Value x = em.ptrTo(op, m.getInput());
+  Value input = em.ptrTo(op, m.getInput()), output = em.ptrTo(op, m.getOutput());
   Value scratch = em.scratch(op);
   Value packed = em.at(scratch, projectionPackOffset(a));
+  Value expTable = em.global("exp", ArrayRef<int32_t>(r->softmax.expTable));
   ConvRules xRules;
   xRules.inZp = r->xZp;
-  emitSparseLinearPack(em, x, packed, xRules, s, e);
-  Value expTable = em.global("exp", ArrayRef<int32_t>(r->softmax.expTable));
-  SmallVector<Value> args = {x, em.ptrTo(op, m.getOutput()), expTable, scratch};
-  for (int64_t v : {s, e, h, hs, a.rowsPerStep, int64_t(r->xZp),
-                    int64_t(r->qZp), int64_t(r->kZp), int64_t(r->vZp),
-                    int64_t(r->sZp), int64_t(r->score.mult),
-                    int64_t(r->score.shift), int64_t(r->softmax.out.mult),
-                    int64_t(r->softmax.out.shift), int64_t(r->cZp),
-                    int64_t(r->context.mult), int64_t(r->context.shift)})
-    args.push_back(em.i32(v));
-  args.push_back(b.create<LLVM::AddressOfOp>(loc, dispatch));
-  args.push_back(packed);
-  em.call("tfk_mhsa_sparse_s8", args);
+  // Per sequence of the batch: its packed input, then the kernel.
+  em.repeat(a.batch, [&](Value seq) {
+    Value x = em.at(input, seq, s * e);
+    emitSparseLinearPack(em, x, packed, xRules, s, e);
+    SmallVector<Value> args = {x, em.at(output, seq, s * e), expTable, scratch};
+    for (int64_t v : {s, e, h, hs, a.rowsPerStep, int64_t(r->xZp),
+                      int64_t(r->qZp), int64_t(r->kZp), int64_t(r->vZp),
+                      int64_t(r->sZp), int64_t(r->score.mult),
+                      int64_t(r->score.shift), int64_t(r->softmax.out.mult),
+                      int64_t(r->softmax.out.shift), int64_t(r->cZp),
+                      int64_t(r->context.mult), int64_t(r->context.shift)})
+      args.push_back(em.i32(v));
+    args.push_back(b.create<LLVM::AddressOfOp>(loc, dispatch));
+    args.push_back(packed);
+    em.call("tfk_mhsa_sparse_s8", args);
+  });
   return success();
 }
 

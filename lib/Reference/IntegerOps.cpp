@@ -319,10 +319,11 @@ void meanOverAxes(const AvgPoolRules &r, const HostArray &x,
   }
 }
 
-/// mhsa, straight from the formulas of tfk_mhsa_s8 (kernels.h), with the
-/// projections and the softmax of the ops above: every intermediate
-/// materialised, no tiling.
-void attention(const AttentionRules &r, const HostArray &x, HostArray &y) {
+/// mhsa over one sequence x [S, E], straight from the formulas of
+/// tfk_mhsa_s8 (kernels.h), with the projections and the softmax of the ops
+/// above: every intermediate materialised, no tiling.
+void attentionOfSequence(const AttentionRules &r, const HostArray &x,
+                         HostArray &y) {
   int64_t e = x.shape.back(), s = int64_t(x.data.size()) / e;
   int64_t h = r.heads, p = r.headDim, d = r.fusedQk ? e : p;
   auto project = [&](const ConvRules &w, const HostArray &in) {
@@ -370,6 +371,19 @@ void attention(const AttentionRules &r, const HostArray &x, HostArray &y) {
   HostArray out = project(r.o, ctx);
   for (size_t i = 0; i < out.data.size(); ++i)
     y.data[i] = float(clampTo(int32_t(out.data[i]), r.act));
+}
+
+/// mhsa over x [.., S, E]: each sequence of the batch on its own.
+void attention(const AttentionRules &r, const HostArray &x, HostArray &y) {
+  int64_t e = x.shape.back(), s = x.shape[x.shape.size() - 2];
+  HostArray seqIn, seqOut;
+  seqIn.shape = seqOut.shape = {s, e};
+  seqOut.data.resize(s * e);
+  for (size_t first = 0; first < x.data.size(); first += s * e) {
+    seqIn.data.assign(x.data.begin() + first, x.data.begin() + first + s * e);
+    attentionOfSequence(r, seqIn, seqOut);
+    std::copy(seqOut.data.begin(), seqOut.data.end(), y.data.begin() + first);
+  }
 }
 
 } // namespace

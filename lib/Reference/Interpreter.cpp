@@ -400,7 +400,10 @@ void Interpreter::matmul(MatMulOp op) {
 void Interpreter::attention(MultiHeadAttentionOp op) {
   const HostArray &x = get(op.getInput());
   HostArray &y = define(op.getOutput());
+  // All tokens of the batch through the projections; attention within each
+  // sequence of `seq` tokens.
   int64_t e = x.shape.back(), s = int64_t(x.data.size()) / e;
+  int64_t seq = x.shape[x.shape.size() - 2];
   int64_t h = int64_t(op.getNumHeads()), p = e / h;
   bool fused = op.getFusedQk();
   int64_t d = fused ? e : p;
@@ -422,28 +425,29 @@ void Interpreter::attention(MultiHeadAttentionOp op) {
       fused ? x.data : linear(x.data, e, op.getKWeight(), op.getKBias());
   std::vector<float> v = linear(x.data, e, op.getVWeight(), op.getVBias());
   double scale = op.getScale().convertToDouble();
-  std::vector<float> ctx(s * e), row(s);
-  for (int64_t head = 0; head < h; ++head)
-    for (int64_t i = 0; i < s; ++i) {
-      float m = -std::numeric_limits<float>::infinity();
-      for (int64_t j = 0; j < s; ++j) {
-        double acc = 0;
-        for (int64_t c = 0; c < d; ++c)
-          acc += double(q[(i * h + head) * d + c]) *
-                 k[j * e + (fused ? c : head * p + c)];
-        row[j] = float(float(acc) * scale);
-        m = std::max(m, row[j]);
+  std::vector<float> ctx(s * e), row(seq);
+  for (int64_t first = 0; first < s; first += seq)
+    for (int64_t head = 0; head < h; ++head)
+      for (int64_t i = first; i < first + seq; ++i) {
+        float m = -std::numeric_limits<float>::infinity();
+        for (int64_t j = 0; j < seq; ++j) {
+          double acc = 0;
+          for (int64_t c = 0; c < d; ++c)
+            acc += double(q[(i * h + head) * d + c]) *
+                   k[(first + j) * e + (fused ? c : head * p + c)];
+          row[j] = float(float(acc) * scale);
+          m = std::max(m, row[j]);
+        }
+        double sum = 0;
+        for (int64_t j = 0; j < seq; ++j)
+          sum += (row[j] = std::exp(row[j] - m));
+        for (int64_t c = 0; c < p; ++c) {
+          double acc = 0;
+          for (int64_t j = 0; j < seq; ++j)
+            acc += double(float(row[j] / sum)) * v[(first + j) * e + head * p + c];
+          ctx[i * e + head * p + c] = float(acc);
+        }
       }
-      double sum = 0;
-      for (int64_t j = 0; j < s; ++j)
-        sum += (row[j] = std::exp(row[j] - m));
-      for (int64_t c = 0; c < p; ++c) {
-        double acc = 0;
-        for (int64_t j = 0; j < s; ++j)
-          acc += double(float(row[j] / sum)) * v[j * e + head * p + c];
-        ctx[i * e + head * p + c] = float(acc);
-      }
-    }
   std::vector<float> out = linear(ctx, e, op.getOWeight(), op.getOBias());
   y.data.assign(out.begin(), out.end());
 }

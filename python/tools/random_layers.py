@@ -27,7 +27,9 @@ products of two activations (squeeze-excite gates x * sigmoid|hardsigmoid(
 conv1x1(mean x)), and relu(fc(x)) * fc(x) over tokens); with --kind
 transposed, ConvTranspose (1-D and 2-D, strides 1-3, pads, output_padding,
 dilation, groups) and DepthToSpace (DCR and CRD); with --kind shuffle,
-chains of reshapes and transposes of a map up to 6-D.
+chains of reshapes and transposes of a map up to 6-D; with --kind
+mhsa_batch, self-attention over a batch of 2-4 sequences (torch's
+batch_first nn.MultiheadAttention export, or written batch-first).
 
 For each case it writes a float32 calibration batch (8 samples, a random,
 often asymmetric range) and a test input (three samples: one inside the
@@ -890,6 +892,59 @@ def gen_mhsa(rng, b):
     return (1, s, e), y, (1, s, e), desc, True
 
 
+def gen_mhsa_batch(rng, b):
+    """Self-attention over a batch of B independent sequences [B, S, E]
+    (MobileViT runs it over the pixels of its patches), as torch's
+    nn.MultiheadAttention exports it with batch_first (the input transposed
+    to seq-first [S, B, E], heads and batch split as [S, B*H, P] ->
+    [B*H, S, P], the merge back to [S*B, E] before the output projection,
+    the result transposed back), or written batch-first ([B, S, H, P] ->
+    [B, H, S, P], merged as [B, S, E]). It must become one mhsa layer."""
+    n = int(rng.integers(2, 5))
+    s, h, p = tokens(rng, 24), int(rng.integers(1, 4)), int(rng.integers(2, 9))
+    e = h * p
+    form = str(rng.choice(["seq_first", "batch_first"]))
+    w = {k: (b.weights((e, e), e).T, b.bias(e)) for k in "qkvo"}
+
+    def linear(x, k):
+        mm = b.node("MatMul", [x, b.const("W", w[k][0])])
+        return b.node("Add", [mm, b.const("B", w[k][1])])
+
+    if form == "seq_first":
+        x = b.node("Transpose", ["x"], perm=[1, 0, 2])
+        q, k, v = linear(x, "q"), linear(x, "k"), linear(x, "v")
+
+        def split(t):
+            return b.node("Reshape", [t, b.ints("shape", [s, n * h, p])])
+        qh = b.node("Transpose", [split(q)], perm=[1, 0, 2])
+        kt = b.node("Transpose", [split(k)], perm=[1, 2, 0])
+        vh = b.node("Transpose", [split(v)], perm=[1, 0, 2])
+    else:
+        q, k, v = linear("x", "q"), linear("x", "k"), linear("x", "v")
+
+        def split(t):
+            return b.node("Reshape", [t, b.ints("shape", [n, s, h, p])])
+        qh = b.node("Transpose", [split(q)], perm=[0, 2, 1, 3])
+        kt = b.node("Transpose", [split(k)], perm=[0, 2, 3, 1])
+        vh = b.node("Transpose", [split(v)], perm=[0, 2, 1, 3])
+    scores = b.node("Mul", [b.node("MatMul", [qh, kt]), b.const("scale", np.array(p ** -0.5))])
+    probs = b.node("Softmax", [scores], axis=-1)
+    ctx_mm = b.node("MatMul", [probs, vh])
+    if form == "seq_first":
+        ctx = b.node("Reshape", [b.node("Transpose", [ctx_mm], perm=[1, 0, 2]),
+                                 b.ints("shape", [s * n, e])])
+        o = b.node("Reshape", [linear(ctx, "o"), b.ints("shape", [s, n, e])])
+        y = b.node("Transpose", [o], perm=[1, 0, 2])
+    else:
+        ctx = b.node("Reshape", [b.node("Transpose", [ctx_mm], perm=[0, 2, 1, 3]),
+                                 b.ints("shape", [n, s, e])])
+        y = linear(ctx, "o")
+    b.taps = dict(query=q, key=k, value=v, score=scores, probs=probs, context=ctx_mm)
+    b.expect = ("op", ["mhsa"])
+    desc = "mhsa B%d S%d E%d (%d heads x %d) %s" % (n, s, e, h, p, form)
+    return (n, s, e), y, (n, s, e), desc, True
+
+
 # Kinds in the order cases cycle through them (weights = how often).
 KINDS = [
     ("conv", gen_conv), ("fc_tokens", gen_fc_tokens), ("dwconv", gen_dwconv),
@@ -906,7 +961,7 @@ KINDS = [
 # cases: products of two activations.
 EXTRA_KINDS = [("gate", gen_gate), ("upsample", gen_upsample), ("mean", gen_mean),
                ("pad", gen_pad), ("prelu", gen_prelu), ("transposed", gen_transposed),
-               ("shuffle", gen_shuffle)]
+               ("shuffle", gen_shuffle), ("mhsa_batch", gen_mhsa_batch)]
 # The kinds cases cycle through (KINDS, or one kind with --kind).
 CYCLE = KINDS
 

@@ -15,7 +15,7 @@ LeakyReLU and PReLU, nearest and bilinear upsampling (nn.Upsample,
 F.interpolate), nn.ConvTranspose2d / nn.ConvTranspose1d (U-Net decoder,
 DCGAN generator with BatchNorm2d and groups, audio decoder),
 nn.PixelShuffle, a MobileViT block (unfold / fold of a map into patches,
-attention over the patch sequences: not fused yet, see KNOWN_UNFUSED),
+attention over the batch of patch sequences fused),
 nn.TransformerEncoderLayer pre- / post-norm, batch- / seq-first,
 nn.MultiheadAttention with its defaults, a timm-style ViT block),
 exported with torch.onnx.export defaults (opset 13), calibrated on a
@@ -588,11 +588,7 @@ MODELS = {
 
 # Attention blocks not fused yet, with the reason (each still runs, as
 # separate matmul / softmax layers, bit-exactly): checked to stay as many.
-KNOWN_UNFUSED = {
-    # Self-attention over a batch of P patch sequences ([B*P, N, d]): the
-    # mhsa op runs one sequence (issue 11).
-    "mobilevit_block": 1,
-}
+KNOWN_UNFUSED = {}
 
 
 def kernels_of(mlir_path):

@@ -12,8 +12,9 @@ namespace tinyformer {
 
 /// An mhsa op's dims and its tile: heads_per_step heads have their Q, K, V
 /// in scratch at once, rows_per_step query rows of one head their scores.
+/// `batch` sequences run one after the other through the same scratch.
 struct AttentionShape {
-  int64_t tokens = 0, embed = 0, heads = 1;
+  int64_t tokens = 0, embed = 0, heads = 1, batch = 1;
   int64_t headsPerStep = 1, rowsPerStep = 1;
   bool fusedQk = false;
 };

@@ -47,6 +47,10 @@ public:
   void call(llvm::StringRef kernel, mlir::ValueRange args);
   /// `base + bytes`.
   mlir::Value at(mlir::Value base, int64_t bytes);
+  /// `base + index * stride` (an i32 index, e.g. a repeat's).
+  mlir::Value at(mlir::Value base, mlir::Value index, int64_t stride);
+  /// `body(i)` for i = 0 .. count-1 in the layer function (emitLoop).
+  void repeat(int64_t count, llvm::function_ref<void(mlir::Value)> body);
   /// memcpy(dst, src, bytes).
   void copy(mlir::Value dst, mlir::Value src, int64_t bytes);
 
@@ -59,6 +63,12 @@ private:
   int64_t layer;
   int64_t constants = 0;
 };
+
+/// Emits `for (i = 0; i < n; ++i) body(i)` (an i32 i) at the builder's
+/// position, not unrolled (once, without a loop, when n is 1); the builder
+/// continues after the loop.
+void emitLoop(mlir::OpBuilder &b, mlir::Location loc, int64_t n,
+              llvm::function_ref<void(mlir::Value)> body);
 
 } // namespace tinyformer
 

@@ -87,24 +87,20 @@ FullyConnectedOp chainDownToLinear(Value v, SmallVectorImpl<Operation *> &chain)
   return {};
 }
 
-/// Whether `chain`, applied to `src`, gives a tensor of `wantShape` (up to
-/// leading 1s) whose element f is the source's element expectedAt(f) (flat
-/// row-major indices on both sides).
-bool chainMatches(ArrayRef<Operation *> chain, Value src,
-                  ArrayRef<int64_t> wantShape,
+/// Whether `chain`, applied to `src`, gives a tensor of `elements` elements
+/// ending in the dims `trailing` (how the leading dims split batch and
+/// heads does not matter) whose element f is the source's element
+/// expectedAt(f) (flat row-major indices on both sides).
+bool chainMatches(ArrayRef<Operation *> chain, Value src, int64_t elements,
+                  ArrayRef<int64_t> trailing,
                   function_ref<int64_t(int64_t)> expectedAt) {
   IndexTensor t =
       IndexTensor::iota(cast<ShapedType>(src.getType()).getShape());
   for (Operation *op : chain)
     if (!t.apply(op))
       return false;
-  // Leading 1s do not matter.
-  auto strip = [](ArrayRef<int64_t> s) {
-    while (!s.empty() && s.front() == 1)
-      s = s.drop_front();
-    return s;
-  };
-  if (strip(t.shape) != strip(wantShape))
+  if (int64_t(t.index.size()) != elements || t.shape.size() < trailing.size() ||
+      ArrayRef<int64_t>(t.shape).take_back(trailing.size()) != trailing)
     return false;
   for (size_t i = 0; i < t.index.size(); ++i)
     if (t.index[i] != expectedAt(int64_t(i)))
@@ -176,10 +172,15 @@ std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax,
   auto outType = cast<RankedTensorType>(out.getOutput().getType());
   int64_t e = outType.getShape().back();
   int64_t s = sType.getShape()[rank - 1];
-  if (sType.getShape()[rank - 2] != s || outType.getNumElements() != s * e)
-    return fail("not self-attention over one sequence (scores " +
+  if (sType.getShape()[rank - 2] != s)
+    return fail("not self-attention (scores " +
                 Twine(sType.getShape()[rank - 2]) + "x" + Twine(s) +
-                ", batch > 1 or cross-attention)");
+                ": cross-attention)");
+  // B independent sequences of S tokens.
+  int64_t batch = outType.getNumElements() / (s * e);
+  if (outType.getNumElements() != batch * s * e)
+    return fail("the output is not whole sequences of " + Twine(s) +
+                " tokens of width " + Twine(e));
   // Projections (or, for K, the input itself: fused-weight attention).
   // A float Q or K may be scaled on its way (timm's `q * scale`; torch's
   // SDPA export scales both by sqrt(scale)): scaling Q or K scales the
@@ -235,14 +236,15 @@ std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax,
   } else if (kFc.getInput() != x || !kSrc.hasOneUse()) {
     return fail("Q, K and V are not projections of one input");
   }
-  // One sequence of S tokens of width E, in any token-major shape ([S, E],
-  // [1, S, E], torch's seq-first [S, 1, E]): buildAttention reshapes.
+  // B sequences of S tokens of width E, batch-first or seq-first, in any
+  // token-major shape ([S, E], [1, S, E], [B, S, E], [S, B, E], [B*S, E]):
+  // buildAttention reshapes and transposes.
   auto xType = cast<ShapedType>(x.getType());
   if (vFc.getInput() != x)
     return fail("Q, K and V are not projections of one input");
-  if (xType.getShape().back() != e || xType.getNumElements() != s * e)
-    return fail("the input is not one sequence of " + Twine(s) +
-                " tokens of width " + Twine(e));
+  if (xType.getShape().back() != e || xType.getNumElements() != batch * s * e)
+    return fail("the input is not " + Twine(batch) + " sequence(s) of " +
+                Twine(s) + " tokens of width " + Twine(e));
   for (FullyConnectedOp fc : {qFc, kFc, vFc, out}) {
     if (!fc)
       continue;
@@ -255,49 +257,84 @@ std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax,
   // Heads and head width from the products: [.., H, S, D] x [.., D, S].
   ArrayRef<int64_t> lhsShape = qk.getLhs().getType().getShape();
   int64_t d = lhsShape.back();
-  int64_t heads = qk.getOutput().getType().getNumElements() / (s * s);
+  int64_t heads = qk.getOutput().getType().getNumElements() / (batch * s * s);
   if (heads < 1 || e % heads != 0)
     return fail(Twine(heads) + " heads do not divide the width " + Twine(e));
   int64_t p = e / heads;
   if (d != (fused ? e : p) ||
-      av.getOutput().getType().getNumElements() != heads * s * p)
+      av.getOutput().getType().getNumElements() != batch * heads * s * p)
     return fail("the head width differs between Q.K^T and A.V");
   int64_t qCols = cast<ShapedType>(qSrc.getType()).getShape().back();
   if (qCols != heads * d)
     return fail("Q's width is not heads x head width");
 
-  // Check each chain element by element. Q: [h][i][c] <- q[i][h*D + c].
-  if (!chainMatches(qChain, qSrc, {heads, s, d}, [&](int64_t f) {
-        int64_t c = f % d, i = (f / d) % s, h = f / (d * s);
-        return i * heads * d + h * d + c;
-      }))
-    return fail("Q's reshapes / transposes are not a head split");
-  // K: [h][c][j] <- k[j][h*P + c]; fused: [c][j] <- x[j][c].
-  if (fused) {
-    if (!chainMatches(kChain, kSrc, {e, s}, [&](int64_t f) {
-          int64_t j = f % s, c = f / s;
-          return j * e + c;
-        }))
-      return fail("K's reshapes / transposes are not X^T");
-  } else if (!chainMatches(kChain, kSrc, {heads, p, s}, [&](int64_t f) {
-               int64_t j = f % s, c = (f / s) % p, h = f / (s * p);
-               return j * e + h * p + c;
-             })) {
-    return fail("K's reshapes / transposes are not a transposed head split");
+  // Check each chain element by element, with token i of sequence b at row
+  // tokenRow(b, i) of the projections' input (and output).
+  auto tokenRow = [&](bool seqFirst, int64_t b, int64_t i) {
+    return seqFirst ? i * batch + b : b * s + i;
+  };
+  auto projectionsMatch = [&](bool seqFirst) -> std::optional<std::string> {
+    // Q: [b][h][i][c] <- q[row(b, i)][h*D + c].
+    if (!chainMatches(qChain, qSrc, batch * heads * s * d, {s, d},
+                      [&](int64_t f) {
+                        int64_t c = f % d, i = (f / d) % s,
+                                h = (f / (d * s)) % heads,
+                                b = f / (d * s * heads);
+                        return tokenRow(seqFirst, b, i) * heads * d + h * d + c;
+                      }))
+      return std::string("Q's reshapes / transposes are not a head split");
+    // K: [b][h][c][j] <- k[row(b, j)][h*P + c]; fused: [b][c][j] <- x[row][c].
+    if (fused) {
+      if (!chainMatches(kChain, kSrc, batch * e * s, {e, s}, [&](int64_t f) {
+            int64_t j = f % s, c = (f / s) % e, b = f / (s * e);
+            return tokenRow(seqFirst, b, j) * e + c;
+          }))
+        return std::string("K's reshapes / transposes are not X^T");
+    } else if (!chainMatches(kChain, kSrc, batch * heads * p * s, {p, s},
+                             [&](int64_t f) {
+                               int64_t j = f % s, c = (f / s) % p,
+                                       h = (f / (s * p)) % heads,
+                                       b = f / (s * p * heads);
+                               return tokenRow(seqFirst, b, j) * e + h * p + c;
+                             })) {
+      return std::string(
+          "K's reshapes / transposes are not a transposed head split");
+    }
+    // V: [b][h][j][c] <- v[row(b, j)][h*P + c].
+    if (!chainMatches(vChain, vSrc, batch * heads * s * p, {s, p},
+                      [&](int64_t f) {
+                        int64_t c = f % p, j = (f / p) % s,
+                                h = (f / (p * s)) % heads,
+                                b = f / (p * s * heads);
+                        return tokenRow(seqFirst, b, j) * e + h * p + c;
+                      }))
+      return std::string("V's reshapes / transposes are not a head split");
+    return std::nullopt;
+  };
+  // Merge: out[row(b, i)][h*P + c] <- ctx[b][h][i][c].
+  auto mergeMatches = [&](bool seqFirst) {
+    return chainMatches(merge, av.getOutput(), batch * s * e, {e},
+                        [&](int64_t f) {
+                          int64_t col = f % e, row = f / e;
+                          int64_t b = seqFirst ? row % batch : row / s;
+                          int64_t i = seqFirst ? row / batch : row % s;
+                          int64_t h = col / p, c = col % p;
+                          return ((b * heads + h) * s + i) * p + c;
+                        });
+  };
+  // One sequence has one order; a batch may come either way.
+  bool inputSeqFirst = false, outputSeqFirst = false;
+  if (std::optional<std::string> why = projectionsMatch(false)) {
+    if (batch == 1 || projectionsMatch(true))
+      return fail(*why);
+    inputSeqFirst = true;
   }
-  // V: [h][j][c] <- v[j][h*P + c].
-  if (!chainMatches(vChain, vSrc, {heads, s, p}, [&](int64_t f) {
-        int64_t c = f % p, j = (f / p) % s, h = f / (p * s);
-        return j * e + h * p + c;
-      }))
-    return fail("V's reshapes / transposes are not a head split");
-  // Merge: out[i][h*P + c] <- ctx[h][i][c].
-  if (!chainMatches(merge, av.getOutput(), {s, e}, [&](int64_t f) {
-        int64_t col = f % e, i = f / e, h = col / p, c = col % p;
-        return (h * s + i) * p + c;
-      }))
-    return fail("the heads' results are not merged back as [tokens, "
-                "heads x head width]");
+  if (!mergeMatches(false)) {
+    if (batch == 1 || !mergeMatches(true))
+      return fail("the heads' results are not merged back as [tokens, "
+                  "heads x head width]");
+    outputSeqFirst = true;
+  }
 
   AttentionMatch m;
   m.softmax = softmax;
@@ -315,6 +352,9 @@ std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax,
   m.heads = heads;
   m.tokens = s;
   m.embed = e;
+  m.batch = batch;
+  m.inputSeqFirst = inputSeqFirst;
+  m.outputSeqFirst = outputSeqFirst;
   m.qChain = qChain;
   m.kChain = kChain;
   m.vChain = vChain;
@@ -326,9 +366,11 @@ std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax,
 int64_t attentionMacs(MultiHeadAttentionOp op) {
   ArrayRef<int64_t> in = op.getInput().getType().getShape();
   int64_t s = in[in.size() - 2], e = in.back();
+  int64_t batch = op.getInput().getType().getNumElements() / (s * e);
   int64_t h = int64_t(op.getNumHeads()), p = e / h;
   int64_t d = op.getFusedQk() ? e : p;
-  return s * e * (h * d + (op.getFusedQk() ? 0 : e) + 2 * e) + h * s * s * (d + p);
+  return batch * (s * e * (h * d + (op.getFusedQk() ? 0 : e) + 2 * e) +
+                  h * s * s * (d + p));
 }
 
 std::optional<double> constantScaleOf(Operation *op) {
@@ -367,17 +409,30 @@ Value buildAttention(OpBuilder &b, AttentionMatch &m, bool withTypes) {
     StringRef n = name.getName().getValue();
     loc = NameLoc::get(b.getStringAttr(n.substr(0, n.rfind('/') + 1) + "mhsa"));
   }
-  // The op takes [S, E] or [1, S, E]; other token-major shapes (torch's
-  // seq-first [S, 1, E]) are reshaped on the way in and out.
+  // The op takes [S, E] or [B, S, E]; other token-major shapes (torch's
+  // seq-first [S, B, E]) are reshaped, and transposed, on the way in and out.
   auto outType = cast<RankedTensorType>(m.out.getOutput().getType());
   auto ioType = outType;
-  if (!(outType.getRank() == 2 ||
-        (outType.getRank() == 3 && outType.getDimSize(0) == 1)))
-    ioType = outType.clone({1, m.tokens, m.embed});
+  if (!(m.batch == 1 && (outType.getRank() == 2 ||
+                         (outType.getRank() == 3 && outType.getDimSize(0) == 1))))
+    ioType = outType.clone({m.batch, m.tokens, m.embed});
+  // [S, B, E] <-> [B, S, E]
+  auto swapBatch = [&](Value v) -> Value {
+    auto type = cast<RankedTensorType>(v.getType());
+    ArrayRef<int64_t> shape = type.getShape();
+    return b.create<TransposeOp>(loc, type.clone({shape[1], shape[0], shape[2]}),
+                                 v, b.getDenseI64ArrayAttr({1, 0, 2}));
+  };
+  auto reshape = [&](Value v, ArrayRef<int64_t> shape) -> Value {
+    auto type = cast<RankedTensorType>(v.getType());
+    return type.getShape() == shape
+               ? v
+               : b.create<ReshapeOp>(loc, type.clone(shape), v).getResult();
+  };
   Value x = m.x;
-  auto xType = cast<RankedTensorType>(x.getType());
-  if (xType.getShape() != ioType.getShape())
-    x = b.create<ReshapeOp>(loc, xType.clone(ioType.getShape()), x);
+  if (m.inputSeqFirst)
+    x = swapBatch(reshape(x, {m.tokens, m.batch, m.embed}));
+  x = reshape(x, ioType.getShape());
   SmallVector<Value> operands = {x, m.qFc.getWeight(), m.qFc.getBias()};
   if (!fused) {
     operands.push_back(m.kFc.getWeight());
@@ -391,15 +446,16 @@ Value buildAttention(OpBuilder &b, AttentionMatch &m, bool withTypes) {
                b.getDenseI32ArrayAttr({1, 1, 1, k, k, 1, 1, 1, 1}));
   Value y = b.create<MultiHeadAttentionOp>(loc, TypeRange{ioType}, operands,
                                            attrs.getAttrs());
-  if (ioType != outType)
-    y = b.create<ReshapeOp>(loc, outType, y);
-  return y;
+  if (m.outputSeqFirst)
+    y = swapBatch(y);
+  return reshape(y, outType.getShape());
 }
 
 Value expandAttention(OpBuilder &b, MultiHeadAttentionOp op) {
   Location loc = op.getLoc();
   auto inType = op.getInput().getType();
   int64_t s = inType.getShape()[inType.getRank() - 2], e = inType.getShape().back();
+  int64_t n = inType.getNumElements() / (s * e); // sequences
   int64_t h = int64_t(op.getNumHeads()), p = e / h;
   bool fused = op.getFusedQk();
   Type f32 = b.getF32Type();
@@ -408,40 +464,40 @@ Value expandAttention(OpBuilder &b, MultiHeadAttentionOp op) {
   Value x = op.getInput();
   if (inType.getRank() == 2)
     x = b.create<ReshapeOp>(loc, t({1, s, e}), x);
-  // [1, S, H*D] -> [1, H, S, D]
+  // [N, S, H*D] -> [N, H, S, D]
   auto heads = [&](Value v, int64_t d) -> Value {
-    Value r = b.create<ReshapeOp>(loc, t({1, s, h, d}), v);
-    return b.create<TransposeOp>(loc, t({1, h, s, d}), r, perm({0, 2, 1, 3}));
+    Value r = b.create<ReshapeOp>(loc, t({n, s, h, d}), v);
+    return b.create<TransposeOp>(loc, t({n, h, s, d}), r, perm({0, 2, 1, 3}));
   };
   int64_t d = fused ? e : p;
-  Value q = b.create<FullyConnectedOp>(loc, t({1, s, h * d}), x, op.getQWeight(),
+  Value q = b.create<FullyConnectedOp>(loc, t({n, s, h * d}), x, op.getQWeight(),
                                        op.getQBias());
   Value qt = heads(q, d);
   Value kt;
   if (fused) {
-    Value xt = b.create<TransposeOp>(loc, t({1, e, s}), x, perm({0, 2, 1}));
-    kt = b.create<ReshapeOp>(loc, t({1, 1, e, s}), xt);
+    Value xt = b.create<TransposeOp>(loc, t({n, e, s}), x, perm({0, 2, 1}));
+    kt = b.create<ReshapeOp>(loc, t({n, 1, e, s}), xt);
   } else {
-    Value k = b.create<FullyConnectedOp>(loc, t({1, s, e}), x, op.getKWeight(),
+    Value k = b.create<FullyConnectedOp>(loc, t({n, s, e}), x, op.getKWeight(),
                                          op.getKBias());
-    Value k4 = b.create<ReshapeOp>(loc, t({1, s, h, p}), k);
-    kt = b.create<TransposeOp>(loc, t({1, h, p, s}), k4, perm({0, 2, 3, 1}));
+    Value k4 = b.create<ReshapeOp>(loc, t({n, s, h, p}), k);
+    kt = b.create<TransposeOp>(loc, t({n, h, p, s}), k4, perm({0, 2, 3, 1}));
   }
-  Value v = b.create<FullyConnectedOp>(loc, t({1, s, e}), x, op.getVWeight(),
+  Value v = b.create<FullyConnectedOp>(loc, t({n, s, e}), x, op.getVWeight(),
                                        op.getVBias());
   Value vt = heads(v, p);
-  Value scores = b.create<MatMulOp>(loc, t({1, h, s, s}), qt, kt);
+  Value scores = b.create<MatMulOp>(loc, t({n, h, s, s}), qt, kt);
   float scale = op.getScale().convertToFloat();
   if (scale != 1.0f) {
     Value c = createFloatConstant(b, loc, t({}), {scale});
-    scores = b.create<MulOp>(loc, t({1, h, s, s}), scores, c);
+    scores = b.create<MulOp>(loc, t({n, h, s, s}), scores, c);
   }
-  Value probs = b.create<SoftmaxOp>(loc, t({1, h, s, s}), scores,
+  Value probs = b.create<SoftmaxOp>(loc, t({n, h, s, s}), scores,
                                     b.getI64IntegerAttr(3));
-  Value ctx = b.create<MatMulOp>(loc, t({1, h, s, p}), probs, vt);
-  Value merged = b.create<TransposeOp>(loc, t({1, s, h, p}), ctx, perm({0, 2, 1, 3}));
-  Value flat = b.create<ReshapeOp>(loc, t({1, s, e}), merged);
-  auto out = b.create<FullyConnectedOp>(loc, t({1, s, e}), flat, op.getOWeight(),
+  Value ctx = b.create<MatMulOp>(loc, t({n, h, s, p}), probs, vt);
+  Value merged = b.create<TransposeOp>(loc, t({n, s, h, p}), ctx, perm({0, 2, 1, 3}));
+  Value flat = b.create<ReshapeOp>(loc, t({n, s, e}), merged);
+  auto out = b.create<FullyConnectedOp>(loc, t({n, s, e}), flat, op.getOWeight(),
                                         op.getOBias(), op.getClampMinAttr(),
                                         op.getClampMaxAttr());
   if (inType.getRank() == 2)

@@ -404,8 +404,8 @@ LogicalResult MatMulOp::verify() {
 
 LogicalResult MultiHeadAttentionOp::verify() {
   ArrayRef<int64_t> in = shapeOf(getInput());
-  if (in.size() < 2 || in.size() > 3 || (in.size() == 3 && in[0] != 1))
-    return emitOpError() << "C1: input must be [S, E] or [1, S, E], got "
+  if (in.size() < 2 || in.size() > 3)
+    return emitOpError() << "C1: input must be [S, E] or [B, S, E], got "
                          << shapeStr(in);
   int64_t e = in.back(), heads = int64_t(getNumHeads());
   if (heads < 1 || e % heads != 0)

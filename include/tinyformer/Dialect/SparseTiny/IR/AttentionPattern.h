@@ -30,6 +30,12 @@ struct AttentionMatch {
   mlir::Operation *scaleOp = nullptr; ///< the mul / div, if any
   double scale = 1;
   int64_t heads = 1, tokens = 0, embed = 0;
+  /// Sequences attended to independently (MobileViT's patch pixels), and
+  /// whether the projections' input / the output projection hold their
+  /// tokens seq-first ([S, B, E], torch's nn.MultiheadAttention inside)
+  /// rather than batch-first ([B, S, E]).
+  int64_t batch = 1;
+  bool inputSeqFirst = false, outputSeqFirst = false;
   /// Reshapes / transposes (and, in float Q and K chains, scales) in
   /// program order: from qSrc to Q·Kᵀ's lhs, kSrc
   /// to its rhs, vSrc to A·V's rhs, and A·V's result to the out projection.

@@ -186,7 +186,9 @@ def SparseTiny_MultiHeadAttentionOp : SparseTiny_Op<"mhsa",
   let summary = "multi-head self-attention: projections, per-head softmax(Q·Kᵀ)·V, output projection";
   let description = [{
     One op for a whole attention block over a sequence `input[..., S, E]`
-    with `num_heads` = H heads of P = E / H columns:
+    with `num_heads` = H heads of P = E / H columns (with a leading batch
+    dim B > 1, the same block over each of B independent sequences, as
+    MobileViT runs it over the pixels of its patches):
 
     ```
     Q = input · q_weightᵀ + q_bias      K = input · k_weightᵀ + k_bias
@@ -215,7 +217,8 @@ def SparseTiny_MultiHeadAttentionOp : SparseTiny_Op<"mhsa",
     `context_type` (A·V). Softmax output is int8 with scale 1/256 and zero
     point -128, as for `softmax`.
 
-    Rules: (C1) input rank 2 or 3 (batch 1) and `num_heads` >= 1 divides E;
+    Rules: (C1) input rank 2 ([S, E]) or 3 ([B, S, E]) and `num_heads` >= 1
+    divides E;
     (C2) `q_weight` is [H·P, E] ([H·E, E] with `fused_qk`), `k_weight`
     (absent with `fused_qk`), `v_weight`, `o_weight` are [E, E]; each bias
     has one entry per weight row; (C3) `k_weight` and `k_bias` are present
