@@ -27,6 +27,8 @@ AttentionShape attentionShape(Operation *op) {
   a.batch = m.getInput().getType().getNumElements() / (a.tokens * a.embed);
   a.heads = int64_t(m.getNumHeads());
   a.fusedQk = m.getFusedQk();
+  if (Value bias = m.getScoreBias())
+    a.biasHeads = cast<ShapedType>(bias.getType()).getDimSize(0);
   a.headsPerStep = a.heads;
   a.rowsPerStep = a.tokens;
   if (auto g = op->getAttrOfType<IntegerAttr>(attr::kHeadsPerStep))

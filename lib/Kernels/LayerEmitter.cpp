@@ -135,6 +135,7 @@ void LayerEmitter::copy(Value dst, Value src, int64_t bytes) {
 }
 
 template Value LayerEmitter::global<int8_t>(StringRef, ArrayRef<int8_t>);
+template Value LayerEmitter::global<int16_t>(StringRef, ArrayRef<int16_t>);
 template Value LayerEmitter::global<int32_t>(StringRef, ArrayRef<int32_t>);
 template Value LayerEmitter::global<int64_t>(StringRef, ArrayRef<int64_t>);
 

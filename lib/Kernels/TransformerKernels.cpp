@@ -38,6 +38,11 @@ bool servesLayerNorm(Operation *op) {
          storedInLogicalOrder(l.getInput().getType());
 }
 
+/// Instructions a score bias adds per score: its read and add, and the
+/// scalar, masking softmax (median of 24 random biased blocks on the M7,
+/// `random_layers.py --kind mhsa_bias --seed 3`, against unbiased ones).
+constexpr int64_t kBiasedScore = 33;
+
 /// The attention kernel's work beside its MACs: per score its softmax and
 /// requantization, per element of [S, E] the int16 conversions and
 /// transposes of K, V and Q and the projections' requantization, per head
@@ -46,8 +51,15 @@ bool servesLayerNorm(Operation *op) {
 /// M7, S 1-40; median error 3.7% / 3.9%, was 9.3% / 8.3%), the two CPUs'
 /// terms averaged. Each sequence of a batch pays all of it.
 static int64_t attentionOverhead(const AttentionShape &a) {
-  return a.batch * (30 * a.heads * a.tokens * a.tokens +
+  // A score bias: its add per score and the scalar, masking softmax.
+  int64_t perScore = a.biasHeads ? 30 + kBiasedScore : 30;
+  return a.batch * (perScore * a.heads * a.tokens * a.tokens +
                     62 * a.tokens * a.embed + 1000 * a.heads);
+}
+
+/// Flash of the score bias table (int16).
+static int64_t scoreBiasBytes(const AttentionShape &a) {
+  return 2 * a.biasHeads * a.tokens * a.tokens;
 }
 
 void sizesMhsa(Operation *op, WeightStorage storage, LayerCost &cost) {
@@ -59,7 +71,7 @@ void sizesMhsa(Operation *op, WeightStorage storage, LayerCost &cost) {
                         int32_t(a.headsPerStep), a.fusedQk, variant)) +
                     8 * (a.heads * (a.fusedQk ? a.embed : a.embed / a.heads) +
                          (a.fusedQk ? 0 : a.embed) + 2 * a.embed) +
-                    256 * 4;
+                    256 * 4 + scoreBiasBytes(a);
   cost.scratchBytes = attentionScratchBytes(a);
 }
 
@@ -77,6 +89,18 @@ void sizesSoftmax(Operation *, WeightStorage, LayerCost &cost) {
 
 void sizesLayerNorm(Operation *op, WeightStorage, LayerCost &cost) {
   cost.flashBytes = 12 * shapeOf(op->getOperand(0)).back() + 8;
+}
+
+/// The kernels' last three arguments: the score bias table (int16, a null
+/// pointer without one), its number of heads and its shift.
+static std::array<Value, 3> scoreBiasArgs(LayerEmitter &em,
+                                          const AttentionRules &r) {
+  if (!r.biasHeads)
+    return {em.builder().create<LLVM::ZeroOp>(
+                em.location(), LLVM::LLVMPointerType::get(em.builder().getContext())),
+            em.i32(0), em.i32(0)};
+  return {em.global("score_bias", ArrayRef<int16_t>(r.scoreBias)),
+          em.i32(r.biasHeads), em.i32(r.biasShift)};
 }
 
 static LogicalResult lowerAttentionOp(LayerEmitter &em, MultiHeadAttentionOp op) {
@@ -108,6 +132,7 @@ static LogicalResult lowerAttentionOp(LayerEmitter &em, MultiHeadAttentionOp op)
   Value expTable = em.global("exp", ArrayRef<int32_t>(r->softmax.expTable));
   Value x = em.ptrTo(op, op.getInput()), y = em.ptrTo(op, op.getOutput());
   Value scratch = em.scratch(op);
+  std::array<Value, 3> bias = scoreBiasArgs(em, *r);
   // One kernel call per sequence of the batch.
   em.repeat(a.batch, [&](Value seq) {
     SmallVector<Value> args = {em.at(x, seq, s * e), em.at(y, seq, s * e),
@@ -122,6 +147,7 @@ static LogicalResult lowerAttentionOp(LayerEmitter &em, MultiHeadAttentionOp op)
           int64_t(r->context.shift), int64_t(r->outZp), int64_t(r->act.min),
           int64_t(r->act.max), int64_t(variant)})
       args.push_back(em.i32(v));
+    args.append(bias.begin(), bias.end());
     em.call("tfk_mhsa_s8", args);
   });
   return success();
@@ -182,7 +208,8 @@ static void sizesSparseAttention(Operation *op, bool csr, LayerCost &cost) {
   // A stream's requantization reads its parameters (sparse_csr's β).
   if (csr)
     cost.instructions += 14 * 4 * tokens * a.embed;
-  cost.flashBytes = projections.flashBytes + 256 * 4 + 64 * (3 * a.heads + 1);
+  cost.flashBytes = projections.flashBytes + 256 * 4 + 64 * (3 * a.heads + 1) +
+                    scoreBiasBytes(a);
   cost.scratchBytes = projectionPackOffset(a) +
                       sparseLinearPackedBytes(a.tokens, a.embed);
 }
@@ -277,6 +304,7 @@ static LogicalResult lowerSparseAttention(LayerEmitter &em, Operation *op,
   Value expTable = em.global("exp", ArrayRef<int32_t>(r->softmax.expTable));
   ConvRules xRules;
   xRules.inZp = r->xZp;
+  std::array<Value, 3> bias = scoreBiasArgs(em, *r);
   // Per sequence of the batch: its packed input, then the kernel.
   em.repeat(a.batch, [&](Value seq) {
     Value x = em.at(input, seq, s * e);
@@ -291,6 +319,7 @@ static LogicalResult lowerSparseAttention(LayerEmitter &em, Operation *op,
       args.push_back(em.i32(v));
     args.push_back(b.create<LLVM::AddressOfOp>(loc, dispatch));
     args.push_back(packed);
+    args.append(bias.begin(), bias.end());
     em.call("tfk_mhsa_sparse_s8", args);
   });
   return success();

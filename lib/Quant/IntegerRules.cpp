@@ -459,6 +459,29 @@ FailureOr<AttentionRules> getAttentionRules(Operation *op) {
   r.softmax.outZp = -128;
   r.context = quantizeMultiplier(v->scale / 256.0 / c->scale);
   r.act = fusedRange(op, *out);
+  if (Value bias = mhsa.getScoreBias()) {
+    std::optional<std::vector<float>> b = getConstantFloats(bias);
+    if (!b)
+      return error(op) << "the score bias must be a float constant";
+    r.biasHeads = int32_t(cast<ShapedType>(bias.getType()).getDimSize(0));
+    // In accumulator units; past 300 score steps a bias only saturates the
+    // score, so the shift is chosen for at most that (and at most 15, so
+    // that the accumulator keeps 2 bits of headroom).
+    double unit = q->scale * k->scale * scale, limit = 300 * s->scale / unit;
+    double largest = 0;
+    for (float x : *b)
+      if (!(x <= kMaskedScore))
+        largest = std::max(largest, std::min(std::fabs(double(x)) / unit, limit));
+    while (r.biasShift < 15 && largest / std::ldexp(1.0, r.biasShift) > 32767)
+      ++r.biasShift;
+    double step = unit * std::ldexp(1.0, r.biasShift);
+    for (float x : *b)
+      r.scoreBias.push_back(
+          x <= kMaskedScore || std::isnan(x)
+              ? kMaskedBias
+              : int16_t(std::clamp(std::nearbyint(double(x) / step), -32767.0,
+                                   32767.0)));
+  }
   return r;
 }
 

@@ -189,6 +189,32 @@ void softmax(const SoftmaxRules &r, const HostArray &x, HostArray &y) {
   }
 }
 
+/// softmax of attention scores with a bias: as softmax, over the entries
+/// that are not -128 (masked keys, probability -128: exactly 0); a row with
+/// every key masked is all -128.
+void maskedSoftmax(const SoftmaxRules &r, const HostArray &x, HostArray &y) {
+  int64_t cols = x.shape.back(), rows = int64_t(x.data.size()) / cols;
+  for (int64_t row = 0; row < rows; ++row) {
+    const float *in = x.data.data() + row * cols;
+    int32_t m = -128;
+    uint32_t sum = 0;
+    for (int64_t i = 0; i < cols; ++i)
+      m = std::max(m, int32_t(in[i]));
+    for (int64_t i = 0; i < cols; ++i)
+      if (in[i] != -128)
+        sum += uint32_t(r.expTable[m - int32_t(in[i])]);
+    uint32_t recip = sum ? 0x7FFFFFFFu / sum : 0;
+    for (int64_t i = 0; i < cols; ++i) {
+      int32_t v = -128;
+      if (in[i] != -128) {
+        int32_t p = int32_t(uint32_t(r.expTable[m - int32_t(in[i])]) * recip);
+        v = std::clamp(r.outZp + multiplyByQuantizedMultiplier(p, r.out), -128, 127);
+      }
+      y.data[row * cols + i] = float(v);
+    }
+  }
+}
+
 /// layer_norm over the last axis, as tfk_layer_norm_s8 specifies it.
 void layerNorm(const LayerNormRules &r, const HostArray &x, HostArray &y) {
   int64_t c = x.shape.back(), rows = int64_t(x.data.size()) / c;
@@ -355,10 +381,21 @@ void attentionOfSequence(const AttentionRules &r, const HostArray &x,
           int32_t kv = int32_t(k.data[j * e + (r.fusedQk ? 0 : head * p) + l]) - r.kZp;
           acc += qv * kv;
         }
-        score.data[j] = float(std::clamp(
-            r.sZp + multiplyByQuantizedMultiplier(acc, r.score), -128, 127));
+        int16_t b = r.biasHeads
+                        ? r.scoreBias[((r.biasHeads > 1 ? head : 0) * s + i) * s + j]
+                        : 0;
+        if (b != kMaskedBias)
+          acc += int32_t(b) * (int32_t(1) << r.biasShift);
+        int32_t sc = r.sZp + multiplyByQuantizedMultiplier(acc, r.score);
+        // Biased scores keep -128 for masked keys.
+        if (r.biasHeads)
+          sc = b == kMaskedBias ? -128 : std::clamp(sc, -127, 127);
+        score.data[j] = float(std::clamp(sc, -128, 127));
       }
-      softmax(r.softmax, score, prob);
+      if (r.biasHeads)
+        maskedSoftmax(r.softmax, score, prob);
+      else
+        softmax(r.softmax, score, prob);
       for (int64_t c = 0; c < p; ++c) {
         int32_t acc = 0;
         for (int64_t j = 0; j < s; ++j)

@@ -425,6 +425,14 @@ void Interpreter::attention(MultiHeadAttentionOp op) {
       fused ? x.data : linear(x.data, e, op.getKWeight(), op.getKBias());
   std::vector<float> v = linear(x.data, e, op.getVWeight(), op.getVBias());
   double scale = op.getScale().convertToDouble();
+  // The score bias [Hb, S, S] (-inf masks a key).
+  const HostArray *bias = op.getScoreBias() ? &get(op.getScoreBias()) : nullptr;
+  auto biasAt = [&](int64_t head, int64_t i, int64_t j) -> float {
+    if (!bias)
+      return 0;
+    int64_t hb = bias->shape[0] > 1 ? head : 0;
+    return bias->data[(hb * seq + i) * seq + j];
+  };
   std::vector<float> ctx(s * e), row(seq);
   for (int64_t first = 0; first < s; first += seq)
     for (int64_t head = 0; head < h; ++head)
@@ -435,7 +443,7 @@ void Interpreter::attention(MultiHeadAttentionOp op) {
           for (int64_t c = 0; c < d; ++c)
             acc += double(q[(i * h + head) * d + c]) *
                    k[(first + j) * e + (fused ? c : head * p + c)];
-          row[j] = float(float(acc) * scale);
+          row[j] = float(float(acc) * scale) + biasAt(head, i - first, j);
           m = std::max(m, row[j]);
         }
         double sum = 0;

@@ -119,13 +119,16 @@ LogicalResult FuseQkWeightsPass::rewrite(MultiHeadAttentionOp op) {
                                  "fused_qk.bias");
   NamedAttrList attrs(op->getAttrDictionary());
   attrs.set("fused_qk", b.getUnitAttr());
+  SmallVector<Value> operands = {op.getInput(),   fw, fb, op.getVWeight(),
+                                 op.getVBias(),   op.getOWeight(),
+                                 op.getOBias()};
+  if (Value bias = op.getScoreBias())
+    operands.push_back(bias);
   attrs.set("operandSegmentSizes",
-            b.getDenseI32ArrayAttr({1, 1, 1, 0, 0, 1, 1, 1, 1}));
+            b.getDenseI32ArrayAttr(
+                {1, 1, 1, 0, 0, 1, 1, 1, 1, op.getScoreBias() ? 1 : 0}));
   auto fusedOp = b.create<MultiHeadAttentionOp>(
-      loc, TypeRange{op.getOutput().getType()},
-      ValueRange{op.getInput(), fw, fb, op.getVWeight(), op.getVBias(),
-                 op.getOWeight(), op.getOBias()},
-      attrs.getAttrs());
+      loc, TypeRange{op.getOutput().getType()}, operands, attrs.getAttrs());
   op.getOutput().replaceAllUsesWith(fusedOp.getOutput());
   report("applied");
   LLVM_DEBUG(llvm::dbgs() << "fused Q/K weights of " << fusedOp.getLoc() << "\n");

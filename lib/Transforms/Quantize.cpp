@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/Debug.h"
@@ -125,6 +126,22 @@ private:
   /// Where calibration met a value the model computes as NaN or Inf.
   std::optional<Location> nonFiniteAt;
 };
+
+/// Whether `v` only feeds softmaxes: values far below a row's maximum
+/// (masked keys) weigh nothing there.
+bool onlyFeedsSoftmax(Value v) {
+  return !v.use_empty() &&
+         llvm::all_of(v.getUsers(), [](Operation *u) { return isa<SoftmaxOp>(u); });
+}
+
+/// A constant added to a softmax's input: an attention score bias or mask.
+/// It stays float; sparse-tiny-fuse-attention takes it into the `mhsa`,
+/// which adds it in the scores' steps (and masks -inf keys).
+bool isScoreBias(Operation *op, Value operand) {
+  return isa<AddOp>(op) && onlyFeedsSoftmax(op->getResult(0)) &&
+         operand.getDefiningOp<ConstantOp>() &&
+         isa<FloatType>(getElementTypeOrSelf(operand));
+}
 
 /// Per-tensor parameters of a QDQ type as int8 (uint8 shifts by 128).
 std::optional<QParams> asInt8(Type type) {
@@ -329,11 +346,22 @@ LogicalResult QuantizePass::calibrate(func::FuncOp func) {
   // The first value the model computes as NaN / Inf from finite data: an
   // error once every op is known to have an INT8 form (that error comes
   // first); its range is that of its finite values meanwhile.
+  // A softmax input's masked entries (-inf, or at most kMaskedScore: a
+  // score bias or mask) weigh nothing, and have no place in its range.
+  llvm::DenseSet<Value> maskable;
+  for (auto &entry : stats)
+    if (onlyFeedsSoftmax(entry.first))
+      maskable.insert(entry.first);
+  auto masked = [&](Value v, float x) {
+    return x <= tinyformer::kMaskedScore && maskable.contains(v);
+  };
   if (failed(runAll([&](Value v, const HostArray &a) {
         auto it = stats.find(v);
         if (it == stats.end())
           return;
         for (float x : a.data) {
+          if (masked(v, x))
+            continue;
           if (!std::isfinite(x)) {
             if (!nonFiniteAt)
               nonFiniteAt = v.getLoc();
@@ -354,7 +382,7 @@ LogicalResult QuantizePass::calibrate(func::FuncOp func) {
           RangeStats &r = it->second;
           double width = (r.max - r.min) / kBins;
           for (float x : a.data) {
-            if (!std::isfinite(x))
+            if (!std::isfinite(x) || masked(v, x))
               continue; // (an error after the rewrite)
             int bin = width > 0 ? int((x - r.min) / width) : 0;
             ++r.histogram[std::clamp(bin, 0, kBins - 1)];
@@ -506,6 +534,8 @@ LogicalResult QuantizePass::quantizeWeights(Operation *op, QParams in) {
 LogicalResult QuantizePass::quantizeConstantOperands(Operation *op) {
   for (OpOperand &use : op->getOpOperands()) {
     Value v = use.get();
+    if (isScoreBias(op, v))
+      continue;
     OpBuilder b(op);
     if (auto dq = v.getDefiningOp<DequantizeOp>()) {
       // A QDQ model's constant: keep its integers, as int8.

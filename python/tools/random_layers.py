@@ -29,7 +29,9 @@ transposed, ConvTranspose (1-D and 2-D, strides 1-3, pads, output_padding,
 dilation, groups) and DepthToSpace (DCR and CRD); with --kind shuffle,
 chains of reshapes and transposes of a map up to 6-D; with --kind
 mhsa_batch, self-attention over a batch of 2-4 sequences (torch's
-batch_first nn.MultiheadAttention export, or written batch-first).
+batch_first nn.MultiheadAttention export, or written batch-first); with
+--kind mhsa_bias, the same with a constant on the scores (a causal mask of
+-inf, a per-head relative position bias, one with masked keys).
 
 For each case it writes a float32 calibration batch (8 samples, a random,
 often asymmetric range) and a test input (three samples: one inside the
@@ -892,15 +894,17 @@ def gen_mhsa(rng, b):
     return (1, s, e), y, (1, s, e), desc, True
 
 
-def gen_mhsa_batch(rng, b):
-    """Self-attention over a batch of B independent sequences [B, S, E]
-    (MobileViT runs it over the pixels of its patches), as torch's
-    nn.MultiheadAttention exports it with batch_first (the input transposed
-    to seq-first [S, B, E], heads and batch split as [S, B*H, P] ->
-    [B*H, S, P], the merge back to [S*B, E] before the output projection,
-    the result transposed back), or written batch-first ([B, S, H, P] ->
-    [B, H, S, P], merged as [B, S, E]). It must become one mhsa layer."""
-    n = int(rng.integers(2, 5))
+def attention_block(rng, b, n, bias):
+    """Self-attention over n independent sequences [n, S, E] as torch's
+    batch_first nn.MultiheadAttention exports it (the input transposed to
+    seq-first [S, n, E], heads and batch split as [S, n*H, P] -> [n*H, S,
+    P], the merge back to [S*n, E] before the output projection, the result
+    transposed back), or written batch-first ([n, S, H, P] -> [n, H, S, P],
+    merged as [n, S, E]). bias: None; "causal" (a [S, S] mask of -inf above
+    the diagonal added before the scale, as torch's baddbmm export of an
+    attn_mask puts it); "relative" (a per-head [1, H, S, S] table added
+    after the scale, as Swin's relative position bias); "masked_relative"
+    (the table with -1e9 at random keys, never all of a row)."""
     s, h, p = tokens(rng, 24), int(rng.integers(1, 4)), int(rng.integers(2, 9))
     e = h * p
     form = str(rng.choice(["seq_first", "batch_first"]))
@@ -927,7 +931,24 @@ def gen_mhsa_batch(rng, b):
         qh = b.node("Transpose", [split(q)], perm=[0, 2, 1, 3])
         kt = b.node("Transpose", [split(k)], perm=[0, 2, 3, 1])
         vh = b.node("Transpose", [split(v)], perm=[0, 2, 1, 3])
-    scores = b.node("Mul", [b.node("MatMul", [qh, kt]), b.const("scale", np.array(p ** -0.5))])
+    scale = b.const("scale", np.array(p ** -0.5))
+    scores = b.node("MatMul", [qh, kt])
+    if bias == "causal":
+        mask = np.triu(np.full((s, s), -np.inf), 1)
+        scores = b.node("Mul", [b.node("Add", [scores, b.const("mask", mask)]), scale])
+    else:
+        scores = b.node("Mul", [scores, scale])
+        if bias in ("relative", "masked_relative"):
+            table = rng.normal(0, 1.0, (1, h, s, s))
+            if bias == "masked_relative":
+                table[rng.random((1, h, s, s)) < 0.3] = -1e9
+                table[..., 0] = rng.normal(0, 1.0, (1, h, s))  # a key per row
+            shape = (1, h, s, s) if form == "batch_first" else (h, s, s)
+            if form == "seq_first" and n > 1:
+                # Scores are [n*H, S, S]: the table repeats per sequence.
+                table = np.tile(table[0], (n, 1, 1))
+                shape = (n * h, s, s)
+            scores = b.node("Add", [b.const("rel", table.reshape(shape)), scores])
     probs = b.node("Softmax", [scores], axis=-1)
     ctx_mm = b.node("MatMul", [probs, vh])
     if form == "seq_first":
@@ -941,8 +962,25 @@ def gen_mhsa_batch(rng, b):
         y = linear(ctx, "o")
     b.taps = dict(query=q, key=k, value=v, score=scores, probs=probs, context=ctx_mm)
     b.expect = ("op", ["mhsa"])
-    desc = "mhsa B%d S%d E%d (%d heads x %d) %s" % (n, s, e, h, p, form)
+    desc = "mhsa B%d S%d E%d (%d heads x %d) %s%s" % (
+        n, s, e, h, p, form, " " + bias if bias else "")
     return (n, s, e), y, (n, s, e), desc, True
+
+
+def gen_mhsa_batch(rng, b):
+    """Self-attention over a batch of 2-4 sequences (MobileViT runs it over
+    the pixels of its patches): attention_block. It must become one mhsa
+    layer."""
+    return attention_block(rng, b, int(rng.integers(2, 5)), None)
+
+
+def gen_mhsa_bias(rng, b):
+    """Self-attention with a constant added to its scores (attention_block:
+    a causal mask, a relative position bias, one with masked keys), over one
+    sequence or a batch. It must become one mhsa layer with a score bias."""
+    n = 1 if rng.random() < 0.5 else int(rng.integers(2, 4))
+    bias = str(rng.choice(["causal", "relative", "masked_relative"]))
+    return attention_block(rng, b, n, bias)
 
 
 # Kinds in the order cases cycle through them (weights = how often).
@@ -961,7 +999,8 @@ KINDS = [
 # cases: products of two activations.
 EXTRA_KINDS = [("gate", gen_gate), ("upsample", gen_upsample), ("mean", gen_mean),
                ("pad", gen_pad), ("prelu", gen_prelu), ("transposed", gen_transposed),
-               ("shuffle", gen_shuffle), ("mhsa_batch", gen_mhsa_batch)]
+               ("shuffle", gen_shuffle), ("mhsa_batch", gen_mhsa_batch),
+               ("mhsa_bias", gen_mhsa_bias)]
 # The kinds cases cycle through (KINDS, or one kind with --kind).
 CYCLE = KINDS
 
@@ -1026,7 +1065,10 @@ def _quantize_per_channel(w, axis):
 
 
 def _fake_quant(y, scale, zp):
-    return (np.clip(np.round(y / scale) + zp, -128, 127) - zp) * scale
+    # A masked attention score (a score bias of -inf or <= -1e4) stays
+    # masked: the mhsa kernel leaves it out of the softmax.
+    q = (np.clip(np.round(y / scale) + zp, -128, 127) - zp) * scale
+    return np.where(y <= -1e4, -np.inf, q)
 
 
 def float_eval(model, x, quantize_weights=False, input_scale=None, taps=None):

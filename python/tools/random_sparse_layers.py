@@ -6,8 +6,8 @@
 
 Each case draws a layer (conv kxk with k in {1, 3, 5}, stride 1 or 2, padding
 or none, odd or even widths; a linear layer over 1..19 tokens; a whole
-self-attention block over one sequence or a batch of 2-4, its four
-projections pruned), a sparsity in
+self-attention block over one sequence or a batch of 2-4, some with a
+score bias or mask, its four projections pruned), a sparsity in
 [0, 0.99] and a pattern (unstructured, 4x1 or 1x4 blocks), prunes a seeded
 random float ONNX model by magnitude, compiles it with plain `tinyformer
 compile` (every other case with --sparse force, sparse_code, sparse_csr and
@@ -36,10 +36,11 @@ def draw(rng):
     """(model, description, ops of the layer measured)."""
     if rng.random() < 0.12:
         # A self-attention block (random_layers' spellings, over one
-        # sequence or a batch of them); its Q/K/V and output projections
-        # are pruned.
+        # sequence or a batch of them, with or without a score bias); its
+        # Q/K/V and output projections are pruned.
         b = random_layers.Builder(rng)
-        gen = random_layers.gen_mhsa_batch if rng.random() < 0.4 else random_layers.gen_mhsa
+        gen = [random_layers.gen_mhsa, random_layers.gen_mhsa, random_layers.gen_mhsa_batch,
+               random_layers.gen_mhsa_bias][int(rng.integers(0, 4))]
         x_shape, y, out_shape, desc, _ = gen(rng, b)
         return b.model(x_shape, y, out_shape), desc, ["mhsa"]
     if rng.random() < 0.6:

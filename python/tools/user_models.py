@@ -16,8 +16,10 @@ F.interpolate), nn.ConvTranspose2d / nn.ConvTranspose1d (U-Net decoder,
 DCGAN generator with BatchNorm2d and groups, audio decoder),
 nn.PixelShuffle, a MobileViT block (unfold / fold of a map into patches,
 attention over the batch of patch sequences fused),
-nn.TransformerEncoderLayer pre- / post-norm, batch- / seq-first,
-nn.MultiheadAttention with its defaults, a timm-style ViT block),
+nn.TransformerEncoderLayer pre- / post-norm, batch- / seq-first, and
+causal (a src_mask of -inf), nn.MultiheadAttention with its defaults, a
+timm-style ViT block, Swin-style window attention with a relative
+position bias),
 exported with torch.onnx.export defaults (opset 13), calibrated on a
 random batch and compiled with plain `tinyformer compile`. Four random
 inputs run on the emulator and on the host INT8 reference: the outputs must
@@ -489,6 +491,57 @@ class TimmBlock(nn.Module):
         return x + self.fc2(nn.functional.gelu(self.fc1(self.norm2(x))))
 
 
+class CausalEncoder(nn.Module):
+    """A causal transformer over 16 time steps (a keyword-spotting or
+    forecasting head): Linear embedding, nn.TransformerEncoderLayer with a
+    causal src_mask (torch's -inf above the diagonal), mean, Linear."""
+
+    def __init__(self, dim=32):
+        super().__init__()
+        self.embed = nn.Linear(8, dim)
+        self.layer = nn.TransformerEncoderLayer(dim, 4, 2 * dim, dropout=0.0,
+                                                batch_first=True, norm_first=True)
+        self.register_buffer("mask", torch.triu(torch.full((16, 16), float("-inf")), 1))
+        self.head = nn.Linear(dim, 4)
+
+    def forward(self, x):
+        return self.head(self.layer(self.embed(x), src_mask=self.mask).mean(1))
+
+
+class WindowAttention(nn.Module):
+    """Swin-style window attention: a conv stem, the map cut into 4x4
+    windows (view / permute into [windows, 16, C]), attention per window
+    with a learned relative position bias (a table indexed by the
+    relative offset, as Swin writes it), the windows put back, mean,
+    Linear."""
+
+    def __init__(self, dim=16, heads=2, ws=4):
+        super().__init__()
+        self.dim, self.heads, self.ws = dim, heads, ws
+        self.stem = nn.Sequential(nn.Conv2d(3, dim, 3, 2, 1), nn.BatchNorm2d(dim), nn.GELU())
+        self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
+        self.table = nn.Parameter(torch.randn((2 * ws - 1) ** 2, heads) * 0.5)
+        coords = torch.stack(torch.meshgrid(torch.arange(ws), torch.arange(ws), indexing="ij")).flatten(1)
+        rel = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0) + (ws - 1)
+        self.register_buffer("index", rel[..., 0] * (2 * ws - 1) + rel[..., 1])
+        self.head = nn.Linear(dim, 10)
+
+    def forward(self, x):
+        x = self.stem(x)
+        b, c, h, w = x.shape
+        ws, n = self.ws, self.ws * self.ws
+        t = x.permute(0, 2, 3, 1).reshape(b, h // ws, ws, w // ws, ws, c)
+        t = t.permute(0, 1, 3, 2, 4, 5).reshape(-1, n, c)
+        qkv = self.qkv(t).reshape(-1, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv.unbind(0)
+        a = (q * (c // self.heads) ** -0.5) @ k.transpose(-2, -1)
+        bias = self.table[self.index.view(-1)].view(n, n, -1).permute(2, 0, 1)
+        a = (a + bias.unsqueeze(0)).softmax(-1)
+        t = self.proj((a @ v).transpose(1, 2).reshape(-1, n, c))
+        t = t.reshape(b, h // ws, w // ws, ws, ws, c).permute(0, 5, 1, 3, 2, 4)
+        return self.head((x + t.reshape(b, c, h, w)).mean((2, 3)))
+
+
 class ChannelPRelu(nn.Module):
     """nn.PReLU(num_parameters=C) after a Conv2d (slopes of both signs and a
     zero), then a global mean and a Linear."""
@@ -579,6 +632,8 @@ MODELS = {
     "encoder_post_gelu": (lambda: EncoderLayer(False, "gelu", False), (1, 16, 32)),
     "mha_defaults": (MultiheadAttentionBlock, (1, 16, 32)),
     "timm_block": (TimmBlock, (1, 16, 32)),
+    "causal_encoder": (CausalEncoder, (1, 16, 8)),
+    "window_attention": (WindowAttention, (1, 3, 16, 16)),
     "channel_prelu": (ChannelPRelu, (1, 3, 8, 8)),
     "conv1d_prelu": (Conv1dPRelu, (1, 40, 49)),
     "paddings": (Paddings, (1, 3, 16, 16)),

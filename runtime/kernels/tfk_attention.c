@@ -57,6 +57,37 @@ TFK_INLINE void tfk__sm_row(const int8_t *s, int16_t *pr, int32_t S,
         (int16_t)tfk__sm_p(tab[m - s[j]], recip, q);
 }
 
+/* Softmax of a biased score row: tfk__sm_row's formula over the keys that
+ * are not -128 (masked: probability 0); a row with every key masked is all
+ * 0. Scalar: masks are rare enough not to pay for a SIMD copy. */
+TFK_INLINE void tfk__sm_row_masked(const int8_t *s, int16_t *pr, int32_t S,
+                                   const int32_t *tab, const tfk__rq_t *q) {
+  int32_t m = -128, j;
+  for (j = 0; j < S; ++j)
+    m = s[j] > m ? s[j] : m;
+  uint32_t sum = 0;
+  for (j = 0; j < S; ++j)
+    if (s[j] != -128)
+      sum += (uint32_t)tab[m - s[j]];
+  const uint32_t recip = sum ? 0x7FFFFFFFu / sum : 0;
+  for (j = 0; j < S; ++j)
+    pr[(j >> 2) * 8 + (tfk_l_pos(j) & 3)] =
+        s[j] == -128 ? 0 : (int16_t)tfk__sm_p(tab[m - s[j]], recip, q);
+}
+
+/* A biased score: -128 for a masked key (bias -32768), else the requantized
+ * score within [-127, 127]. */
+TFK_INLINE int32_t tfk__biased(int32_t v, int32_t b) {
+  if (b == -32768)
+    return -128;
+  return v < -127 ? -127 : v > 127 ? 127 : v;
+}
+
+/* Q.K^T's accumulator plus its bias (bias << shift, none where masked). */
+TFK_INLINE int32_t tfk__bias_acc(int32_t acc, int32_t b, int32_t shift) {
+  return b == -32768 ? acc : acc + (int32_t)((uint32_t)b << shift);
+}
+
 /* One head: blocks of R query rows; per row pair Q.K^T -> scores (2 rows,
  * int8) -> softmax into the block's probability tile; then P.V for the
  * block's row pairs into ctx (= out + h*P, row stride E). */
@@ -66,7 +97,8 @@ TFK_INLINE void tfk__mhsa_head(const int8_t *qh, int32_t qld,
                                int32_t P, int32_t R, int16_t *qx, int8_t *sc,
                                int16_t *pr, const int32_t *tab, int32_t q_zp,
                                const tfk__rq_t *qs, const tfk__rq_t *qp,
-                               const tfk__rq_t *qc) {
+                               const tfk__rq_t *qc, const int16_t *bias,
+                               int32_t bias_shift) {
   const int32_t GD = tfk_l_k4(D) >> 2, S4 = tfk_l_k4(S), GS = S4 >> 2;
   int32_t mh[4] = {qs->m2, qs->hz, qc->m2, qc->hz};
   const int32_t *smh = mh, *cmh = mh + 2;
@@ -85,16 +117,37 @@ TFK_INLINE void tfk__mhsa_head(const int8_t *qh, int32_t qld,
         tfk__mk22z((const int32_t *)qx,
                    (const int32_t *)(kh + (j >> 1) * GD * 8), GD, acc);
         int32_t v[4];
+        /* the bias of this head, [S][S]: no column S, no row S */
+        const int16_t *b0 = bias ? bias + i * S + j : 0;
+        const int32_t has_j1 = j + 1 < S;
+        int32_t bv[4] = {0, 0, 0, 0};
+        if (bias) {
+          bv[0] = b0[0];
+          bv[1] = has_j1 ? b0[1] : 0;
+          bv[2] = has1 ? b0[S] : 0;
+          bv[3] = has1 && has_j1 ? b0[S + 1] : 0;
+          for (int32_t t = 0; t < 4; ++t)
+            acc[t] = tfk__bias_acc(acc[t], bv[t], bias_shift);
+        }
         tfk__rq22(qs, smh, acc, v);
+        if (bias)
+          for (int32_t t = 0; t < 4; ++t)
+            v[t] = tfk__biased(v[t], bv[t]);
         sc[j] = (int8_t)__ssat(v[0], 8);
         sc[j + 1] = (int8_t)__ssat(v[1], 8);
         sc[S4 + j] = (int8_t)__ssat(v[2], 8);
         sc[S4 + j + 1] = (int8_t)__ssat(v[3], 8);
       }
       int16_t *pp = pr + (r >> 1) * GS * 8;
-      tfk__sm_row(sc, pp, S, tab, qp);
-      if (has1)
-        tfk__sm_row(sc + S4, pp + 4, S, tab, qp);
+      if (bias) {
+        tfk__sm_row_masked(sc, pp, S, tab, qp);
+        if (has1)
+          tfk__sm_row_masked(sc + S4, pp + 4, S, tab, qp);
+      } else {
+        tfk__sm_row(sc, pp, S, tab, qp);
+        if (has1)
+          tfk__sm_row(sc + S4, pp + 4, S, tab, qp);
+      }
     }
     for (int32_t r = 0; r < nb; r += 2) {
       const int32_t has1 = r + 1 < nb;
@@ -142,7 +195,9 @@ TFK_INLINE void tfk__mhsa(const int8_t *x, int8_t *out, const void *packed,
                           int32_t p_shift, int32_t c_zp, int32_t c_mult,
                           int32_t c_shift, int32_t out_zp, int32_t act_min,
                           int32_t act_max, int32_t variant,
-                          tfk_mhsa_proj_fn proj, void *proj_scratch) {
+                          tfk_mhsa_proj_fn proj, void *proj_scratch,
+                          const int16_t *score_bias, int32_t bias_heads,
+                          int32_t bias_shift) {
   const int32_t P = E / H, D = fused_qk ? E : P, hs = heads_per_step;
   const int32_t i16 = variant == TFK_W_INT16;
   const int32_t R = rows_per_step < S ? rows_per_step : S;
@@ -199,7 +254,11 @@ TFK_INLINE void tfk__mhsa(const int8_t *x, int8_t *out, const void *packed,
     for (int32_t h = 0; h < hs; ++h)
       tfk__mhsa_head(q8 + h * D, nq, fused_qk ? k16 : k16 + h * S2 * D4,
                      vt + h * P2 * S4, out + (g * hs + h) * P, S, E, D, P, R,
-                     qx, sc, pr, exp_table, q_zp, &qs, &qp, &qc);
+                     qx, sc, pr, exp_table, q_zp, &qs, &qp, &qc,
+                     score_bias ? score_bias + (bias_heads > 1 ? g * hs + h : 0) *
+                                                   S * S
+                                : 0,
+                     bias_shift);
   }
   /* output projection in place: the FC kernel converts each token pair to
    * int16 before writing that pair's outputs */
@@ -215,11 +274,12 @@ void tfk_mhsa_s8(const int8_t *x, int8_t *out, const void *packed,
                  int32_t s_mult, int32_t s_shift, int32_t p_mult,
                  int32_t p_shift, int32_t c_zp, int32_t c_mult,
                  int32_t c_shift, int32_t out_zp, int32_t act_min,
-                 int32_t act_max, int32_t variant) {
+                 int32_t act_max, int32_t variant, const int16_t *score_bias,
+                 int32_t bias_heads, int32_t bias_shift) {
   tfk__mhsa(x, out, packed, rq, exp_table, scratch, S, E, H, heads_per_step,
             rows_per_step, fused_qk, x_zp, q_zp, k_zp, v_zp, s_zp, s_mult,
             s_shift, p_mult, p_shift, c_zp, c_mult, c_shift, out_zp, act_min,
-            act_max, variant, 0, 0);
+            act_max, variant, 0, 0, score_bias, bias_heads, bias_shift);
 }
 
 void tfk_mhsa_sparse_s8(const int8_t *x, int8_t *out, const int32_t *exp_table, void *scratch, int32_t S,
@@ -229,10 +289,11 @@ void tfk_mhsa_sparse_s8(const int8_t *x, int8_t *out, const int32_t *exp_table, 
                         int32_t s_mult, int32_t s_shift, int32_t p_mult,
                         int32_t p_shift, int32_t c_zp, int32_t c_mult,
                         int32_t c_shift, tfk_mhsa_proj_fn proj,
-                        void *proj_scratch) {
+                        void *proj_scratch, const int16_t *score_bias,
+                        int32_t bias_heads, int32_t bias_shift) {
   /* The output's zero point and clamp are the projection's own. */
   tfk__mhsa(x, out, 0, 0, exp_table, scratch, S, E, H, heads_per_step,
             rows_per_step, 0, x_zp, q_zp, k_zp, v_zp, s_zp, s_mult, s_shift,
             p_mult, p_shift, c_zp, c_mult, c_shift, 0, -128, 127, TFK_W_INT8,
-            proj, proj_scratch);
+            proj, proj_scratch, score_bias, bias_heads, bias_shift);
 }

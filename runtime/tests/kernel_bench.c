@@ -168,7 +168,7 @@ int main(void) {
     tfk_mhsa_s8(g_in, g_ref, g_packed, rq, ex, g_scratch, S, E, H, HS, R, F,   \
                 MH_X_ZP, MH_Q_ZP, MH_K_ZP, MH_V_ZP, MH_S_ZP, MH_S_MULT,       \
                 MH_S_SHIFT, MH_P_MULT, MH_P_SHIFT, MH_C_ZP, MH_C_MULT,         \
-                MH_C_SHIFT, OUT_ZP, -128, 127, V);                             \
+                MH_C_SHIFT, OUT_ZP, -128, 127, V, 0, 0, 0);                    \
     const double macs = 1.0 * S * E * (H * D) + (F ? 0.0 : 1.0 * S * E * E) +  \
                         2.0 * S * E * E + 1.0 * H * S * S * (D + E / H);       \
     char nm[48];                                                               \

@@ -14,7 +14,8 @@ void tfk_depthwise_conv2d_s8(const int8_t *, int8_t *, const void *,
                              const int32_t *, const int32_t *, void *, int32_t,
                              int32_t, int32_t, int32_t, int32_t, int32_t,
                              int32_t, int32_t, int32_t, int32_t, int32_t,
-                             int32_t, int32_t, int32_t, int32_t, int32_t) TFK_AI;
+                             int32_t, int32_t, int32_t, int32_t, int32_t, const int16_t *,
+                 int32_t, int32_t) TFK_AI;
 void tfk_fully_connected_s8(const int8_t *, int8_t *, const void *,
                             const int32_t *, const int32_t *, void *, int32_t,
                             int32_t, int32_t, int32_t, int32_t, int32_t,
@@ -31,7 +32,8 @@ void tfk_mhsa_s8(const int8_t *, int8_t *, const void *, const int32_t *,
                  const int32_t *, void *, int32_t, int32_t, int32_t, int32_t,
                  int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t,
                  int32_t, int32_t, int32_t, int32_t, int32_t, int32_t,
-                 int32_t, int32_t, int32_t, int32_t, int32_t) TFK_AI;
+                 int32_t, int32_t, int32_t, int32_t, int32_t, const int16_t *,
+                 int32_t, int32_t) TFK_AI;
 #include "../kernels/tfk_conv.c"
 #include "../kernels/tfk_linear.c"
 #include "../kernels/tfk_elementwise.c"
@@ -98,7 +100,7 @@ __attribute__((noinline)) void bench_f(void *p) {
     tfk_mhsa_s8(c->a, c->out, c->packed, c->rq, c->exp, c->scratch, S, E, H,  \
                 HS, R, F, MH_X_ZP, MH_Q_ZP, MH_K_ZP, MH_V_ZP, MH_S_ZP,        \
                 MH_S_MULT, MH_S_SHIFT, MH_P_MULT, MH_P_SHIFT, MH_C_ZP,        \
-                MH_C_MULT, MH_C_SHIFT, OUT_ZP, -128, 127, V);                 \
+                MH_C_MULT, MH_C_SHIFT, OUT_ZP, -128, 127, V, 0, 0, 0);        \
   }
 #define MHSA_ALL(X) \
   X(bench_mh64_h4_r2_i8, 64, 64, 4, 4, 2, 0, TFK_W_INT8) \

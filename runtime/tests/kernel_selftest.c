@@ -753,7 +753,7 @@ static void test_mhsa(int cfg) {
     memset(g_out, 0x5A, (size_t)S * E);
     tfk_mhsa_s8(g_in, g_out, g_packed, g_rq, g_exp, scr, S, E, H, hs, R, fused,
                 x_zp, q_zp, fused ? ri8() : k_zp, v_zp, s_zp, s_m, s_s, p_m,
-                p_s, c_zp, c_m, c_s, out_zp, lo, hi, v);
+                p_s, c_zp, c_m, c_s, out_zp, lo, hi, v, 0, 0, 0);
     for (int i = 0; i < 8; ++i)
       if ((uint8_t)scr[sb + i] != 0xA5) {
         printf("FAIL mhsa cfg %d wrote past its scratch (%ld bytes)\n", cfg,

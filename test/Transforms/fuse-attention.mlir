@@ -317,16 +317,79 @@ func.func @batch_mixed(%x: tensor<2x4x4xf32>) -> tensor<2x4x4xf32> {
 
 // -----
 
-// A bias added to the scores (relative position bias, masks) is not fused
-// yet: the warning says so, and the block stays as it was.
+// A constant added to the scores before the scale (a causal mask of -inf
+// for both heads, as torch's baddbmm export of nn.MultiheadAttention's
+// attn_mask puts it) becomes the op's score_bias [1, S, S], times the
+// scale after the add; -inf stays -inf (a masked key).
 // CHECK-LABEL: func.func @score_bias
+// CHECK: %[[B:.+]] = sparse_tiny.constant dense<{{\[\[\[}}0.000000e+00, 0xFF800000, 0xFF800000, 0xFF800000], [0.000000e+00, 0.000000e+00, 0xFF800000, 0xFF800000], [0.000000e+00, 0.000000e+00, 0.000000e+00, 0xFF800000], [0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00]]]> : tensor<1x4x4xf32>
+// CHECK: sparse_tiny.mhsa %arg0, {{.*}}, bias(%[[B]]) {num_heads = 2 : i64, scale = 0.707106769 : f32}
+// CHECK-NOT: sparse_tiny.softmax
+func.func @score_bias(%x: tensor<1x4x4xf32>) -> tensor<1x4x4xf32> {
+  %wq = sparse_tiny.constant dense<[[0.1, 0.2, 0.0, -0.1], [0.3, -0.2, 0.1, 0.0], [0.0, 0.1, 0.2, 0.3], [-0.1, 0.0, 0.1, 0.2]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %b = sparse_tiny.constant dense<[0.01, -0.02, 0.03, 0.0]> : tensor<4xf32> : tensor<4xf32>
+  %scale = sparse_tiny.constant dense<0.707106769> : tensor<f32> : tensor<f32>
+  %mask = sparse_tiny.constant dense<[[0.0, 0xFF800000, 0xFF800000, 0xFF800000], [0.0, 0.0, 0xFF800000, 0xFF800000], [0.0, 0.0, 0.0, 0xFF800000], [0.0, 0.0, 0.0, 0.0]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %q = sparse_tiny.fully_connected %x, %wq, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %q4 = sparse_tiny.reshape %q : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %qt = sparse_tiny.transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x4x2xf32>
+  %k = sparse_tiny.fully_connected %x, %wq, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %k4 = sparse_tiny.reshape %k : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %kt = sparse_tiny.transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x2x4xf32>
+  %v = sparse_tiny.fully_connected %x, %wq, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  %v4 = sparse_tiny.reshape %v : (tensor<1x4x4xf32>) -> tensor<1x4x2x2xf32>
+  %vt = sparse_tiny.transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x2xf32>) -> tensor<1x2x4x2xf32>
+  %s = sparse_tiny.matmul %qt, %kt : (tensor<1x2x4x2xf32>, tensor<1x2x2x4xf32>) -> tensor<1x2x4x4xf32>
+  %sb = sparse_tiny.add %s, %mask : (tensor<1x2x4x4xf32>, tensor<4x4xf32>) -> tensor<1x2x4x4xf32>
+  %ss = sparse_tiny.mul %sb, %scale : (tensor<1x2x4x4xf32>, tensor<f32>) -> tensor<1x2x4x4xf32>
+  %a = sparse_tiny.softmax %ss {axis = 3 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %c = sparse_tiny.matmul %a, %vt : (tensor<1x2x4x4xf32>, tensor<1x2x4x2xf32>) -> tensor<1x2x4x2xf32>
+  %ct = sparse_tiny.transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x4x2xf32>) -> tensor<1x4x2x2xf32>
+  %cr = sparse_tiny.reshape %ct : (tensor<1x4x2x2xf32>) -> tensor<1x4x4xf32>
+  %o = sparse_tiny.fully_connected %cr, %wq, %b : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x4x4xf32>
+  return %o : tensor<1x4x4xf32>
+}
+
+// -----
+
+// A bias per head (a relative position bias) is the op's [H, S, S].
+// CHECK-LABEL: func.func @score_bias_per_head
+// CHECK: sparse_tiny.constant dense<{{.*}}> : tensor<2x2x2xf32>
+// CHECK: sparse_tiny.mhsa {{.*}}, bias(%{{.+}}) {num_heads = 2 : i64, scale = 1.000000e+00 : f32}
+func.func @score_bias_per_head(%x: tensor<1x2x4xf32>) -> tensor<1x2x4xf32> {
+  %w = sparse_tiny.constant dense<[[0.1, 0.2, 0.0, -0.1], [0.3, -0.2, 0.1, 0.0], [0.0, 0.1, 0.2, 0.3], [-0.1, 0.0, 0.1, 0.2]]> : tensor<4x4xf32> : tensor<4x4xf32>
+  %b = sparse_tiny.constant dense<[0.01, -0.02, 0.03, 0.0]> : tensor<4xf32> : tensor<4xf32>
+  %rel = sparse_tiny.constant dense<[[[[0.5, -0.5], [0.25, 0.0]], [[1.0, 0.0], [0.0, 1.0]]]]> : tensor<1x2x2x2xf32> : tensor<1x2x2x2xf32>
+  %q = sparse_tiny.fully_connected %x, %w, %b : (tensor<1x2x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x2x4xf32>
+  %q4 = sparse_tiny.reshape %q : (tensor<1x2x4xf32>) -> tensor<1x2x2x2xf32>
+  %qt = sparse_tiny.transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %k = sparse_tiny.fully_connected %x, %w, %b : (tensor<1x2x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x2x4xf32>
+  %k4 = sparse_tiny.reshape %k : (tensor<1x2x4xf32>) -> tensor<1x2x2x2xf32>
+  %kt = sparse_tiny.transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %v = sparse_tiny.fully_connected %x, %w, %b : (tensor<1x2x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x2x4xf32>
+  %v4 = sparse_tiny.reshape %v : (tensor<1x2x4xf32>) -> tensor<1x2x2x2xf32>
+  %vt = sparse_tiny.transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %s = sparse_tiny.matmul %qt, %kt : (tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %sb = sparse_tiny.add %rel, %s : (tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %a = sparse_tiny.softmax %sb {axis = 3 : i64} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %c = sparse_tiny.matmul %a, %vt : (tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %ct = sparse_tiny.transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %cr = sparse_tiny.reshape %ct : (tensor<1x2x2x2xf32>) -> tensor<1x2x4xf32>
+  %o = sparse_tiny.fully_connected %cr, %w, %b : (tensor<1x2x4xf32>, tensor<4x4xf32>, tensor<4xf32>) -> tensor<1x2x4xf32>
+  return %o : tensor<1x2x4xf32>
+}
+
+// -----
+
+// A bias computed at run time is not fused: the warning says so, and the
+// block stays as it was.
+// CHECK-LABEL: func.func @runtime_bias
 // CHECK-NOT: sparse_tiny.mhsa
-// CHECK: sparse_tiny.softmax %{{.*}} {axis = 2 : i64, sparse_tiny.unfused_attention = "a bias or mask is added to the scores"}
-func.func @score_bias(%q: tensor<2x4x2xf32>, %kt: tensor<2x2x4xf32>, %v: tensor<2x4x2xf32>) -> tensor<2x4x2xf32> {
-  %bias = sparse_tiny.constant dense<0.5> : tensor<2x4x4xf32> : tensor<2x4x4xf32>
+// CHECK: sparse_tiny.softmax %{{.*}} {axis = 2 : i64, sparse_tiny.unfused_attention = "a bias or mask computed at run time is added to the scores"}
+func.func @runtime_bias(%q: tensor<2x4x2xf32>, %kt: tensor<2x2x4xf32>, %v: tensor<2x4x2xf32>, %bias: tensor<2x4x4xf32>) -> tensor<2x4x2xf32> {
   %s = sparse_tiny.matmul %q, %kt : (tensor<2x4x2xf32>, tensor<2x2x4xf32>) -> tensor<2x4x4xf32>
   %sb = sparse_tiny.add %s, %bias : (tensor<2x4x4xf32>, tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
-  // expected-warning@+1 {{attention around this softmax is not fused (a bias or mask is added to the scores)}}
+  // expected-warning@+1 {{attention around this softmax is not fused (a bias or mask computed at run time is added to the scores)}}
   %a = sparse_tiny.softmax %sb {axis = 2 : i64} : (tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   %c = sparse_tiny.matmul %a, %v : (tensor<2x4x4xf32>, tensor<2x4x2xf32>) -> tensor<2x4x2xf32>
   return %c : tensor<2x4x2xf32>

@@ -15,6 +15,7 @@ namespace tinyformer {
 /// `batch` sequences run one after the other through the same scratch.
 struct AttentionShape {
   int64_t tokens = 0, embed = 0, heads = 1, batch = 1;
+  int64_t biasHeads = 0; ///< heads of the score bias (0: none)
   int64_t headsPerStep = 1, rowsPerStep = 1;
   bool fusedQk = false;
 };

@@ -130,6 +130,12 @@ struct ConcatRules {
 };
 
 /// mhsa: the four projections and the integer attention between them.
+/// A softmax input (score plus bias) at or below this, -inf included,
+/// masks its entry: float32's exp gives 0 there, the INT8 kernels skip it.
+constexpr float kMaskedScore = -1e4f;
+/// A masked entry of an INT8 score bias.
+constexpr int16_t kMaskedBias = -32768;
+
 struct AttentionRules {
   int32_t heads = 1, headDim = 1;  ///< H and P
   bool fusedQk = false;
@@ -139,6 +145,11 @@ struct AttentionRules {
   SoftmaxRules softmax;  ///< exp table for s_score, output 1/256, zp -128
   Multiplier context;    ///< s_v / 256 / s_context (p + 128 has scale 1/256)
   ActRange act;
+  /// The score bias [biasHeads, S, S] (biasHeads 0: none), added to Q·Kᵀ's
+  /// accumulator before its one rounding: b = scoreBias * 2^biasShift in
+  /// accumulator units (s_q * s_k * scale), kMaskedBias where masked.
+  std::vector<int16_t> scoreBias;
+  int32_t biasHeads = 0, biasShift = 0;
 };
 
 /// Each reads `op`'s types and constants; an op that is not in the INT8

@@ -255,6 +255,13 @@ void tfk_lut_s8(const int8_t *in, int8_t *out, const int8_t *table, int32_t n);
  *                            s_mult, s_shift), -128, 127)
  *   p[j] = tfk_softmax_s8's formula over the row s (exp_table, p_mult,
  *          p_shift, output zero point -128)
+ *   With a score bias (score_bias non-null: int16 [bias_heads][S][S],
+ *   bias_heads 1 for every head or H), b = score_bias[h or 0][i][j]:
+ *   s[j] = -128 where b == -32768 (a masked key), else
+ *          clamp(s_zp + mbqm(sum_d (...) + b * 2^bias_shift, s_mult,
+ *                            s_shift), -127, 127);
+ *   the softmax runs over the keys with s[j] != -128 only, and a masked key
+ *   has p[j] = -128 (a row with every key masked: all -128).
  *   ctx[i][h*P + c] = clamp(c_zp + mbqm(sum_j (p[j] + 128) * (V_h[j][c] - v_zp),
  *                                       c_mult, c_shift), -128, 127)
  * out = fc(ctx; wo) with input zero point c_zp, per-channel rq, clamped to
@@ -274,7 +281,8 @@ void tfk_mhsa_s8(const int8_t *x, int8_t *out, const void *packed,
                  int32_t s_mult, int32_t s_shift, int32_t p_mult,
                  int32_t p_shift, int32_t c_zp, int32_t c_mult,
                  int32_t c_shift, int32_t out_zp, int32_t act_min,
-                 int32_t act_max, int32_t variant);
+                 int32_t act_max, int32_t variant, const int16_t *score_bias,
+                 int32_t bias_heads, int32_t bias_shift);
 
 /* tfk_mhsa_sparse_s8: tfk_mhsa_s8 with its projections computed by
  * proj(which, group, in, out, proj_scratch) instead of the packed dense
@@ -292,7 +300,8 @@ void tfk_mhsa_sparse_s8(const int8_t *x, int8_t *out, const int32_t *exp_table, 
                         int32_t s_mult, int32_t s_shift, int32_t p_mult,
                         int32_t p_shift, int32_t c_zp, int32_t c_mult,
                         int32_t c_shift, tfk_mhsa_proj_fn proj,
-                        void *proj_scratch);
+                        void *proj_scratch, const int16_t *score_bias,
+                        int32_t bias_heads, int32_t bias_shift);
 
 /* ---- sparse layers --------------------------------------------------------
  * Generated per layer by the compiler (nonzero weights as immediates); these

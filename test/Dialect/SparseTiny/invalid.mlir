@@ -1078,3 +1078,12 @@ func.func @shuffle_c3_count(%x: tensor<1x8x4x4xf32>) -> tensor<4x4x4xf32> {
   %0 = sparse_tiny.shuffle %x {factors = array<i64: 8, 4, 4>, perm = array<i64: 2, 1, 0>} : (tensor<1x8x4x4xf32>) -> tensor<4x4x4xf32>
   return %0 : tensor<4x4x4xf32>
 }
+
+// -----
+
+// mhsa's score bias is [1 or H, S, S] (C7).
+func.func @mhsa_bias_shape(%x: tensor<1x4x4xf32>, %w: tensor<4x4xf32>, %b: tensor<4xf32>, %bias: tensor<3x4x4xf32>) -> tensor<1x4x4xf32> {
+  // expected-error@+1 {{'sparse_tiny.mhsa' op C7: score_bias must be a float [1 or 2, 4, 4], got [3,4,4] of 'f32'}}
+  %0 = sparse_tiny.mhsa %x, %w, %b, k(%w, %b), %w, %b, %w, %b, bias(%bias) {num_heads = 2 : i64, scale = 1.0 : f32} : (tensor<1x4x4xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<3x4x4xf32>) -> tensor<1x4x4xf32>
+  return %0 : tensor<1x4x4xf32>
+}

@@ -136,30 +136,49 @@ std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax,
     return fail("the attention probabilities are used outside the block");
   if (int64_t(softmax.getAxis()) != rank - 1 || rank < 3)
     return fail("the softmax is not over the last axis of per-head scores");
-  // Scale: a mul / div by a constant scalar, or none.
-  SmallVector<Operation *> dead = {softmax};
+  // Between Q·Kᵀ and the softmax: scales (a mul / div by a positive
+  // constant scalar) and at most one add of a constant (a position bias or
+  // a mask), in any order. Scales above the add scale the bias too.
+  SmallVector<Operation *> scoreOps;
   Value scores = softmax.getInput();
-  double scale = 1;
-  std::optional<double> scoreScale;
-  if (Operation *def = scores.getDefiningOp();
-      def && isa<MulOp, DivOp>(def) && scores.hasOneUse()) {
-    scoreScale = constantScaleOf(def);
-    dead.push_back(def);
+  double scale = 1, biasFactor = 1;
+  Value biasValue;
+  while (Operation *def = scores.getDefiningOp()) {
+    if (isa<MulOp, DivOp>(def)) {
+      std::optional<double> c = constantScaleOf(def);
+      if (!c || !(*c > 0))
+        return fail("the scores are scaled by a tensor, not a positive constant");
+      scale *= *c;
+      if (!biasValue)
+        biasFactor *= *c;
+    } else if (isa<AddOp>(def) && !biasValue) {
+      int constantSide = getConstantFloats(def->getOperand(1))   ? 1
+                         : getConstantFloats(def->getOperand(0)) ? 0
+                                                                 : -1;
+      if (constantSide < 0)
+        return fail("a bias or mask computed at run time is added to the "
+                    "scores");
+      biasValue = def->getOperand(constantSide);
+      if (!scores.hasOneUse())
+        return fail("the scores are used by more than the softmax");
+      scoreOps.push_back(def);
+      scores = def->getOperand(1 - constantSide);
+      continue;
+    } else {
+      break;
+    }
+    if (!scores.hasOneUse())
+      return fail("the scores are used by more than the softmax");
+    scoreOps.push_back(def);
     scores = def->getOperand(0);
   }
   auto qk = scores.getDefiningOp<MatMulOp>();
   if (!qk)
     return fail(isa_and_nonnull<AddOp, SubOp>(scores.getDefiningOp())
-                    ? "a bias or mask is added to the scores"
+                    ? "a second bias, or a subtraction, on the scores"
                     : "the scores are not Q.K^T times a constant");
   if (!scores.hasOneUse())
     return fail("the scores are used by more than the softmax");
-  if (dead.size() > 1) {
-    if (!scoreScale || !(*scoreScale > 0))
-      return fail("the scores are scaled by a tensor, not a positive constant");
-    scale = *scoreScale;
-  }
-  dead.push_back(qk);
 
   // The output projection, after the head merge.
   SmallVector<Operation *> merge;
@@ -268,6 +287,47 @@ std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax,
   if (qCols != heads * d)
     return fail("Q's width is not heads x head width");
 
+  // The bias over the scores [B, H, S, S] (any broadcastable shape): the
+  // same for every sequence, per head or for all.
+  std::vector<float> bias;
+  int64_t biasHeads = 0;
+  if (biasValue) {
+    std::vector<float> values = *getConstantFloats(biasValue);
+    ArrayRef<int64_t> bShape = cast<ShapedType>(biasValue.getType()).getShape();
+    ArrayRef<int64_t> sShape = sType.getShape();
+    if (bShape.size() > sShape.size())
+      return fail("the score bias has more dims than the scores");
+    // Strides of the bias over the scores' dims (0 where it broadcasts).
+    SmallVector<int64_t> stride(sShape.size(), 0);
+    int64_t st = 1, off = int64_t(sShape.size() - bShape.size());
+    for (int64_t d = int64_t(bShape.size()) - 1; d >= 0; --d) {
+      stride[off + d] = bShape[d] == 1 ? 0 : st;
+      st *= bShape[d];
+    }
+    std::vector<float> full(batch * heads * s * s);
+    SmallVector<int64_t> pos(sShape.size(), 0);
+    for (float &v : full) {
+      int64_t at = 0;
+      for (size_t d = 0; d < pos.size(); ++d)
+        at += pos[d] * stride[d];
+      v = float(values[at] * biasFactor);
+      for (int64_t d = int64_t(pos.size()) - 1; d >= 0; --d) {
+        if (++pos[d] < sShape[d])
+          break;
+        pos[d] = 0;
+      }
+    }
+    int64_t perHead = s * s, perSeq = heads * perHead;
+    for (int64_t i = perSeq; i < int64_t(full.size()); ++i)
+      if (full[i] != full[i % perSeq])
+        return fail("the score bias differs between the sequences of the batch");
+    biasHeads = 1;
+    for (int64_t i = perHead; i < perSeq && biasHeads == 1; ++i)
+      if (full[i] != full[i % perHead])
+        biasHeads = heads;
+    bias.assign(full.begin(), full.begin() + biasHeads * perHead);
+  }
+
   // Check each chain element by element, with token i of sequence b at row
   // tokenRow(b, i) of the projections' input (and output).
   auto tokenRow = [&](bool seqFirst, int64_t b, int64_t i) {
@@ -359,7 +419,9 @@ std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax,
   m.kChain = kChain;
   m.vChain = vChain;
   m.merge = merge;
-  m.scaleOp = dead.size() > 2 ? dead[1] : nullptr;
+  m.scoreOps = scoreOps;
+  m.bias = std::move(bias);
+  m.biasHeads = biasHeads;
   return m;
 }
 
@@ -441,9 +503,15 @@ Value buildAttention(OpBuilder &b, AttentionMatch &m, bool withTypes) {
   for (Value v : {m.vFc.getWeight(), m.vFc.getBias(), m.out.getWeight(),
                   m.out.getBias()})
     operands.push_back(v);
+  if (m.biasHeads)
+    operands.push_back(createFloatConstant(
+        b, loc, RankedTensorType::get({m.biasHeads, m.tokens, m.tokens},
+                                      b.getF32Type()),
+        m.bias));
   int32_t k = fused ? 0 : 1;
   attrs.append("operandSegmentSizes",
-               b.getDenseI32ArrayAttr({1, 1, 1, k, k, 1, 1, 1, 1}));
+               b.getDenseI32ArrayAttr(
+                   {1, 1, 1, k, k, 1, 1, 1, 1, m.biasHeads ? 1 : 0}));
   Value y = b.create<MultiHeadAttentionOp>(loc, TypeRange{ioType}, operands,
                                            attrs.getAttrs());
   if (m.outputSeqFirst)
@@ -492,6 +560,8 @@ Value expandAttention(OpBuilder &b, MultiHeadAttentionOp op) {
     Value c = createFloatConstant(b, loc, t({}), {scale});
     scores = b.create<MulOp>(loc, t({n, h, s, s}), scores, c);
   }
+  if (Value bias = op.getScoreBias())
+    scores = b.create<AddOp>(loc, t({n, h, s, s}), scores, bias);
   Value probs = b.create<SoftmaxOp>(loc, t({n, h, s, s}), scores,
                                     b.getI64IntegerAttr(3));
   Value ctx = b.create<MatMulOp>(loc, t({n, h, s, p}), probs, vt);
@@ -510,8 +580,7 @@ SmallVector<Operation *> attentionOpsToErase(AttentionMatch &m) {
   ops.append(m.merge.rbegin(), m.merge.rend());
   ops.push_back(m.av);
   ops.push_back(m.softmax);
-  if (m.scaleOp)
-    ops.push_back(m.scaleOp);
+  ops.append(m.scoreOps.begin(), m.scoreOps.end());
   ops.push_back(m.qk);
   for (auto *chain : {&m.qChain, &m.kChain, &m.vChain})
     ops.append(chain->rbegin(), chain->rend());

@@ -435,6 +435,16 @@ LogicalResult MultiHeadAttentionOp::verify() {
   if (failed(verifyResultShape(*this, "C4", in)) ||
       failed(verifyClamp(*this, "C6", getClampMin(), getClampMax())))
     return failure();
+  if (Value bias = getScoreBias()) {
+    int64_t s = in[in.size() - 2];
+    ArrayRef<int64_t> b = shapeOf(bias);
+    if (b.size() != 3 || (b[0] != 1 && b[0] != heads) || b[1] != s ||
+        b[2] != s || !isa<FloatType>(getElementTypeOrSelf(bias)))
+      return emitOpError() << "C7: score_bias must be a float [1 or " << heads
+                           << ", " << s << ", " << s << "], got "
+                           << shapeStr(b) << " of "
+                           << getElementTypeOrSelf(bias);
+  }
   bool quantized = isa<quant::QuantizedType>(
       getElementTypeOrSelf(getOutput().getType()));
   int present = bool(getQueryType()) + bool(getKeyType()) +

@@ -27,8 +27,13 @@ struct AttentionMatch {
   mlir::sparse_tiny::FullyConnectedOp qFc, kFc, vFc, out; ///< kFc null: K = x
   mlir::Value x;                 ///< the input of the projections
   mlir::Value qSrc, kSrc, vSrc;  ///< where the Q, K, V chains start
-  mlir::Operation *scaleOp = nullptr; ///< the mul / div, if any
+  /// The scales (mul / div) and the bias add between Q·Kᵀ and the softmax.
+  llvm::SmallVector<mlir::Operation *> scoreOps;
   double scale = 1;
+  /// A constant added to the scores, as the op's score_bias: [biasHeads, S,
+  /// S] (biasHeads 1 or H; empty: none), times the scales after the add.
+  std::vector<float> bias;
+  int64_t biasHeads = 0;
   int64_t heads = 1, tokens = 0, embed = 0;
   /// Sequences attended to independently (MobileViT's patch pixels), and
   /// whether the projections' input / the output projection hold their

@@ -193,7 +193,7 @@ def SparseTiny_MultiHeadAttentionOp : SparseTiny_Op<"mhsa",
     ```
     Q = input · q_weightᵀ + q_bias      K = input · k_weightᵀ + k_bias
     V = input · v_weightᵀ + v_bias
-    per head h: A_h = softmax(scale · Q_h · K_hᵀ)   (over keys)
+    per head h: A_h = softmax(scale · Q_h · K_hᵀ + score_bias_h)   (over keys)
                 C[:, hP:(h+1)P] = A_h · V_h
     output = C · o_weightᵀ + o_bias
     ```
@@ -217,6 +217,13 @@ def SparseTiny_MultiHeadAttentionOp : SparseTiny_Op<"mhsa",
     `context_type` (A·V). Softmax output is int8 with scale 1/256 and zero
     point -128, as for `softmax`.
 
+    An optional `score_bias` (relative position bias, ALiBi, an attention
+    mask) is a float constant [Hb, S, S], Hb = 1 (every head) or H, the
+    same for every sequence of a batch. An entry of -inf or at most -1e4
+    masks its key: its probability is exactly 0 (float32's softmax gives 0
+    there too). In the INT8 form the bias stays float; the kernel adds it
+    to Q·Kᵀ's accumulator, before the score's one rounding.
+
     Rules: (C1) input rank 2 ([S, E]) or 3 ([B, S, E]) and `num_heads` >= 1
     divides E;
     (C2) `q_weight` is [H·P, E] ([H·E, E] with `fused_qk`), `k_weight`
@@ -224,7 +231,8 @@ def SparseTiny_MultiHeadAttentionOp : SparseTiny_Op<"mhsa",
     has one entry per weight row; (C3) `k_weight` and `k_bias` are present
     exactly when `fused_qk` is not; (C4) the result has the input shape;
     (C5) a quantized op has all five intermediate types; (C6) a fused
-    activation on the output projection has `clamp_min <= clamp_max`.
+    activation on the output projection has `clamp_min <= clamp_max`;
+    (C7) `score_bias`, if present, is a float [1 or H, S, S].
 
     ```mlir
     %y = sparse_tiny.mhsa %x, %wq, %bq, k(%wk, %bk), %wv, %bv, %wo, %bo
@@ -241,6 +249,7 @@ def SparseTiny_MultiHeadAttentionOp : SparseTiny_Op<"mhsa",
                        Optional<SparseTiny_Tensor>:$k_bias,
                        SparseTiny_Tensor:$v_weight, SparseTiny_Tensor:$v_bias,
                        SparseTiny_Tensor:$o_weight, SparseTiny_Tensor:$o_bias,
+                       Optional<SparseTiny_Tensor>:$score_bias,
                        I64Attr:$num_heads, F32Attr:$scale,
                        UnitAttr:$fused_qk,
                        OptionalAttr<F32Attr>:$clamp_min,
@@ -253,7 +262,8 @@ def SparseTiny_MultiHeadAttentionOp : SparseTiny_Op<"mhsa",
   let results = (outs SparseTiny_Tensor:$output);
   let assemblyFormat = [{
     $input `,` $q_weight `,` $q_bias `,` (`k` `(` $k_weight^ `,` $k_bias `)` `,`)?
-    $v_weight `,` $v_bias `,` $o_weight `,` $o_bias attr-dict `:`
+    $v_weight `,` $v_bias `,` $o_weight `,` $o_bias
+    (`,` `bias` `(` $score_bias^ `)`)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
