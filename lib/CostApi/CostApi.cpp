@@ -314,7 +314,6 @@ struct CompiledOp {
   Operation *op = nullptr;
   llvm::SmallVector<KernelCandidate> candidates;
   int64_t resultBytes = 0;
-  int64_t tokens = 0, k = 0, n = 0; ///< linear layers (token overwriting)
   bool attention = false;
   AttentionShape attentionShape;
 };
@@ -429,12 +428,6 @@ CostModel::Impl::compile(size_t index, const std::vector<int64_t> &in,
       return fail(llvm::formatv("no kernel within the SRAM limit of {0} bytes",
                                 policy.sramLimit));
     c.resultBytes = cast<ShapedType>(op->getResult(0).getType()).getNumElements();
-    if (isa<FullyConnectedOp>(op)) {
-      auto w = cast<ShapedType>(op->getOperand(1).getType());
-      c.k = w.getDimSize(1);
-      c.n = w.getDimSize(0);
-      c.tokens = cast<ShapedType>(op->getOperand(0).getType()).getNumElements() / c.k;
-    }
     if (isa<MultiHeadAttentionOp>(op)) {
       c.attention = true;
       c.attentionShape = tinyformer::attentionShape(op);
@@ -539,16 +532,7 @@ absl::StatusOr<Estimate> CostModel::estimate(const std::vector<int64_t> &inputSh
   for (size_t i = 0; i < calls.size(); ++i) {
     const KernelCandidate &c = calls[i]->candidates[chosen[i]];
     PlanOp &p = graph.ops[i];
-    if (c.kernel->kind == KernelKind::alias)
-      p.placement = OutputPlacement::alias;
-    else if (c.kernel->inPlace)
-      p.placement = OutputPlacement::inPlace;
-    else if (c.kernel->overwritesTokens) {
-      p.placement = OutputPlacement::overwritesTokens;
-      p.tokens = calls[i]->tokens;
-      p.k = calls[i]->k;
-      p.n = calls[i]->n;
-    }
+    placeOutput(calls[i]->op, *c.kernel, p);
     p.scratchBytes = p.placement == OutputPlacement::alias ? 0 : c.cost.scratchBytes;
     if (calls[i]->attention)
       tiles.push_back({i, calls[i]->attentionShape});

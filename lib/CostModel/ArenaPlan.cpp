@@ -5,7 +5,10 @@
 // linear layers over tokens by token overwriting (MCUFormer): the kernel
 // reads each pair of tokens before writing their outputs, so the output may
 // start where the input starts (N <= K) or end where it ends (N > K), and
-// the two share max(T*K, T*N) bytes instead of T*(K + N). The function's
+// the two share max(T*K, T*N) bytes instead of T*(K + N). A convolution's
+// output keeps a buffer of its own, which may overlap its dying input's
+// rows (rowsOverwriteOffset: placed low enough, its writes stay below the
+// rows still to be read); the placement allows that overlap. The function's
 // inputs and results live in the caller's buffers. Each op's scratch is a
 // buffer alive during the op only. Placement is greedy by size (largest
 // first, lowest non-overlapping offset), as TFLite Micro does; the lower
@@ -35,6 +38,17 @@ std::vector<int64_t> divisorsDescending(int64_t n) {
 }
 
 } // namespace
+
+int64_t rowsOverwriteOffset(const ConvRows &r) {
+  // Once pixels [0, m) are written, pixels m.. still read rows from
+  // (m / outW) * stride - padTop on: the m written pixels must end there.
+  int64_t offset = 0;
+  for (int64_t m = 1; m < r.pixels; ++m) {
+    int64_t row = std::max<int64_t>(0, m / r.outW * r.stride - r.padTop);
+    offset = std::min(offset, row * r.inRowBytes - m * r.pixelBytes);
+  }
+  return offset;
+}
 
 bool planArena(const PlanGraph &g, ArenaPlan &p, std::string &error) {
   p = ArenaPlan();
@@ -124,6 +138,14 @@ bool planArena(const PlanGraph &g, ArenaPlan &p, std::string &error) {
       at = ValueLocation{buffers.size(), 0};
       buffers.push_back(ArenaBuffer{});
       buffers[at->buffer].first = s;
+      // Its own buffer, which may overlap the dying input's rows (the two
+      // stay separate buffers: each keeps its own lifetime).
+      if (op.placement == OutputPlacement::overwritesRows)
+        if (std::optional<ValueLocation> in = dying(op.operands.front())) {
+          buffers[at->buffer].overlaps = int(in->buffer);
+          buffers[at->buffer].overlapOffset =
+              in->delta + rowsOverwriteOffset(op.rows);
+        }
     }
     ArenaBuffer &b = buffers[at->buffer];
     b.high = std::max(b.high, at->delta + bytes[out]);
@@ -155,12 +177,36 @@ bool planArena(const PlanGraph &g, ArenaPlan &p, std::string &error) {
     }
     b.kind = ArenaBuffer::Output;
   }
-  // Lower bound: the most bytes alive at one step.
+  // A row-overwriting pair: the most `to` may start past `from`'s offset
+  // (offsets are where each buffer's low end sits).
+  auto overlapLimit = [&](const ArenaBuffer &to, const ArenaBuffer &from) {
+    return to.overlapOffset - from.low + to.low;
+  };
+  // The closest aligned start of `to` past `from` that the limit allows.
+  auto closestStart = [&](const ArenaBuffer &to, const ArenaBuffer &from) {
+    int64_t limit = overlapLimit(to, from);
+    return limit >= 0 ? limit / kAlign * kAlign : -alignUp(-limit);
+  };
+  auto alive = [](const ArenaBuffer &b, int64_t s) {
+    return b.kind == ArenaBuffer::Arena && b.first <= s && s <= b.last;
+  };
+  // Lower bound: the most bytes alive at one step (a row-overwriting pair
+  // counted at its closest placement).
   for (int64_t s = 0; s <= returnStep; ++s) {
     int64_t live = 0;
-    for (const ArenaBuffer &b : buffers)
-      if (b.kind == ArenaBuffer::Arena && b.first <= s && s <= b.last)
-        live += alignUp(b.size());
+    for (const ArenaBuffer &b : buffers) {
+      if (!alive(b, s))
+        continue;
+      live += alignUp(b.size());
+      if (b.overlaps >= 0 && alive(buffers[b.overlaps], s)) {
+        const ArenaBuffer &in = buffers[b.overlaps];
+        int64_t at = closestStart(b, in);
+        int64_t extent = std::max(alignUp(in.size()), at + alignUp(b.size())) -
+                         std::min<int64_t>(0, at);
+        live -= std::max<int64_t>(
+            0, alignUp(in.size()) + alignUp(b.size()) - extent);
+      }
+    }
     p.lowerBound = std::max(p.lowerBound, live);
   }
   // Greedy placement, largest first.
@@ -171,26 +217,121 @@ bool planArena(const PlanGraph &g, ArenaPlan &p, std::string &error) {
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return buffers[a].size() > buffers[b].size();
   });
-  std::vector<size_t> placed;
-  std::vector<std::pair<int64_t, int64_t>> busy;
-  for (size_t id : order) {
-    ArenaBuffer &b = buffers[id];
-    busy.clear();
-    for (size_t other : placed) {
-      const ArenaBuffer &o = buffers[other];
-      if (o.first <= b.last && b.first <= o.last)
-        busy.push_back({o.offset, o.offset + alignUp(o.size())});
+  // Each placed buffer alive at the same time forbids the starts [lo, hi)
+  // at which buffer `id` would overlap it; a row-overwriting pair allows
+  // the overlap when the output starts low enough.
+  std::vector<char> isPlaced(buffers.size(), 0);
+  bool coupled = true; // whether row-overwriting pairs may overlap
+  auto forbid = [&](size_t id, size_t other,
+                    std::vector<std::pair<int64_t, int64_t>> &out,
+                    int64_t shift) {
+    const ArenaBuffer &b = buffers[id], &o = buffers[other];
+    if (!(o.first <= b.last && b.first <= o.last))
+      return;
+    int64_t lo = o.offset - alignUp(b.size()) + 1;
+    int64_t hi = o.offset + alignUp(o.size());
+    // b may start up to the limit past o, or o up to the limit past b.
+    if (coupled && b.overlaps == int(other))
+      lo = std::max(lo, o.offset + overlapLimit(b, o) + 1);
+    else if (coupled && o.overlaps == int(id))
+      hi = std::min(hi, o.offset - overlapLimit(o, b));
+    if (lo < hi)
+      out.push_back({lo - shift, hi - shift});
+  };
+  // The lowest aligned start from `from` on outside every range.
+  auto lowestFree = [](std::vector<std::pair<int64_t, int64_t>> &ranges,
+                       int64_t from) {
+    std::sort(ranges.begin(), ranges.end());
+    int64_t offset = alignUp(from);
+    for (bool moved = true; moved;) {
+      moved = false;
+      for (auto [lo, hi] : ranges)
+        if (lo <= offset && offset < hi) {
+          offset = alignUp(hi);
+          moved = true;
+        }
     }
-    std::sort(busy.begin(), busy.end());
-    int64_t offset = 0;
-    for (auto [lo, hi] : busy) {
-      if (offset + alignUp(b.size()) <= lo)
-        break;
-      offset = std::max(offset, hi);
+    return offset;
+  };
+  auto place = [&](size_t id, int64_t offset) {
+    buffers[id].offset = offset;
+    p.arena = std::max(p.arena, offset + alignUp(buffers[id].size()));
+    isPlaced[id] = 1;
+  };
+  std::vector<std::pair<int64_t, int64_t>> forbidden;
+  auto placeAll = [&] {
+    p.arena = 0;
+    std::fill(isPlaced.begin(), isPlaced.end(), 0);
+    for (size_t id : order) {
+      if (isPlaced[id])
+        continue;
+      // A row-overwriting partner not placed yet: the two go together, the
+      // output at its closest start (`rel` past the input), each clear of
+      // what is alive in its own lifetime.
+      std::optional<std::pair<size_t, size_t>> pair; // (input, output)
+      int input = buffers[id].overlaps;
+      if (coupled && input >= 0 && !isPlaced[input])
+        pair = {size_t(input), id};
+      for (size_t o = 0; o < buffers.size() && coupled && !pair; ++o)
+        if (buffers[o].overlaps == int(id) && !isPlaced[o] &&
+            buffers[o].kind == ArenaBuffer::Arena)
+          pair = {id, o};
+      forbidden.clear();
+      if (!pair) {
+        for (size_t other = 0; other < buffers.size(); ++other)
+          if (isPlaced[other])
+            forbid(id, other, forbidden, 0);
+        place(id, lowestFree(forbidden, 0));
+        continue;
+      }
+      auto [in, out] = *pair;
+      int64_t rel = closestStart(buffers[out], buffers[in]);
+      for (size_t other = 0; other < buffers.size(); ++other)
+        if (isPlaced[other]) {
+          forbid(in, other, forbidden, 0);
+          forbid(out, other, forbidden, rel);
+        }
+      int64_t tight = lowestFree(forbidden, std::max<int64_t>(0, -rel));
+      auto endOf = [&](size_t b, int64_t at) {
+        return at + alignUp(buffers[b].size());
+      };
+      int64_t tightEnd = std::max(endOf(in, tight), endOf(out, tight + rel));
+      // Or each on its own (this one first, as by size): keep what ends lower.
+      size_t partner = id == in ? out : in;
+      forbidden.clear();
+      for (size_t other = 0; other < buffers.size(); ++other)
+        if (isPlaced[other])
+          forbid(id, other, forbidden, 0);
+      int64_t alone = lowestFree(forbidden, 0);
+      buffers[id].offset = alone; // tried: the partner's ranges see it
+      isPlaced[id] = 1;
+      forbidden.clear();
+      for (size_t other = 0; other < buffers.size(); ++other)
+        if (isPlaced[other])
+          forbid(partner, other, forbidden, 0);
+      int64_t apart = lowestFree(forbidden, 0);
+      if (std::max(endOf(id, alone), endOf(partner, apart)) <= tightEnd) {
+        place(id, alone);
+        place(partner, apart);
+      } else {
+        place(in, tight);
+        place(out, tight + rel);
+      }
     }
-    b.offset = offset;
-    p.arena = std::max(p.arena, offset + alignUp(b.size()));
-    placed.push_back(id);
+  };
+  // Greedy placement is a heuristic: overlapping pairs may crowd what is
+  // placed after them. Keep the plan without them when it is smaller.
+  placeAll();
+  std::vector<int64_t> offsets;
+  for (const ArenaBuffer &b : buffers)
+    offsets.push_back(b.offset);
+  int64_t withOverlaps = p.arena;
+  coupled = false;
+  placeAll();
+  if (withOverlaps <= p.arena) {
+    for (size_t i = 0; i < buffers.size(); ++i)
+      buffers[i].offset = offsets[i];
+    p.arena = withOverlaps;
   }
   return true;
 }

@@ -27,65 +27,64 @@ constexpr Rates both(double alpha8, double alpha16, double beta) {
 } // namespace
 
 static const KernelInfo kRegistry[] = {
-    // kind, serves, {m4, m7} rates, sizes, inPlace, overwritesTokens, lower
-    {KernelKind::alias, servesAlias, {}, nullptr, false, false, nullptr},
+    // kind, serves, {m4, m7} rates, sizes, output placement, lower
+    {KernelKind::alias, servesAlias, {}, nullptr, OutputPlacement::alias, nullptr},
     // conv2d and fully_connected: fitted by bench/fit_rates.py (random
     // layers and the benchmark layers, docs/sparsity.md), since selection
     // weighs them against the sparse kernels.
     {KernelKind::conv2d, servesConv2D,
-     {Rates{0.98, 0.88, 16, 550}, Rates{0.96, 0.91, 19, 250}}, sizesConv, false,
-     false, lowerConv2D},
+     {Rates{0.98, 0.88, 16, 550}, Rates{0.96, 0.91, 19, 250}}, sizesConv,
+     OutputPlacement::overwritesRows, lowerConv2D},
     {KernelKind::depthwise_conv2d, servesDepthwise,
-     {both(1.8, 1.8, 8), both(1.8, 1.8, 8)}, sizesConv, false, false,
+     {both(1.8, 1.8, 8), both(1.8, 1.8, 8)}, sizesConv, OutputPlacement::fresh,
      lowerDepthwise},
     {KernelKind::fully_connected, servesFullyConnected,
      {Rates{1.09, 0.84, 19, 300}, Rates{1.07, 0.85, 21, 120}},
-     sizesFullyConnected, false, true, lowerFullyConnected},
+     sizesFullyConnected, OutputPlacement::overwritesTokens, lowerFullyConnected},
     // Per output three exact rescales (bench/cost_corpus.py, fit_rates.py:
     // 29 per output and 30 per call on both CPUs).
     {KernelKind::add, servesAdd, {Rates{0, 0, 29, 30}, Rates{0, 0, 29, 30}}, nullptr,
-     true, false, lowerAdd},
+     OutputPlacement::inPlace, lowerAdd},
     // The same with each input's rescale read from a table (2 KB of flash):
     // per output two loads of codes, two of the table, the sum's
     // requantization and the clamp (fitted to 20 random adds per CPU:
     // within 1.3%, p90 4.8%).
     {KernelKind::add_table, servesAdd, {Rates{0, 0, 16.3, 12}, Rates{0, 0, 16.3, 11}},
-     sizesAddTable, true, false, lowerAddTable},
+     sizesAddTable, OutputPlacement::inPlace, lowerAddTable},
     {KernelKind::requantize, servesRequantize, {both(0, 0, 8), both(0, 0, 8)},
-     nullptr, true, false, lowerRequantize},
+     nullptr, OutputPlacement::inPlace, lowerRequantize},
     {KernelKind::max_pool, servesMaxPool, {both(2.0, 2.0, 8), both(2.0, 2.0, 8)},
-     nullptr, false, false, lowerMaxPool},
+     nullptr, OutputPlacement::fresh, lowerMaxPool},
     {KernelKind::avg_pool, servesAvgPool, {both(2.0, 2.0, 8), both(2.0, 2.0, 8)},
-     sizesAvgPool, false, false, lowerAvgPool},
+     sizesAvgPool, OutputPlacement::fresh, lowerAvgPool},
     {KernelKind::transpose, servesTranspose, {both(0, 0, 5), both(0, 0, 5)},
-     nullptr, false, false, lowerTranspose},
+     nullptr, OutputPlacement::fresh, lowerTranspose},
     {KernelKind::relayout, servesRelayout, {both(0, 0, 5), both(0, 0, 5)},
-     nullptr, false, false, lowerTranspose},
+     nullptr, OutputPlacement::fresh, lowerTranspose},
     {KernelKind::softmax, servesSoftmax, {both(0, 0, 16), both(0, 0, 16)},
-     sizesSoftmax, false, false, lowerSoftmax},
+     sizesSoftmax, OutputPlacement::fresh, lowerSoftmax},
     {KernelKind::batch_matmul, servesBatchMatmul,
-     {both(1.05, 1.05, 4), both(1.05, 1.05, 4)}, sizesBatchMatmul, false, false,
+     {both(1.05, 1.05, 4), both(1.05, 1.05, 4)}, sizesBatchMatmul, OutputPlacement::fresh,
      lowerBatchMatmul},
     {KernelKind::layer_norm, servesLayerNorm, {both(0, 0, 21), both(0, 0, 21)},
-     sizesLayerNorm, true, false, lowerLayerNorm},
+     sizesLayerNorm, OutputPlacement::inPlace, lowerLayerNorm},
     {KernelKind::lut, servesLut, {both(0, 0, 3.5), both(0, 0, 3.5)}, sizesLut,
-     true, false, lowerLut},
+     OutputPlacement::inPlace, lowerLut},
     // α per MAC with int8 / int16 weights, fitted with its overhead terms
     // (attentionOverhead) to the corpus' attention blocks.
     {KernelKind::mhsa, servesMhsa, {both(1.11, 1.04, 0), both(1.10, 1.05, 0)},
-     sizesMhsa, false, false, lowerMhsa},
+     sizesMhsa, OutputPlacement::fresh, lowerMhsa},
     {KernelKind::concat, servesConcat, {both(0, 0, 4.9), both(0, 0, 4.9)},
-     sizesConcat, false, false, lowerConcat},
+     sizesConcat, OutputPlacement::fresh, lowerConcat},
     {KernelKind::slice, servesSlice, {both(0, 0, 2), both(0, 0, 2)}, nullptr,
-     false, false, lowerSlice},
+     OutputPlacement::fresh, lowerSlice},
     // The sparse kernels' rates are fitted per CPU by bench/fit_rates.py to
     // 300 random layers and the benchmark layers (docs/sparsity.md).
     // Nonzeros as code: α per MAC it performs (an SMLAL per pair of
     // positions), β per output; weights, loads, recovery, packing and the
     // batch-1 forms in sizes.
     {KernelKind::sparse_code, servesSparseCode,
-     {Rates{0.73, 0.73, 2.2}, Rates{0.77, 0.77, 1.25}}, sizesSparseCode, false,
-     false, lowerSparseCode},
+     {Rates{0.73, 0.73, 2.2}, Rates{0.77, 0.77, 1.25}}, sizesSparseCode, OutputPlacement::fresh, lowerSparseCode},
     // A loop over a stream of 4 bytes per nonzero: α per MAC (the pairs'
     // loads and SMLALs), β per output (requantization with loaded
     // parameters); the loop and segments in sizes. (Fitted as above, then
@@ -93,60 +92,87 @@ static const KernelInfo kRegistry[] = {
     // per output that the recovery in the asm and the fast requantization
     // saved on benchmark layers a, b and e capped: now within -2% to +3%.)
     {KernelKind::sparse_csr, servesSparseCode,
-     {Rates{0.675, 0.675, 9.5, 60}, Rates{0.735, 0.735, 9.4}}, sizesSparseCsr, false,
-     false, lowerSparseCsr},
+     {Rates{0.675, 0.675, 9.5, 60}, Rates{0.735, 0.735, 9.4}}, sizesSparseCsr, OutputPlacement::fresh, lowerSparseCsr},
     // TinyFormer's run-length format (the baseline): α per entry and
     // position (decode, loads, multiply in C), β per output (the channel's
     // loop and the generic requantization); the im2col column in sizes.
     // Least squares on benchmark layers a, b, d, e at 90% on the M4
     // (within 4%).
     {KernelKind::sparse_rle, servesSparseCode,
-     {both(7.5, 7.5, 53), both(7.5, 7.5, 53)}, sizesSparseRle, false, false,
+     {both(7.5, 7.5, 53), both(7.5, 7.5, 53)}, sizesSparseRle, OutputPlacement::fresh,
      lowerSparseRle},
     // Attention with pruned projections as sparse code: α per MAC of the
     // attention and of the projections' nonzero pairs; the rest in sizes.
     {KernelKind::sparse_mhsa, servesSparseMhsa,
-     {both(1.0, 1.0, 0), both(1.0, 1.0, 0)}, sizesSparseMhsa, false, false,
+     {both(1.0, 1.0, 0), both(1.0, 1.0, 0)}, sizesSparseMhsa, OutputPlacement::fresh,
      lowerSparseMhsa},
     // The same with the projections as nonzero streams (little flash).
     {KernelKind::sparse_mhsa_csr, servesSparseMhsa,
-     {both(1.0, 1.0, 0), both(1.0, 1.0, 0)}, sizesSparseMhsaCsr, false, false,
+     {both(1.0, 1.0, 0), both(1.0, 1.0, 0)}, sizesSparseMhsaCsr, OutputPlacement::fresh,
      lowerSparseMhsaCsr},
     // A product of two activations (a gate): per output its product and
     // requantization.
-    {KernelKind::mul, servesMul, {both(0, 0, 12), both(0, 0, 12)}, nullptr, true,
-     false, lowerMul},
+    {KernelKind::mul, servesMul, {both(0, 0, 12), both(0, 0, 12)}, nullptr, OutputPlacement::inPlace, lowerMul},
     // Nearest upsampling: a copy of C bytes per output pixel, then of each
     // output row sh - 1 more times (0.56-0.61 per output byte measured on
     // the M7 for 16 and 4 channels, x2).
     {KernelKind::resize_nearest, servesResizeNearest,
-     {both(0, 0, 0.58), both(0, 0, 0.58)}, nullptr, false, false,
+     {both(0, 0, 0.58), both(0, 0, 0.58)}, nullptr, OutputPlacement::fresh,
      lowerResizeNearest},
     // Pad (constant, reflect, edge): per output pixel its source and a copy
     // of its channels (or a fill).
     {KernelKind::pad, servesPad, {both(0, 0, 1.0), both(0, 0, 1.0)}, nullptr,
-     false, false, lowerPad},
+     OutputPlacement::fresh, lowerPad},
     // PReLU with a slope per channel: per element its branch and its
     // channel's requantization, prepared per element when channels are
     // innermost (29 per element measured on an 8x8x8 map, M7).
     {KernelKind::prelu, servesPRelu, {both(0, 0, 29), both(0, 0, 29)}, nullptr,
-     true, false, lowerPRelu},
+     OutputPlacement::inPlace, lowerPRelu},
     // Bilinear upsampling: per output pixel its taps, per output element
     // its taps' multiply-accumulates and the rounding (in sizes).
     {KernelKind::resize_bilinear, servesResizeBilinear, {both(0, 0, 0), both(0, 0, 0)},
-     sizesResizeBilinear, false, false, lowerResizeBilinear},
+     sizesResizeBilinear, OutputPlacement::fresh, lowerResizeBilinear},
     // A chain of reshapes and transposes folded into one copy between
     // stored orders (in sizes: per run of bytes, per byte when strided).
     {KernelKind::shuffle, servesShuffle, {both(0, 0, 0), both(0, 0, 0)},
-     sizesShuffle, false, false, lowerShuffle},
+     sizesShuffle, OutputPlacement::fresh, lowerShuffle},
     // Depth to space (a transposed convolution's phases, PixelShuffle): per
     // output pixel a copy or a gather (in sizes).
     {KernelKind::depth_to_space, servesDepthToSpace,
-     {both(0, 0, 0), both(0, 0, 0)}, sizesDepthToSpace, false, false,
+     {both(0, 0, 0), both(0, 0, 0)}, sizesDepthToSpace, OutputPlacement::fresh,
      lowerDepthToSpace},
 };
 
 ArrayRef<KernelInfo> kernelRegistry() { return kRegistry; }
+
+void placeOutput(Operation *op, const KernelInfo &kernel, PlanOp &p) {
+  p.placement = kernel.placement;
+  auto elements = [](Value v) {
+    return cast<ShapedType>(v.getType()).getNumElements();
+  };
+  if (p.placement == OutputPlacement::overwritesTokens) {
+    auto weight = cast<ShapedType>(op->getOperand(1).getType());
+    p.k = weight.getDimSize(1);
+    p.n = weight.getDimSize(0);
+    p.tokens = elements(op->getOperand(0)) / p.k;
+  } else if (p.placement == OutputPlacement::overwritesRows) {
+    // tfk_conv2d_s8 goes through output pixels in raster order (pairs, each
+    // read before written) over NHWC rows; one image.
+    auto conv = cast<Conv2DOp>(op);
+    ArrayRef<int64_t> in = conv.getInput().getType().getShape(),
+                      out = conv.getOutput().getType().getShape();
+    if (in[0] != 1) {
+      p.placement = OutputPlacement::fresh;
+      return;
+    }
+    p.rows.pixels = out[2] * out[3];
+    p.rows.outW = out[3];
+    p.rows.pixelBytes = out[1];
+    p.rows.inRowBytes = in[1] * in[3];
+    p.rows.stride = conv.getStrides()[0];
+    p.rows.padTop = conv.getPadding()[0];
+  }
+}
 
 const KernelInfo &kernelInfo(KernelKind kind) {
   for (const KernelInfo &k : kRegistry)

@@ -79,17 +79,7 @@ planGraphOf(func::FuncOp func, SmallVectorImpl<Operation *> &ops,
       if (values.count(operand))
         p.operands.push_back(values.lookup(operand));
     p.resultBytes = bytesOf(op->getResult(0));
-    if (kernel.getKind() == KernelKind::alias) {
-      p.placement = tinyformer::OutputPlacement::alias;
-    } else if (info.inPlace) {
-      p.placement = tinyformer::OutputPlacement::inPlace;
-    } else if (info.overwritesTokens) {
-      p.placement = tinyformer::OutputPlacement::overwritesTokens;
-      auto weight = cast<ShapedType>(op->getOperand(1).getType());
-      p.k = weight.getDimSize(1);
-      p.n = weight.getDimSize(0);
-      p.tokens = bytesOf(op->getOperand(0)) / p.k;
-    }
+    tinyformer::placeOutput(op, info, p);
     // (An mhsa's scratch depends on its tile: set while tiling.)
     if (p.placement != tinyformer::OutputPlacement::alias &&
         !isa<MultiHeadAttentionOp>(op))

@@ -19,7 +19,7 @@ attention over the batch of patch sequences fused),
 nn.TransformerEncoderLayer pre- / post-norm, batch- / seq-first, and
 causal (a src_mask of -inf), nn.MultiheadAttention with its defaults, a
 timm-style ViT block, Swin-style window attention with a relative
-position bias),
+position bias, a hybrid whose patch embedding reads an intermediate map),
 exported with torch.onnx.export defaults (opset 13), calibrated on a
 random batch and compiled with plain `tinyformer compile`. Four random
 inputs run on the emulator and on the host INT8 reference: the outputs must
@@ -542,6 +542,28 @@ class WindowAttention(nn.Module):
         return self.head((x + t.reshape(b, c, h, w)).mean((2, 3)))
 
 
+class HybridPatchEmbed(nn.Module):
+    """A CNN + transformer hybrid as MCUFormer builds them: a conv stem to a
+    16x16x32 map, a 2x2 patch-embedding conv on that intermediate map (64
+    tokens of 48), flatten(2).transpose(1, 2), a pre-norm
+    nn.TransformerEncoderLayer, mean over tokens, Linear. The patch conv
+    runs patch row by patch row over its input (row overwriting): its
+    tokens take the place of the map rows already read."""
+
+    def __init__(self, c=32, d=48):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 1, 1), nn.BatchNorm2d(16), nn.ReLU(),
+                                  nn.Conv2d(16, c, 3, 1, 1), nn.BatchNorm2d(c), nn.ReLU())
+        self.patch = nn.Conv2d(c, d, 2, 2)
+        self.block = nn.TransformerEncoderLayer(d, 2, 2 * d, dropout=0.0,
+                                                batch_first=True, norm_first=True)
+        self.head = nn.Linear(d, 10)
+
+    def forward(self, x):
+        t = self.patch(self.stem(x)).flatten(2).transpose(1, 2)
+        return self.head(self.block(t).mean(1))
+
+
 class ChannelPRelu(nn.Module):
     """nn.PReLU(num_parameters=C) after a Conv2d (slopes of both signs and a
     zero), then a global mean and a Linear."""
@@ -634,6 +656,7 @@ MODELS = {
     "timm_block": (TimmBlock, (1, 16, 32)),
     "causal_encoder": (CausalEncoder, (1, 16, 8)),
     "window_attention": (WindowAttention, (1, 3, 16, 16)),
+    "hybrid_patch_embed": (HybridPatchEmbed, (1, 3, 16, 16)),
     "channel_prelu": (ChannelPRelu, (1, 3, 8, 8)),
     "conv1d_prelu": (Conv1dPRelu, (1, 40, 49)),
     "paddings": (Paddings, (1, 3, 16, 16)),

@@ -210,3 +210,58 @@ func.func @overwrite_not_into_output(%x: !a) -> !r {
   %g = sparse_tiny.reshape %f {sparse_tiny.kernel = #sparse_tiny.kernel<alias>} : (!o) -> !r
   return %g : !r
 }
+
+// -----
+
+// Row overwriting (MCUFormer's patch embedding, patch row by patch row):
+// a 2x2 stride-2 conv reads its dying 16x16x4 input a (1024 B, steps 0-1)
+// pixel pair by pixel pair in raster order; each output row of 8 pixels x
+// 8 B needs input rows 2r, 2r+1 (64 B each). Once pixels [0, m) are
+// written, the pixels left read rows from 2 * (m / 8) on, so the output p
+// (512 B, steps 1-2) may start 56 B below a (m = 7: 7 pixels written, row
+// 0 still read) and overwrite the rows already read. p and a stay separate
+// buffers; the placement puts p at 0 and a at 56: 1080 B for both, plus
+// the conv scratch (168 B, step 1) at 1080. Arena 1248 = the lower bound,
+// which counts the pair at its closest placement (1024 + 512 + 168 = 1704
+// without the overlap).
+// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 1248 : i64, sparse_tiny.arena_map = array<i64: 56, 1024, 0, 1, 0, 512, 1, 2, 1080, 168, 1, 1>, sparse_tiny.arena_size = 1248 : i64}
+// CHECK: sparse_tiny.relu %arg0
+// CHECK-SAME: sparse_tiny.offset = 56 : i64
+// CHECK: sparse_tiny.conv2d
+// CHECK-SAME: sparse_tiny.offset = 0 : i64, sparse_tiny.scratch_bytes = 168 : i64, sparse_tiny.scratch_offset = 1080 : i64
+!m = tensor<1x4x16x16x!quant.uniform<i8:f32, 0.1:-3>>
+!p = tensor<1x8x8x8x!quant.uniform<i8:f32, 0.2:1>>
+!w = tensor<8x4x2x2x!quant.uniform<i8<-127:127>:f32:0, {0.01,0.01,0.01,0.01,0.01,0.01,0.01,0.01}>>
+!b = tensor<8x!quant.uniform<i32:f32:0, {1.0E-3,1.0E-3,1.0E-3,1.0E-3,1.0E-3,1.0E-3,1.0E-3,1.0E-3}>>
+func.func @patch_rows(%x: !m) -> tensor<1x8x1x1x!quant.uniform<i8:f32, 0.2:1>> {
+  %a = sparse_tiny.relu %x {sparse_tiny.kernel = #sparse_tiny.kernel<requantize>} : (!m) -> !m
+  %w = sparse_tiny.constant dense<1> : tensor<8x4x2x2xi8> : !w
+  %b = sparse_tiny.constant dense<0> : tensor<8xi32> : !b
+  %p = sparse_tiny.conv2d %a, %w, %b {padding = array<i64: 0, 0, 0, 0>, sparse_tiny.kernel = #sparse_tiny.kernel<conv2d>, strides = array<i64: 2, 2>} : (!m, !w, !b) -> !p
+  %y = sparse_tiny.global_avg_pool2d %p {sparse_tiny.kernel = #sparse_tiny.kernel<avg_pool>} : (!p) -> tensor<1x8x1x1x!quant.uniform<i8:f32, 0.2:1>>
+  return %y : tensor<1x8x1x1x!quant.uniform<i8:f32, 0.2:1>>
+}
+
+// -----
+
+// The same conv on a 4x4 map (p may start 8 B below a), before a linear
+// layer with a 232 B scratch at step 3. Placed together, the pair would
+// sit above both scratches (a at 240, p at 232: arena 304); apart, a fits
+// above the conv's scratch at 168 and p above the fc's at 232. The planner
+// tries both and keeps the lower: arena 264 = the lower bound (step 3:
+// 32 + 232).
+// CHECK-LABEL: module attributes {sparse_tiny.arena_lower_bound = 264 : i64, sparse_tiny.arena_map = array<i64: 168, 64, 0, 1, 232, 32, 1, 3, 0, 168, 1, 1, 0, 232, 3, 3>, sparse_tiny.arena_size = 264 : i64}
+!m4 = tensor<1x4x4x4x!quant.uniform<i8:f32, 0.1:-3>>
+!p4 = tensor<1x8x2x2x!quant.uniform<i8:f32, 0.2:1>>
+!w4 = tensor<8x4x2x2x!quant.uniform<i8<-127:127>:f32:0, {0.01,0.01,0.01,0.01,0.01,0.01,0.01,0.01}>>
+!b4 = tensor<8x!quant.uniform<i32:f32:0, {1.0E-3,1.0E-3,1.0E-3,1.0E-3,1.0E-3,1.0E-3,1.0E-3,1.0E-3}>>
+func.func @patch_rows_apart(%x: !m4) -> tensor<1x8x!quant.uniform<i8:f32, 0.2:1>> {
+  %a = sparse_tiny.relu %x {sparse_tiny.kernel = #sparse_tiny.kernel<requantize>} : (!m4) -> !m4
+  %w = sparse_tiny.constant dense<1> : tensor<8x4x2x2xi8> : !w4
+  %b = sparse_tiny.constant dense<0> : tensor<8xi32> : !b4
+  %p = sparse_tiny.conv2d %a, %w, %b {padding = array<i64: 0, 0, 0, 0>, sparse_tiny.kernel = #sparse_tiny.kernel<conv2d>, strides = array<i64: 2, 2>} : (!m4, !w4, !b4) -> !p4
+  %r = sparse_tiny.reshape %p {sparse_tiny.kernel = #sparse_tiny.kernel<alias>} : (!p4) -> tensor<1x32x!quant.uniform<i8:f32, 0.2:1>>
+  %v = sparse_tiny.constant dense<1> : tensor<8x32xi8> : tensor<8x32x!quant.uniform<i8:f32, 0.01>>
+  %y = sparse_tiny.fully_connected %r, %v {sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected>} : (tensor<1x32x!quant.uniform<i8:f32, 0.2:1>>, tensor<8x32x!quant.uniform<i8:f32, 0.01>>) -> tensor<1x8x!quant.uniform<i8:f32, 0.2:1>>
+  return %y : tensor<1x8x!quant.uniform<i8:f32, 0.2:1>>
+}

@@ -25,7 +25,25 @@ enum class OutputPlacement {
   alias,            ///< the same bytes as operand 0 (reshapes)
   inPlace,          ///< over an operand of its size that dies here
   overwritesTokens, ///< over its dying token input (MCUFormer)
+  overwritesRows,   ///< over the rows of its dying map input (a conv)
 };
+
+/// overwritesRows: a convolution whose kernel writes output pixel q (raster
+/// order) only after it has read the inputs of every pixel before q, and
+/// never reads input rows above the first one pixel q needs: its output may
+/// start below its input and overwrite the rows that no later pixel reads
+/// (MCUFormer's patch embedding computed patch row by patch row).
+struct ConvRows {
+  int64_t pixels = 0, outW = 1; ///< output pixels, per output row
+  int64_t pixelBytes = 0;       ///< output bytes per pixel
+  int64_t inRowBytes = 0;       ///< input bytes per row (W * C)
+  int64_t stride = 1, padTop = 0;
+};
+
+/// Where such an output may start, relative to its input's first byte
+/// (<= 0): the lowest start that keeps every write below the input rows
+/// still to be read.
+int64_t rowsOverwriteOffset(const ConvRows &rows);
 
 /// One op that runs. Values are numbered: the function's arguments first
 /// (0 .. inputs - 1), then each op's result in program order.
@@ -35,6 +53,7 @@ struct PlanOp {
   OutputPlacement placement = OutputPlacement::fresh;
   /// overwritesTokens: tokens T, inputs K and outputs N of the layer.
   int64_t tokens = 0, k = 0, n = 0;
+  ConvRows rows; ///< overwritesRows: the conv's geometry
   int64_t scratchBytes = 0;
 };
 
@@ -52,6 +71,11 @@ struct ArenaBuffer {
   int64_t low = 0, high = 0, first = 0, last = 0, offset = -1;
   enum Kind { Arena, Input, Output } kind = Arena;
   int scratchOf = -1; ///< the op whose scratch this is, or -1
+  /// Row overwriting: this buffer's first value (a conv's output) may
+  /// overlap `overlaps` (the buffer of the conv's dying input) if it starts
+  /// at most `overlapOffset` bytes past that input's first byte.
+  int overlaps = -1;
+  int64_t overlapOffset = 0;
   int64_t size() const { return high - low; }
 };
 

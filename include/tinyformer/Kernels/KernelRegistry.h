@@ -11,6 +11,7 @@
 #ifndef TINYFORMER_KERNELS_KERNELREGISTRY_H
 #define TINYFORMER_KERNELS_KERNELREGISTRY_H
 
+#include "tinyformer/CostModel/ArenaPlan.h"
 #include "tinyformer/CostModel/CostModel.h"
 #include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
 
@@ -43,11 +44,11 @@ struct KernelInfo {
   /// Flash and scratch bytes and extra instructions beyond the rates
   /// (packed weights, tables, index data); null when there are none.
   void (*sizes)(mlir::Operation *op, WeightStorage storage, LayerCost &cost);
-  /// Planning: the output may overwrite an input of the same size that dies
-  /// here (elementwise), or the tokens of a dying input (linear layers over
-  /// tokens, MCUFormer's token overwriting).
-  bool inPlace = false;
-  bool overwritesTokens = false;
+  /// Planning: a buffer of its own (fresh), or over an input that dies
+  /// here: of the same size (inPlace, elementwise), its tokens (linear
+  /// layers over tokens, MCUFormer's token overwriting) or its rows (the
+  /// dense conv); alias for the kernel that moves nothing.
+  OutputPlacement placement = OutputPlacement::fresh;
   /// Emits the layer function's body (null: no code, e.g. an alias).
   mlir::LogicalResult (*lower)(LayerEmitter &emitter, mlir::Operation *op);
 
@@ -57,6 +58,9 @@ struct KernelInfo {
 /// The whole table (kernels of a family side by side).
 llvm::ArrayRef<KernelInfo> kernelRegistry();
 const KernelInfo &kernelInfo(KernelKind kind);
+/// How `op`, run by `kernel`, may place its output: the kernel's placement
+/// and the geometry of `op` it needs (tokens, or a conv's rows).
+void placeOutput(mlir::Operation *op, const KernelInfo &kernel, PlanOp &p);
 
 /// The kernels that compute `op`, in registry order (empty: none does).
 llvm::SmallVector<const KernelInfo *> kernelsFor(mlir::Operation *op);
