@@ -136,7 +136,7 @@ bool onlyFeedsSoftmax(Value v) {
 
 /// A constant added to a softmax's input: an attention score bias or mask.
 /// It stays float; sparse-tiny-fuse-attention takes it into the `mhsa`,
-/// which adds it in the scores' steps (and masks -inf keys).
+/// which adds it to Q·Kᵀ's accumulator (and masks -inf keys).
 bool isScoreBias(Operation *op, Value operand) {
   return isa<AddOp>(op) && onlyFeedsSoftmax(op->getResult(0)) &&
          operand.getDefiningOp<ConstantOp>() &&

@@ -152,12 +152,17 @@ std::optional<AttentionMatch> matchAttention(SoftmaxOp softmax,
       if (!biasValue)
         biasFactor *= *c;
     } else if (isa<AddOp>(def) && !biasValue) {
-      int constantSide = getConstantFloats(def->getOperand(1))   ? 1
-                         : getConstantFloats(def->getOperand(0)) ? 0
-                                                                 : -1;
+      auto constant = [](Value v) { return bool(v.getDefiningOp<ConstantOp>()); };
+      int constantSide = constant(def->getOperand(1))   ? 1
+                         : constant(def->getOperand(0)) ? 0
+                                                        : -1;
       if (constantSide < 0)
         return fail("a bias or mask computed at run time is added to the "
                     "scores");
+      // (A QDQ model's bias is int8 codes: its values are not the bias.)
+      if (!isa<FloatType>(getElementTypeOrSelf(def->getOperand(constantSide))))
+        return fail("the score bias is a quantized constant: export it "
+                    "unquantized (it stays float in the fused block)");
       biasValue = def->getOperand(constantSide);
       if (!scores.hasOneUse())
         return fail("the scores are used by more than the softmax");
