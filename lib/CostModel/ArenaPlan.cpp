@@ -42,10 +42,13 @@ std::vector<int64_t> divisorsDescending(int64_t n) {
 int64_t rowsOverwriteOffset(const ConvRows &r) {
   // Once pixels [0, m) are written, pixels m.. still read rows from
   // (m / outW) * stride - padTop on: the m written pixels must end there.
+  // Within an output row that first row is fixed, so its last m binds.
   int64_t offset = 0;
-  for (int64_t m = 1; m < r.pixels; ++m) {
-    int64_t row = std::max<int64_t>(0, m / r.outW * r.stride - r.padTop);
-    offset = std::min(offset, row * r.inRowBytes - m * r.pixelBytes);
+  for (int64_t first = 0; first < r.pixels; first += r.outW) {
+    int64_t m = std::min(first + r.outW, r.pixels) - 1;
+    int64_t row = std::max<int64_t>(0, first / r.outW * r.stride - r.padTop);
+    if (m >= 1)
+      offset = std::min(offset, row * r.inRowBytes - m * r.pixelBytes);
   }
   return offset;
 }
@@ -220,8 +223,17 @@ bool planArena(const PlanGraph &g, ArenaPlan &p, std::string &error) {
   // Each placed buffer alive at the same time forbids the starts [lo, hi)
   // at which buffer `id` would overlap it; a row-overwriting pair allows
   // the overlap when the output starts low enough.
+  std::vector<std::pair<int64_t, int64_t>> forbidden;
   std::vector<char> isPlaced(buffers.size(), 0);
-  bool coupled = true; // whether row-overwriting pairs may overlap
+  std::vector<size_t> placed;
+  // The row-overwriting output coupled to each buffer, or -1.
+  std::vector<int> overlappedBy(buffers.size(), -1);
+  for (size_t i = 0; i < buffers.size(); ++i)
+    if (buffers[i].overlaps >= 0 && buffers[i].kind == ArenaBuffer::Arena)
+      overlappedBy[buffers[i].overlaps] = int(i);
+  bool anyPair = std::any_of(overlappedBy.begin(), overlappedBy.end(),
+                             [](int o) { return o >= 0; });
+  bool coupled = anyPair; // whether row-overwriting pairs may overlap
   auto forbid = [&](size_t id, size_t other,
                     std::vector<std::pair<int64_t, int64_t>> &out,
                     int64_t shift) {
@@ -257,10 +269,16 @@ bool planArena(const PlanGraph &g, ArenaPlan &p, std::string &error) {
     buffers[id].offset = offset;
     p.arena = std::max(p.arena, offset + alignUp(buffers[id].size()));
     isPlaced[id] = 1;
+    placed.push_back(id);
   };
-  std::vector<std::pair<int64_t, int64_t>> forbidden;
+  // The ranges `id` may not start in, given what is placed.
+  auto forbidAll = [&](size_t id, int64_t shift) {
+    for (size_t other : placed)
+      forbid(id, other, forbidden, shift);
+  };
   auto placeAll = [&] {
     p.arena = 0;
+    placed.clear();
     std::fill(isPlaced.begin(), isPlaced.end(), 0);
     for (size_t id : order) {
       if (isPlaced[id])
@@ -269,28 +287,21 @@ bool planArena(const PlanGraph &g, ArenaPlan &p, std::string &error) {
       // output at its closest start (`rel` past the input), each clear of
       // what is alive in its own lifetime.
       std::optional<std::pair<size_t, size_t>> pair; // (input, output)
-      int input = buffers[id].overlaps;
+      int input = buffers[id].overlaps, output = overlappedBy[id];
       if (coupled && input >= 0 && !isPlaced[input])
         pair = {size_t(input), id};
-      for (size_t o = 0; o < buffers.size() && coupled && !pair; ++o)
-        if (buffers[o].overlaps == int(id) && !isPlaced[o] &&
-            buffers[o].kind == ArenaBuffer::Arena)
-          pair = {id, o};
+      else if (coupled && output >= 0 && !isPlaced[output])
+        pair = {id, size_t(output)};
       forbidden.clear();
       if (!pair) {
-        for (size_t other = 0; other < buffers.size(); ++other)
-          if (isPlaced[other])
-            forbid(id, other, forbidden, 0);
+        forbidAll(id, 0);
         place(id, lowestFree(forbidden, 0));
         continue;
       }
       auto [in, out] = *pair;
       int64_t rel = closestStart(buffers[out], buffers[in]);
-      for (size_t other = 0; other < buffers.size(); ++other)
-        if (isPlaced[other]) {
-          forbid(in, other, forbidden, 0);
-          forbid(out, other, forbidden, rel);
-        }
+      forbidAll(in, 0);
+      forbidAll(out, rel);
       int64_t tight = lowestFree(forbidden, std::max<int64_t>(0, -rel));
       auto endOf = [&](size_t b, int64_t at) {
         return at + alignUp(buffers[b].size());
@@ -299,17 +310,14 @@ bool planArena(const PlanGraph &g, ArenaPlan &p, std::string &error) {
       // Or each on its own (this one first, as by size): keep what ends lower.
       size_t partner = id == in ? out : in;
       forbidden.clear();
-      for (size_t other = 0; other < buffers.size(); ++other)
-        if (isPlaced[other])
-          forbid(id, other, forbidden, 0);
+      forbidAll(id, 0);
       int64_t alone = lowestFree(forbidden, 0);
       buffers[id].offset = alone; // tried: the partner's ranges see it
-      isPlaced[id] = 1;
+      placed.push_back(id);
       forbidden.clear();
-      for (size_t other = 0; other < buffers.size(); ++other)
-        if (isPlaced[other])
-          forbid(partner, other, forbidden, 0);
+      forbidAll(partner, 0);
       int64_t apart = lowestFree(forbidden, 0);
+      placed.pop_back();
       if (std::max(endOf(id, alone), endOf(partner, apart)) <= tightEnd) {
         place(id, alone);
         place(partner, apart);
@@ -320,8 +328,11 @@ bool planArena(const PlanGraph &g, ArenaPlan &p, std::string &error) {
     }
   };
   // Greedy placement is a heuristic: overlapping pairs may crowd what is
-  // placed after them. Keep the plan without them when it is smaller.
+  // placed after them. Keep the plan without them when it is smaller (no
+  // plan is smaller than the lower bound).
   placeAll();
+  if (!anyPair || p.arena <= p.lowerBound)
+    return true;
   std::vector<int64_t> offsets;
   for (const ArenaBuffer &b : buffers)
     offsets.push_back(b.offset);
