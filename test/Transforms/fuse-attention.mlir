@@ -381,6 +381,52 @@ func.func @score_bias_per_head(%x: tensor<1x2x4xf32>) -> tensor<1x2x4xf32> {
 
 // -----
 
+// One head over a batch of two sequences, with a bias that differs between
+// them: the op holds one bias for every sequence, so nothing is fused.
+// CHECK-LABEL: func.func @score_bias_per_sequence
+// CHECK-NOT: sparse_tiny.mhsa
+func.func @score_bias_per_sequence(%x: tensor<2x2x2xf32>) -> tensor<2x2x2xf32> {
+  %w = sparse_tiny.constant dense<[[0.5, 0.1], [-0.2, 0.3]]> : tensor<2x2xf32> : tensor<2x2xf32>
+  %b = sparse_tiny.constant dense<[0.01, -0.02]> : tensor<2xf32> : tensor<2xf32>
+  %bias = sparse_tiny.constant dense<[[[0.0, 1.0], [1.0, 0.0]], [[0.0, 2.0], [2.0, 0.0]]]> : tensor<2x2x2xf32> : tensor<2x2x2xf32>
+  %q = sparse_tiny.fully_connected %x, %w, %b : (tensor<2x2x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<2x2x2xf32>
+  %k = sparse_tiny.fully_connected %x, %w, %b : (tensor<2x2x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<2x2x2xf32>
+  %v = sparse_tiny.fully_connected %x, %w, %b : (tensor<2x2x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<2x2x2xf32>
+  %kt = sparse_tiny.transpose %k {perm = array<i64: 0, 2, 1>} : (tensor<2x2x2xf32>) -> tensor<2x2x2xf32>
+  %s = sparse_tiny.matmul %q, %kt : (tensor<2x2x2xf32>, tensor<2x2x2xf32>) -> tensor<2x2x2xf32>
+  %sb = sparse_tiny.add %s, %bias : (tensor<2x2x2xf32>, tensor<2x2x2xf32>) -> tensor<2x2x2xf32>
+  // expected-warning@+1 {{attention around this softmax is not fused (the score bias differs between the sequences of the batch)}}
+  %a = sparse_tiny.softmax %sb {axis = 2 : i64} : (tensor<2x2x2xf32>) -> tensor<2x2x2xf32>
+  %c = sparse_tiny.matmul %a, %v : (tensor<2x2x2xf32>, tensor<2x2x2xf32>) -> tensor<2x2x2xf32>
+  %o = sparse_tiny.fully_connected %c, %w, %b : (tensor<2x2x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<2x2x2xf32>
+  return %o : tensor<2x2x2xf32>
+}
+
+// -----
+
+// A QDQ model's bias is a quantized constant: its int8 codes are not the
+// bias, so the block is not fused, and the warning says what to do.
+// CHECK-LABEL: func.func @score_bias_quantized
+// CHECK-NOT: sparse_tiny.mhsa
+func.func @score_bias_quantized(%x: tensor<2x2x2xf32>) -> tensor<2x2x2xf32> {
+  %w = sparse_tiny.constant dense<[[0.5, 0.1], [-0.2, 0.3]]> : tensor<2x2xf32> : tensor<2x2xf32>
+  %b = sparse_tiny.constant dense<[0.01, -0.02]> : tensor<2xf32> : tensor<2xf32>
+  %bias = sparse_tiny.constant dense<3> : tensor<2x2xi8> : tensor<2x2x!quant.uniform<i8:f32, 0.1>>
+  %q = sparse_tiny.fully_connected %x, %w, %b : (tensor<2x2x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<2x2x2xf32>
+  %k = sparse_tiny.fully_connected %x, %w, %b : (tensor<2x2x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<2x2x2xf32>
+  %v = sparse_tiny.fully_connected %x, %w, %b : (tensor<2x2x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<2x2x2xf32>
+  %kt = sparse_tiny.transpose %k {perm = array<i64: 0, 2, 1>} : (tensor<2x2x2xf32>) -> tensor<2x2x2xf32>
+  %s = sparse_tiny.matmul %q, %kt : (tensor<2x2x2xf32>, tensor<2x2x2xf32>) -> tensor<2x2x2xf32>
+  %sb = sparse_tiny.add %s, %bias : (tensor<2x2x2xf32>, tensor<2x2x!quant.uniform<i8:f32, 0.1>>) -> tensor<2x2x2xf32>
+  // expected-warning@+1 {{attention around this softmax is not fused (the score bias is a quantized constant: export it unquantized (it stays float in the fused block))}}
+  %a = sparse_tiny.softmax %sb {axis = 2 : i64} : (tensor<2x2x2xf32>) -> tensor<2x2x2xf32>
+  %c = sparse_tiny.matmul %a, %v : (tensor<2x2x2xf32>, tensor<2x2x2xf32>) -> tensor<2x2x2xf32>
+  %o = sparse_tiny.fully_connected %c, %w, %b : (tensor<2x2x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<2x2x2xf32>
+  return %o : tensor<2x2x2xf32>
+}
+
+// -----
+
 // A bias computed at run time is not fused: the warning says so, and the
 // block stays as it was.
 // CHECK-LABEL: func.func @runtime_bias
