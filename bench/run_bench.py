@@ -99,13 +99,13 @@ def _weights(rng, shape, fan_in):
     return (w * chan).astype(np.float32)
 
 
-def _model(nodes, inits, x_shape, out, out_shape):
+def _model(nodes, inits, x_shape, out, out_shape, opset=13):
     g = helper.make_graph(
         nodes, "bench",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x_shape))],
         [helper.make_tensor_value_info(out, TensorProto.FLOAT, list(out_shape))],
         [numpy_helper.from_array(np.asarray(a, np.float32), n) for n, a in inits])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)],
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)],
                           producer_name="tinyformer-bench")
     m.ir_version = 8
     onnx.checker.check_model(m)
@@ -206,6 +206,17 @@ def add_model(rng, rows, cols):
                   (1, rows, cols), "y", (1, rows, cols))
 
 
+def layer_norm_model(rng, tokens, c):
+    # ONNX LayerNormalization (opset 17) over the last axis, seeded gamma
+    # around 1 and beta around 0, as a trained transformer's.
+    g = (1.0 + rng.normal(0, 0.3, c)).astype(np.float32)
+    b = rng.normal(0, 0.2, c).astype(np.float32)
+    node = helper.make_node("LayerNormalization", ["x", "G", "B"], ["y"], axis=-1,
+                            epsilon=1e-5)
+    return _model([node], [("G", g), ("B", b)], (1, tokens, c), "y", (1, tokens, c),
+                  opset=17)
+
+
 # key: (title, builder, work, unit, weighted, layer op in the run report)
 LAYERS = {
     "a": ("conv 3x3 s1 p1, 16x16x32 -> 32", lambda r: conv_model(r, 32, 32, 16, 3),
@@ -226,6 +237,9 @@ LAYERS = {
           64 * 128, "elem", False, ("add",)),
     "i": ("transpose 64x128", lambda r: transpose_model(r, 64, 128),
           64 * 128, "elem", False, ("transpose",)),
+    # No CMSIS-NN kernel: the target is instructions per element.
+    "ln": ("LayerNorm 49 tokens x 64", lambda r: layer_norm_model(r, 49, 64),
+           49 * 64, "elem", False, ("layer_norm",)),
 }
 
 
@@ -385,7 +399,7 @@ def measure(args, row, d, model, rng, ops, compile_flags):
 
 def bench_one(args, key, fmt, cmsis):
     title, build, work, unit, weighted, ops = LAYERS[key]
-    rng = np.random.default_rng([args.seed, ord(key)])
+    rng = np.random.default_rng([args.seed] + [ord(ch) for ch in key])
     model = build(rng)
     d = os.path.join(args.work, "%s_%s_%s" % (key, fmt, args.board))
     row = dict(key=key, layer=title, weight_format_requested=fmt, board=args.board,

@@ -14,6 +14,10 @@ Value LayerEmitter::i32(int64_t v) {
                                     b.getI32IntegerAttr(int32_t(v)));
 }
 
+Value LayerEmitter::i64(int64_t v) {
+  return b.create<LLVM::ConstantOp>(loc, b.getI64Type(), b.getI64IntegerAttr(v));
+}
+
 Value LayerEmitter::ptrTo(Operation *user, Value v) {
   Operation *def = v.getDefiningOp();
   auto ptrTy = LLVM::LLVMPointerType::get(b.getContext());

@@ -277,23 +277,45 @@ FailureOr<LayerNormRules> getLayerNormRules(Operation *op) {
   if (!g || !b)
     return error(op) << "scale and bias must be float constants";
   int64_t c = ln.getInput().getType().getShape().back();
+  if (c > 65536)
+    return error(op) << "layer_norm over " << c
+                     << " channels (the integer kernel sums squares in int32: "
+                        "65536 at most)";
   LayerNormRules r;
-  r.inZp = in->zeroPoint;
-  r.outZp = out->zeroPoint;
-  // The kernel needs C * S2 - S1^2 + epsTerm < 2^62 (kernels.h); the
-  // first part is at most C^2 * 255^2.
+  // The kernel needs C * B - A^2 + epsTerm < 2^62 (kernels.h); the first
+  // part is at most C^2 * 128^2.
   double eps = double(ln.getEpsilon().convertToFloat());
   double epsTerm = std::round(eps * double(c) * double(c) / (in->scale * in->scale));
-  double limit = std::ldexp(1.0, 62) - double(c) * double(c) * 65025.0 - 1024.0;
+  double limit = std::ldexp(1.0, 62) - double(c) * double(c) * 16384.0 - 1024.0;
   if (!(epsTerm < limit))
     return error(op) << "epsilon " << eps << " is too large for the input scale "
                      << in->scale << " (integer LayerNorm needs eps * C^2 / "
                         "s_in^2 below 2^62)";
   r.epsTerm = int64_t(epsTerm);
+  // |t_c| = |C x_c - A| * r < sqrt(C) * 2^F <= 2^30 keeps t in int32.
+  int32_t log2c = 0;
+  while ((int64_t(1) << log2c) < c)
+    ++log2c;
+  r.fracBits = 30 - (log2c + 1) / 2;
+  // The largest shift (most gamma bits) that keeps every gamma in int16;
+  // 21 at most, so that |beta| <= 2^30 plus |t * gamma >> 16| <= 2^29 stays
+  // in int32 and a clamped beta still saturates the output (kernels.h).
+  double gmax = 0;
+  for (float gv : *g)
+    gmax = std::max(gmax, std::abs(double(gv)) / out->scale);
+  r.outShift = 0;
+  while (r.outShift < 21 &&
+         gmax * std::ldexp(1.0, 16 + r.outShift + 1 - r.fracBits) <= 32767.0)
+    ++r.outShift;
+  double gScale = std::ldexp(1.0, 16 + r.outShift - r.fracBits);
+  double bLimit = std::ldexp(1.0, 30);
+  double rounding = r.outShift ? std::ldexp(1.0, r.outShift - 1) : 0.0;
   for (int64_t i = 0; i < c; ++i) {
-    double gq = std::round((*g)[i] / out->scale * 65536.0);
-    r.gamma.push_back(int32_t(std::clamp(gq, -2147483647.0, 2147483647.0)));
-    r.beta.push_back(int64_t(std::round((*b)[i] / out->scale * 268435456.0)));
+    double gq = std::round(double((*g)[i]) / out->scale * gScale);
+    r.gamma.push_back(int16_t(std::clamp(gq, -32768.0, 32767.0)));
+    double bq = std::round((double((*b)[i]) / out->scale + out->zeroPoint) *
+                           std::ldexp(1.0, r.outShift)) + rounding;
+    r.beta.push_back(int32_t(std::clamp(bq, -bLimit, bLimit)));
   }
   return r;
 }

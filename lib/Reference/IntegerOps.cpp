@@ -11,6 +11,7 @@
 #include "tinyformer/Dialect/SparseTiny/IR/SparseTiny.h"
 #include "tinyformer/Quant/IntegerRules.h"
 
+#include "tfk/layer_norm.h"
 #include "tfk/resize.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -215,38 +216,24 @@ void maskedSoftmax(const SoftmaxRules &r, const HostArray &x, HostArray &y) {
   }
 }
 
-/// layer_norm over the last axis, as tfk_layer_norm_s8 specifies it.
+/// layer_norm over the last axis, as tfk_layer_norm_s8 specifies it (its
+/// per-token scale is tfk/layer_norm.h's, the kernel's own code).
 void layerNorm(const LayerNormRules &r, const HostArray &x, HostArray &y) {
   int64_t c = x.shape.back(), rows = int64_t(x.data.size()) / c;
   for (int64_t t = 0; t < rows; ++t) {
     const float *in = x.data.data() + t * c;
-    int32_t s1 = 0, s2 = 0;
+    int64_t a = 0, b = 0;
     for (int64_t i = 0; i < c; ++i) {
-      int32_t xi = int32_t(in[i]) - r.inZp;
-      s1 += xi;
-      s2 += xi * xi;
+      a += int64_t(in[i]);
+      b += int64_t(in[i]) * int64_t(in[i]);
     }
-    int64_t var = int64_t(c) * s2 - int64_t(s1) * s1 + r.epsTerm;
-    // Floor square root, exact in integers.
-    uint64_t sd = uint64_t(std::sqrt(double(var)));
-    while (sd * sd > uint64_t(var))
-      --sd;
-    while ((sd + 1) * (sd + 1) <= uint64_t(var))
-      ++sd;
-    if (sd == 0)
-      sd = 1;
-    int sh = 0;
-    while ((sd << sh) < (uint64_t(1) << 30))
-      ++sh;
-    uint64_t inv = (uint64_t(1) << 61) / (sd << sh);
-    int64_t inv32 = int64_t(std::min<uint64_t>(inv, 0x7FFFFFFF));
+    int64_t var = c * b - a * a + r.epsTerm;
+    uint32_t scale = tfk_ln_scale(uint64_t(var), r.fracBits);
     for (int64_t i = 0; i < c; ++i) {
-      int32_t d = int32_t(c) * (int32_t(in[i]) - r.inZp) - s1;
-      int32_t n = int32_t((int64_t(d) * inv32 + (int64_t(1) << (48 - sh))) >>
-                          (49 - sh));
-      int64_t v = (int64_t(n) * r.gamma[i] + r.beta[i] + (int64_t(1) << 27)) >> 28;
-      y.data[t * c + i] =
-          float(std::clamp<int64_t>(r.outZp + v, -128, 127));
+      // (C x - A) * r, exact in int32 (kernels.h).
+      int64_t n = (c * int64_t(in[i]) - a) * int64_t(scale);
+      int64_t v = ((n * r.gamma[i]) >> 16) + r.beta[i];
+      y.data[t * c + i] = float(std::clamp<int64_t>(v >> r.outShift, -128, 127));
     }
   }
 }

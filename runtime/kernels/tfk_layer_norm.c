@@ -1,148 +1,186 @@
 /*===- tfk_layer_norm.c - integer layer norm ----------------------*- C -*-===//
  *
- * tfk_layer_norm_s8: integer mean / variance, isqrt and reciprocal without
- * float or libm. See tfk/kernels.h.
+ * tfk_layer_norm_s8: per token two sums and one table-and-Newton reciprocal
+ * square root (tfk/layer_norm.h), then five instructions per element
+ * (LDRSB, MLA, SMLAW<B|T>, SSAT, STRB) over two tokens at a time, so that a
+ * pair of channels' gamma and beta are loaded once for both (one LDM). See tfk/kernels.h. Build with -DTFK_NO_ASM for the plain C loops.
  *===----------------------------------------------------------------------===*/
+#include "tfk/layer_norm.h"
 #include "tfk_internal.h"
 
-/* ---- layer norm ---------------------------------------------------------- */
+/* The affine map of one token, t_c = x_c * P + Q = (C x_c - A) * r (mod
+ * 2^32, exact: |t_c| < 2^31 by the choice of frac_bits). */
+typedef struct {
+  int32_t P, Q;
+} tfk__ln_affine;
 
-/* floor(sqrt(v)) without float or libm. Below 2^32: Newton's iteration
- * x' = (x + v/x) / 2 from x0 = 2^ceil(bits/2) >= sqrt(v) decreases
- * strictly until it reaches floor(sqrt(v)) (about 5 UDIV steps); above:
- * the bitwise method, two bits of v per step. */
-TFK_INLINE uint32_t tfk__isqrt64(uint64_t v) {
-  if ((v >> 32) == 0) {
-    const uint32_t x = (uint32_t)v;
-    if (x < 2)
-      return x;
-    uint32_t r = 1u << ((33 - __builtin_clz(x)) >> 1);
-    for (;;) {
-      const uint32_t t = (r + x / r) >> 1;
-      if (t >= r)
-        return r;
-      r = t;
-    }
+TFK_INLINE tfk__ln_affine tfk__ln_token(const int8_t *x, int32_t C,
+                                        int64_t eps_term, int32_t frac_bits) {
+  /* A = sum x, B = sum x^2 over the raw codes (SMLAD on SXTB16 pairs): the
+   * variance C*B - A^2 and C*x - A do not depend on the zero point. */
+  int32_t A = 0, B = 0, c = 0;
+  for (; c + 4 <= C; c += 4) {
+    const int32_t w = tfk__ld32(x + c);
+    const int32_t e = __sxtb16(w), od = __sxtb16(__ror(w, 8));
+    A = __smlad(e, 0x00010001, __smlad(od, 0x00010001, A));
+    B = __smlad(e, e, __smlad(od, od, B));
   }
-  uint64_t x = v, r = 0, bit = (uint64_t)1 << (62 - (__builtin_clzll(v) & ~1));
-  while (bit) {
-    if (x >= r + bit) {
-      x -= r + bit;
-      r = (r >> 1) + bit;
-    } else {
-      r >>= 1;
-    }
-    bit >>= 2;
+  for (; c < C; ++c) {
+    A += x[c];
+    B += x[c] * x[c];
   }
-  return (uint32_t)r;
+  /* C <= 256 and a small epsilon term (constants after inlining): var <
+   * 2^31, no 64-bit arithmetic */
+  uint32_t r;
+  if (C <= 256 && eps_term >= 0 && eps_term < (1 << 30))
+    r = tfk_ln_scale32((uint32_t)C * (uint32_t)B - (uint32_t)(A * A) +
+                           (uint32_t)eps_term,
+                       frac_bits);
+  else
+    r = tfk_ln_scale((uint64_t)((int64_t)C * B - (int64_t)A * A + eps_term),
+                     frac_bits);
+  tfk__ln_affine a = {(int32_t)((uint32_t)C * r), (int32_t)(0u - (uint32_t)A * r)};
+  return a;
 }
 
-/* min(2^61 / v, 2^31 - 1) for v in [2^30, 2^31): 2^62 / (2v) by two 16-bit
- * quotient digits, each a UDIV estimate by the top half of the normalised
- * divisor corrected at most twice (Hacker's Delight, divlu). */
-TFK_INLINE int32_t tfk__inv61(uint32_t v) {
-  const uint32_t vn = v << 1, vn1 = vn >> 16, vn0 = vn & 0xFFFFu;
-  uint32_t q1 = (1u << 30) / vn1, rhat = (1u << 30) - q1 * vn1;
-  while (q1 >= 0x10000u || q1 * vn0 > (rhat << 16)) {
-    --q1;
-    rhat += vn1;
-    if (rhat >= 0x10000u)
-      break;
-  }
-  const uint32_t u21 = 0u - q1 * vn; /* 2^46 - q1*vn, exact mod 2^32 */
-  uint32_t q0 = u21 / vn1;
-  rhat = u21 - q0 * vn1;
-  while (q0 >= 0x10000u || q0 * vn0 > (rhat << 16)) {
-    --q0;
-    rhat += vn1;
-    if (rhat >= 0x10000u)
-      break;
-  }
-  const uint32_t q = (q1 << 16) + q0;
-  return q > 0x7FFFFFFFu ? 0x7FFFFFFF : (int32_t)q;
+/* One output: sat8((((x * P + Q) * gamma) >> 16) + beta) >> out_shift). */
+TFK_INLINE int8_t tfk__ln_out(int32_t x, tfk__ln_affine a, int32_t g,
+                              int32_t b, int32_t out_shift) {
+  const int32_t t = (int32_t)((uint32_t)x * (uint32_t)a.P + (uint32_t)a.Q);
+  return (int8_t)__ssat(__smlawb(t, g, b) >> out_shift, 8);
 }
 
-/* out_zp + y_c clamped, y_c = (n * gamma + beta + 2^27) >> 28 (64-bit v =
- * n * gamma + beta): y_c = (v >> 28) + bit 27 of v. The high word
- * saturated to 27 bits keeps (v >> 28) within +-2^30, so the two adds
- * cannot wrap, and on the right side of the int8 range when it saturates. */
-TFK_INLINE int32_t tfk__ln_out(int32_t n, int32_t gamma, int64_t beta,
-                               int32_t out_zp) {
-  const int64_t v = (int64_t)n * gamma + beta;
-  const uint32_t lo = (uint32_t)v;
-  const int32_t hi = __ssat((int32_t)(v >> 32), 27);
-  const int32_t y = (int32_t)((lo >> 28) | ((uint32_t)hi << 4));
-  return __ssat(y + (int32_t)((lo >> 27) & 1) + out_zp, 8);
+/* The channel pairs [0, end - x) of one token (n == 1) or of two tokens C
+ * bytes apart (n == 2); w: the pairs' {beta, beta, gamma pair} words. */
+TFK_INLINE void tfk__ln_pairs_c(const int8_t *x, int8_t *o, const int32_t *w,
+                                const int8_t *end, int32_t n, int32_t C,
+                                tfk__ln_affine a0, tfk__ln_affine a1,
+                                int32_t out_shift) {
+  for (; x != end; x += 2, o += 2, w += 3) {
+    const int32_t g0 = (int16_t)w[2], g1 = w[2] >> 16;
+    if (n == 2) {
+      o[C] = tfk__ln_out(x[C], a1, g0, w[0], out_shift);
+      o[C + 1] = tfk__ln_out(x[C + 1], a1, g1, w[1], out_shift);
+    }
+    o[0] = tfk__ln_out(x[0], a0, g0, w[0], out_shift);
+    o[1] = tfk__ln_out(x[1], a0, g1, w[1], out_shift);
+  }
 }
 
-/* Second pass of one token: n_c = (d_c * inv + 2^(k-1)) >> k, k = 49 - sh,
- * d_c = C*x - T. Exact 32-bit forms (|d_c| = C*|xi - mean| <= 255*C):
- *  k <= 32 and |d| < 2^(k-1): with s = 32 - k, d << s still fits and
- *    n = SMMULR(d << s, inv) = (d*inv*2^s + 2^31) >> 32; d << s is one MLS
- *    from (C << s) and (T << s);
- *  k >= 33: n = (SMMUL(d, inv) + 2^(k-33)) >> (k-32) (the low word of the
- *    product cannot carry past a multiple of 2^(k-32));
- *  otherwise (C > 1028 and a small deviation) the 64-bit formula. */
-TFK_INLINE void tfk__ln_row(const int8_t *x, int8_t *o, const int32_t *gamma,
-                            const int64_t *beta, int32_t C, int32_t T,
-                            int32_t inv, int32_t sh, int32_t out_zp) {
-  const int32_t k = 49 - sh;
-  TFK_OPAQUE(inv); /* a known sign turns SMMULR into UMLAL + fix-ups */
-  if (k <= 32 && (int64_t)255 * C < ((int64_t)1 << (k - 1))) {
-    const int32_t s = 32 - k;
-    const uint32_t Cs = (uint32_t)C << s, Ts = (uint32_t)T << s;
-    for (int32_t c = 0; c < C; ++c) {
-      const int32_t ds = (int32_t)(Cs * (uint32_t)x[c] - Ts);
-      o[c] = (int8_t)tfk__ln_out(tfk__smmulr(ds, inv), gamma[c], beta[c],
-                                 out_zp);
-    }
-  } else if (k > 32) {
-    const int32_t r = 1 << (k - 33), e = k - 32;
-    for (int32_t c = 0; c < C; ++c) {
-      const int32_t d = (int32_t)((uint32_t)C * (uint32_t)x[c] - (uint32_t)T);
-      const int32_t n = ((int32_t)(((int64_t)d * inv) >> 32) + r) >> e;
-      o[c] = (int8_t)tfk__ln_out(n, gamma[c], beta[c], out_zp);
-    }
+#ifndef TFK_NO_ASM
+/* One token's element: LDRSB, MLA, SMLAW<B|T>, SSAT, STRB. X / O address the
+ * input / output byte, P / Q the token's map, H the gamma half, B its beta;
+ * SAT is the SSAT line (the shift is an immediate). */
+#define TFK__LN_ELEM(X, O, P, Q, H, B, SAT)                                    \
+  "ldrsb  %[t], " X "\n"                                                       \
+  "mla    %[t], %[t], %[" P "], %[" Q "]\n"                                    \
+  "smlaw" H " %[t], %[t], %[g2], %[" B "]\n" SAT                               \
+  "strb   %[t], " O "\n"
+
+/* A channel pair's words {beta, beta, gamma pair} in one LDM: b0, b1, g2
+ * live in r10, r11, r12 (ascending, as LDM's register list needs). */
+#define TFK__LN_LOAD "ldmia  %[w]!, {r10, r11, r12}\n"
+#define TFK__LN_REGS                                                           \
+  register int32_t b0 __asm__("r10");                                          \
+  register int32_t b1 __asm__("r11");                                          \
+  register int32_t g2 __asm__("r12")
+
+/* One channel pair of two tokens: the second token's bytes first ([x, C],
+ * [o, C]), then the first's with post-increment, so that in == out stays
+ * correct. */
+#define TFK__LN_PAIR2(SAT)                                                     \
+  TFK__LN_LOAD                                                                 \
+  TFK__LN_ELEM("[%[x], %[C]]", "[%[o], %[C]]", "P1", "Q1", "b", "b0", SAT)     \
+  TFK__LN_ELEM("[%[x]], #1", "[%[o]], #1", "P0", "Q0", "b", "b0", SAT)         \
+  TFK__LN_ELEM("[%[x], %[C]]", "[%[o], %[C]]", "P1", "Q1", "t", "b1", SAT)     \
+  TFK__LN_ELEM("[%[x]], #1", "[%[o]], #1", "P0", "Q0", "t", "b1", SAT)
+
+#define TFK__LN_LOOP2(BODY)                                                    \
+  __asm__ volatile(                                                            \
+      "1:\n" BODY "cmp    %[x], %[end]\n"                                      \
+      "bne    1b\n"                                                            \
+      : [x] "+&r"(x), [o] "+&r"(o), [w] "+&r"(w), [g2] "=&r"(g2),              \
+        [b0] "=&r"(b0), [b1] "=&r"(b1), [t] "=&r"(t)                           \
+      : [C] "r"(C), [P0] "r"(a0.P), [Q0] "r"(a0.Q), [P1] "r"(a1.P),            \
+        [Q1] "r"(a1.Q), [end] "r"(end)                                         \
+      : "cc", "memory")
+/* one pair per iteration, or two when C is a multiple of 4 */
+#define TFK__LN_PAIRS2(SAT) TFK__LN_LOOP2(TFK__LN_PAIR2(SAT))
+#define TFK__LN_QUADS2(SAT) TFK__LN_LOOP2(TFK__LN_PAIR2(SAT) TFK__LN_PAIR2(SAT))
+
+#define TFK__LN_PAIRS1(SAT)                                                    \
+  __asm__ volatile(                                                            \
+      "1:\n" TFK__LN_LOAD                                                      \
+      TFK__LN_ELEM("[%[x]], #1", "[%[o]], #1", "P0", "Q0", "b", "b0", SAT)     \
+      TFK__LN_ELEM("[%[x]], #1", "[%[o]], #1", "P0", "Q0", "t", "b1", SAT)     \
+      "cmp    %[x], %[end]\n"                                                  \
+      "bne    1b\n"                                                            \
+      : [x] "+&r"(x), [o] "+&r"(o), [w] "+&r"(w), [g2] "=&r"(g2),              \
+        [b0] "=&r"(b0), [b1] "=&r"(b1), [t] "=&r"(t)                           \
+      : [P0] "r"(a0.P), [Q0] "r"(a0.Q), [end] "r"(end)                         \
+      : "cc", "memory")
+
+#define TFK__LN_SAT(S) "ssat   %[t], #8, %[t], asr #" #S "\n"
+#define TFK__LN_CASE(LOOP, S)                                                  \
+  case S:                                                                      \
+    LOOP(TFK__LN_SAT(S));                                                      \
+    break;
+/* out_shift is a constant after inlining: one case survives. */
+#define TFK__LN_SWITCH(LOOP)                                                   \
+  switch (out_shift) {                                                         \
+  case 0:                                                                      \
+    LOOP("ssat   %[t], #8, %[t]\n");                                           \
+    break;                                                                     \
+    TFK__LN_CASE(LOOP, 1) TFK__LN_CASE(LOOP, 2) TFK__LN_CASE(LOOP, 3)          \
+    TFK__LN_CASE(LOOP, 4) TFK__LN_CASE(LOOP, 5) TFK__LN_CASE(LOOP, 6)          \
+    TFK__LN_CASE(LOOP, 7) TFK__LN_CASE(LOOP, 8) TFK__LN_CASE(LOOP, 9)          \
+    TFK__LN_CASE(LOOP, 10) TFK__LN_CASE(LOOP, 11) TFK__LN_CASE(LOOP, 12)       \
+    TFK__LN_CASE(LOOP, 13) TFK__LN_CASE(LOOP, 14) TFK__LN_CASE(LOOP, 15)       \
+    TFK__LN_CASE(LOOP, 16) TFK__LN_CASE(LOOP, 17) TFK__LN_CASE(LOOP, 18)       \
+    TFK__LN_CASE(LOOP, 19) TFK__LN_CASE(LOOP, 20) TFK__LN_CASE(LOOP, 21)       \
+  default:                                                                     \
+    tfk__ln_pairs_c(x, o, w, end, n, C, a0, a1, out_shift);                    \
+  }
+#endif
+
+/* Channel pairs [0, C & ~1) of one or two tokens. */
+TFK_INLINE void tfk__ln_pairs(const int8_t *x, int8_t *o, const int32_t *w,
+                              int32_t n, int32_t C, tfk__ln_affine a0,
+                              tfk__ln_affine a1, int32_t out_shift) {
+  const int8_t *end = x + (C & ~1);
+  if (C < 2)
+    return;
+#ifdef TFK_NO_ASM
+  tfk__ln_pairs_c(x, o, w, end, n, C, a0, a1, out_shift);
+#else
+  TFK__LN_REGS;
+  int32_t t;
+  if (n == 2 && (C & 3) == 0) {
+    TFK__LN_SWITCH(TFK__LN_QUADS2)
+  } else if (n == 2) {
+    TFK__LN_SWITCH(TFK__LN_PAIRS2)
   } else {
-    const int64_t rnd = (int64_t)1 << (k - 1);
-    for (int32_t c = 0; c < C; ++c) {
-      const int32_t d = (int32_t)((uint32_t)C * (uint32_t)x[c] - (uint32_t)T);
-      const int32_t n = (int32_t)(((int64_t)d * inv + rnd) >> k);
-      o[c] = (int8_t)tfk__ln_out(n, gamma[c], beta[c], out_zp);
-    }
+    TFK__LN_SWITCH(TFK__LN_PAIRS1)
   }
+#endif
 }
 
-void tfk_layer_norm_s8(const int8_t *in, int8_t *out, const int32_t *gamma,
-                       const int64_t *params, int32_t tokens, int32_t C,
-                       int32_t in_zp, int32_t out_zp) {
-  for (int32_t t = 0; t < tokens; ++t) {
+void tfk_layer_norm_s8(const int8_t *in, int8_t *out, const int32_t *params,
+                       int64_t eps_term, int32_t tokens, int32_t C,
+                       int32_t frac_bits, int32_t out_shift) {
+  /* the odd channel's words, after the pairs' */
+  const int32_t *last = params + 3 * (C >> 1);
+  for (int32_t t = 0; t < tokens; t += 2) {
+    const int32_t n = tokens - t >= 2 ? 2 : 1;
     const int8_t *x = in + t * C;
-    /* raw sums A = sum x, B = sum x^2 (SMLAD on SXTB16 pairs), then
-     * S1 = A - C*zp, S2 = B - 2*zp*A + C*zp^2 (exact mod 2^32) */
-    uint32_t A = 0, B = 0;
-    int32_t c = 0;
-    for (; c + 4 <= C; c += 4) {
-      const int32_t w = tfk__ld32(x + c);
-      const int32_t e = __sxtb16(w), od = __sxtb16(__ror(w, 8));
-      A = (uint32_t)__smlad(e, 0x00010001, __smlad(od, 0x00010001, (int32_t)A));
-      B = (uint32_t)__smlad(e, e, __smlad(od, od, (int32_t)B));
-    }
-    for (; c < C; ++c) {
-      A += (uint32_t)x[c];
-      B += (uint32_t)(x[c] * x[c]);
-    }
-    const uint32_t uC = (uint32_t)C, uz = (uint32_t)in_zp;
-    const int32_t S1 = (int32_t)(A - uC * uz);
-    const int32_t S2 = (int32_t)(B - 2u * uz * A + uC * uz * uz);
-    const int64_t var = (int64_t)C * S2 - (int64_t)S1 * S1 + params[0];
-    uint32_t sd = tfk__isqrt64((uint64_t)var);
-    if (sd == 0)
-      sd = 1;
-    const int32_t sh = __builtin_clz(sd) - 1;
-    const int32_t inv = tfk__inv61(sd << sh);
-    /* T = S1 + C*zp, so that d = C*xi - S1 = C*x - T */
-    const int32_t T = (int32_t)((uint32_t)S1 + uC * uz);
-    tfk__ln_row(x, out + t * C, gamma, params + 1, C, T, inv, sh, out_zp);
+    int8_t *o = out + t * C;
+    const tfk__ln_affine a0 = tfk__ln_token(x, C, eps_term, frac_bits);
+    const tfk__ln_affine a1 =
+        n == 2 ? tfk__ln_token(x + C, C, eps_term, frac_bits) : a0;
+    tfk__ln_pairs(x, o, params, n, C, a0, a1, out_shift);
+    if (C & 1)
+      for (int32_t k = 0; k < n; ++k)
+        o[k * C + C - 1] = tfk__ln_out(x[k * C + C - 1], k ? a1 : a0,
+                                       (int16_t)last[2], last[0], out_shift);
   }
 }

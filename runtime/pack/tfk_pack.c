@@ -307,6 +307,19 @@ size_t tfk_batch_matmul_scratch_bytes(int32_t M, int32_t K, int32_t N) {
   return (size_t)tfk_l_bmm_scratch(K, N);
 }
 
+/* ---- layer norm ---------------------------------------------------------- */
+
+void tfk_pack_layer_norm(const int16_t *gamma, const int32_t *beta, int32_t C,
+                         int32_t *out) {
+  for (int32_t c = 0; c < C; c += 2, out += 3) {
+    const int32_t pair = c + 1 < C;
+    out[0] = beta[c];
+    out[1] = pair ? beta[c + 1] : 0;
+    out[2] = (int32_t)((uint32_t)(uint16_t)gamma[c] |
+                       (pair ? (uint32_t)(uint16_t)gamma[c + 1] << 16 : 0u));
+  }
+}
+
 /* ---- multi-head self-attention ------------------------------------------- */
 
 size_t tfk_mhsa_packed_bytes(int32_t E, int32_t H, int32_t heads_per_step,

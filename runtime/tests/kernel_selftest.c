@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tfk/kernels.h"
+#include "tfk/layer_norm.h"
 #include "tfk/pack.h"
 
 #ifndef SELFTEST_ITERS
@@ -501,109 +502,104 @@ static void test_batch_matmul(int cfg) {
 }
 
 /* ---- layer norm ----------------------------------------------------------- */
-static int32_t g_gamma[2048];
-static int64_t g_params[2049];
-
-static uint32_t ref_isqrt(uint64_t v) { /* floor(sqrt(v)), via double + fix */
-  uint64_t r = (uint64_t)sqrt((double)v);
-  while (r * r > v)
-    --r;
-  while ((r + 1) * (r + 1) <= v)
-    ++r;
-  return (uint32_t)r;
-}
+static int16_t g_gamma[2048];
+static int32_t g_beta[2048];
+static int32_t g_ln_params[3 * 1024];
+static int n_ln_scale_bad;
 
 static void ref_layer_norm(const int8_t *in, int8_t *out, int32_t tokens,
-                           int32_t C, int32_t in_zp, int32_t out_zp) {
+                           int32_t C, int64_t eps, int32_t F, int32_t S) {
   for (int32_t t = 0; t < tokens; ++t) {
     const int8_t *x = in + t * C;
-    int32_t S1 = 0, S2 = 0;
+    int64_t A = 0, B = 0;
     for (int32_t c = 0; c < C; ++c) {
-      int32_t xi = x[c] - in_zp;
-      S1 += xi;
-      S2 += xi * xi;
+      A += x[c];
+      B += x[c] * x[c];
     }
-    int64_t var = (int64_t)C * S2 - (int64_t)S1 * S1 + g_params[0];
-    uint32_t sd = ref_isqrt((uint64_t)var);
-    if (sd == 0)
-      sd = 1;
-    int32_t sh = 0;
-    while (((uint64_t)sd << sh) < (1ull << 30))
-      ++sh;
-    uint64_t q = (1ull << 61) / ((uint64_t)sd << sh);
-    int32_t inv = (int32_t)(q < 0x7FFFFFFFull ? q : 0x7FFFFFFFull);
+    const int64_t var = C * B - A * A + eps;
+    const uint32_t r = tfk_ln_scale((uint64_t)var, F);
+    /* the rule's scale against 2^F / sqrt(var) */
+    if (var > 0) {
+      const double want = ldexp(1.0, F) / sqrt((double)var);
+      if (fabs(r - want) > want * ldexp(1.0, -14) + 1.0)
+        ++n_ln_scale_bad;
+    }
     for (int32_t c = 0; c < C; ++c) {
-      int32_t d = C * (x[c] - in_zp) - S1;
-      int32_t n = (int32_t)(((int64_t)d * inv + ((int64_t)1 << (48 - sh))) >>
-                            (49 - sh));
-      int64_t y =
-          ((int64_t)n * g_gamma[c] + g_params[1 + c] + (1 << 27)) >> 28;
-      int64_t o = out_zp + y;
+      const int64_t n = ((int64_t)C * x[c] - A) * (int64_t)r;
+      const int64_t v = ((n * g_gamma[c]) >> 16) + g_beta[c];
+      const int64_t o = v >> S;
       out[t * C + c] = (int8_t)(o < -128 ? -128 : o > 127 ? 127 : o);
     }
   }
 }
 
+/* Every table entry, at both ends of its interval and at both ends of the
+ * 32-bit path: tfk_ln_scale within 2^-14 (and the final shift's unit) of
+ * 2^F / sqrt(var). */
+static void test_ln_scale_table(void) {
+  for (uint64_t i = 64; i < 256; ++i)
+    for (int end = 0; end < 2; ++end)
+      for (int e = 0; e < 3; ++e) {
+        const uint64_t m = (i << 24) + (end ? (1u << 24) - 1 : 0);
+        const uint64_t var = e == 0 ? m : e == 1 ? m >> 2 : m << 20;
+        const double want = ldexp(1.0, 30) / sqrt((double)var);
+        const uint32_t r = tfk_ln_scale(var, 30);
+        if (fabs(r - want) > want * ldexp(1.0, -14) + 1.0)
+          ++n_ln_scale_bad;
+      }
+}
+
 static void test_layer_norm(int cfg) {
-  int32_t tokens = rint_in(1, 4), C = rint_in(1, 100);
-  if (rnd() % 8 == 0) /* > 1028: the 64-bit path of n for small sd */
+  if (cfg == 0)
+    test_ln_scale_table();
+  int32_t tokens = rint_in(1, 5), C = rint_in(1, 100);
+  if (rnd() % 8 == 0)
     C = rnd() % 2 ? 256 : rint_in(300, 2048);
   if (C > 1024)
-    tokens = rint_in(1, 2);
-  int32_t cancel = rnd() % 8 == 0; /* one token, see below */
-  if (cancel) {
-    tokens = 1;
-    if (rnd() % 2)
-      C = rint_in(1029, 2048);
-  }
-  int32_t in_zp = ri8(), out_zp = ri8(), flat = rnd() % 6 == 0;
+    tokens = rint_in(1, 3);
+  int32_t log2c = 0;
+  while ((1 << log2c) < C)
+    ++log2c;
+  /* the compiler's F, or fewer fractional bits */
+  const int32_t F = 30 - (log2c + 1) / 2 - (rnd() % 4 == 0 ? rint_in(1, 8) : 0);
+  const int32_t S = rint_in(0, 21), flat = rnd() % 6 == 0;
   uint32_t r = rnd() % 8;
-  /* eps term round(eps * C^2 / s_in^2): 0, typical, or large (64-bit sqrt) */
-  g_params[0] = r == 0 ? 0 : r <= 2 ? (int64_t)(rnd() % (1u << 30)) << 20
-                                    : (int64_t)(rnd() % 4096) * C;
-  if (flat && rnd() % 2)
-    g_params[0] = 0; /* var = 0: sd = 1 */
-  /* gamma log-uniform up to 2^31: large ones make y move by several units
-   * per unit of n, so any rounding slip in n shows */
-  double gs = rlog(1.0, 2147483647.0), bs = rlog(1.0, 68719476736.0);
-  if (rnd() % 16 == 0)
-    bs = rlog(5.8e17, 4.6e18); /* y far outside int32: the clamp must hold */
+  /* eps term round(eps * C^2 / s_in^2): 0, typical, or large (var >= 2^32) */
+  const int64_t eps = r == 0 ? 0 : r <= 2 ? (int64_t)(rnd() % (1u << 30)) << 20
+                                          : (int64_t)(rnd() % 4096) * C;
+  const double bs = rlog(1.0, 1073741824.0), gs = rlog(1.0, 32767.0);
   for (int32_t c = 0; c < C; ++c) {
-    double gv = (2.0 * runif() - 1.0) * gs;
-    g_gamma[c] = gv >= 2147483647.0 ? INT32_MAX : (int32_t)gv;
-    g_params[1 + c] = (int64_t)((2.0 * runif() - 1.0) * bs);
+    g_gamma[c] = (int16_t)((2.0 * runif() - 1.0) * gs);
+    g_beta[c] = (int32_t)((2.0 * runif() - 1.0) * bs);
   }
-  if (rnd() % 16 == 0)
-    g_gamma[0] = rnd() % 2 ? INT32_MAX : INT32_MIN;
-  int32_t spread = rnd() % 4 == 0 ? rint_in(0, 8) : 255;
+  if (rnd() % 8 == 0) { /* the extremes of the contract */
+    g_gamma[0] = rnd() % 2 ? INT16_MAX : INT16_MIN;
+    g_beta[0] = rnd() % 2 ? (1 << 30) : -(1 << 30);
+  }
+  const int32_t spread = rnd() % 4 == 0 ? rint_in(0, 8) : 255;
+  const int32_t zp = ri8();
   for (int32_t i = 0; i < tokens * C; ++i)
-    g_in[i] = (int8_t)clampi(in_zp + rint_in(-spread, spread), -128, 127);
-  if (flat) /* rows of equal values: variance 0 */
-    for (int32_t t = 0; t < tokens; ++t)
-      memset(g_in + t * C, (int8_t)ri8(), (size_t)C);
-  if (cancel) {
-    /* params[0] cancelling the row's variance (var 0..3, sd 1): the largest
-     * n, its int32 truncation and, for C > 1028, the 64-bit form of n */
-    int32_t S1 = 0, S2 = 0;
-    for (int32_t c = 0; c < C; ++c) {
-      S1 += g_in[c] - in_zp;
-      S2 += (g_in[c] - in_zp) * (g_in[c] - in_zp);
+    g_in[i] = (int8_t)clampi(zp + rint_in(-spread, spread), -128, 127);
+  if (flat) /* rows of equal values (variance 0), or all but one (C - 1) */
+    for (int32_t t = 0; t < tokens; ++t) {
+      const int8_t v = (int8_t)clampi(ri8(), -127, 126);
+      memset(g_in + t * C, v, (size_t)C);
+      if (rnd() % 2)
+        g_in[t * C + rint_in(0, C - 1)] = (int8_t)(v + (rnd() % 2 ? 1 : -1));
     }
-    g_params[0] = -((int64_t)C * S2 - (int64_t)S1 * S1) + rint_in(0, 3);
-  }
-  ref_layer_norm(g_in, g_ref, tokens, C, in_zp, out_zp);
+  ref_layer_norm(g_in, g_ref, tokens, C, eps, F, S);
+  tfk_pack_layer_norm(g_gamma, g_beta, C, g_ln_params);
   int inplace = rnd() % 2;
   if (inplace) {
     memcpy(g_out, g_in, (size_t)tokens * C);
-    tfk_layer_norm_s8(g_out, g_out, g_gamma, g_params, tokens, C, in_zp,
-                      out_zp);
+    tfk_layer_norm_s8(g_out, g_out, g_ln_params, eps, tokens, C, F, S);
   } else {
     memset(g_out, 0x5A, (size_t)tokens * C);
-    tfk_layer_norm_s8(g_in, g_out, g_gamma, g_params, tokens, C, in_zp,
-                      out_zp);
+    tfk_layer_norm_s8(g_in, g_out, g_ln_params, eps, tokens, C, F, S);
   }
   if (!compare(inplace ? "layer_norm/inplace" : "layer_norm", tokens * C, cfg))
-    printf("  ln tokens %ld C %ld flat %d\n", (long)tokens, (long)C, (int)flat);
+    printf("  ln tokens %ld C %ld F %ld S %ld flat %d\n", (long)tokens, (long)C,
+           (long)F, (long)S, (int)flat);
   ++n_ln;
   n_ln_flat += flat;
 }
@@ -843,5 +839,10 @@ int main(void) {
          checks, n_conv, n_dw, n_fc, n_add, n_rq, n_mp, n_ap, n_tr, n_sm,
          n_bmm, n_ln, n_ln_flat, n_lut, n_mhsa, n_mhsa_fused,
          fails ? "FAIL" : "PASS", fails);
+  if (n_ln_scale_bad) {
+    printf("FAIL tfk_ln_scale off 2^F / sqrt(var) by more than 2^-14 in %d "
+           "tokens\n", n_ln_scale_bad);
+    return 1;
+  }
   return fails ? 1 : 0;
 }

@@ -35,6 +35,8 @@ public:
 
   /// An i32 constant.
   mlir::Value i32(int64_t v);
+  /// An i64 constant.
+  mlir::Value i64(int64_t v);
   /// The address of `v` (an operand or result of `op`): the caller's input
   /// or output buffer, its planned arena offset, or a constant global.
   mlir::Value ptrTo(mlir::Operation *op, mlir::Value v);

@@ -94,12 +94,15 @@ struct SoftmaxRules {
   int32_t outZp = 0;
 };
 
-/// layer_norm over the last axis (tfk_layer_norm_s8's constants).
+/// layer_norm over the last axis (tfk_layer_norm_s8's constants): the
+/// normalised value has fracBits fractional bits, gamma and beta carry the
+/// output scale, zero point and the final shift (kernels.h).
 struct LayerNormRules {
-  int32_t inZp = 0, outZp = 0;
   int64_t epsTerm = 0;        ///< round(eps * C^2 / s_in^2)
-  std::vector<int32_t> gamma; ///< round(scale / s_out * 2^16)
-  std::vector<int64_t> beta;  ///< round(bias / s_out * 2^28)
+  int32_t fracBits = 0;       ///< 30 - ceil(log2(C) / 2)
+  int32_t outShift = 0;       ///< in [0, 21], gamma as precise as int16 allows
+  std::vector<int16_t> gamma; ///< round(g / s_out * 2^(16 + outShift - fracBits))
+  std::vector<int32_t> beta;  ///< round((b / s_out + zp) * 2^outShift) + rounding
 };
 
 /// A pointwise function (gelu, sigmoid, tanh, ...) as a 256-entry table:

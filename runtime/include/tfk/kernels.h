@@ -215,26 +215,29 @@ void tfk_batch_matmul_s8(const int8_t *a, const int8_t *b, int8_t *out,
                          int32_t b_zp, int32_t out_zp, int32_t mult,
                          int32_t shift, int32_t act_min, int32_t act_max);
 
-/* LayerNorm over the last axis of [tokens][C], integer only. Per token:
- *   xi_c = in[c] - in_zp;  S1 = sum_c xi_c;  S2 = sum_c xi_c^2;
- *   d_c  = C * xi_c - S1                                        (int32)
- *   var  = (int64)C * S2 - (int64)S1 * S1 + params[0]          (int64, the
- *          epsilon term round(eps * C^2 / s_in^2), computed by the compiler)
- *   sd   = floor(sqrt(var)), or 1 when that is 0               (uint32)
- *   sh   = the left shift putting sd in [2^30, 2^31)
- *   inv  = (int32)min(2^61 / (sd << sh), 2^31 - 1)   (unsigned 64-bit division)
- *   n_c  = (int32)(((int64)d_c * inv + (1 << (48 - sh))) >> (49 - sh))
- *          (d_c / sd in Q12: the normalised value)
- *   y_c  = ((int64)n_c * gamma[c] + params[1 + c] + (1 << 27)) >> 28
- *          (gamma[c] = round(g_c / s_out * 2^16), params[1 + c] =
- *          round(b_c / s_out * 2^28): LayerNorm's scale and shift)
- *   out[c] = clamp(out_zp + y_c, -128, 127).
- * var must lie in [0, 2^62) (it does for C <= 2^20 and the compiler's
- * epsilon term). Right shifts of negative numbers are arithmetic. in may
- * equal out. */
-void tfk_layer_norm_s8(const int8_t *in, int8_t *out, const int32_t *gamma,
-                       const int64_t *params, int32_t tokens, int32_t C,
-                       int32_t in_zp, int32_t out_zp);
+/* LayerNorm over the last axis of [tokens][C], integer only. Per token,
+ * over the raw int8 codes x_c (the input zero point cancels):
+ *   A    = sum_c x_c,  B = sum_c x_c^2
+ *   var  = (int64)C * B - (int64)A * A + eps_term   (eps_term = round(eps *
+ *          C^2 / s_in^2), computed by the compiler; var in [0, 2^62))
+ *   r    = tfk_ln_scale(var, frac_bits)  (tfk/layer_norm.h: ~2^F / sqrt(var))
+ *   t_c  = (C * x_c - A) * r  (int32, F fractional bits of the normalised
+ *          value; exact because frac_bits <= 30 - ceil(log2(C) / 2))
+ *   out[c] = sat8(((((int64)t_c * gamma_c) >> 16) + beta_c) >> out_shift)
+ *          (gamma_c = round(g_c / s_out * 2^(16 + out_shift - F)), int16;
+ *          beta_c = round((b_c / s_out + out_zp) * 2^out_shift) plus
+ *          2^(out_shift - 1) for rounding, |beta_c| <= 2^30; out_shift in
+ *          [0, 21]: the sum never leaves int32).
+ * params: per pair of channels (2k, 2k + 1) three words, beta_2k,
+ * beta_2k+1, gamma_2k | gamma_2k+1 << 16; for an odd C a last pair with
+ * beta_C-1 and gamma_C-1 alone (tfk_layer_norm_params_words(C) words).
+ * Right shifts of negative numbers are arithmetic. in may equal out. */
+void tfk_layer_norm_s8(const int8_t *in, int8_t *out, const int32_t *params,
+                       int64_t eps_term, int32_t tokens, int32_t C,
+                       int32_t frac_bits, int32_t out_shift);
+static inline int32_t tfk_layer_norm_params_words(int32_t C) {
+  return 3 * ((C + 1) / 2);
+}
 
 /* Pointwise function by table (GELU, sigmoid, tanh, ...): 256 int8 entries
  * built by the compiler, out[i] = table[in[i] + 128]. in may equal out. */

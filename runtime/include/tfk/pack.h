@@ -57,6 +57,11 @@ size_t tfk_fully_connected_scratch_bytes(int32_t tokens, int32_t in_features,
  * rows of a. */
 size_t tfk_batch_matmul_scratch_bytes(int32_t M, int32_t K, int32_t N);
 
+/* layer norm: gamma int16 [C], beta int32 [C] -> out, the kernel's
+ * tfk_layer_norm_params_words(C) words (kernels.h). */
+void tfk_pack_layer_norm(const int16_t *gamma, const int32_t *beta, int32_t C,
+                         int32_t *out);
+
 /* multi-head self-attention: wq int8 [H*D][E] (D = P, or E with fused_qk),
  * bq int32 [H*D]; wk [E][E], bk [E] (both NULL with fused_qk); wv, wo
  * [E][E], bv, bo [E]. x_zp is folded into the q/k/v biases, c_zp into the
