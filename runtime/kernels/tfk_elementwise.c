@@ -31,7 +31,7 @@ void tfk_add_table_s8(const int8_t *a, const int8_t *b, int8_t *out, int32_t n,
                       const int32_t *tables, int32_t out_mult, int32_t out_shift,
                       int32_t out_zp, int32_t act_min, int32_t act_max) {
   const int32_t *ta = tables + 128, *tb = tables + 256 + 128;
-  const tfk__rq_t rq = tfk__rq_prep(out_mult, out_shift, out_zp);
+  const tfk__rq_t rq = tfk__rq_prep_reg(out_mult, out_shift, out_zp);
   /* The fast form is decided once (a compile-time constant in each loop). */
   if (rq.fast) {
     for (int32_t i = 0; i < n; ++i)
@@ -132,7 +132,7 @@ void tfk_requantize_rows_s8(const int8_t *in, int8_t *out, int32_t rows,
 void tfk_requantize_s8(const int8_t *in, int8_t *out, int32_t n, int32_t in_zp,
                        int32_t mult, int32_t shift, int32_t out_zp,
                        int32_t act_min, int32_t act_max) {
-  const tfk__rq_t r = tfk__rq_prep(mult, shift, out_zp);
+  const tfk__rq_t r = tfk__rq_prep_reg(mult, shift, out_zp);
   if (r.fast) {
     for (int32_t i = 0; i < n; ++i)
       out[i] = (int8_t)tfk__clamp(tfk__rq(&r, in[i] - in_zp, 1), act_min,

@@ -80,6 +80,12 @@ TFK_INLINE int32_t tfk__clamp(int32_t v, int32_t lo, int32_t hi) {
 }
 
 /* Per-output-channel requantization state. */
+/* Keep a value in a register as LLVM cannot see through this: a constant
+ * multiplier would otherwise turn the SMMULR of the fast form into a 64-bit
+ * multiply-by-constant expansion (~12 instructions), and a constant offset
+ * beyond the 4 KiB immediate range into one spilled address per store. */
+#define TFK_OPAQUE(v) __asm__("" : "+r"(v))
+
 typedef struct {
   int32_t fast; /* 1: fast form applies */
   int32_t m2;   /* 2*mult (wrapping) */
@@ -98,6 +104,15 @@ TFK_INLINE tfk__rq_t tfk__rq_prep(int32_t m, int32_t shift, int32_t out_zp) {
   r.m = m;
   r.shift = shift;
   r.zp = out_zp;
+  return r;
+}
+
+/* tfk__rq_prep for a per-tensor multiplier used in a loop: 2*mult kept a
+ * register value, so that each output costs one SMMULR and not the
+ * expansion of a multiply by a known constant (6 instructions). */
+TFK_INLINE tfk__rq_t tfk__rq_prep_reg(int32_t m, int32_t shift, int32_t out_zp) {
+  tfk__rq_t r = tfk__rq_prep(m, shift, out_zp);
+  TFK_OPAQUE(r.m2);
   return r;
 }
 
@@ -154,11 +169,6 @@ TFK_INLINE void tfk__rq_store(const int32_t *tp, int32_t m, int32_t sh,
 /* Store counterpart of tfk__ld32. */
 TFK_INLINE void tfk__st32(void *p, uint32_t v) { __builtin_memcpy(p, &v, 4); }
 
-/* Keep a value in a register as LLVM cannot see through this: a constant
- * multiplier would otherwise turn the SMMULR of the fast form into a 64-bit
- * multiply-by-constant expansion (~12 instructions), and a constant offset
- * beyond the 4 KiB immediate range into one spilled address per store. */
-#define TFK_OPAQUE(v) __asm__("" : "+r"(v))
 
 /* Requantized value + zero point with one per-tensor multiplier (before
  * the clamp); q->fast folds at every inlined call. */

@@ -16,7 +16,7 @@ void tfk_batch_matmul_s8(const int8_t *a, const int8_t *b, int8_t *out,
   int16_t *bt = (int16_t *)(((uintptr_t)scratch + 7) & ~(uintptr_t)7);
   int16_t *xa = bt + N2 * K4;
   TFK_OPAQUE(xa);
-  const tfk__rq_t q = tfk__rq_prep(mult, shift, out_zp);
+  const tfk__rq_t q = tfk__rq_prep_reg(mult, shift, out_zp);
   int32_t mh[2] = {q.m2, q.hz};
   const int32_t *qmh = mh;
   TFK_OPAQUE(qmh); /* mh stays in memory: read back with LDRD */

@@ -8,7 +8,7 @@
 void tfk_softmax_s8(const int8_t *in, int8_t *out, const int32_t *exp_table,
                     int32_t rows, int32_t cols, int32_t out_mult,
                     int32_t out_shift, int32_t out_zp) {
-  const tfk__rq_t r = tfk__rq_prep(out_mult, out_shift, out_zp);
+  const tfk__rq_t r = tfk__rq_prep_reg(out_mult, out_shift, out_zp);
   for (int32_t row = 0; row < rows; ++row) {
     const int8_t *x = in + row * cols;
     int8_t *o = out + row * cols;
