@@ -63,7 +63,7 @@ CPU_OF_BOARD = {"m7": "cortex-m7", "m4": "cortex-m4"}
 CMSIS_NN = {"a": 4542346, "b": 2169206, "c": 1269292, "d": 135625, "e": 2376322,
             "f": 1817019, "g": 8506851, "h": 665483, "i": 41328}
 # ours/CMSIS-NN at most (g: a 10x speed-up).
-TARGETS = {"a": 0.50, "b": 0.50, "c": 0.25, "d": 0.55, "e": 0.40, "g": 0.10}
+TARGETS = {"a": 0.50, "b": 0.50, "c": 0.25, "d": 0.55, "e": 0.40, "g": 0.10, "h": 0.15}
 
 # Fallback copy of BENCHMARKS.md's pre-LN ViT encoder block composition
 # (TFLite Micro + CMSIS-NN, E=64, 4 heads): the attention part of it, per S.
