@@ -227,9 +227,9 @@ TFK_INLINE void tfk__mhsa(const int8_t *x, int8_t *out, const void *packed,
   const int32_t mk = 2 * H * D, sk = mk + E;
   const int32_t mv = mk + (fused_qk ? 0 : 2 * E), sv = mv + E;
   const int32_t mo = mv + 2 * E, so = mo + E;
-  const tfk__rq_t qs = tfk__rq_prep_reg(s_mult, s_shift, s_zp);
-  const tfk__rq_t qp = tfk__rq_prep_reg(p_mult, p_shift, 0);
-  const tfk__rq_t qc = tfk__rq_prep_reg(c_mult, c_shift, c_zp);
+  const tfk__rq_t qs = tfk__rq_prep(s_mult, s_shift, s_zp);
+  const tfk__rq_t qp = tfk__rq_prep(p_mult, p_shift, 0);
+  const tfk__rq_t qc = tfk__rq_prep(c_mult, c_shift, c_zp);
   if (fused_qk) /* K = x for every head: convert once */
     for (int32_t j = 0; j < S; ++j)
       tfk__to_s16_zp(k16 + (j >> 1) * GD * 8 + (j & 1) * 4, x + j * E, E, 8,
