@@ -2,7 +2,7 @@
 """Benchmark single layers through TinyFormer against the CMSIS-NN figures.
 
   bench/run_bench.py [--board m4|m7]
-                     [--layers a,b,c,d,e,f,g,h,i,mhsa64,mhsa256,fwsa64]
+                     [--layers a,b,c,d,e,f,g,h,i,ln,vit49,mhsa64,mhsa256,fwsa64]
                      [--formats int8,int16,auto] [--seed 0]
                      [--mhsa-sram N[,N...]]
                      [--markdown FILE] [--json FILE] [--work DIR] [--keep]
