@@ -3,7 +3,8 @@
  * tfk_layer_norm_s8: per token two sums and one table-and-Newton reciprocal
  * square root (tfk/layer_norm.h), then five instructions per element
  * (LDRSB, MLA, SMLAW<B|T>, SSAT, STRB) over two tokens at a time, so that a
- * pair of channels' gamma and beta are loaded once for both (one LDM). See tfk/kernels.h. Build with -DTFK_NO_ASM for the plain C loops.
+ * pair of channels' gamma and beta are loaded once for both (one LDM). See
+ * tfk/kernels.h. Build with -DTFK_NO_ASM for the plain C loops.
  *===----------------------------------------------------------------------===*/
 #include "tfk/layer_norm.h"
 #include "tfk_internal.h"
