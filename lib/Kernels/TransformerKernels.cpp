@@ -46,15 +46,18 @@ constexpr int64_t kBiasedScore = 33;
 /// The attention kernel's work beside its MACs: per score its softmax and
 /// requantization, per element of [S, E] the int16 conversions and
 /// transposes of K, V and Q and the projections' requantization, per head
-/// its setup. Least squares (with the rates' α) to the attention blocks of
-/// the calibration corpus (bench/cost_corpus.py: 15 on the M4, 16 on the
-/// M7, S 1-40; median error 3.7% / 3.9%, was 9.3% / 8.3%), the two CPUs'
-/// terms averaged. Each sequence of a batch pays all of it.
+/// its setup. Least squares (with the rates' α, per head fixed at 1000) to
+/// model-sized blocks (bench/attention_corpus.py --cases 20 --seed 5: S
+/// 16-149, E 32-128, 1-4 heads, 40 runs on both CPUs; median error 1.4%,
+/// p90 2.9%, where the previous fit to the calibration corpus' blocks of
+/// 1-40 tokens over-estimated them by a median 20%). Each sequence of a
+/// batch pays all of it.
+constexpr int64_t kAttentionPerElement = 104;
 static int64_t attentionOverhead(const AttentionShape &a) {
   // A score bias: its add per score and the scalar, masking softmax.
-  int64_t perScore = a.biasHeads ? 30 + kBiasedScore : 30;
+  int64_t perScore = a.biasHeads ? 20 + kBiasedScore : 20;
   return a.batch * (perScore * a.heads * a.tokens * a.tokens +
-                    62 * a.tokens * a.embed + 1000 * a.heads);
+                    kAttentionPerElement * a.tokens * a.embed + 1000 * a.heads);
 }
 
 /// Flash of the score bias table (int16).
@@ -199,13 +202,16 @@ static void sizesSparseAttention(Operation *op, bool csr, LayerCost &cost) {
   auto m = cast<MultiHeadAttentionOp>(op);
   AttentionShape a = attentionShape(op);
   // The attention between the projections (Q.K^T and P.V) and its
-  // overhead, less the dense projections' input conversion and
-  // requantization (about 30 per element of [S, E]); per projection the
-  // sparse code's work, with two packs of the four (x once for Q, K and V,
-  // the context once for the output projection).
+  // overhead, less the dense projections' share of the per-element term
+  // (their input conversion and requantization, and what the dense fit's
+  // α leaves to that term): 32 per element of [S, E] remain, as before the
+  // dense refit; per projection the sparse code's work, with two packs of
+  // the four (x once for Q, K and V, the context once for the output
+  // projection).
   int64_t tokens = a.batch * a.tokens;
   cost.kernelMacs = 2 * tokens * a.tokens * a.embed;
-  cost.instructions += attentionOverhead(a) - 30 * tokens * a.embed;
+  cost.instructions +=
+      attentionOverhead(a) - (kAttentionPerElement - 32) * tokens * a.embed;
   LayerCost projections;
   for (Value w : projectionWeights(m))
     addSparseLinearCost(tokens, a.embed, a.embed, weightNonzeros(w), csr,
