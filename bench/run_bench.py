@@ -174,6 +174,20 @@ def transpose_model(rng, rows, cols):
     return _model([node], [], (1, rows, cols), "y", (1, cols, rows))
 
 
+def _torch_onnx(module, x_shape):
+    """`module` exported by torch at opset 13 (input x, output y), checked."""
+    import torch  # noqa: E402  (only the torch-built rows need it)
+    f = io.BytesIO()
+    with contextlib.redirect_stdout(io.StringIO()):
+        torch.onnx.export(module, torch.zeros(*x_shape), f, opset_version=13,
+                          input_names=["x"], output_names=["y"],
+                          do_constant_folding=True)
+    mod = onnx.load_from_string(f.getvalue())
+    mod.ir_version = min(mod.ir_version, 8)
+    onnx.checker.check_model(mod)
+    return mod
+
+
 def attention_model(rng, s, e, heads):
     """python/tinyformer/fixtures.py's Attention (Q/K/V Linear, head split,
     Q.K^T * scale, softmax, .V, head merge, output Linear) with seeded
@@ -186,15 +200,7 @@ def attention_model(rng, s, e, heads):
         for lin in (m.q, m.k, m.v, m.proj):
             lin.weight.copy_(torch.from_numpy(_weights(rng, (e, e), e)))
             lin.bias.copy_(torch.from_numpy(rng.normal(0, 0.2, e).astype(np.float32)))
-    f = io.BytesIO()
-    with contextlib.redirect_stdout(io.StringIO()):
-        torch.onnx.export(m, torch.zeros(1, s, e), f, opset_version=13,
-                          input_names=["x"], output_names=["y"],
-                          do_constant_folding=True)
-    mod = onnx.load_from_string(f.getvalue())
-    mod.ir_version = min(mod.ir_version, 8)
-    onnx.checker.check_model(mod)
-    return mod
+    return _torch_onnx(m, (1, s, e))
 
 
 def vit_model(rng, s, e, heads, mlp, depth):
@@ -206,15 +212,7 @@ def vit_model(rng, s, e, heads, mlp, depth):
     from tinyformer.fixtures import EncoderBlock  # noqa: E402
     torch.manual_seed(int(rng.integers(1 << 31)))
     m = torch.nn.Sequential(*[EncoderBlock(e, heads, mlp) for _ in range(depth)]).eval()
-    f = io.BytesIO()
-    with contextlib.redirect_stdout(io.StringIO()):
-        torch.onnx.export(m, torch.zeros(1, s, e), f, opset_version=13,
-                          input_names=["x"], output_names=["y"],
-                          do_constant_folding=True)
-    mod = onnx.load_from_string(f.getvalue())
-    mod.ir_version = min(mod.ir_version, 8)
-    onnx.checker.check_model(mod)
-    return mod
+    return _torch_onnx(m, (1, s, e))
 
 
 def softmax_model(rng, rows, cols):
