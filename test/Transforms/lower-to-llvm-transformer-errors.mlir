@@ -43,3 +43,18 @@ module attributes {sparse_tiny.arena_size = 0 : i64} {
     return %y : !o
   }
 }
+
+// -----
+
+// More channels than the kernel's int32 sum of squares allows.
+!i = tensor<1x1x65537x!quant.uniform<i8:f32, 0.05>>
+!o = tensor<1x1x65537x!quant.uniform<i8:f32, 0.01>>
+module attributes {sparse_tiny.arena_size = 0 : i64} {
+  func.func @layer_norm_channels(%x: !i) -> !o {
+    %g = sparse_tiny.constant dense<1.0> : tensor<65537xf32> : tensor<65537xf32>
+    %b = sparse_tiny.constant dense<0.0> : tensor<65537xf32> : tensor<65537xf32>
+    // expected-error@+1 {{'sparse_tiny.layer_norm' op in INT8 form: layer_norm over 65537 channels (the integer kernel sums squares in int32: 65536 at most)}}
+    %y = sparse_tiny.layer_norm %x, %g, %b {axis = 2 : i64, epsilon = 1.0e-05 : f32, sparse_tiny.kernel = #sparse_tiny.kernel<layer_norm>, sparse_tiny.buffer = "output"} : (!i, tensor<65537xf32>, tensor<65537xf32>) -> !o
+    return %y : !o
+  }
+}
