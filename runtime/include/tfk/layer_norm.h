@@ -38,12 +38,8 @@ static const uint16_t tfk_ln_rsqrt_q14[192] = {
     16764, 16730, 16696, 16662, 16629, 16596, 16562, 16529, 16497, 16464, 16432, 16400,
 };
 
-/* var < 2^32: the same rule without 64-bit arithmetic (m = var << (32 - 2e)). */
-static inline uint32_t tfk_ln_scale32(uint32_t var, int32_t frac_bits) {
-  if (var == 0)
-    return 0;
-  const int32_t e = (33 - __builtin_clz(var)) >> 1; /* var < 4^e */
-  const uint32_t m = var << (32 - 2 * e);
+/* The rule from m = u * 2^32 in [2^30, 2^32) and e (var ~ m * 4^e / 2^32). */
+static inline uint32_t tfk__ln_rsqrt(uint32_t m, int32_t e, int32_t frac_bits) {
   const uint32_t y0 = tfk_ln_rsqrt_q14[(m >> 24) - 64];
   const uint32_t uy2 = (uint32_t)(((uint64_t)m * (y0 * y0)) >> 32); /* Q28 */
   const uint32_t half = ((3u << 28) - uy2) >> 13; /* (3 - u y0^2) / 2, Q16 */
@@ -52,17 +48,19 @@ static inline uint32_t tfk_ln_scale32(uint32_t var, int32_t frac_bits) {
   return shift >= 32 ? 0 : y1 >> shift;
 }
 
+/* var < 2^32: the same rule without 64-bit arithmetic (m = var << (32 - 2e)). */
+static inline uint32_t tfk_ln_scale32(uint32_t var, int32_t frac_bits) {
+  if (var == 0)
+    return 0;
+  const int32_t e = (33 - __builtin_clz(var)) >> 1; /* var < 4^e */
+  return tfk__ln_rsqrt(var << (32 - 2 * e), e, frac_bits);
+}
+
 static inline uint32_t tfk_ln_scale(uint64_t var, int32_t frac_bits) {
   if ((var >> 32) == 0)
     return tfk_ln_scale32((uint32_t)var, frac_bits);
   const int32_t e = (65 - __builtin_clzll(var)) >> 1; /* 2e > 32 */
-  const uint32_t m = (uint32_t)(var >> (2 * e - 32));
-  const uint32_t y0 = tfk_ln_rsqrt_q14[(m >> 24) - 64];
-  const uint32_t uy2 = (uint32_t)(((uint64_t)m * (y0 * y0)) >> 32);
-  const uint32_t half = ((3u << 28) - uy2) >> 13;
-  const uint32_t y1 = y0 * half;
-  const int32_t shift = 30 + e - frac_bits;
-  return shift >= 32 ? 0 : y1 >> shift;
+  return tfk__ln_rsqrt((uint32_t)(var >> (2 * e - 32)), e, frac_bits);
 }
 
 #endif /* TFK_LAYER_NORM_H */
