@@ -79,13 +79,13 @@ TFK_INLINE int32_t tfk__clamp(int32_t v, int32_t lo, int32_t hi) {
   return v;
 }
 
-/* Per-output-channel requantization state. */
 /* Keep a value in a register as LLVM cannot see through this: a constant
  * multiplier would otherwise turn the SMMULR of the fast form into a 64-bit
  * multiply-by-constant expansion (~12 instructions), and a constant offset
  * beyond the 4 KiB immediate range into one spilled address per store. */
 #define TFK_OPAQUE(v) __asm__("" : "+r"(v))
 
+/* Per-output-channel requantization state. */
 typedef struct {
   int32_t fast; /* 1: fast form applies */
   int32_t m2;   /* 2*mult (wrapping) */
@@ -168,7 +168,6 @@ TFK_INLINE void tfk__rq_store(const int32_t *tp, int32_t m, int32_t sh,
 
 /* Store counterpart of tfk__ld32. */
 TFK_INLINE void tfk__st32(void *p, uint32_t v) { __builtin_memcpy(p, &v, 4); }
-
 
 /* Requantized value + zero point with one per-tensor multiplier (before
  * the clamp); q->fast folds at every inlined call. */
