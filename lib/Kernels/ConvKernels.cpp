@@ -99,6 +99,15 @@ void sizesFullyConnected(Operation *op, WeightStorage storage, LayerCost &cost) 
       int32_t(tokens), int32_t(w[1]), int32_t(w[0]), variant));
 }
 
+// The kernel call's variant: the weight storage, plus TFK_RQ_FAST when every
+// output channel takes the fast requantization form (the kernel then skips
+// its per-channel test).
+static int32_t callVariant(int32_t variant, ArrayRef<int32_t> mults,
+                           ArrayRef<int32_t> shifts) {
+  bool fast = tfk_rq_all_fast(mults.data(), shifts.data(), int32_t(mults.size()));
+  return variant | (fast ? TFK_RQ_FAST : 0);
+}
+
 static LogicalResult lowerConvOp(LayerEmitter &e, Conv2DOp op, bool depthwise) {
   FailureOr<ConvRules> r = getConvRules(op);
   if (failed(r))
@@ -130,9 +139,12 @@ static LogicalResult lowerConvOp(LayerEmitter &e, Conv2DOp op, bool depthwise) {
     tfk_pack_conv2d(ohwi.data(), r->bias.data(), r->inZp, int32_t(ic),
                     int32_t(w[0]), kh, kw, variant, blob.data());
   }
+  std::vector<int32_t> mults = multsOf(r->requant), shifts = shiftsOf(r->requant);
   Value packed = e.global("packed", ArrayRef<int8_t>(blob));
-  Value mult = e.global("mult", ArrayRef<int32_t>(multsOf(r->requant)));
-  Value shift = e.global("shift", ArrayRef<int32_t>(shiftsOf(r->requant)));
+  Value mult = e.global("mult", ArrayRef<int32_t>(mults));
+  Value shift = e.global("shift", ArrayRef<int32_t>(shifts));
+  if (!depthwise)
+    variant = callVariant(variant, mults, shifts);
   ArrayRef<int64_t> s = op.getStrides(), p = op.getPadding();
   SmallVector<Value> args = {e.ptrTo(op, op.getInput()), e.ptrTo(op, op.getOutput()),
                              packed, mult, shift, e.scratch(op),
@@ -170,9 +182,11 @@ static LogicalResult lowerFullyConnectedOp(LayerEmitter &e, FullyConnectedOp op)
       tfk_fully_connected_packed_bytes(int32_t(k), int32_t(n), variant));
   tfk_pack_fully_connected(weight.data(), r->bias.data(), r->inZp, int32_t(k),
                            int32_t(n), variant, blob.data());
+  std::vector<int32_t> mults = multsOf(r->requant), shifts = shiftsOf(r->requant);
   Value packed = e.global("packed", ArrayRef<int8_t>(blob));
-  Value mult = e.global("mult", ArrayRef<int32_t>(multsOf(r->requant)));
-  Value shift = e.global("shift", ArrayRef<int32_t>(shiftsOf(r->requant)));
+  Value mult = e.global("mult", ArrayRef<int32_t>(mults));
+  Value shift = e.global("shift", ArrayRef<int32_t>(shifts));
+  variant = callVariant(variant, mults, shifts);
   SmallVector<Value> args = {e.ptrTo(op, op.getInput()), e.ptrTo(op, op.getOutput()),
                              packed, mult, shift, e.scratch(op)};
   for (int64_t v : {tokens, k, n, int64_t(r->inZp), int64_t(r->outZp),

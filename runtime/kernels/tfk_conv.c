@@ -71,20 +71,6 @@ TFK_INLINE void tfk__im2col(int16_t *colbuf, int32_t slot, const int8_t *in,
   }
 }
 
-TFK_INLINE void tfk__store2x2(int8_t *o0, int8_t *o1, int32_t oc, int32_t out_c,
-                              int32_t has1, const int32_t *tab,
-                              const int32_t *mult, const int32_t *shift,
-                              int32_t out_zp, int32_t act_min, int32_t act_max,
-                              int32_t a00, int32_t a01, int32_t a10,
-                              int32_t a11) {
-  /* a<slot><channel> */
-  tfk__rq_store(tab + 3 * oc, mult[oc], shift[oc], out_zp, act_min, act_max,
-                o0 + oc, a00, o1 + oc, a10, has1);
-  if (oc + 1 < out_c)
-    tfk__rq_store(tab + 3 * oc + 3, mult[oc + 1], shift[oc + 1], out_zp,
-                  act_min, act_max, o0 + oc + 1, a01, o1 + oc + 1, a11, has1);
-}
-
 void tfk_conv2d_s8(const int8_t *in, int8_t *out, const void *packed,
                    const int32_t *mult, const int32_t *shift, void *scratch,
                    int32_t in_h, int32_t in_w, int32_t in_c, int32_t out_h,
@@ -94,11 +80,13 @@ void tfk_conv2d_s8(const int8_t *in, int8_t *out, const void *packed,
                    int32_t act_min, int32_t act_max, int32_t variant) {
   const int32_t K = k_h * k_w * in_c, K4 = tfk_l_k4(K), G = K4 / 4;
   const int32_t OC2 = tfk_l_conv_oc2(out_c);
+  const int32_t i16 = (variant & TFK_W_INT16) != 0;
+  const int32_t all_fast = (variant & TFK_RQ_FAST) != 0;
   const int32_t *bias = (const int32_t *)packed;
   const int32_t *wbase = bias + OC2;
   int16_t *col = (int16_t *)(((uintptr_t)scratch + 7) & ~(uintptr_t)7);
-  int32_t *tab = (int32_t *)(col + 2 * K4);
-  tfk__rq_table(tab, mult, shift, out_c, out_zp);
+  int32_t *rec = (int32_t *)(col + 2 * K4);
+  tfk__rq_pairs(rec, bias, mult, shift, out_c, out_zp);
   const int32_t npix = out_h * out_w;
   int32_t y = 0, x = 0;
   for (int32_t p = 0; p < npix; p += 2) {
@@ -113,21 +101,14 @@ void tfk_conv2d_s8(const int8_t *in, int8_t *out, const void *packed,
     if (has1)
       tfk__im2col(col, 1, in, y1, x1, in_h, in_w, in_c, k_h, k_w, stride_h,
                   stride_w, pad_t, pad_l, in_zp);
-    int8_t *o0 = out + p * out_c, *o1 = o0 + out_c;
-    const int32_t *w = wbase;
-    for (int32_t oc = 0; oc < OC2; oc += 2) {
-      int32_t a00 = bias[oc], a01 = bias[oc + 1];
-      int32_t a10 = a00, a11 = a01;
-      int32_t acc[4] = {a00, a01, a10, a11};
-      tfk__mk22((const int32_t *)col, w, G, variant == TFK_W_INT16,
-                variant == TFK_W_INT16 ? 16 : 8, acc);
-      w += G * (variant == TFK_W_INT16 ? 4 : 2);
-      a00 = acc[0];
-      a01 = acc[1];
-      a10 = acc[2];
-      a11 = acc[3];
-      tfk__store2x2(o0, o1, oc, out_c, has1, tab, mult, shift, out_zp,
-                    act_min, act_max, a00, a01, a10, a11);
+    int8_t *o0 = out + p * out_c;
+    const int32_t *w = wbase, *r = rec;
+    for (int32_t oc = 0; oc < OC2; oc += 2, r += TFK_RQ_PAIR_WORDS) {
+      int32_t acc[4] = {r[0], r[1], r[0], r[1]};
+      w = tfk__mk22((const int32_t *)col, w, G, i16, i16 ? 16 : 8, acc);
+      tfk__rq_store22(r, all_fast, mult, shift, oc,
+                      !(out_c & 1) || oc + 2 < OC2, out_zp, act_min, act_max,
+                      o0 + oc, o0 + out_c + oc, has1, acc);
     }
     x += 2;
     while (x >= out_w) {

@@ -97,7 +97,7 @@ typedef struct {
 TFK_INLINE tfk__rq_t tfk__rq_prep(int32_t m, int32_t shift, int32_t out_zp) {
   tfk__rq_t r;
   const int32_t e = -shift;
-  r.fast = m >= (1 << 30) && e >= 1 && e <= 24;
+  r.fast = tfk_l_rq_fast(m, shift);
   r.e = r.fast ? e : 0;
   r.m2 = (int32_t)((uint32_t)m << 1);
   r.hz = r.fast ? (int32_t)((1u << (e - 1)) + ((uint32_t)out_zp << e)) : 0;
@@ -127,15 +127,29 @@ TFK_INLINE int32_t tfk__rq(const tfk__rq_t *r, int32_t acc, int fast) {
   return r->zp + tfk__mbqm(acc, r->m, r->shift);
 }
 
-/* Per-channel table of the fast form, 3 words per channel: 2*mult, hz, e
- * (e = 64 marks a channel that needs the exact generic form). */
-TFK_INLINE void tfk__rq_table(int32_t *tab, const int32_t *mult,
-                              const int32_t *shift, int32_t n, int32_t out_zp) {
+/* Per output-channel-pair records of the 2x2 kernels (conv2d, fully
+ * connected over tokens), built in scratch at the layer's start so that one
+ * pointer walks biases and requantization: TFK_RQ_PAIR_WORDS words per pair
+ * {bias0, bias1, 2*mult0, hz0, e0, 2*mult1, hz1, e1} (e = 64: the channel
+ * needs the exact generic form). A phantom second channel (odd n) gets
+ * bias 0 and e = 64; it is never stored. */
+enum { TFK_RQ_PAIR_WORDS = 8 };
+TFK_INLINE void tfk__rq_pairs(int32_t *rec, const int32_t *bias,
+                              const int32_t *mult, const int32_t *shift,
+                              int32_t n, int32_t out_zp) {
   for (int32_t i = 0; i < n; ++i) {
-    const tfk__rq_t r = tfk__rq_prep(mult[i], shift[i], out_zp);
-    tab[3 * i] = r.m2;
-    tab[3 * i + 1] = r.hz;
-    tab[3 * i + 2] = r.fast ? r.e : 64;
+    int32_t *r = rec + TFK_RQ_PAIR_WORDS * (i >> 1), *q = r + 2 + 3 * (i & 1);
+    const tfk__rq_t p = tfk__rq_prep(mult[i], shift[i], out_zp);
+    r[i & 1] = bias[i];
+    q[0] = p.m2;
+    q[1] = p.hz;
+    q[2] = p.fast ? p.e : 64;
+  }
+  if (n & 1) {
+    int32_t *r = rec + TFK_RQ_PAIR_WORDS * (n >> 1);
+    r[1] = 0;
+    r[5] = r[6] = 0;
+    r[7] = 64;
   }
 }
 
@@ -146,13 +160,15 @@ TFK_INLINE int32_t tfk__rq_fast(int32_t acc, int32_t m2, int32_t hz,
   return __qadd(t, hz) >> e;
 }
 
-/* Requantize-and-store outputs (one channel) at o[0] (and o1[0] if has1). */
-TFK_INLINE void tfk__rq_store(const int32_t *tp, int32_t m, int32_t sh,
-                              int32_t out_zp, int32_t act_min, int32_t act_max,
-                              int8_t *o0, int32_t acc0, int8_t *o1,
-                              int32_t acc1, int32_t has1) {
+/* Requantize-and-store one channel's outputs at o0 (and o1 if has1); tp =
+ * the channel's {2*mult, hz, e}. all_fast (a constant after inlining: the
+ * compiler's TFK_RQ_FAST) skips the per-channel test for the generic form. */
+TFK_INLINE void tfk__rq_store(const int32_t *tp, int32_t all_fast, int32_t m,
+                              int32_t sh, int32_t out_zp, int32_t act_min,
+                              int32_t act_max, int8_t *o0, int32_t acc0,
+                              int8_t *o1, int32_t acc1, int32_t has1) {
   const int32_t m2 = tp[0], hz = tp[1], e = tp[2];
-  if (e < 32) {
+  if (all_fast || e < 32) {
     *o0 = (int8_t)tfk__clamp(tfk__rq_fast(acc0, m2, hz, e), act_min, act_max);
     if (has1)
       *o1 =
@@ -164,6 +180,22 @@ TFK_INLINE void tfk__rq_store(const int32_t *tp, int32_t m, int32_t sh,
       *o1 = (int8_t)tfk__clamp(out_zp + tfk__mbqm(acc1, m, sh), act_min,
                                act_max);
   }
+}
+
+/* A 2x2 block's stores: channels c, c+1 (the second only if has_c1) of the
+ * outputs at o0 and o1 (o1 only if has1); acc = {a00, a01, a10, a11}
+ * (slot, channel); rec = the pair's record. */
+TFK_INLINE void tfk__rq_store22(const int32_t *rec, int32_t all_fast,
+                                const int32_t *mult, const int32_t *shift,
+                                int32_t c, int32_t has_c1, int32_t out_zp,
+                                int32_t act_min, int32_t act_max, int8_t *o0,
+                                int8_t *o1, int32_t has1,
+                                const int32_t acc[4]) {
+  tfk__rq_store(rec + 2, all_fast, mult[c], shift[c], out_zp, act_min,
+                act_max, o0, acc[0], o1, acc[2], has1);
+  if (has_c1)
+    tfk__rq_store(rec + 5, all_fast, mult[c + 1], shift[c + 1], out_zp,
+                  act_min, act_max, o0 + 1, acc[1], o1 + 1, acc[3], has1);
 }
 
 /* Store counterpart of tfk__ld32. */

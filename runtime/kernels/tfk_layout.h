@@ -24,6 +24,12 @@ static inline int32_t tfk_l_pos(int32_t k) {
 /* conv2d: output channels padded to even, K = k_h*k_w*in_c padded to 4. */
 static inline int32_t tfk_l_conv_oc2(int32_t out_c) { return (out_c + 1) & ~1; }
 
+/* The fast form of requantization applies: mult >= 2^30 and a right shift
+ * of 1..24 (tfk_internal.h's tfk__rq_prep). */
+static inline int32_t tfk_l_rq_fast(int32_t mult, int32_t shift) {
+  return mult >= (1 << 30) && -shift >= 1 && -shift <= 24;
+}
+
 /* Extra bytes of every scratch buffer so the kernel can align it to 8. */
 #define TFK_L_SCRATCH_SLACK 8
 
@@ -67,11 +73,16 @@ static inline int32_t tfk_l_fc_n4(int32_t n) { return (n + 3) & ~3; }
 static inline int32_t tfk_l_fc_packed(int32_t k, int32_t n, int32_t i16) {
   return 4 * tfk_l_fc_n4(n) + tfk_l_fc_n4(n) * tfk_l_k4(k) * (i16 ? 2 : 1);
 }
-static inline int32_t tfk_l_fc_scratch(int32_t k, int32_t n) {
-  return 4 * tfk_l_k4(k) + 12 * n + TFK_L_SCRATCH_SLACK;
-}
-
 static inline int32_t tfk_l_even(int32_t n) { return (n + 1) & ~1; }
+
+/* The per-channel-pair bias and requantization records of conv2d and fully
+ * connected (8 words per pair of output channels, tfk_internal.h). */
+static inline int32_t tfk_l_rq_pairs_bytes(int32_t n) {
+  return 16 * tfk_l_even(n);
+}
+static inline int32_t tfk_l_fc_scratch(int32_t k, int32_t n) {
+  return 4 * tfk_l_k4(k) + tfk_l_rq_pairs_bytes(n) + TFK_L_SCRATCH_SLACK;
+}
 static inline int32_t tfk_l_al8(int32_t n) { return (n + 7) & ~7; }
 
 /* Batch matmul scratch: b transposed to int16 (N even x K4, pair-blocked,

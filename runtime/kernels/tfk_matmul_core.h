@@ -18,10 +18,10 @@
  * plain C version (same results). The asm needs the ARM asm parser in the
  * object emitter (LLVMInitializeARMAsmParser).
  * ========================================================================= */
-/* reduction groups up to which the 2x2 micro-kernel is fully unrolled (no
- * loop counter; code size ~48 bytes per group) */
+/* reduction groups up to which the 2x2 LDM micro-kernel is fully unrolled
+ * (no loop; ~40 bytes of code per group, at most 96) */
 #ifndef TFK_FULL_UNROLL_G
-#define TFK_FULL_UNROLL_G 32
+#define TFK_FULL_UNROLL_G 96
 #endif
 /* X repeated for _r_ = 0..31 (straight-line unrolling without pragmas) */
 #define TFK_REP32(X) \
@@ -60,82 +60,92 @@
 #define TFK_S_(x) #x
 #define TFK_S(x) TFK_S_(x)
 
-#define TFK_MK22_I16(WS)                                                       \
-  "ldrd %[t0], %[t1], [%[x]], #8\n\t"                                          \
-  "ldrd %[t4], %[t5], [%[w], #8]\n\t"                                          \
-  "ldrd %[t2], %[t3], [%[w]], #" TFK_S(WS) "\n\t"                             \
-  "smlad %[a00], %[t0], %[t2], %[a00]\n\t"                                     \
-  "smlad %[a00], %[t1], %[t3], %[a00]\n\t"                                     \
-  "smlad %[a01], %[t0], %[t4], %[a01]\n\t"                                     \
-  "smlad %[a01], %[t1], %[t5], %[a01]\n\t"                                     \
-  "ldrd %[t0], %[t1], [%[x]], #8\n\t"                                          \
-  "smlad %[a10], %[t0], %[t2], %[a10]\n\t"                                     \
-  "smlad %[a10], %[t1], %[t3], %[a10]\n\t"                                     \
-  "smlad %[a11], %[t0], %[t4], %[a11]\n\t"                                     \
-  "smlad %[a11], %[t1], %[t5], %[a11]\n\t"
+/* 2 slots x 2 rows per group of 4 reduction elements. The temporaries live
+ * in fixed registers (r0-r7) so that one LDM fetches both slots' activation
+ * words {r0, r1 | r2, r3} and one LDM a group's weights (int16: the rows'
+ * words {r4, r5 | r6, r7}; int8: {r4, r5}, sign-extended in place): 10
+ * instructions per 16 MACs with int16 weights, 14 with int8. The 4-row FC
+ * layout (weight group stride 32 / 16 bytes, two rows read at a time) takes
+ * one more instruction (int16) to skip the other two rows. */
+#define TFK_MK22_SMLAD8                                                        \
+  "smlad %[a00], r0, r4, %[a00]\n\t"                                           \
+  "smlad %[a00], r1, r5, %[a00]\n\t"                                           \
+  "smlad %[a01], r0, r6, %[a01]\n\t"                                           \
+  "smlad %[a01], r1, r7, %[a01]\n\t"                                           \
+  "smlad %[a10], r2, r4, %[a10]\n\t"                                           \
+  "smlad %[a10], r3, r5, %[a10]\n\t"                                           \
+  "smlad %[a11], r2, r6, %[a11]\n\t"                                           \
+  "smlad %[a11], r3, r7, %[a11]\n\t"
+#define TFK_MK22_LDM_I16                                                       \
+  "ldm %[x]!, {r0, r1, r2, r3}\n\t"                                            \
+  "ldm %[w]!, {r4, r5, r6, r7}\n\t" TFK_MK22_SMLAD8
+#define TFK_MK22_LDM_I16_W32                                                   \
+  "ldm %[x]!, {r0, r1, r2, r3}\n\t"                                            \
+  "ldm %[w], {r4, r5, r6, r7}\n\t"                                             \
+  "add %[w], %[w], #32\n\t" TFK_MK22_SMLAD8
+#define TFK_MK22_SXTB16                                                        \
+  "sxtb16 r6, r5\n\t"                                                          \
+  "sxtb16 r7, r5, ror #8\n\t"                                                  \
+  "sxtb16 r5, r4, ror #8\n\t"                                                  \
+  "sxtb16 r4, r4\n\t"                                                          \
+  "ldm %[x]!, {r0, r1, r2, r3}\n\t" TFK_MK22_SMLAD8
+#define TFK_MK22_LDM_I8 "ldm %[w]!, {r4, r5}\n\t" TFK_MK22_SXTB16
+#define TFK_MK22_LDM_I8_W16 "ldrd r4, r5, [%[w]], #16\n\t" TFK_MK22_SXTB16
 
-#define TFK_MK22_I8(WS)                                                        \
-  "ldrd %[t2], %[t3], [%[w]], #" TFK_S(WS) "\n\t"                             \
-  "sxtb16 %[t4], %[t2], ror #8\n\t"                                            \
-  "sxtb16 %[t2], %[t2]\n\t"                                                    \
-  "sxtb16 %[t5], %[t3], ror #8\n\t"                                            \
-  "sxtb16 %[t3], %[t3]\n\t"                                                    \
-  "ldrd %[t0], %[t1], [%[x]], #8\n\t"                                          \
-  "smlad %[a00], %[t0], %[t2], %[a00]\n\t"                                     \
-  "smlad %[a00], %[t1], %[t4], %[a00]\n\t"                                     \
-  "smlad %[a01], %[t0], %[t3], %[a01]\n\t"                                     \
-  "smlad %[a01], %[t1], %[t5], %[a01]\n\t"                                     \
-  "ldrd %[t0], %[t1], [%[x]], #8\n\t"                                          \
-  "smlad %[a10], %[t0], %[t2], %[a10]\n\t"                                     \
-  "smlad %[a10], %[t1], %[t4], %[a10]\n\t"                                     \
-  "smlad %[a11], %[t0], %[t3], %[a11]\n\t"                                     \
-  "smlad %[a11], %[t1], %[t5], %[a11]\n\t"
-
-#define TFK_MK22_OPS                                                           \
+#define TFK_MK22_LDM_OPS                                                       \
   : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),        \
-    [x] "+r"(x), [w] "+r"(w), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),  \
-    [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5)
+    [x] "+r"(x), [w] "+r"(w), "=r"(t0), "=r"(t1), "=r"(t2), "=r"(t3),          \
+    "=r"(t4), "=r"(t5), "=r"(t6), "=r"(t7)                                     \
+  :                                                                            \
+  : "memory"
 
-#define TFK_MK22_OPS_N                                                         \
-  : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),        \
-    [x] "+r"(x), [w] "+r"(w), [n] "+r"(n), [t0] "=&r"(t0), [t1] "=&r"(t1),     \
-    [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5)
+/* X repeated for _r_ = 0..7 */
+#define TFK_REP8(X)                                                            \
+  { enum { _r_ = 0 }; X } \
+  { enum { _r_ = 1 }; X } \
+  { enum { _r_ = 2 }; X } \
+  { enum { _r_ = 3 }; X } \
+  { enum { _r_ = 4 }; X } \
+  { enum { _r_ = 5 }; X } \
+  { enum { _r_ = 6 }; X } \
+  { enum { _r_ = 7 }; X }
 
-/* 2 slots x 2 rows over G groups; WS = weight group stride in bytes.
- * Returns via acc[4] = {a00, a01, a10, a11}. */
-#define TFK_DEF_MK22(NAME, BODY, WS)                                           \
-  TFK_INLINE void NAME(const int32_t *x, const int32_t *w, int32_t G,          \
+/* G groups: straight-line up to TFK_FULL_UNROLL_G, else blocks of 8 groups
+ * in a C loop (its counter is the compiler's to keep: the asm holds all 14
+ * allocatable registers). Returns via acc[4] = {a00, a01, a10, a11}. */
+#define TFK_DEF_MK22_LDM(NAME, BODY)                                           \
+  TFK_INLINE const int32_t *NAME(const int32_t *x, const int32_t *w, int32_t G,          \
                        int32_t acc[4]) {                                       \
     int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];            \
-    int32_t t0, t1, t2, t3, t4, t5;                                            \
+    register int32_t t0 __asm__("r0"), t1 __asm__("r1"), t2 __asm__("r2");    \
+    register int32_t t3 __asm__("r3"), t4 __asm__("r4"), t5 __asm__("r5");    \
+    register int32_t t6 __asm__("r6"), t7 __asm__("r7");                      \
     if (G <= TFK_FULL_UNROLL_G) {                                              \
-      TFK_REP32(if (G > _r_)                                                   \
-        __asm__ volatile(BODY(WS) TFK_MK22_OPS : : "memory");)                 \
+      TFK_REP32(if (G > _r_) __asm__ volatile(BODY TFK_MK22_LDM_OPS);)         \
+      TFK_REP32(if (G > 32 + _r_) __asm__ volatile(BODY TFK_MK22_LDM_OPS);)    \
+      TFK_REP32(if (G > 64 + _r_) __asm__ volatile(BODY TFK_MK22_LDM_OPS);)    \
     } else {                                                                   \
-    for (int32_t r = 0; r < (G & 3); ++r)                                      \
-      __asm__ volatile(BODY(WS) TFK_MK22_OPS : : "memory");                    \
-    if (G >> 2) {                                                              \
-      int32_t n = G >> 2;                                                      \
-      __asm__ volatile("1:\n\t" BODY(WS) BODY(WS) BODY(WS) BODY(WS)             \
-                       "subs %[n], %[n], #1\n\t"                               \
-                       "bne 1b\n\t" TFK_MK22_OPS_N : : "memory", "cc");        \
-    }                                                                          \
+      for (int32_t r = 0; r < (G >> 3); ++r)                                   \
+        __asm__ volatile(BODY BODY BODY BODY BODY BODY BODY BODY               \
+                             TFK_MK22_LDM_OPS);                                \
+      TFK_REP8(if ((G & 7) > _r_) __asm__ volatile(BODY TFK_MK22_LDM_OPS);)    \
     }                                                                          \
     acc[0] = a00;                                                              \
     acc[1] = a01;                                                              \
     acc[2] = a10;                                                              \
     acc[3] = a11;                                                              \
+    return w;                                                                  \
   }
 
 #ifndef TFK_NO_ASM
-TFK_DEF_MK22(tfk__mk22_i16_w16, TFK_MK22_I16, 16)
-TFK_DEF_MK22(tfk__mk22_i16_w32, TFK_MK22_I16, 32)
-TFK_DEF_MK22(tfk__mk22_i8_w8, TFK_MK22_I8, 8)
-TFK_DEF_MK22(tfk__mk22_i8_w16, TFK_MK22_I8, 16)
+TFK_DEF_MK22_LDM(tfk__mk22_i16_w16, TFK_MK22_LDM_I16)
+TFK_DEF_MK22_LDM(tfk__mk22_i16_w32, TFK_MK22_LDM_I16_W32)
+TFK_DEF_MK22_LDM(tfk__mk22_i8_w8, TFK_MK22_LDM_I8)
+TFK_DEF_MK22_LDM(tfk__mk22_i8_w16, TFK_MK22_LDM_I8_W16)
 #endif
 
 /* plain C version; the INT16/INT8 weight formats as above */
-TFK_INLINE void tfk__mk22_c(const int32_t *x, const int32_t *w, int32_t G,
+TFK_INLINE const int32_t *tfk__mk22_c(const int32_t *x, const int32_t *w, int32_t G,
                             int32_t i16, int32_t ws_words, int32_t acc[4]) {
   int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
   __asm__("" : "+r"(x));
@@ -163,76 +173,68 @@ TFK_INLINE void tfk__mk22_c(const int32_t *x, const int32_t *w, int32_t G,
   acc[1] = a01;
   acc[2] = a10;
   acc[3] = a11;
+  return w;
 }
 
-/* Dispatch on (i16, weight stride); all constant after inlining. */
-TFK_INLINE void tfk__mk22(const int32_t *x, const int32_t *w, int32_t G,
-                          int32_t i16, int32_t ws_bytes, int32_t acc[4]) {
+/* Dispatch on (i16, weight stride); all constant after inlining. Returns w
+ * advanced by G groups. */
+TFK_INLINE const int32_t *tfk__mk22(const int32_t *x, const int32_t *w,
+                                    int32_t G, int32_t i16, int32_t ws_bytes,
+                                    int32_t acc[4]) {
 #ifndef TFK_NO_ASM
   if (i16 && ws_bytes == 16)
-    tfk__mk22_i16_w16(x, w, G, acc);
-  else if (i16 && ws_bytes == 32)
-    tfk__mk22_i16_w32(x, w, G, acc);
-  else if (!i16 && ws_bytes == 8)
-    tfk__mk22_i8_w8(x, w, G, acc);
-  else if (!i16 && ws_bytes == 16)
-    tfk__mk22_i8_w16(x, w, G, acc);
-  else
+    return tfk__mk22_i16_w16(x, w, G, acc);
+  if (i16 && ws_bytes == 32)
+    return tfk__mk22_i16_w32(x, w, G, acc);
+  if (!i16 && ws_bytes == 8)
+    return tfk__mk22_i8_w8(x, w, G, acc);
+  if (!i16 && ws_bytes == 16)
+    return tfk__mk22_i8_w16(x, w, G, acc);
 #endif
-    tfk__mk22_c(x, w, G, i16, ws_bytes / 4, acc);
+  return tfk__mk22_c(x, w, G, i16, ws_bytes / 4, acc);
 }
 
 /* 1 slot x 4 rows: X = plain int16 token (8 bytes per group), W = 4 rows
- * of a group consecutive (int16: 8 bytes per row, int8: 4 bytes per row). */
+ * of a group consecutive (int16: 8 bytes per row, int8: 4 bytes per row).
+ * Fixed registers as for the 2x2 kernel: the token's words in {r0, r1},
+ * weights by LDM into {r4-r7} (int16: two rows at a time, 11 instructions
+ * per 16 MACs; int8: all four rows, sign-extended through r2: 18). */
+#define TFK_MK41_SMLAD2(A, U, V)                                               \
+  "smlad %[" A "], r0, " U ", %[" A "]\n\t"                                    \
+  "smlad %[" A "], r1, " V ", %[" A "]\n\t"
 #define TFK_MK41_I16                                                           \
-  "ldrd %[t0], %[t1], [%[x]], #8\n\t"                                          \
-  "ldrd %[t2], %[t3], [%[w]], #8\n\t"                                          \
-  "smlad %[a0], %[t0], %[t2], %[a0]\n\t"                                       \
-  "smlad %[a0], %[t1], %[t3], %[a0]\n\t"                                       \
-  "ldrd %[t2], %[t3], [%[w]], #8\n\t"                                          \
-  "smlad %[a1], %[t0], %[t2], %[a1]\n\t"                                       \
-  "smlad %[a1], %[t1], %[t3], %[a1]\n\t"                                       \
-  "ldrd %[t2], %[t3], [%[w]], #8\n\t"                                          \
-  "smlad %[a2], %[t0], %[t2], %[a2]\n\t"                                       \
-  "smlad %[a2], %[t1], %[t3], %[a2]\n\t"                                       \
-  "ldrd %[t2], %[t3], [%[w]], #8\n\t"                                          \
-  "smlad %[a3], %[t0], %[t2], %[a3]\n\t"                                       \
-  "smlad %[a3], %[t1], %[t3], %[a3]\n\t"
+  "ldrd r0, r1, [%[x]], #8\n\t"                                                \
+  "ldm %[w]!, {r4, r5, r6, r7}\n\t" TFK_MK41_SMLAD2("a0", "r4", "r5")          \
+  TFK_MK41_SMLAD2("a1", "r6", "r7")                                            \
+  "ldm %[w]!, {r4, r5, r6, r7}\n\t" TFK_MK41_SMLAD2("a2", "r4", "r5")          \
+  TFK_MK41_SMLAD2("a3", "r6", "r7")
+#define TFK_MK41_I8_ROW(A, R)                                                  \
+  "sxtb16 r2, " R ", ror #8\n\t"                                               \
+  "sxtb16 " R ", " R "\n\t" TFK_MK41_SMLAD2(A, R, "r2")
 #define TFK_MK41_I8                                                            \
-  "ldrd %[t0], %[t1], [%[x]], #8\n\t"                                          \
-  "ldrd %[t2], %[t3], [%[w]], #8\n\t"                                          \
-  "sxtb16 %[t4], %[t2]\n\t"                                                    \
-  "sxtb16 %[t2], %[t2], ror #8\n\t"                                            \
-  "smlad %[a0], %[t0], %[t4], %[a0]\n\t"                                       \
-  "smlad %[a0], %[t1], %[t2], %[a0]\n\t"                                       \
-  "sxtb16 %[t4], %[t3]\n\t"                                                    \
-  "sxtb16 %[t3], %[t3], ror #8\n\t"                                            \
-  "smlad %[a1], %[t0], %[t4], %[a1]\n\t"                                       \
-  "smlad %[a1], %[t1], %[t3], %[a1]\n\t"                                       \
-  "ldrd %[t2], %[t3], [%[w]], #8\n\t"                                          \
-  "sxtb16 %[t4], %[t2]\n\t"                                                    \
-  "sxtb16 %[t2], %[t2], ror #8\n\t"                                            \
-  "smlad %[a2], %[t0], %[t4], %[a2]\n\t"                                       \
-  "smlad %[a2], %[t1], %[t2], %[a2]\n\t"                                       \
-  "sxtb16 %[t4], %[t3]\n\t"                                                    \
-  "sxtb16 %[t3], %[t3], ror #8\n\t"                                            \
-  "smlad %[a3], %[t0], %[t4], %[a3]\n\t"                                       \
-  "smlad %[a3], %[t1], %[t3], %[a3]\n\t"
+  "ldrd r0, r1, [%[x]], #8\n\t"                                                \
+  "ldm %[w]!, {r4, r5, r6, r7}\n\t" TFK_MK41_I8_ROW("a0", "r4")                \
+  TFK_MK41_I8_ROW("a1", "r5") TFK_MK41_I8_ROW("a2", "r6")                      \
+  TFK_MK41_I8_ROW("a3", "r7")
 #define TFK_MK41_OPS                                                           \
   [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x),     \
-      [w] "+r"(w), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),             \
-      [t3] "=&r"(t3), [t4] "=&r"(t4)
+      [w] "+r"(w), "=r"(t0), "=r"(t1), "=r"(t2), "=r"(t4), "=r"(t5),           \
+      "=r"(t6), "=r"(t7)
 
+/* G groups: G % 4 single groups, then a loop of 4. */
 #define TFK_DEF_MK41(NAME, BODY)                                               \
   TFK_INLINE void NAME(const int32_t *x, const int32_t *w, int32_t G,          \
                        int32_t acc[4]) {                                       \
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];                \
-    int32_t t0, t1, t2, t3, t4;                                                \
-    for (int32_t r = 0; r < (G & 1); ++r)                                      \
+    register int32_t t0 __asm__("r0"), t1 __asm__("r1"), t2 __asm__("r2");    \
+    register int32_t t4 __asm__("r4"), t5 __asm__("r5"), t6 __asm__("r6");    \
+    register int32_t t7 __asm__("r7");                                        \
+    for (int32_t r = 0; r < (G & 3); ++r)                                      \
       __asm__ volatile(BODY : TFK_MK41_OPS : : "memory");                      \
-    if (G >> 1) {                                                              \
-      int32_t n = G >> 1;                                                      \
-      __asm__ volatile("1:\n\t" BODY BODY "subs %[n], %[n], #1\n\t"            \
+    if (G >> 2) {                                                              \
+      int32_t n = G >> 2;                                                      \
+      __asm__ volatile("1:\n\t" BODY BODY BODY BODY                            \
+                       "subs %[n], %[n], #1\n\t"                               \
                        "bne 1b\n\t"                                            \
                        : TFK_MK41_OPS, [n] "+r"(n)                             \
                        :                                                       \

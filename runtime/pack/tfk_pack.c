@@ -127,6 +127,13 @@ void tfk_quantize_multiplier(double real, int32_t *mult, int32_t *shift) {
   *shift = (int32_t)s;
 }
 
+int32_t tfk_rq_all_fast(const int32_t *mult, const int32_t *shift, int32_t n) {
+  for (int32_t i = 0; i < n; ++i)
+    if (!tfk_l_rq_fast(mult[i], shift[i]))
+      return 0;
+  return 1;
+}
+
 /* ---- conv2d ------------------------------------------------------------ */
 
 size_t tfk_conv2d_packed_bytes(int32_t in_c, int32_t out_c, int32_t k_h,
@@ -179,7 +186,7 @@ size_t tfk_conv2d_scratch_bytes(int32_t in_h, int32_t in_w, int32_t in_c,
   (void)out_w;
   (void)variant;
   return (size_t)4 * (size_t)tfk_l_k4(k_h * k_w * in_c) +
-         (size_t)12 * (size_t)out_c + TFK_L_SCRATCH_SLACK;
+         (size_t)tfk_l_rq_pairs_bytes(out_c) + TFK_L_SCRATCH_SLACK;
 }
 
 /* ---- depthwise ----------------------------------------------------------- */
@@ -295,8 +302,10 @@ void tfk_pack_fully_connected(const int8_t *w, const int32_t *bias,
 size_t tfk_fully_connected_scratch_bytes(int32_t tokens, int32_t in_features,
                                          int32_t out_features,
                                          int32_t variant) {
-  (void)tokens;
   (void)variant;
+  /* one token: the int16 copy of x only (no bias/requantization records) */
+  if (tokens == 1)
+    return (size_t)4 * (size_t)tfk_l_k4(in_features) + TFK_L_SCRATCH_SLACK;
   return (size_t)tfk_l_fc_scratch(in_features, out_features);
 }
 

@@ -73,9 +73,12 @@ static void rand_bytes(int8_t *p, int32_t n) {
     p[i] = ri8();
 }
 static void rand_quant(int32_t n) {
+  /* half the layers only take multipliers of the fast form, so that
+   * conv2d's and fc's TFK_RQ_FAST path runs as often as the generic one */
+  const int32_t fast_only = rnd() % 2;
   for (int32_t i = 0; i < n; ++i) {
     double real;
-    uint32_t r = rnd() % 16;
+    uint32_t r = fast_only ? 2 : rnd() % 16;
     if (r == 0)
       real = 0.0;
     else if (r == 1)
@@ -169,7 +172,8 @@ static void test_conv(int cfg) {
     tfk_conv2d_s8(g_in, g_out, g_packed, g_mult, g_shift,
                   (char *)g_scratch + 4 * (rnd() % 2), in_h, in_w, in_c, out_h,
                   out_w, out_c, k_h, k_w, sh, sw, pt, pl, in_zp, out_zp, lo, hi,
-                  v);
+                  v | (tfk_rq_all_fast(g_mult, g_shift, out_c) ? TFK_RQ_FAST
+                                                               : 0));
     if (!compare(v ? "conv2d/int16" : "conv2d/int8", out_h * out_w * out_c,
                  cfg))
       printf("  conv in %ldx%ldx%ld oc %ld k %ldx%ld s %ld,%ld p %ld,%ld\n",
@@ -248,7 +252,7 @@ static void test_fc(int cfg) {
   int32_t T = rnd() % 3 == 0 ? 1 : rint_in(1, 9);
   int32_t K = rint_in(1, 80), N = rint_in(1, 40);
   if (rnd() % 4 == 0)
-    K = 4 * rint_in(1, 40);
+    K = 4 * rint_in(1, 110); /* G = K / 4 past the full unroll (96) */
   int32_t in_zp = ri8(), out_zp = ri8(), lo, hi;
   rand_bytes(g_in, T * K);
   rand_bytes(g_w, N * K);
@@ -270,9 +274,10 @@ static void test_fc(int cfg) {
       continue;
     tfk_pack_fully_connected(g_w, g_bias, in_zp, K, N, v, g_packed);
     memset(g_out, 0x5A, (size_t)T * N);
-    tfk_fully_connected_s8(g_in, g_out, g_packed, g_mult, g_shift,
-                           (char *)g_scratch + 4 * (rnd() % 2), T, K, N, in_zp,
-                           out_zp, lo, hi, v);
+    tfk_fully_connected_s8(
+        g_in, g_out, g_packed, g_mult, g_shift,
+        (char *)g_scratch + 4 * (rnd() % 2), T, K, N, in_zp, out_zp, lo, hi,
+        v | (tfk_rq_all_fast(g_mult, g_shift, N) ? TFK_RQ_FAST : 0));
     if (!compare(v ? "fc/int16" : "fc/int8", T * N, cfg))
       printf("  fc T %ld K %ld N %ld\n", (long)T, (long)K, (long)N);
   }

@@ -13,7 +13,7 @@ mkdir -p "$OUT"
 for cpu in ${BENCH_CPUS:-m4 m7}; do
   if [ $cpu = m4 ]; then FPU=fpv4-sp-d16; BOARD=mps2-an386; else FPU=fpv5-d16; BOARD=mps2-an500; fi
   clang-19 --target=thumbv7em-none-eabihf -mcpu=cortex-$cpu -mfloat-abi=hard -mfpu=$FPU \
-    -mthumb -O3 -ffreestanding -fno-builtin $BENCH_CFLAGS -c "$T/kernel_bench_layers.c" \
+    -mthumb -O3 -ffreestanding -fno-builtin -fomit-frame-pointer $BENCH_CFLAGS -c "$T/kernel_bench_layers.c" \
     -I "$R/include" -I "$R/kernels" -o "$OUT/layers_$cpu.o"
   arm-none-eabi-gcc -mcpu=cortex-$cpu -mfpu=$FPU -mthumb -mfloat-abi=hard -O2 \
     -I "$R/include" -I "$H" --specs=rdimon.specs -nostartfiles -T "$H/mps2.ld" \

@@ -23,7 +23,7 @@ for cpu in m4 m7; do
   for src in "$R"/kernels/*.c; do
     obj="$OUT/$(basename "$src" .c)_$cpu.o"
     clang-19 --target=thumbv7em-none-eabihf -mcpu=cortex-$cpu -mfloat-abi=hard -mfpu=$FPU \
-      -mthumb -O2 -ffreestanding -fno-builtin -Wall -Wextra $KCFLAGS -c "$src" \
+      -mthumb -O2 -ffreestanding -fno-builtin -fomit-frame-pointer -Wall -Wextra $KCFLAGS -c "$src" \
       -I "$R/include" -o "$obj"
     set -- "$@" "$obj"
   done

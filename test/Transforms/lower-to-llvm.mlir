@@ -38,7 +38,8 @@
 //
 // Layer 0, conv2d: input (the caller's) -> arena + 80, scratch arena + 0;
 // H, W, C in 4, 4, 1; out 4, 4, 2; kernel 3x3, stride 1, 1, pad 1, 1;
-// zero points 0 and -128; clamp_min 0 -> [-128, 127]; int8 weights (0).
+// zero points 0 and -128; clamp_min 0 -> [-128, 127]; int8 weights (0)
+// and every channel's requantization of the fast form (TFK_RQ_FAST, 2).
 // CHECK-LABEL: llvm.func internal @tf_net_layer0(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr)
 // CHECK-NEXT: %[[P:.+]] = llvm.mlir.addressof @tf_net_l0_packed
 // CHECK-NEXT: %[[M:.+]] = llvm.mlir.addressof @tf_net_l0_mult
@@ -61,7 +62,7 @@
 // CHECK-NEXT: %[[C13:.+]] = llvm.mlir.constant(-128 : i32)
 // CHECK-NEXT: %[[C14:.+]] = llvm.mlir.constant(-128 : i32)
 // CHECK-NEXT: %[[C15:.+]] = llvm.mlir.constant(127 : i32)
-// CHECK-NEXT: %[[C16:.+]] = llvm.mlir.constant(0 : i32)
+// CHECK-NEXT: %[[C16:.+]] = llvm.mlir.constant(2 : i32)
 // CHECK-NEXT: llvm.call @tfk_conv2d_s8(%arg0, %[[OUT]], %[[P]], %[[M]], %[[S]], %[[SCR]], %[[C0]], %[[C1]], %[[C2]], %[[C3]], %[[C4]], %[[C5]], %[[C6]], %[[C7]], %[[C8]], %[[C9]], %[[C10]], %[[C11]], %[[C12]], %[[C13]], %[[C14]], %[[C15]], %[[C16]])
 // CHECK-NEXT: llvm.return
 //
@@ -87,7 +88,7 @@
 //
 // Layer 2, fully_connected reads the pooled bytes through the reshape
 // (arena + 112) and writes arena + 80; 1 token, K 8, N 3, zero points
-// -128 and 3, [-128, 127], int8.
+// -128 and 3, [-128, 127], int8 with the fast requantization (2).
 // CHECK-LABEL: llvm.func internal @tf_net_layer2(
 // CHECK: %[[IN:.+]] = llvm.getelementptr %arg2[112]
 // CHECK-NEXT: %[[OUT:.+]] = llvm.getelementptr %arg2[80]
@@ -99,7 +100,7 @@
 // CHECK-NEXT: %[[C4:.+]] = llvm.mlir.constant(3 : i32)
 // CHECK-NEXT: %[[C5:.+]] = llvm.mlir.constant(-128 : i32)
 // CHECK-NEXT: %[[C6:.+]] = llvm.mlir.constant(127 : i32)
-// CHECK-NEXT: %[[C7:.+]] = llvm.mlir.constant(0 : i32)
+// CHECK-NEXT: %[[C7:.+]] = llvm.mlir.constant(2 : i32)
 // CHECK-NEXT: llvm.call @tfk_fully_connected_s8(%[[IN]], %[[OUT]], %{{.+}}, %{{.+}}, %{{.+}}, %[[SCR]], %[[C0]], %[[C1]], %[[C2]], %[[C3]], %[[C4]], %[[C5]], %[[C6]], %[[C7]])
 //
 // Layer 3, softmax: arena + 80 -> the caller's output (%arg1); 1 row of

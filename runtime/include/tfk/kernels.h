@@ -34,6 +34,11 @@ extern "C" {
 #endif
 
 enum { TFK_W_INT8 = 0, TFK_W_INT16 = 1 };
+/* Flag of conv2d's and fully connected's `variant` (never of the packers'):
+ * every output channel's requantization takes the fast form (mult >= 2^30,
+ * right shift 1..24), so the kernel drops its per-channel test. Set by the
+ * compiler, which knows the multipliers (tfk_rq_all_fast). */
+enum { TFK_RQ_FAST = 2 };
 
 /* --- Requantization (TFLite "double rounding") ------------------------------
  * srdhm(a, b): if a == b == INT32_MIN return INT32_MAX; else

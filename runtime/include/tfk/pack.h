@@ -21,6 +21,11 @@ extern "C" {
  * shift stays <= 31 (a real multiplier below 2^-32 becomes 0). */
 void tfk_quantize_multiplier(double real, int32_t *mult, int32_t *shift);
 
+/* 1 when every (mult, shift) of the n channels takes the kernels' fast
+ * requantization form: conv2d and fully connected then take TFK_RQ_FAST
+ * (tfk/kernels.h) in their variant. */
+int32_t tfk_rq_all_fast(const int32_t *mult, const int32_t *shift, int32_t n);
+
 /* conv2d: w is OHWI int8 [out_c][k_h][k_w][in_c], bias int32 [out_c]. */
 size_t tfk_conv2d_packed_bytes(int32_t in_c, int32_t out_c, int32_t k_h,
                                int32_t k_w, int32_t variant);
