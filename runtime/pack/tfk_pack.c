@@ -25,8 +25,8 @@
  *   (weights with k >= K or of the padded channel are 0)
  *   size = 4*OC2 + OC2*K4*(1 or 2); scratch = two int16 im2col rows of K4
  *   interleaved per group (slot 0: int16 [8g, 8g+4), slot 1: [8g+4, 8g+8)),
- *   then a 3-word requantization table per output channel, +8 bytes to
- *   align.
+ *   then an 8-word record per output-channel pair (biases, requantization;
+ *   tfk_internal.h's tfk__rq_pairs), +8 bytes to align.
  *
  * depthwise conv2d (w [c][k_h][k_w]); both variants use the same blob:
  *   per channel a record of 1 + k_h*k_w int32 words:
@@ -43,8 +43,8 @@
  *     TFK_W_INT8 : int8  w[row][4g..4g+3]               (4 bytes per row)
  *     TFK_W_INT16: int16 w[row][4g+{0,2,1,3}]           (8 bytes per row)
  *   size = 4*N4 + N4*K4*(1 or 2); scratch = two int16 token rows of K4
- *   (interleaved per group as for conv2d) + a 3-word requantization table
- *   per output row (+8).
+ *   (interleaved per group as for conv2d) + the 8-word records per pair of
+ *   output rows as for conv2d (+8); one token: the int16 row only (+8).
  *
  * batch matmul (no blob; K4 = K rounded up to 4, N2 = N rounded up to 2):
  *   scratch = b - b_zp transposed to int16 in the int16 FC-weight pair
