@@ -23,40 +23,18 @@
 #ifndef TFK_FULL_UNROLL_G
 #define TFK_FULL_UNROLL_G 96
 #endif
-/* X repeated for _r_ = 0..31 (straight-line unrolling without pragmas) */
-#define TFK_REP32(X) \
-  { enum { _r_ = 0 }; X } \
-  { enum { _r_ = 1 }; X } \
-  { enum { _r_ = 2 }; X } \
-  { enum { _r_ = 3 }; X } \
-  { enum { _r_ = 4 }; X } \
-  { enum { _r_ = 5 }; X } \
-  { enum { _r_ = 6 }; X } \
-  { enum { _r_ = 7 }; X } \
-  { enum { _r_ = 8 }; X } \
-  { enum { _r_ = 9 }; X } \
-  { enum { _r_ = 10 }; X } \
-  { enum { _r_ = 11 }; X } \
-  { enum { _r_ = 12 }; X } \
-  { enum { _r_ = 13 }; X } \
-  { enum { _r_ = 14 }; X } \
-  { enum { _r_ = 15 }; X } \
-  { enum { _r_ = 16 }; X } \
-  { enum { _r_ = 17 }; X } \
-  { enum { _r_ = 18 }; X } \
-  { enum { _r_ = 19 }; X } \
-  { enum { _r_ = 20 }; X } \
-  { enum { _r_ = 21 }; X } \
-  { enum { _r_ = 22 }; X } \
-  { enum { _r_ = 23 }; X } \
-  { enum { _r_ = 24 }; X } \
-  { enum { _r_ = 25 }; X } \
-  { enum { _r_ = 26 }; X } \
-  { enum { _r_ = 27 }; X } \
-  { enum { _r_ = 28 }; X } \
-  { enum { _r_ = 29 }; X } \
-  { enum { _r_ = 30 }; X } \
-  { enum { _r_ = 31 }; X }
+/* X repeated for _r_ = B..B+7, and for _r_ = 0..31 (straight-line
+ * unrolling without pragmas) */
+#define TFK_REP8(B, X)                                                         \
+  { enum { _r_ = (B) + 0 }; X } \
+  { enum { _r_ = (B) + 1 }; X } \
+  { enum { _r_ = (B) + 2 }; X } \
+  { enum { _r_ = (B) + 3 }; X } \
+  { enum { _r_ = (B) + 4 }; X } \
+  { enum { _r_ = (B) + 5 }; X } \
+  { enum { _r_ = (B) + 6 }; X } \
+  { enum { _r_ = (B) + 7 }; X }
+#define TFK_REP32(X) TFK_REP8(0, X) TFK_REP8(8, X) TFK_REP8(16, X) TFK_REP8(24, X)
 #define TFK_S_(x) #x
 #define TFK_S(x) TFK_S_(x)
 
@@ -99,17 +77,6 @@
   :                                                                            \
   : "memory"
 
-/* X repeated for _r_ = 0..7 */
-#define TFK_REP8(X)                                                            \
-  { enum { _r_ = 0 }; X } \
-  { enum { _r_ = 1 }; X } \
-  { enum { _r_ = 2 }; X } \
-  { enum { _r_ = 3 }; X } \
-  { enum { _r_ = 4 }; X } \
-  { enum { _r_ = 5 }; X } \
-  { enum { _r_ = 6 }; X } \
-  { enum { _r_ = 7 }; X }
-
 /* G groups: straight-line up to TFK_FULL_UNROLL_G, else blocks of 8 groups
  * in a C loop (its counter is the compiler's to keep: the asm holds all 14
  * allocatable registers). Returns via acc[4] = {a00, a01, a10, a11}. */
@@ -128,7 +95,7 @@
       for (int32_t r = 0; r < (G >> 3); ++r)                                   \
         __asm__ volatile(BODY BODY BODY BODY BODY BODY BODY BODY               \
                              TFK_MK22_LDM_OPS);                                \
-      TFK_REP8(if ((G & 7) > _r_) __asm__ volatile(BODY TFK_MK22_LDM_OPS);)    \
+      TFK_REP8(0, if ((G & 7) > _r_) __asm__ volatile(BODY TFK_MK22_LDM_OPS);)    \
     }                                                                          \
     acc[0] = a00;                                                              \
     acc[1] = a01;                                                              \
