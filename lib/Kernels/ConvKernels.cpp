@@ -77,6 +77,13 @@ void sizesConv(Operation *op, WeightStorage storage, LayerCost &cost) {
         int32_t(in[2]), int32_t(in[3]), int32_t(in[1]), int32_t(out[2]),
         int32_t(out[3]), int32_t(out[1]), int32_t(w[2]), int32_t(w[3]),
         variant));
+    // The micro-kernel multiplies the reduction padded to 4, and each output
+    // pixel's int16 im2col row costs ~1 instruction per element when in_c is
+    // a multiple of 4 (a word, two SXTB16, a store per 4), ~5 otherwise
+    // (element by element): a 1-channel first conv pays both.
+    int64_t pixels = out[2] * out[3], k = w[1] * w[2] * w[3];
+    cost.kernelMacs = pixels * out[1] * ((k + 3) & ~int64_t(3));
+    cost.instructions += pixels * k * (w[1] % 4 == 0 ? 1 : 5);
   } else {
     cost.flashBytes = int64_t(tfk_depthwise_conv2d_packed_bytes(
         int32_t(w[0]), int32_t(w[2]), int32_t(w[3]), variant));

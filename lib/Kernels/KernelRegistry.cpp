@@ -29,17 +29,19 @@ constexpr Rates both(double alpha8, double alpha16, double beta) {
 static const KernelInfo kRegistry[] = {
     // kind, serves, {m4, m7} rates, sizes, output placement, lower
     {KernelKind::alias, servesAlias, {}, nullptr, OutputPlacement::alias, nullptr},
-    // conv2d and fully_connected: fitted by bench/fit_rates.py (random
-    // layers and the benchmark layers, docs/sparsity.md), since selection
-    // weighs them against the sparse kernels.
+    // conv2d and fully_connected: fitted by bench/fit_rates.py, since
+    // selection weighs them against the sparse kernels (docs/performance.md,
+    // "Cost model"): conv2d on a, b and 16 random convs per CPU (median 8.0%
+    // / 6.5%; im2col and the padded reduction are in sizesConv),
+    // fully_connected on d, e and 24 random FC layers (median 2.5%).
     {KernelKind::conv2d, servesConv2D,
-     {Rates{0.98, 0.88, 16, 550}, Rates{0.96, 0.91, 19, 250}}, sizesConv,
+     {Rates{0.979, 0.710, 10.4, 512}, Rates{0.961, 0.693, 11.5, 474}}, sizesConv,
      OutputPlacement::overwritesRows, lowerConv2D},
     {KernelKind::depthwise_conv2d, servesDepthwise,
      {both(1.8, 1.8, 8), both(1.8, 1.8, 8)}, sizesConv, OutputPlacement::fresh,
      lowerDepthwise},
     {KernelKind::fully_connected, servesFullyConnected,
-     {Rates{1.09, 0.84, 19, 300}, Rates{1.07, 0.85, 21, 120}},
+     {Rates{0.951, 0.739, 16.1, 832}, Rates{0.950, 0.744, 16.2, 874}},
      sizesFullyConnected, OutputPlacement::overwritesTokens, lowerFullyConnected},
     // Per output three exact rescales (bench/cost_corpus.py, fit_rates.py:
     // 29 per output and 30 per call on both CPUs).

@@ -4,15 +4,17 @@
 //
 // Cost model (the cortex-m4 rates of lib/Kernels/KernelRegistry.cpp: per
 // MAC, per output, per call), per op, int8 weights / int16 weights:
-//   conv2d  32 outputs, 288 MACs: 0.98 * 288 + 16 * 32 + 550 = 1344 / 0.88 * 288 + 1062 = 1315
+//   conv2d  32 outputs, 288 MACs, 384 with K = 9 padded to 12, im2col
+//           16 pixels x 9 x 5 = 720 (one input channel):
+//           0.979 * 384 + 720 + 10.4 * 32 + 512 = 1940 / 0.71 * 384 + 1565 = 1837
 //           flash: 4 * 2 + 2 * k4(9) = 32 (int16: 56), + 8 * 2 tables = 48 / 72
 //   max_pool 8 outputs, 32 taps: 2 * 32 + 8 * 8 = 128
 //   reshape  an alias of its input: 0
-//   fc       3 outputs, 24 MACs: 1.09 * 24 + 19 * 3 + 300 = 383 / 0.84 * 24 + 357 = 377
+//   fc       3 outputs, 24 MACs: 0.951 * 24 + 16.1 * 3 + 832 = 903 / 0.739 * 24 + 880.3 = 898
 //           flash: 4 * 4 + 4 * 8 = 48 (int16: 80), + 8 * 3 = 72 / 104
 //   softmax  16 * 3 = 48; flash: its 256-word exp table = 1024
 // int8 flash: 48 + 72 + 1024 = 1144. int16 costs the conv 24 more bytes
-// (saving 29 instructions: 1.2 per byte) and the fc 32 more (saving 6).
+// (saving 103 instructions: 4.3 per byte) and the fc 32 more (saving 5).
 //
 // RUN: tf-opt %s --sparse-tiny-select-kernels=sparse=off | FileCheck %s --check-prefixes=CHECK,BOTH16
 // RUN: tf-opt %s --sparse-tiny-select-kernels="sparse=off flash-budget=1200" | FileCheck %s --check-prefixes=CHECK,BOTH16
@@ -41,17 +43,18 @@
 // CPU: error: cpu must be cortex-m4 or cortex-m7, got 'cortex-m0'
 //
 // The target CPU is recorded on the module, and its own rates price the
-// layers: conv2d 0.96 * 288 + 19 * 32 + 250 = 1134 / 0.91 * 288 + 858 =
-// 1120, fc 1.07 * 24 + 21 * 3 + 120 = 208 / 0.85 * 24 + 183 = 203.
+// layers: conv2d 0.961 * 384 + 720 + 11.5 * 32 + 474 = 1931 / 0.693 * 384
+// + 1562 = 1828, fc 0.95 * 24 + 16.2 * 3 + 874 = 945 / 0.744 * 24 + 922.6 =
+// 940.
 // RUN: tf-opt %s --sparse-tiny-select-kernels="sparse=off cpu=cortex-m7" | FileCheck %s --check-prefixes=CHECK,M7
 // M7: module attributes {sparse_tiny.target_cpu = #sparse_tiny<cpu cortex_m7>}
 
 // CHECK-LABEL: func.func @net
 // CHECK: sparse_tiny.conv2d
-// BOTH16-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<conv2d, storage = int16, est = 1315, flash = 72>
-// CONV16-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<conv2d, storage = int16, est = 1315, flash = 72>
-// BOTH8-SAME:  sparse_tiny.kernel = #sparse_tiny.kernel<conv2d, est = 1344, flash = 48>
-// M7-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<conv2d, storage = int16, est = 1120, flash = 72>
+// BOTH16-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<conv2d, storage = int16, est = 1837, flash = 72>
+// CONV16-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<conv2d, storage = int16, est = 1837, flash = 72>
+// BOTH8-SAME:  sparse_tiny.kernel = #sparse_tiny.kernel<conv2d, est = 1940, flash = 48>
+// M7-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<conv2d, storage = int16, est = 1828, flash = 72>
 // CHECK: sparse_tiny.max_pool2d
 // CHECK-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<max_pool, est = 128>
 // CHECK-NOT: storage
@@ -59,10 +62,10 @@
 // CHECK: sparse_tiny.reshape
 // CHECK-SAME: {sparse_tiny.kernel = #sparse_tiny.kernel<alias>}
 // CHECK: sparse_tiny.fully_connected
-// BOTH16-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, storage = int16, est = 377, flash = 104>}
-// CONV16-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, est = 383, flash = 72>}
-// BOTH8-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, est = 383, flash = 72>}
-// M7-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, storage = int16, est = 203, flash = 104>}
+// BOTH16-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, storage = int16, est = 898, flash = 104>}
+// CONV16-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, est = 903, flash = 72>}
+// BOTH8-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, est = 903, flash = 72>}
+// M7-SAME: sparse_tiny.kernel = #sparse_tiny.kernel<fully_connected, storage = int16, est = 940, flash = 104>}
 // CHECK: sparse_tiny.softmax
 // CHECK-SAME: {axis = 1 : i64, sparse_tiny.kernel = #sparse_tiny.kernel<softmax, est = 57, flash = 1024>}
 func.func @net(%arg0: tensor<1x1x4x4x!quant.uniform<i8:f32, 2.000000e-02>>) -> tensor<1x3x!quant.uniform<i8:f32, 3.906250e-03:-128>> {
