@@ -13,11 +13,11 @@
 TFK_INLINE void tfk__fc_tokpair(const int16_t *xs, int8_t *o0,
                                 const int32_t *wbase, const int32_t *rec,
                                 const int32_t *mult, const int32_t *shift,
-                                int32_t G, int32_t N, int32_t N4, int32_t wq,
-                                int32_t i16, int32_t all_fast, int32_t out_zp,
+                                int32_t G, int32_t N, int32_t wq, int32_t i16,
+                                int32_t all_fast, int32_t out_zp,
                                 int32_t act_min, int32_t act_max,
                                 int32_t has1) {
-  for (int32_t n = 0; n < N4 && n < N; n += 2, rec += TFK_RQ_PAIR_WORDS) {
+  for (int32_t n = 0; n < N; n += 2, rec += TFK_RQ_PAIR_WORDS) {
     /* rows n, n+1 sit at word offset (n & 2) * wq/4 inside each group */
     const int32_t *w = wbase + (n >> 2) * G * wq + (n & 2) * (wq / 4);
     int32_t acc[4] = {rec[0], rec[1], rec[0], rec[1]};
@@ -75,12 +75,12 @@ void tfk_fully_connected_s8(const int8_t *in, int8_t *out, const void *packed,
     if (t + 1 < tokens) {
       tfk__to_s16(xs, in + t * K, K, 8);
       tfk__to_s16(xs + 4, in + (t + 1) * K, K, 8);
-      tfk__fc_tokpair(xs, out + t * N, wbase, rec, mult, shift, G, N, N4, wq,
-                      i16, all_fast, out_zp, act_min, act_max, 1);
+      tfk__fc_tokpair(xs, out + t * N, wbase, rec, mult, shift, G, N, wq, i16,
+                      all_fast, out_zp, act_min, act_max, 1);
     } else {
       tfk__to_s16(xs, in + t * K, K, 8);
-      tfk__fc_tokpair(xs, out + t * N, wbase, rec, mult, shift, G, N, N4, wq,
-                      i16, all_fast, out_zp, act_min, act_max, 0);
+      tfk__fc_tokpair(xs, out + t * N, wbase, rec, mult, shift, G, N, wq, i16,
+                      all_fast, out_zp, act_min, act_max, 0);
     }
   }
 }
