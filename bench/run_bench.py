@@ -5,7 +5,7 @@
                      [--layers a,b,c,d,e,f,g,h,i,ln,vit49,mhsa64,mhsa256,fwsa64]
                      [--formats int8,int16,auto] [--seed 0]
                      [--mhsa-sram N[,N...]]
-                     [--markdown FILE] [--json FILE] [--work DIR] [--keep]
+                     [--markdown FILE] [--json FILE] [--work DIR] [--keep] [--cycles]
                      [--tinyformer build/bin/tinyformer]
                      [--benchmarks-md ../shared/BENCHMARKS.md]
 
@@ -56,6 +56,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "python", "tools"))
 import random_layers  # noqa: E402  (run_tool, inline_i32_resources)
+sys.path.insert(0, HERE)
+import cycle_estimate  # noqa: E402
 CPU_OF_BOARD = {"m7": "cortex-m7", "m4": "cortex-m4"}
 
 # Fallback copy of the CMSIS-NN column of BENCHMARKS.md (Cortex-M4,
@@ -414,6 +416,20 @@ def measure(args, row, d, model, rng, ops, compile_flags):
         layers_in_model=len(rrep.get("layers", [])),
         compiled_layers=[dict(name=l.get("name"), op=l.get("op"), kernel=l.get("kernel"))
                          for l in crep.get("layers", [])])
+    if getattr(args, "cycles", False):
+        # Estimated cycles (a timing table over the executed blocks): the
+        # layer's, or the whole model's for the whole-model rows.
+        try:
+            crows = cycle_estimate.run(bdir, xpath, args.board, os.path.join(d, "cycles"),
+                                       args.tinyformer)
+            idx = rrep.get("layers", []).index(lay)
+            picked = crows if row["key"] in WHOLE_MODEL else [crows[idx]]
+            if all(c["cycles_estimate"] for c in picked):
+                row["cycles_estimate"] = sum(c["cycles_estimate"] for c in picked)
+                row["cpi_estimate"] = row["cycles_estimate"] / float(
+                    sum(c["instructions"] for c in picked))
+        except (RuntimeError, OSError, ValueError, IndexError) as e:
+            row["errors"].append("cycle estimate: %s" % e)
     host = [args.tinyformer, "run", "--host", bdir, "--input", xpath, "--output", yhost]
     r = run_tool(host)
     if r.returncode != 0 and "cannot read this constant" in r.stderr:
@@ -568,11 +584,13 @@ def error_notes(rows):
 
 
 def table(rows, board, source):
-    hdr = ["layer", "weights", "work", "instructions", "per unit", "CMSIS-NN",
-           "ours/CMSIS", "target", "meets", "weight bytes", "flash (model)",
-           "bit-exact"]
+    cyc = any(r.get("cycles_estimate") for r in rows)
+    hdr = ["layer", "weights", "work", "instructions"] + \
+        (["cycles (est.)", "CPI (est.)"] if cyc else []) + \
+        ["per unit", "CMSIS-NN", "ours/CMSIS", "target", "meets", "weight bytes",
+         "flash (model)", "bit-exact"]
     lines = ["| " + " | ".join(hdr) + " |",
-             "|" + "|".join(["---"] * 2 + ["---:"] * 9 + ["---"]) + "|"]
+             "|" + "|".join(["---"] * 2 + ["---:"] * (len(hdr) - 3) + ["---"]) + "|"]
     for r in rows:
         wf = r.get("weight_format") or "-"
         if not LAYERS[r["key"]][4]:
@@ -582,7 +600,10 @@ def table(rows, board, source):
         lines.append("| " + " | ".join([
             "%s %s" % (r["key"], r["layer"]), wf,
             "%s %s" % (fmt_int(r["work"]), r["unit"]),
-            fmt_int(r.get("instructions")),
+            fmt_int(r.get("instructions"))] + ([
+                fmt_int(r.get("cycles_estimate")),
+                "%.2f" % r["cpi_estimate"] if r.get("cpi_estimate") else "-"]
+                if cyc else []) + [
             "%.3f" % r["per_unit"] if r.get("per_unit") else "-",
             fmt_int(r.get("cmsis_nn")),
             "%.3f" % r["ratio"] if r.get("ratio") else "-",
@@ -593,6 +614,10 @@ def table(rows, board, source):
     notes = ["", "Board %s (%s), instructions of the layer itself (per-layer run report, "
              "call included); CMSIS-NN figures from %s (Cortex-M4, mps2-an386)."
              % (board, CPU_OF_BOARD[board], source)]
+    if cyc:
+        notes.append("Cycles are an estimate (bench/cycle_estimate.py: the %s timing table "
+                     "of its docstring over the executed blocks, zero wait states, not "
+                     "calibrated on hardware); instructions are exact." % CPU_OF_BOARD[board])
     notes += workaround_notes(rows)
     notes += error_notes(rows)
     return "\n".join(lines + notes) + "\n"
@@ -610,11 +635,14 @@ def transformer_table(layer_rows, mhsa_rows, board, source, comp_source):
     rows = [r for r in layer_rows if r["key"] in TRANSFORMER_LAYERS] + mhsa_rows
     if not rows:
         return ""
-    hdr = ["layer", "work", "instructions", "per unit", "CMSIS-NN", "CMSIS/ours",
-           "target", "meets", "flash (model)", "bit-exact"]
+    cyc = any(r.get("cycles_estimate") for r in rows)
+    hdr = ["layer", "work", "instructions"] + \
+        (["cycles (est.)", "CPI (est.)"] if cyc else []) + \
+        ["per unit", "CMSIS-NN", "CMSIS/ours", "target", "meets", "flash (model)",
+         "bit-exact"]
     lines = ["## Transformer layers and attention blocks (board %s)" % board, "",
              "| " + " | ".join(hdr) + " |",
-             "|" + "|".join(["---"] + ["---:"] * 8 + ["---"]) + "|"]
+             "|" + "|".join(["---"] + ["---:"] * (len(hdr) - 2) + ["---"]) + "|"]
     for r in rows:
         tgt = r.get("speedup_target")
         meets = r.get("meets_speedup_target")
@@ -622,7 +650,10 @@ def transformer_table(layer_rows, mhsa_rows, board, source, comp_source):
             meets = r["speedup"] >= tgt
         lines.append("| " + " | ".join([
             row_label(r), "%s %s" % (fmt_int(r["work"]), r["unit"]),
-            fmt_int(r.get("instructions")),
+            fmt_int(r.get("instructions"))] + ([
+                fmt_int(r.get("cycles_estimate")),
+                "%.2f" % r["cpi_estimate"] if r.get("cpi_estimate") else "-"]
+                if cyc else []) + [
             "%.3f" % r["per_unit"] if r.get("per_unit") else "-",
             fmt_int(r.get("cmsis_nn")),
             "%.2fx" % r["speedup"] if r.get("speedup") else "-",
@@ -714,6 +745,9 @@ def main(argv=None):
     p.add_argument("--json", help="write the rows as JSON to this file")
     p.add_argument("--work", help="folder for models and builds (default: temporary)")
     p.add_argument("--keep", action="store_true", help="keep the work folder")
+    p.add_argument("--cycles", action="store_true",
+                   help="also estimate cycles (bench/cycle_estimate.py; a second, "
+                        "traced emulator run per row)")
     p.add_argument("--tinyformer", default=os.path.join(REPO, "build", "bin", "tinyformer"))
     p.add_argument("--benchmarks-md",
                    default=os.path.join(REPO, "..", "shared", "BENCHMARKS.md"))
