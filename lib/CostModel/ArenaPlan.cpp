@@ -18,6 +18,7 @@
 #include "tinyformer/CostModel/ArenaPlan.h"
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
 #include <optional>
 
@@ -330,20 +331,57 @@ bool planArena(const PlanGraph &g, ArenaPlan &p, std::string &error) {
   // Greedy placement is a heuristic: overlapping pairs may crowd what is
   // placed after them. Keep the plan without them when it is smaller (no
   // plan is smaller than the lower bound).
-  placeAll();
-  if (!anyPair || p.arena <= p.lowerBound)
-    return true;
-  std::vector<int64_t> offsets;
-  for (const ArenaBuffer &b : buffers)
-    offsets.push_back(b.offset);
-  int64_t withOverlaps = p.arena;
-  coupled = false;
-  placeAll();
-  if (withOverlaps <= p.arena) {
+  auto saveOffsets = [&] {
+    std::vector<int64_t> offsets;
+    for (const ArenaBuffer &b : buffers)
+      offsets.push_back(b.offset);
+    return offsets;
+  };
+  auto restoreOffsets = [&](const std::vector<int64_t> &offsets, int64_t arena) {
     for (size_t i = 0; i < buffers.size(); ++i)
       buffers[i].offset = offsets[i];
-    p.arena = withOverlaps;
+    p.arena = arena;
+  };
+  auto placeBest = [&] {
+    coupled = anyPair;
+    placeAll();
+    if (!anyPair || p.arena <= p.lowerBound)
+      return;
+    std::vector<int64_t> offsets = saveOffsets();
+    int64_t withOverlaps = p.arena;
+    coupled = false;
+    placeAll();
+    if (withOverlaps <= p.arena)
+      restoreOffsets(offsets, withOverlaps);
+  };
+  placeBest();
+  if (p.arena <= p.lowerBound)
+    return true;
+  // Largest first left a gap above the bound (a short-lived buffer placed
+  // low fragments what lives long): try the longest-lived first and the
+  // most byte-steps first, and keep the smallest plan (ties: largest first).
+  std::vector<int64_t> bestOffsets = saveOffsets();
+  int64_t bestArena = p.arena;
+  auto steps = [&](size_t i) { return buffers[i].last - buffers[i].first + 1; };
+  std::function<bool(size_t, size_t)> alternatives[] = {
+      [&](size_t a, size_t b) {
+        return std::make_pair(steps(a), buffers[a].size()) >
+               std::make_pair(steps(b), buffers[b].size());
+      },
+      [&](size_t a, size_t b) {
+        return steps(a) * buffers[a].size() > steps(b) * buffers[b].size();
+      }};
+  for (auto &before : alternatives) {
+    std::stable_sort(order.begin(), order.end(), before);
+    placeBest();
+    if (p.arena < bestArena) {
+      bestOffsets = saveOffsets();
+      bestArena = p.arena;
+    }
+    if (bestArena <= p.lowerBound)
+      break;
   }
+  restoreOffsets(bestOffsets, bestArena);
   return true;
 }
 
