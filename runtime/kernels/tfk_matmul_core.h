@@ -10,8 +10,9 @@
 #include "tfk_internal.h"
 
 /* ===========================================================================
- * SMLAD micro-kernels. Inline assembly (LLVM keeps neither the LDRDs nor the
- * registers of this loop in plain C). X: int16 activations, two slots of 8
+ * SMLAD micro-kernels. Inline assembly with fixed registers (LLVM keeps
+ * neither the loads nor the registers of this loop in plain C, and LDM's
+ * register lists need them ascending). X: int16 activations, two slots of 8
  * bytes per group of 4 reduction elements (slot 0 then slot 1). W: weights,
  * two rows (c0 at +0, c1 at +8 for int16 / +4 for int8) per group, groups
  * WS bytes apart. Accumulators a<slot><row>. Build with -DTFK_NO_ASM for a
@@ -35,8 +36,6 @@
   { enum { _r_ = (B) + 6 }; X } \
   { enum { _r_ = (B) + 7 }; X }
 #define TFK_REP32(X) TFK_REP8(0, X) TFK_REP8(8, X) TFK_REP8(16, X) TFK_REP8(24, X)
-#define TFK_S_(x) #x
-#define TFK_S(x) TFK_S_(x)
 
 /* 2 slots x 2 rows per group of 4 reduction elements. The temporaries live
  * in fixed registers (r0-r7) so that one LDM fetches both slots' activation
@@ -81,8 +80,8 @@
  * in a C loop (its counter is the compiler's to keep: the asm holds all 14
  * allocatable registers). Returns via acc[4] = {a00, a01, a10, a11}. */
 #define TFK_DEF_MK22_LDM(NAME, BODY)                                           \
-  TFK_INLINE const int32_t *NAME(const int32_t *x, const int32_t *w, int32_t G,          \
-                       int32_t acc[4]) {                                       \
+  TFK_INLINE const int32_t *NAME(const int32_t *x, const int32_t *w,          \
+                                 int32_t G, int32_t acc[4]) {                  \
     int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];            \
     register int32_t t0 __asm__("r0"), t1 __asm__("r1"), t2 __asm__("r2");    \
     register int32_t t3 __asm__("r3"), t4 __asm__("r4"), t5 __asm__("r5");    \
@@ -95,7 +94,8 @@
       for (int32_t r = 0; r < (G >> 3); ++r)                                   \
         __asm__ volatile(BODY BODY BODY BODY BODY BODY BODY BODY               \
                              TFK_MK22_LDM_OPS);                                \
-      TFK_REP8(0, if ((G & 7) > _r_) __asm__ volatile(BODY TFK_MK22_LDM_OPS);)    \
+      TFK_REP8(0, if ((G & 7) > _r_)                                           \
+                      __asm__ volatile(BODY TFK_MK22_LDM_OPS);)                \
     }                                                                          \
     acc[0] = a00;                                                              \
     acc[1] = a01;                                                              \
@@ -112,8 +112,9 @@ TFK_DEF_MK22_LDM(tfk__mk22_i8_w16, TFK_MK22_LDM_I8_W16)
 #endif
 
 /* plain C version; the INT16/INT8 weight formats as above */
-TFK_INLINE const int32_t *tfk__mk22_c(const int32_t *x, const int32_t *w, int32_t G,
-                            int32_t i16, int32_t ws_words, int32_t acc[4]) {
+TFK_INLINE const int32_t *tfk__mk22_c(const int32_t *x, const int32_t *w,
+                                      int32_t G, int32_t i16, int32_t ws_words,
+                                      int32_t acc[4]) {
   int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
   __asm__("" : "+r"(x));
   for (int32_t g = 0; g < G; ++g) {
