@@ -707,6 +707,12 @@ LogicalResult Importer::foldNode(const onnx::NodeProto &n) {
     else
       for (int64_t i = src.shape.size() - 1; i >= 0; --i)
         perm.push_back(i);
+    SmallVector<int64_t> sorted(perm);
+    llvm::sort(sorted);
+    for (size_t i = 0; i < sorted.size(); ++i)
+      if (sorted.size() != src.shape.size() || sorted[i] != int64_t(i))
+        return nodeError() << "perm is not a permutation of the input's "
+                           << src.shape.size() << " axes";
     r.dtype = src.dtype;
     for (int64_t p : perm)
       r.shape.push_back(src.shape[p]);
@@ -746,6 +752,10 @@ LogicalResult Importer::foldNode(const onnx::NodeProto &n) {
   } else {
     return nodeError() << "cannot evaluate " << op << " at import";
   }
+  // Every fold's later readers index data by shape.
+  if (int64_t(r.data.size()) != r.numel())
+    return nodeError() << "evaluates to " << r.data.size()
+                       << " values for a shape of " << r.numel() << " elements";
   known[n.output(0)] = std::move(r);
   return success();
 }
